@@ -1,0 +1,109 @@
+"""阳光村务 backend: ``create_app(config)`` builds the Flask application."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from sqlalchemy import text
+
+from backend import config as config_module
+from backend.core.errors import register_error_handlers
+from backend.extensions import api, db, migrate
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. ``config`` overrides the settings read from the environment."""
+    app = Flask(__name__, instance_path=str(config_module.ROOT / "instance"), static_folder=None)
+    settings = config_module.from_env()
+    if config:
+        settings.update(config)
+        if "SQLALCHEMY_DATABASE_URI" in config and "SQLALCHEMY_ENGINE_OPTIONS" not in config:
+            settings["SQLALCHEMY_ENGINE_OPTIONS"] = config_module.engine_options(config["SQLALCHEMY_DATABASE_URI"])
+    config_module.check_production(settings)
+    app.config.update(settings)
+    app.config.update(
+        API_TITLE="阳光村务 API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=API_PREFIX,
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        JSON_AS_ASCII=False,
+        SQLALCHEMY_TRACK_MODIFICATIONS=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:///:memory:"):
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    api.init_app(
+        app,
+        spec_kwargs={
+            "components": {
+                "securitySchemes": {
+                    "bearer": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "POST /auth/wechat-login 返回的 token",
+                    }
+                }
+            }
+        },
+    )
+
+    _import_models()
+    _register_blueprints()
+    _register_health(app)
+    register_error_handlers(app)  # after api.init_app so ours replace flask-smorest's handler
+
+    from backend.auth.service import install_request_loader
+
+    install_request_loader(app)
+
+    from backend.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _import_models() -> None:
+    """Every table must be known to the metadata (for Alembic and the schema check)."""
+    import backend.auth.models
+    import backend.core.audit
+    import backend.core.seal
+    import backend.registry.models  # noqa: F401
+
+
+def _register_blueprints() -> None:
+    from backend.auth.routes import blp as auth_blp
+    from backend.registry.routes import blp as registry_blp
+
+    for blp in (auth_blp, registry_blp):
+        api.register_blueprint(blp, url_prefix=API_PREFIX)
+
+
+def _register_health(app: Flask) -> None:
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return jsonify(status="ok")
+
+    @app.get("/readyz")
+    def readyz() -> tuple[Response, int]:
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception:
+            db.session.rollback()
+            return jsonify(error={"code": "server.unavailable", "message": "数据库暂时不可用", "details": {}}), 503
+        finally:
+            db.session.remove()
+        return jsonify(status="ready"), 200

@@ -1,0 +1,277 @@
+"""Login through WeChat, binding to the roster, tokens, and the principal of each request."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask, current_app, g, request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from backend.core import audit
+from backend.core.clock import utcnow
+from backend.core.db import db
+from backend.core.errors import AppError, conflict, not_found, unauthorized
+from backend.core.identity import IdentityError, normalize_phone
+from backend.core.permissions import Principal
+from backend.registry import service as registry
+from backend.registry.models import Person, Township, Village
+from backend.wechat.client import gateway_from_config
+
+from .models import ApiToken, BindTicket, WeChatAccount
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass
+class LoginResult:
+    bound: bool
+    token: str | None = None
+    expires_at: datetime | None = None
+    principal: Principal | None = None
+    bind_ticket: str | None = None
+    ticket_expires_at: datetime | None = None
+
+
+def _gateway() -> Any:
+    return gateway_from_config(current_app.config)
+
+
+# ---------------------------------------------------------------- login
+
+
+def wechat_login(code: str) -> LoginResult:
+    """Exchange a wx.login code for our own login state (WeChat's session_key stays here)."""
+    session = _gateway().code_to_session(code)
+    appid = current_app.config["WECHAT_APPID"]
+    account = db.session.execute(
+        select(WeChatAccount).where(WeChatAccount.appid == appid, WeChatAccount.openid == session.openid)
+    ).scalar_one_or_none()
+    now = utcnow()
+    if account is None:
+        account = WeChatAccount(appid=appid, openid=session.openid)
+        db.session.add(account)
+        try:
+            with db.session.begin_nested():
+                db.session.flush()
+        except IntegrityError:  # the same person logged in twice at once: use the row the other request made
+            account = db.session.execute(
+                select(WeChatAccount).where(WeChatAccount.appid == appid, WeChatAccount.openid == session.openid)
+            ).scalar_one()
+    account.session_key = session.session_key
+    account.unionid = session.unionid or account.unionid
+    account.last_login_at = now
+    if account.person_id is not None:
+        token, expires = issue_token(account.person_id, account.id)
+        db.session.commit()
+        return LoginResult(True, token, expires, registry.load_principal(account.person_id))
+    raw = secrets.token_urlsafe(32)
+    ttl = timedelta(minutes=current_app.config["BIND_TICKET_TTL_MINUTES"])
+    db.session.add(
+        BindTicket(ticket_hash=_hash(raw), wechat_account_id=account.id, created_at=now, expires_at=now + ttl)
+    )
+    db.session.commit()
+    return LoginResult(False, bind_ticket=raw, ticket_expires_at=now + ttl)
+
+
+def issue_token(person_id: int, account_id: int | None) -> tuple[str, datetime]:
+    raw = secrets.token_urlsafe(32)
+    now = utcnow()
+    expires = now + timedelta(hours=current_app.config["TOKEN_TTL_HOURS"])
+    db.session.add(
+        ApiToken(
+            token_hash=_hash(raw), person_id=person_id, wechat_account_id=account_id, created_at=now, expires_at=expires
+        )
+    )
+    return raw, expires
+
+
+# ---------------------------------------------------------------- binding
+
+
+def _lock_ticket(raw: str) -> BindTicket:
+    ticket = db.session.execute(
+        select(BindTicket).where(BindTicket.ticket_hash == _hash(raw)).with_for_update()
+    ).scalar_one_or_none()
+    now = utcnow()
+    if ticket is None or ticket.expires_at <= now or ticket.used_at is not None:
+        raise unauthorized("auth.ticket_invalid", "登录已过期，请重新进入小程序")
+    account = ticket.account
+    blocked = account.bind_blocked_until is not None and account.bind_blocked_until > now
+    if ticket.locked_at is not None or blocked:
+        until = account.bind_blocked_until
+        raise AppError(
+            429,
+            "auth.too_many_attempts",
+            "尝试次数过多，请稍后再试或联系村委会",
+            {"retry_after_seconds": max(0, int((until - now).total_seconds())) if until else None},
+        )
+    return ticket
+
+
+def _fail(ticket: BindTicket, method: str, reason: str) -> AppError:
+    """Count a failed attempt (committed even though the request fails) and say what to do."""
+    limit = current_app.config["BIND_MAX_FAILURES"]
+    ticket.failures += 1
+    now = utcnow()
+    audit.record(
+        "auth.bind_failed",
+        "wechat_account",
+        ticket.wechat_account_id,
+        actor=None,
+        after={"method": method, "reason": reason, "failures": ticket.failures},
+    )
+    if ticket.failures >= limit:
+        ticket.locked_at = now
+        lock = timedelta(minutes=current_app.config["BIND_LOCK_MINUTES"])
+        ticket.account.bind_blocked_until = now + lock
+        db.session.commit()
+        return AppError(
+            429,
+            "auth.too_many_attempts",
+            "尝试次数过多，请稍后再试或联系村委会",
+            {"retry_after_seconds": int(lock.total_seconds())},
+        )
+    db.session.commit()
+    return not_found(
+        "auth.member_not_found",
+        "没有找到与您信息一致的在册人员，请核对村编码、姓名和身份证后6位",
+        attempts_left=limit - ticket.failures,
+    )
+
+
+def bind_by_roster(raw_ticket: str, village_code: str, name: str, id_card_last6: str) -> LoginResult:
+    ticket = _lock_ticket(raw_ticket)
+    try:
+        people = registry.find_people_for_bind(village_code, name, id_card_last6)
+    except AppError:
+        db.session.rollback()
+        raise
+    return _complete_bind(ticket, people, "roster")
+
+
+def bind_by_phone(raw_ticket: str, phone_code: str) -> LoginResult:
+    ticket = _lock_ticket(raw_ticket)
+    phone = _gateway().get_phone_number(phone_code)
+    try:
+        phone = normalize_phone(phone)
+    except IdentityError:
+        raise _fail(ticket, "phone", "not_a_mainland_number") from None
+    return _complete_bind(ticket, registry.find_people_by_phone(phone), "phone")
+
+
+def _complete_bind(ticket: BindTicket, people: list[Person], method: str) -> LoginResult:
+    if len(people) != 1:
+        raise _fail(ticket, method, "no_match" if not people else "ambiguous")
+    person = people[0]
+    account = ticket.account
+    if account.person_id is not None:
+        db.session.rollback()
+        raise conflict("auth.already_bound", "该微信已绑定，请重新进入小程序")
+    other = db.session.execute(select(WeChatAccount.id).where(WeChatAccount.person_id == person.id)).first()
+    if other is not None:
+        db.session.rollback()
+        raise conflict("auth.already_bound", "此人已绑定其他微信，如需更换请联系村委会")
+    now = utcnow()
+    account.person_id, account.bound_at = person.id, now
+    ticket.used_at = now
+    audit.record(
+        "auth.bind", "wechat_account", account.id, actor=None, after={"person_id": person.id, "method": method}
+    )
+    token, expires = issue_token(person.id, account.id)
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent bind of the same person won the race
+        db.session.rollback()
+        raise conflict("auth.already_bound", "此人已绑定其他微信，如需更换请联系村委会") from None
+    return LoginResult(True, token, expires, registry.load_principal(person.id))
+
+
+def unbind(person_id: int, *, actor: Principal) -> None:
+    """Staff release a person's WeChat binding (lost phone): tokens are revoked at once."""
+    account = db.session.execute(select(WeChatAccount).where(WeChatAccount.person_id == person_id)).scalar_one_or_none()
+    if account is None:
+        raise not_found("auth.not_bound", "此人尚未绑定微信")
+    account.person_id, account.bound_at = None, None
+    now = utcnow()
+    for tok in db.session.execute(
+        select(ApiToken).where(ApiToken.person_id == person_id, ApiToken.revoked_at.is_(None))
+    ).scalars():
+        tok.revoked_at = now
+    audit.record("auth.unbind", "wechat_account", account.id, actor=actor, before={"person_id": person_id})
+
+
+# ---------------------------------------------------------------- tokens on each request
+
+
+def authenticate(raw: str) -> tuple[Principal | None, str | None]:
+    """(principal, None) for a live token, else (None, reason)."""
+    tok = db.session.execute(
+        select(ApiToken.id, ApiToken.person_id, ApiToken.expires_at, ApiToken.revoked_at).where(
+            ApiToken.token_hash == _hash(raw)
+        )
+    ).first()
+    if tok is None or tok.revoked_at is not None:
+        return None, "invalid"
+    if tok.expires_at <= utcnow():
+        return None, "expired"
+    principal = registry.load_principal(tok.person_id, tok.id)
+    return principal, None if principal else "invalid"
+
+
+def logout(principal: Principal) -> None:
+    tok = db.session.get(ApiToken, principal.token_id)
+    if tok is not None and tok.revoked_at is None:
+        tok.revoked_at = utcnow()
+        audit.record("auth.logout", "api_token", tok.id, actor=principal)
+    db.session.commit()
+
+
+def install_request_loader(app: Flask) -> None:
+    @app.before_request
+    def _load_principal() -> None:
+        g.principal = None
+        header = request.headers.get("Authorization", "")
+        if not header:
+            return
+        scheme, _, raw = header.partition(" ")
+        if scheme.lower() != "bearer" or not raw.strip():
+            g.auth_problem = "invalid"
+            return
+        g.principal, g.auth_problem = authenticate(raw.strip())
+
+
+# ---------------------------------------------------------------- /me
+
+
+def me(principal: Principal) -> dict[str, Any]:
+    member = None
+    village = None
+    if principal.member_id is not None:
+        person = db.session.get(Person, principal.person_id)
+        member = {
+            "id": principal.member_id,
+            "name": person.name if person else principal.name,
+            "household_id": principal.household_id,
+        }
+        v = db.session.get(Village, principal.village_id)
+        village = {"id": v.id, "code": v.code, "name": v.name} if v else None
+    t = db.session.get(Township, principal.township_id) if principal.township_id else None
+    scopes = []
+    for gr in principal.grants:
+        scopes.append({"role": gr.role, "village_ids": sorted(gr.village_ids), "township_id": gr.township_id})
+    return {
+        "person_id": principal.person_id,
+        "name": principal.name,
+        "member": member,
+        "village": village,
+        "township": {"id": t.id, "name": t.name, "code": t.code} if t else None,
+        "roles": principal.roles(),
+        "scopes": scopes,
+    }

@@ -1,0 +1,92 @@
+"""Settings from environment variables, with defaults that make ``scripts/run`` work on a fresh machine.
+
+Every variable is listed in README.md (Configuration). In production (``APP_ENV=production``) the
+app refuses to start with the development secret key or identity key.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"
+DEV_IDENTITY_KEY = "dev-insecure-identity-key-change-me"
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return float(raw) if raw not in (None, "") else default
+
+
+def database_url(raw: str | None) -> str:
+    if not raw:
+        return f"sqlite:///{ROOT / 'instance' / 'sunshine.db'}"
+    if raw.startswith("postgres://"):
+        raw = "postgresql+psycopg://" + raw[len("postgres://") :]
+    elif raw.startswith("postgresql://"):
+        raw = "postgresql+psycopg://" + raw[len("postgresql://") :]
+    return raw
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        # one file, several threads: the connect hook in extensions.py sets WAL, busy_timeout and FKs
+        return {"connect_args": {"check_same_thread": False, "timeout": 15}}
+    return {
+        "pool_size": _int("DB_POOL_SIZE", 8),  # ≥ gunicorn threads per worker
+        "max_overflow": _int("DB_MAX_OVERFLOW", 4),
+        "pool_pre_ping": True,
+        "pool_recycle": 1800,
+        "connect_args": {"connect_timeout": _int("DB_CONNECT_TIMEOUT", 5)},
+    }
+
+
+def from_env() -> dict[str, Any]:
+    env = os.environ.get("APP_ENV", "development")
+    url = database_url(os.environ.get("DATABASE_URL"))
+    return {
+        "APP_ENV": env,
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET_KEY),
+        "IDENTITY_HASH_KEY": os.environ.get("IDENTITY_HASH_KEY", DEV_IDENTITY_KEY),
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url),
+        "WECHAT_APPID": os.environ.get("WECHAT_APPID", "wx-demo-appid"),
+        "WECHAT_SECRET": os.environ.get("WECHAT_SECRET", "demo-secret"),
+        "WECHAT_API_BASE_URL": os.environ.get("WECHAT_API_BASE_URL", "https://api.weixin.qq.com/"),
+        "WECHAT_TIMEOUT": _float("WECHAT_TIMEOUT", 5.0),
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "TOKEN_TTL_HOURS": _int("TOKEN_TTL_HOURS", 24 * 7),
+        "BIND_TICKET_TTL_MINUTES": _int("BIND_TICKET_TTL_MINUTES", 10),
+        "BIND_MAX_FAILURES": _int("BIND_MAX_FAILURES", 5),
+        "BIND_LOCK_MINUTES": _int("BIND_LOCK_MINUTES", 30),
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 5 * 1024 * 1024),
+        "ROSTER_MAX_ROWS": _int("ROSTER_MAX_ROWS", 20000),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+    }
+
+
+def check_production(config: dict[str, Any]) -> None:
+    if config.get("APP_ENV") != "production":
+        return
+    problems = []
+    if config.get("SECRET_KEY") in (None, "", DEV_SECRET_KEY) or len(config["SECRET_KEY"]) < 32:
+        problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+    if config.get("IDENTITY_HASH_KEY") in (None, "", DEV_IDENTITY_KEY) or len(config["IDENTITY_HASH_KEY"]) < 32:
+        problems.append("IDENTITY_HASH_KEY must be set to a random value of at least 32 characters")
+    if config.get("WECHAT_APPID") == "wx-demo-appid" or config.get("WECHAT_SECRET") == "demo-secret":
+        problems.append("WECHAT_APPID and WECHAT_SECRET must be the mini-program's real credentials")
+    if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        problems.append("DATABASE_URL must point to PostgreSQL in production")
+    if problems:
+        raise ConfigError("refusing to start in production: " + "; ".join(problems))

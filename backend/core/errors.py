@@ -1,0 +1,140 @@
+"""The one error shape: ``{"error": {"code", "message", "details"}}`` with a Chinese message.
+
+Services raise :class:`AppError` (or one of the shortcuts below); the handlers registered by
+:func:`register_error_handlers` turn every exception, ours or Werkzeug's or an unexpected one,
+into that shape. No stack trace or SQL ever reaches a client.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class AppError(Exception):
+    """An error a client may see. ``message`` is short Chinese that tells the person what to do."""
+
+    def __init__(self, status: int, code: str, message: str, details: dict[str, Any] | None = None):
+        super().__init__(f"{code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details or {}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+
+
+def bad_request(code: str, message: str, **details: Any) -> AppError:
+    return AppError(400, code, message, details)
+
+
+def unauthorized(code: str = "auth.unauthenticated", message: str = "请先登录", **details: Any) -> AppError:
+    return AppError(401, code, message, details)
+
+
+def forbidden(code: str = "auth.forbidden", message: str = "您没有权限进行此操作", **details: Any) -> AppError:
+    return AppError(403, code, message, details)
+
+
+def not_found(code: str = "not_found", message: str = "找不到该记录", **details: Any) -> AppError:
+    return AppError(404, code, message, details)
+
+
+def conflict(code: str, message: str, **details: Any) -> AppError:
+    return AppError(409, code, message, details)
+
+
+def unprocessable(code: str, message: str, **details: Any) -> AppError:
+    return AppError(422, code, message, details)
+
+
+# Chinese text for the HTTP errors Werkzeug raises on its own (routing, method, size, content type).
+_HTTP_MESSAGES: dict[int, tuple[str, str]] = {
+    400: ("request.bad", "请求格式有误，请检查后重试"),
+    401: ("auth.unauthenticated", "请先登录"),
+    403: ("auth.forbidden", "您没有权限进行此操作"),
+    404: ("not_found", "找不到您要的内容"),
+    405: ("request.method_not_allowed", "不支持该操作方式"),
+    409: ("conflict", "操作冲突，请刷新后重试"),
+    413: ("request.too_large", "提交的内容太大"),
+    415: ("request.unsupported_type", "提交的内容格式不受支持"),
+    422: ("validation.failed", "提交的内容有误，请检查后重试"),
+    429: ("request.too_many", "操作太频繁，请稍后再试"),
+    500: ("server.error", "系统出了点问题，请稍后再试"),
+    502: ("upstream.unavailable", "外部服务暂时不可用，请稍后再试"),
+    503: ("server.unavailable", "系统暂时不可用，请稍后再试"),
+}
+
+
+def error_response(err: AppError) -> Response:
+    resp = jsonify(err.to_dict())
+    resp.status_code = err.status
+    return resp
+
+
+def _validation_details(messages: Any) -> dict[str, Any]:
+    """webargs puts field errors under the location (``json``, ``query``, ``files``); keep them by field."""
+    if isinstance(messages, dict):
+        merged: dict[str, Any] = {}
+        for location, fields in messages.items():
+            if isinstance(fields, dict):
+                merged.update(fields)
+            else:
+                merged[location] = fields
+        return {"fields": merged}
+    return {"fields": {"_schema": messages}}
+
+
+def _first_message(fields: dict[str, Any]) -> str | None:
+    for name, msgs in fields.items():
+        while isinstance(msgs, dict):
+            if not msgs:
+                break
+            name, msgs = next(iter(msgs.items()))
+        if isinstance(msgs, list) and msgs and isinstance(msgs[0], str):
+            return msgs[0] if name == "_schema" else f"{msgs[0]}（{name}）"
+    return None
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(AppError)
+    def _app_error(err: AppError) -> Response:
+        return error_response(err)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(err: HTTPException) -> Response:
+        status = err.code or 500
+        code, message = _HTTP_MESSAGES.get(status, ("request.error", "请求无法处理"))
+        details: dict[str, Any] = {}
+        data = getattr(err, "data", None)  # webargs/flask-smorest validation errors carry messages here
+        if status == 422 and data and "messages" in data:
+            details = _validation_details(data["messages"])
+            message = _first_message(details["fields"]) or message
+        resp = error_response(AppError(status, code, message, details))
+        if status == 405 and hasattr(err, "valid_methods") and err.valid_methods:
+            resp.headers["Allow"] = ", ".join(err.valid_methods)
+        return resp
+
+    @app.errorhandler(OperationalError)
+    def _db_down(err: OperationalError) -> Response:
+        log.error("database unavailable: %s", err.__class__.__name__)
+        return error_response(AppError(503, "server.unavailable", "系统暂时不可用，请稍后再试"))
+
+    @app.errorhandler(DBAPIError)
+    def _db_error(err: DBAPIError) -> Response:
+        if err.connection_invalidated:
+            return error_response(AppError(503, "server.unavailable", "系统暂时不可用，请稍后再试"))
+        log.exception("database error")
+        return error_response(AppError(500, "server.error", "系统出了点问题，请稍后再试"))
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception) -> Response:
+        log.exception("unhandled error")
+        return error_response(AppError(500, "server.error", "系统出了点问题，请稍后再试"))

@@ -1,0 +1,231 @@
+"""One place decides who may do what, in which village.
+
+The authenticated person of a request is a :class:`Principal` (loaded afresh on every request by
+``backend.auth``, so a role change takes effect on the next request). A route states its permission
+once with :func:`requires` (before its input is parsed); the check answers 404 for a village the
+caller has no part in (so strangers cannot even learn what exists) and 403 for one where they have
+a part but not the needed role.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from flask import g, has_request_context
+
+from .db import db
+from .errors import AppError, forbidden, not_found, unauthorized
+
+ROLES: tuple[str, ...] = (
+    "villager",  # derived: an active entry on the village roster
+    "member",  # derived: a collective-economic-organization member (成员) on the roster
+    "representative",
+    "party_member",
+    "secretary",
+    "committee",
+    "accountant",
+    "supervisor",
+    "township_staff",
+    "township_accountant",
+)
+ROLE_LABELS: dict[str, str] = {
+    "villager": "村民",
+    "member": "集体经济组织成员",
+    "representative": "村民代表",
+    "party_member": "党员",
+    "secretary": "村党组织书记",
+    "committee": "村委委员",
+    "accountant": "会计",
+    "supervisor": "村务监督委员",
+    "township_staff": "镇（乡）工作人员",
+    "township_accountant": "镇（乡）代理会计",
+}
+TOWNSHIP_ROLES = frozenset({"township_staff", "township_accountant"})
+VILLAGE_STAFF = frozenset({"secretary", "committee", "accountant", "supervisor"})
+
+# permission → roles that grant it (within the village, or township-wide for township roles).
+PERMISSIONS: dict[str, frozenset[str]] = {
+    # anyone who belongs to the village (or oversees it) sees its public pages
+    "village.view": frozenset(ROLES),
+    "roster.read": frozenset({"secretary", "committee", "accountant", "supervisor", "township_staff"}),
+    "roster.write": frozenset({"secretary", "township_staff"}),
+    "roles.write": frozenset({"secretary", "township_staff"}),
+    "audit.read": frozenset({"secretary", "supervisor", "township_staff"}),
+    "township.view": frozenset({"township_staff", "township_accountant"}),
+    "township.manage": frozenset({"township_staff"}),
+}
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One current role assignment: ``role`` over ``village_ids`` (a township role covers all its villages)."""
+
+    role: str
+    village_ids: frozenset[int]
+    township_id: int | None = None  # set for township-scoped assignments
+
+
+@dataclass(frozen=True)
+class Principal:
+    person_id: int
+    name: str
+    token_id: int | None = None
+    member_id: int | None = None
+    household_id: int | None = None
+    village_id: int | None = None  # the home village of a member
+    township_id: int | None = None
+    grants: tuple[Grant, ...] = field(default_factory=tuple)
+
+    def roles_in(self, village_id: int) -> set[str]:
+        return {gr.role for gr in self.grants if village_id in gr.village_ids}
+
+    def roles(self) -> list[str]:
+        seen: list[str] = []
+        for gr in self.grants:
+            if gr.role not in seen:
+                seen.append(gr.role)
+        return seen
+
+    def village_ids(self) -> frozenset[int]:
+        out: set[int] = set()
+        for gr in self.grants:
+            out |= gr.village_ids
+        return frozenset(out)
+
+    def has_role(self, role: str, village_id: int | None = None) -> bool:
+        return any(gr.role == role and (village_id is None or village_id in gr.village_ids) for gr in self.grants)
+
+    def can(self, permission: str, village_id: int | None = None, township_id: int | None = None) -> bool:
+        allowed = PERMISSIONS[permission]
+        for gr in self.grants:
+            if gr.role not in allowed:
+                continue
+            if village_id is not None and village_id in gr.village_ids:
+                return True
+            if township_id is not None and gr.township_id == township_id:
+                return True
+        return False
+
+    def townships_for(self, permission: str) -> set[int]:
+        allowed = PERMISSIONS[permission]
+        return {gr.township_id for gr in self.grants if gr.role in allowed and gr.township_id is not None}
+
+    def villages_for(self, permission: str) -> set[int]:
+        allowed = PERMISSIONS[permission]
+        out: set[int] = set()
+        for gr in self.grants:
+            if gr.role in allowed:
+                out |= gr.village_ids
+        return out
+
+
+def current_principal() -> Principal | None:
+    return g.get("principal") if has_request_context() else None
+
+
+def require_login() -> Principal:
+    p = current_principal()
+    if p is None:
+        problem = g.get("auth_problem") if has_request_context() else None
+        if problem == "expired":
+            raise unauthorized("auth.token_expired", "登录已过期，请重新登录")
+        if problem:
+            raise unauthorized("auth.token_invalid", "登录状态已失效，请重新登录")
+        raise unauthorized()
+    return p
+
+
+def require(permission: str, *, village_id: int | None = None, township_id: int | None = None) -> Principal:
+    """The caller, if they hold ``permission`` in the village (or township); else 401/403/404.
+
+    A caller with no part at all in the village gets 404 (not_found), so that a stranger cannot
+    tell an existing village's records from missing ones.
+    """
+    if permission not in PERMISSIONS:
+        raise KeyError(permission)
+    p = require_login()
+    if p.can(permission, village_id=village_id, township_id=township_id):
+        return p
+    if village_id is not None and not p.roles_in(village_id):
+        raise not_found()
+    if (
+        township_id is not None
+        and village_id is None
+        and township_id not in {gr.township_id for gr in p.grants if gr.township_id is not None}
+    ):
+        raise not_found()
+    raise forbidden()
+
+
+def role_label(role: str) -> str:
+    return ROLE_LABELS.get(role, role)
+
+
+def check_roles(roles: Iterable[str]) -> None:
+    for r in roles:
+        if r not in ROLES:
+            raise AppError(422, "validation.failed", f"未知的角色：{r}", {"role": r})
+
+
+__all__ = [
+    "PERMISSIONS",
+    "ROLES",
+    "TOWNSHIP_ROLES",
+    "VILLAGE_STAFF",
+    "Grant",
+    "Principal",
+    "current_principal",
+    "require",
+    "require_login",
+    "requires",
+]
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def requires(
+    permission: str | None,
+    *,
+    village: str | None = None,
+    township: str | None = None,
+    obj: tuple[type[Any], str] | None = None,
+    allow: Callable[[Principal, Any], bool] | None = None,
+) -> Callable[[F], F]:
+    """Route decorator: the route's permission, stated once, checked before any input is parsed.
+
+    Put it right under ``@blp.route`` so that a stranger gets 401/403/404 whatever they send.
+    ``village``/``township`` name the URL argument holding the scope's id; ``obj=(Model, "arg")``
+    loads that object (404 if missing) and checks the permission in its village; ``allow`` lets a
+    caller through on other grounds (a member reading their own record). ``permission=None`` only
+    asks for a login.
+    """
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            p = require_login()
+            if obj is not None:
+                model, arg = obj
+                target = db.session.get(model, kwargs[arg])
+                if target is None:
+                    raise not_found()
+                if allow is not None and allow(p, target):
+                    return view(*args, **kwargs)
+                if permission is not None:
+                    require(permission, village_id=target.village_id)
+            elif permission is not None:
+                require(
+                    permission,
+                    village_id=kwargs.get(village) if village else None,
+                    township_id=kwargs.get(township) if township else None,
+                )
+            return view(*args, **kwargs)
+
+        wrapper._requires = permission  # type: ignore[attr-defined]  # read by the isolation test
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

@@ -1,0 +1,1 @@
+"""Share register, distributions, per-household payouts and statements (issue 5)."""

@@ -1,0 +1,1 @@
+"""Public-benefit job postings, applications, selection, publicity and pay (issue 7)."""

@@ -1,0 +1,1 @@
+"""Parcels, land-transfer contracts, rent schedules and payments (issue 6)."""

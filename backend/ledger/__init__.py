@@ -1,0 +1,1 @@
+"""Collective accounts: chart of accounts (2023), vouchers, periods, reports, disclosures (issue 3)."""

@@ -1,0 +1,1 @@
+"""Announcements, read receipts and the WeChat push outbox (issue 8)."""

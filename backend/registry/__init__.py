@@ -1,0 +1,1 @@
+"""The registry: townships, villages, households, people and members, role assignments, roster files."""

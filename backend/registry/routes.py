@@ -1,0 +1,345 @@
+"""Staff endpoints for the roster and roles. Every route: load in scope (404) → require (403) → service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, request, send_file
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from backend.core import errors
+from backend.core.audit import AuditEntry
+from backend.core.db import db
+from backend.core.identity import mask_phone
+from backend.core.pagination import PageArgs, page_schema, paginate
+from backend.core.permissions import Principal, require, require_login, requires
+
+from . import roster, service
+from .models import Household, Member, Person, RoleAssignment
+from .schemas import (
+    AuditEntrySchema,
+    HouseholdDetailSchema,
+    HouseholdInSchema,
+    HouseholdListArgs,
+    HouseholdPatchSchema,
+    HouseholdSchema,
+    ImportReportSchema,
+    MemberInSchema,
+    MemberListArgs,
+    MemberPatchSchema,
+    MemberSchema,
+    PlaceSchema,
+    RoleAssignmentSchema,
+    RoleInSchema,
+    RoleListArgs,
+    VillageSchema,
+)
+
+blp = Blueprint("registry", __name__, description="村、户、人员花名册与角色（村干部、乡镇工作人员）")
+SECURITY = [{"bearer": []}]
+
+
+def _member_view(m: Member, viewer: Principal) -> dict[str, Any]:
+    p = m.person
+    full_phone = viewer.person_id == p.id or viewer.can("roster.write", village_id=m.village_id)
+    return {
+        "id": m.id,
+        "person_id": p.id,
+        "village_id": m.village_id,
+        "household_id": m.household_id,
+        "household_number": m.household.number,
+        "name": p.name,
+        "gender": p.gender,
+        "birth_date": p.birth_date,
+        "id_last4": p.id_last4,
+        "phone": p.phone if full_phone else mask_phone(p.phone),
+        "relation": m.relation,
+        "is_head": m.is_head,
+        "is_collective_member": m.is_collective_member,
+        "status": m.status,
+        "is_tuopin": m.household.is_tuopin,
+        "is_jiance": m.household.is_jiance,
+    }
+
+
+# ---------------------------------------------------------------- places
+
+
+@blp.route("/villages", methods=["GET"])
+@requires(None)
+@blp.response(200, VillageSchema(many=True))
+@blp.doc(security=SECURITY)
+def my_villages() -> list[Any]:
+    """当前用户能看到的村（村民是本村，乡镇工作人员是本乡镇所有村）。"""
+    p = require_login()
+    from backend.registry.models import Village
+
+    ids = p.village_ids()
+    if not ids:
+        return []
+    return list(db.session.execute(select(Village).where(Village.id.in_(ids)).order_by(Village.code)).scalars())
+
+
+@blp.route("/villages/<int:village_id>", methods=["GET"])
+@requires("village.view", village="village_id")
+@blp.response(200, VillageSchema)
+@blp.doc(security=SECURITY)
+def get_village(village_id: int) -> Any:
+    """一个村的基本信息。"""
+    return service.get_village(village_id)
+
+
+@blp.route("/townships/<int:township_id>/villages", methods=["GET"])
+@requires("township.view", township="township_id")
+@blp.response(200, PlaceSchema(many=True))
+@blp.doc(security=SECURITY)
+def township_villages(township_id: int) -> list[Any]:
+    """乡镇下的村（乡镇工作人员）。"""
+    return service.villages_of_township(township_id)
+
+
+# ---------------------------------------------------------------- households
+
+
+@blp.route("/villages/<int:village_id>/households", methods=["GET"])
+@requires("roster.read", village="village_id")
+@blp.arguments(HouseholdListArgs, location="query")
+@blp.response(200, page_schema(HouseholdSchema))
+@blp.doc(security=SECURITY)
+def list_households(args: dict[str, Any], village_id: int) -> dict[str, Any]:
+    """本村的户（花名册）。"""
+    stmt = select(Household).where(Household.village_id == village_id)
+    if args.get("q"):
+        stmt = stmt.where(Household.number.like(f"%{args['q']}%"))
+    page = paginate(db.session, stmt.order_by(Household.number), args["page"], args["page_size"])
+    return page.envelope()
+
+
+@blp.route("/villages/<int:village_id>/households", methods=["POST"])
+@requires("roster.write", village="village_id")
+@blp.arguments(HouseholdInSchema)
+@blp.response(201, HouseholdSchema)
+@blp.doc(security=SECURITY)
+def create_household(args: dict[str, Any], village_id: int) -> Any:
+    """建户。"""
+    p = require_login()
+    h = service.create_household(service.get_village(village_id), args.pop("number"), actor=p, **args)
+    db.session.commit()
+    return h
+
+
+@blp.route("/households/<int:household_id>", methods=["GET"])
+@requires("roster.read", obj=(Household, "household_id"), allow=lambda p, h: p.household_id == h.id)
+@blp.response(200, HouseholdDetailSchema)
+@blp.doc(security=SECURITY)
+def get_household(household_id: int) -> Any:
+    """一户及其成员（本户成员本人也可查看）。"""
+    return db.session.get(Household, household_id)
+
+
+@blp.route("/households/<int:household_id>", methods=["PATCH"])
+@requires("roster.write", obj=(Household, "household_id"))
+@blp.arguments(HouseholdPatchSchema)
+@blp.response(200, HouseholdSchema)
+@blp.doc(security=SECURITY)
+def patch_household(args: dict[str, Any], household_id: int) -> Any:
+    """修改户信息（户号、住址、脱贫户/监测户标记）。"""
+    h = db.session.get(Household, household_id)
+    service.update_household(h, args, actor=require_login())
+    db.session.commit()
+    return h
+
+
+# ---------------------------------------------------------------- members
+
+
+@blp.route("/villages/<int:village_id>/members", methods=["GET"])
+@requires("roster.read", village="village_id")
+@blp.arguments(MemberListArgs, location="query")
+@blp.response(200, page_schema(MemberSchema))
+@blp.doc(security=SECURITY)
+def list_members(args: dict[str, Any], village_id: int) -> dict[str, Any]:
+    """花名册：可按姓名或户号搜索。手机号对非管理人员打码。"""
+    p = require_login()
+    page = paginate(
+        db.session,
+        service.members_query(village_id, args.get("q"), args.get("status")),
+        args["page"],
+        args["page_size"],
+    )
+    return page.envelope([_member_view(m, p) for m in page.items])
+
+
+@blp.route("/villages/<int:village_id>/members", methods=["POST"])
+@requires("roster.write", village="village_id")
+@blp.arguments(MemberInSchema)
+@blp.response(201, MemberSchema)
+@blp.doc(security=SECURITY)
+def create_member(args: dict[str, Any], village_id: int) -> dict[str, Any]:
+    """登记一名在册人员（户须已建立）。"""
+    p = require_login()
+    m = service.add_member(service.get_village(village_id), service.MemberInput(**args), actor=p)
+    db.session.commit()
+    return _member_view(m, p)
+
+
+@blp.route("/members/<int:member_id>", methods=["GET"])
+@requires("roster.read", obj=(Member, "member_id"), allow=lambda p, m: p.member_id == m.id)
+@blp.response(200, MemberSchema)
+@blp.doc(security=SECURITY)
+def get_member(member_id: int) -> dict[str, Any]:
+    """一名在册人员（本人可查看自己的记录）。"""
+    return _member_view(db.session.get(Member, member_id), require_login())
+
+
+@blp.route("/members/<int:member_id>", methods=["PATCH"])
+@requires("roster.write", obj=(Member, "member_id"))
+@blp.arguments(MemberPatchSchema)
+@blp.response(200, MemberSchema)
+@blp.doc(security=SECURITY)
+def patch_member(args: dict[str, Any], member_id: int) -> dict[str, Any]:
+    """修改在册人员信息。"""
+    m, p = db.session.get(Member, member_id), require_login()
+    service.update_member(m, args, actor=p)
+    db.session.commit()
+    return _member_view(m, p)
+
+
+# ---------------------------------------------------------------- roster files
+
+
+@blp.route("/villages/<int:village_id>/roster.xlsx", methods=["GET"])
+@requires("roster.read", village="village_id")
+@blp.response(200, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+@blp.doc(security=SECURITY)
+def export_roster(village_id: int) -> Response:
+    """导出花名册 .xlsx（身份证号只显示后4位；可修改后再导入）。"""
+    village = service.get_village(village_id)
+    data = roster.export_roster(village)
+    return send_file(
+        data,
+        as_attachment=True,
+        download_name=f"{village.code}-roster.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@blp.route("/villages/<int:village_id>/roster/import", methods=["POST"])
+@requires("roster.write", village="village_id")
+@blp.response(200, ImportReportSchema)
+@blp.doc(
+    security=SECURITY,
+    requestBody={
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}, "dry_run": {"type": "boolean"}},
+                }
+            }
+        }
+    },
+)
+def import_roster(village_id: int) -> Any:
+    """导入花名册 .xlsx：有任何一行出错则整份不导入，并列出每行的错误。"""
+    p = require_login()
+    upload = request.files.get("file")
+    if upload is None:
+        raise errors.unprocessable("roster.file_missing", "请选择要导入的 .xlsx 文件")
+    dry_run = request.form.get("dry_run", "").lower() in ("1", "true", "yes")
+    report = roster.import_roster(service.get_village(village_id), upload.stream, actor=p, dry_run=dry_run)
+    return report
+
+
+# ---------------------------------------------------------------- roles
+
+
+@blp.route("/villages/<int:village_id>/roles", methods=["GET"])
+@requires("roster.read", village="village_id")
+@blp.arguments(RoleListArgs, location="query")
+@blp.response(200, page_schema(RoleAssignmentSchema))
+@blp.doc(security=SECURITY)
+def village_roles(args: dict[str, Any], village_id: int) -> dict[str, Any]:
+    """本村的角色指定（含历史）。"""
+    stmt = service.role_history(village_id=village_id, current_only=args["current"])
+    return paginate(db.session, stmt, args["page"], args["page_size"]).envelope()
+
+
+@blp.route("/villages/<int:village_id>/roles", methods=["POST"])
+@requires("roles.write", village="village_id")
+@blp.arguments(RoleInSchema)
+@blp.response(201, RoleAssignmentSchema)
+@blp.doc(security=SECURITY)
+def grant_village_role(args: dict[str, Any], village_id: int) -> Any:
+    """指定村级角色。村书记和代理会计只能由乡镇工作人员指定。"""
+    p = require_login()
+    village = service.get_village(village_id)
+    person = db.session.get(Person, args["person_id"])
+    if person is None:
+        raise errors.unprocessable("person.not_found", "找不到该人员")
+    ra = service.grant_role(person, args["role"], village=village, actor=p, note=args.get("note"))
+    db.session.commit()
+    return ra
+
+
+@blp.route("/townships/<int:township_id>/roles", methods=["GET"])
+@requires("township.view", township="township_id")
+@blp.arguments(RoleListArgs, location="query")
+@blp.response(200, page_schema(RoleAssignmentSchema))
+@blp.doc(security=SECURITY)
+def township_roles(args: dict[str, Any], township_id: int) -> dict[str, Any]:
+    """乡镇级角色指定（含历史）。"""
+    stmt = service.role_history(township_id=township_id, current_only=args["current"])
+    return paginate(db.session, stmt, args["page"], args["page_size"]).envelope()
+
+
+@blp.route("/townships/<int:township_id>/roles", methods=["POST"])
+@requires("township.manage", township="township_id")
+@blp.arguments(RoleInSchema)
+@blp.response(201, RoleAssignmentSchema)
+@blp.doc(security=SECURITY)
+def grant_township_role(args: dict[str, Any], township_id: int) -> Any:
+    """指定乡镇级角色（乡镇工作人员）。"""
+    p = require_login()
+    person = db.session.get(Person, args["person_id"])
+    if person is None:
+        raise errors.unprocessable("person.not_found", "找不到该人员")
+    ra = service.grant_role(
+        person, args["role"], township=service.get_township(township_id), actor=p, note=args.get("note")
+    )
+    db.session.commit()
+    return ra
+
+
+@blp.route("/role-assignments/<int:assignment_id>", methods=["DELETE"])
+@requires(None)
+@blp.response(200, RoleAssignmentSchema)
+@blp.doc(security=SECURITY)
+def end_role(assignment_id: int) -> Any:
+    """结束一项角色（记录保留为历史）。"""
+    p = require_login()
+    ra = db.session.get(RoleAssignment, assignment_id)
+    if ra is None:
+        raise errors.not_found()
+    if ra.village_id is not None:
+        require("roles.write", village_id=ra.village_id)
+    else:
+        require("township.manage", township_id=ra.township_id)
+    service.end_role(ra, actor=p)
+    db.session.commit()
+    return ra
+
+
+# ---------------------------------------------------------------- audit
+
+
+@blp.route("/villages/<int:village_id>/audit", methods=["GET"])
+@requires("audit.read", village="village_id")
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(AuditEntrySchema))
+@blp.doc(security=SECURITY)
+def village_audit(args: dict[str, Any], village_id: int) -> dict[str, Any]:
+    """本村的操作记录（书记、监督委员会、乡镇）。"""
+    stmt = select(AuditEntry).where(AuditEntry.village_id == village_id).order_by(AuditEntry.id.desc())
+    return paginate(db.session, stmt, args["page"], args["page_size"]).envelope()

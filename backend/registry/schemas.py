@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+from marshmallow import fields
+
+from backend.core.pagination import PageArgs
+from backend.core.permissions import ROLE_LABELS
+from backend.core.schemas import BaseSchema, IsoDateTime, Text, length, one_of
+
+from .service import ASSIGNABLE_ROLES, RELATIONS, STATUSES
+
+
+class PlaceSchema(BaseSchema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+
+
+class VillageSchema(PlaceSchema):
+    township = fields.Nested(PlaceSchema)
+
+
+class HouseholdInSchema(BaseSchema):
+    number = Text(required=True, validate=length(1, 30), metadata={"description": "户号，如 LJ-005"})
+    address = Text(validate=length(max=120), allow_none=True)
+    is_tuopin = fields.Boolean(load_default=False, metadata={"description": "脱贫户"})
+    is_jiance = fields.Boolean(load_default=False, metadata={"description": "监测户"})
+
+
+class HouseholdPatchSchema(BaseSchema):
+    number = Text(validate=length(1, 30))
+    address = Text(validate=length(max=120), allow_none=True)
+    is_tuopin = fields.Boolean()
+    is_jiance = fields.Boolean()
+
+
+class HouseholdMemberSchema(BaseSchema):
+    id = fields.Integer()
+    name = fields.String(attribute="person.name")
+    relation = fields.String()
+    is_head = fields.Boolean()
+    status = fields.String()
+
+
+class HouseholdSchema(BaseSchema):
+    id = fields.Integer()
+    village_id = fields.Integer()
+    number = fields.String()
+    address = fields.String(allow_none=True)
+    is_tuopin = fields.Boolean()
+    is_jiance = fields.Boolean()
+
+
+class HouseholdDetailSchema(HouseholdSchema):
+    members = fields.List(fields.Nested(HouseholdMemberSchema))
+
+
+class MemberInSchema(BaseSchema):
+    name = Text(required=True, validate=length(1, 40))
+    id_card = Text(required=True, validate=length(18, 18), metadata={"description": "18 位身份证号（只存哈希）"})
+    household_number = Text(required=True, validate=length(1, 30))
+    relation = Text(load_default="户主", validate=one_of(RELATIONS))
+    is_head = fields.Boolean(load_default=False)
+    phone = Text(allow_none=True, validate=length(max=20))
+    is_collective_member = fields.Boolean(load_default=True)
+    status = Text(load_default="active", validate=one_of(list(STATUSES), STATUSES))
+
+
+class MemberPatchSchema(BaseSchema):
+    name = Text(validate=length(1, 40))
+    household_number = Text(validate=length(1, 30))
+    relation = Text(validate=one_of(RELATIONS))
+    is_head = fields.Boolean()
+    phone = Text(allow_none=True, validate=length(max=20))
+    is_collective_member = fields.Boolean()
+    status = Text(validate=one_of(list(STATUSES), STATUSES))
+
+
+class MemberSchema(BaseSchema):
+    id = fields.Integer()
+    person_id = fields.Integer()
+    village_id = fields.Integer()
+    household_id = fields.Integer()
+    household_number = fields.String()
+    name = fields.String()
+    gender = fields.String()
+    birth_date = fields.Date()
+    id_last4 = fields.String(metadata={"description": "身份证后4位（仅用于辨认）"})
+    phone = fields.String(allow_none=True, metadata={"description": "本人和村干部可见完整号码，其他人看到打码号码"})
+    relation = fields.String()
+    is_head = fields.Boolean()
+    is_collective_member = fields.Boolean()
+    status = fields.String()
+    is_tuopin = fields.Boolean()
+    is_jiance = fields.Boolean()
+
+
+class MemberListArgs(PageArgs):
+    q = Text(validate=length(max=40))
+    status = Text(validate=one_of(list(STATUSES), STATUSES))
+
+
+class RoleInSchema(BaseSchema):
+    person_id = fields.Integer(required=True)
+    role = Text(required=True, validate=one_of(ASSIGNABLE_ROLES, ROLE_LABELS))
+    note = Text(validate=length(max=200))
+
+
+class RoleAssignmentSchema(BaseSchema):
+    id = fields.Integer()
+    person_id = fields.Integer()
+    name = fields.String(attribute="person.name")
+    role = fields.String()
+    role_label = fields.Function(lambda ra: ROLE_LABELS.get(ra.role, ra.role))
+    village_id = fields.Integer(allow_none=True)
+    township_id = fields.Integer(allow_none=True)
+    valid_from = IsoDateTime()
+    valid_to = IsoDateTime(allow_none=True)
+    current = fields.Function(lambda ra: ra.valid_to is None)
+    note = fields.String(allow_none=True)
+
+
+class HouseholdListArgs(PageArgs):
+    q = Text(validate=length(max=40))
+
+
+class RoleListArgs(PageArgs):
+    current = fields.Boolean(load_default=False)
+
+
+class AuditEntrySchema(BaseSchema):
+    id = fields.Integer()
+    at = IsoDateTime()
+    actor_person_id = fields.Integer(allow_none=True)
+    actor_roles = fields.String()
+    action = fields.String()
+    object_type = fields.String()
+    object_id = fields.Integer(allow_none=True)
+    before = fields.Function(lambda e: e.before_data())
+    after = fields.Function(lambda e: e.after_data())
+
+
+class RowErrorSchema(BaseSchema):
+    row = fields.Integer()
+    field = fields.String(allow_none=True)
+    message = fields.String()
+
+
+class ImportReportSchema(BaseSchema):
+    created = fields.Integer()
+    updated = fields.Integer()
+    households_created = fields.Integer()
+    rows = fields.Integer()
+    dry_run = fields.Boolean()

@@ -1,0 +1,112 @@
+"""Generated isolation test: walk the URL map and prove that people of another village (or another
+township) get 403/404 on every village-scoped endpoint, and that nothing changes.
+
+Every URL argument must be known here: a new endpoint with a new kind of id fails this test until
+an object of village A is provided for it below, so no endpoint escapes the check.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from backend.core.db import db
+from backend.registry.models import RoleAssignment
+
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+@pytest.fixture
+def world(make):
+    qs = make.township("QS", "青山镇")
+    bs = make.township("BS", "白石镇")
+    a = make.village("LJ01", "临江村", township=qs)
+    b = make.village("XZ02", "新竹村", township=qs)
+    make.village("BS01", "白石村", township=bs)
+    a_house = make.household(a, "LJ-001")
+    a_member = make.member(a, "王建国", household=a_house, roles=("secretary", "party_member"))
+    make.member(a, "陈桂兰", roles=("representative",))
+    a_assignment = db.session.execute(
+        select(RoleAssignment).where(RoleAssignment.person_id == a_member.person_id, RoleAssignment.role == "secretary")
+    ).scalar_one()
+    strangers = {
+        "secretary of another village": make.member(b, "周海", roles=("secretary", "party_member")),
+        "member of another village": make.member(b, "吴强"),
+        "staff of another township": make.staff(bs, "白石镇干部"),
+        "agency accountant of another village": make.staff(qs, "冯立", role="township_accountant"),
+    }
+    # the agency accountant keeps only 新竹村's books
+    accountant = strangers["agency accountant of another village"]
+    db.session.execute(RoleAssignment.__table__.delete().where(RoleAssignment.person_id == accountant.id))
+    make.role(accountant, "township_accountant", village=b)
+    overseer = make.staff(qs, "郑雯")
+    db.session.commit()
+    ids = {
+        "village_id": a.id,
+        "household_id": a_house.id,
+        "member_id": a_member.id,
+        "assignment_id": a_assignment.id,
+        "township_id": qs.id,
+    }
+    return {"ids": ids, "strangers": strangers, "overseer": overseer}
+
+
+def scoped_routes(app):
+    out = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/") or not rule.arguments:
+            continue
+        for method in sorted((rule.methods or set()) & set(HTTP_METHODS)):
+            out.append((rule, method))
+    return out
+
+
+def url_for_rule(rule, ids) -> str:
+    unknown = set(rule.arguments) - set(ids)
+    assert not unknown, f"{rule.rule}: add an object of village A for {unknown} to tests/test_isolation.py"
+    path = rule.rule
+    for name in rule.arguments:
+        path = path.replace(f"<int:{name}>", str(ids[name])).replace(f"<{name}>", str(ids[name]))
+    return path
+
+
+def table_counts() -> dict[str, int]:
+    return {
+        t.name: db.session.execute(select(func.count()).select_from(t)).scalar_one() for t in db.metadata.sorted_tables
+    }
+
+
+def test_strangers_are_refused_everywhere(app, client, make, world):
+    routes = scoped_routes(app)
+    assert len(routes) >= 15, "the URL map looks too small: did the blueprints register?"
+    before = table_counts()
+    tokens = {who: make.token(p) for who, p in world["strangers"].items()}
+    before = table_counts()  # tokens are rows too; count after issuing them
+    failures = []
+    for rule, method in routes:
+        url = url_for_rule(rule, world["ids"])
+        for who, tok in tokens.items():
+            r = client.open(url, method=method, json={}, headers={"Authorization": f"Bearer {tok}"})
+            if r.status_code not in (403, 404):
+                failures.append(f"{method} {url} as {who}: {r.status_code}")
+            elif "error" not in (r.json or {}):
+                failures.append(f"{method} {url} as {who}: not in the error shape")
+        anonymous = client.open(url, method=method, json={})
+        if anonymous.status_code != 401:
+            failures.append(f"{method} {url} anonymous: {anonymous.status_code}")
+    assert not failures, "\n".join(failures)
+    assert table_counts() == before
+
+
+def test_the_same_urls_serve_the_township_overseer(app, client, make, world):
+    """Positive control: the ids above are real, so the refusals are about scope."""
+    h = {"Authorization": f"Bearer {make.token(world['overseer'])}"}
+    failures = []
+    for rule, method in scoped_routes(app):
+        if method != "GET":
+            continue
+        url = url_for_rule(rule, world["ids"])
+        r = client.get(url, headers=h)
+        if r.status_code != 200:
+            failures.append(f"GET {url}: {r.status_code} {r.get_data(as_text=True)[:200]}")
+    assert not failures, "\n".join(failures)
