@@ -10,13 +10,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import unicodedata
 from datetime import date
 
-_ID_RE = re.compile(r"^\d{17}[\dX]$")
+# ASCII only (``\d`` would take any script's digits); full-width input is folded to ASCII first by NFKC.
+_ID_RE = re.compile(r"^[0-9]{17}[0-9X]\Z")
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
-_PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
-_LAST6_RE = re.compile(r"^\d{5}[\dX]$")
+_PHONE_RE = re.compile(r"^1[3-9][0-9]{9}\Z")
+_LAST6_RE = re.compile(r"^[0-9]{5}[0-9X]\Z")
+
+
+def _fold(raw: str | None) -> str:
+    """Full-width digits, letters, "＋" and blanks (typed with a Chinese IME) → their ASCII forms."""
+    return unicodedata.normalize("NFKC", raw or "")
 
 
 class IdentityError(ValueError):
@@ -25,7 +32,7 @@ class IdentityError(ValueError):
 
 def normalize_id_card(raw: str) -> str:
     """Validate an 18-character resident ID (GB 11643-1999): format, birth date and check digit."""
-    s = (raw or "").strip().upper().replace(" ", "")
+    s = re.sub(r"\s", "", _fold(raw)).upper()
     if not _ID_RE.match(s):
         raise IdentityError("身份证号应为18位，最后一位可以是数字或X")
     try:
@@ -51,7 +58,7 @@ def gender_from_id(id_card: str) -> str:
 
 
 def normalize_last6(raw: str) -> str:
-    s = (raw or "").strip().upper()
+    s = _fold(raw).strip().upper()
     if not _LAST6_RE.match(s):
         raise IdentityError("请填写身份证号后6位（最后一位可以是X）")
     return s
@@ -73,7 +80,7 @@ def last6_hash(key: bytes, last6: str) -> str:
 
 
 def normalize_phone(raw: str) -> str:
-    s = re.sub(r"[\s-]", "", raw or "")
+    s = re.sub(r"[\s-]", "", _fold(raw))
     if s.startswith("+86"):
         s = s[3:]
     if not _PHONE_RE.match(s):
@@ -82,10 +89,14 @@ def normalize_phone(raw: str) -> str:
 
 
 def mask_phone(phone: str | None) -> str | None:
-    """13812345678 → 138****5678."""
+    """13812345678 → 138****5678; a shorter number shows at most its last 4 and always hides 4 or more."""
     if not phone:
         return None
-    return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"
+    if len(phone) >= 11:
+        return phone[:3] + "****" + phone[-4:]
+    if len(phone) >= 8:
+        return "****" + phone[-4:]
+    return "****"
 
 
 def mask_name(name: str) -> str:

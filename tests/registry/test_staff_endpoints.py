@@ -62,6 +62,7 @@ def test_member_refusals_change_nothing(client, make, lj):
     for body, status, code in cases:
         r = client.post(f"/api/v1/villages/{v.id}/members", json=body, headers=h)
         assert (r.status_code, r.json["error"]["code"]) == (status, code), (body, r.json)
+    assert db.session.execute(select(func.count(Member.id))).scalar_one() == before
     dup = client.post(f"/api/v1/villages/{v.id}/members", headers=h, json={
         "name": "王建国", "id_card": "371427196803120115", "household_number": "LJ-001"})
     assert dup.status_code in (201, 409)
