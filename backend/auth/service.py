@@ -55,11 +55,10 @@ def wechat_login(code: str) -> LoginResult:
     ).scalar_one_or_none()
     now = utcnow()
     if account is None:
-        account = WeChatAccount(appid=appid, openid=session.openid)
-        db.session.add(account)
         try:
-            with db.session.begin_nested():
-                db.session.flush()
+            with db.session.begin_nested():  # a rolled-back savepoint also forgets the pending row
+                account = WeChatAccount(appid=appid, openid=session.openid)
+                db.session.add(account)
         except IntegrityError:  # the same person logged in twice at once: use the row the other request made
             account = db.session.execute(
                 select(WeChatAccount).where(WeChatAccount.appid == appid, WeChatAccount.openid == session.openid)
