@@ -10,7 +10,7 @@ from flask import Flask, Response, jsonify
 from sqlalchemy import text
 
 from backend import config as config_module
-from backend.core.errors import register_error_handlers
+from backend.core.errors import install_content_type_guard, register_error_handlers
 from backend.extensions import api, db, migrate
 
 API_PREFIX = "/api/v1"
@@ -65,6 +65,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints()
     _register_health(app)
     register_error_handlers(app)  # after api.init_app so ours replace flask-smorest's handler
+    install_content_type_guard(app)
 
     from backend.auth.service import install_request_loader
 

@@ -138,3 +138,19 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(err: Exception) -> Response:
         log.exception("unhandled error")
         return error_response(AppError(500, "server.error", "系统出了点问题，请稍后再试"))
+
+
+ACCEPTED_BODY_TYPES = frozenset({"application/json", "multipart/form-data"})
+
+
+def install_content_type_guard(app: Flask) -> None:
+    """A write with a body must be JSON (or multipart for file uploads): anything else is 415."""
+    from flask import request
+
+    @app.before_request
+    def _content_type() -> None:
+        if request.method not in ("POST", "PUT", "PATCH"):
+            return
+        has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding") == "chunked"
+        if has_body and request.mimetype not in ACCEPTED_BODY_TYPES:
+            raise AppError(415, "request.unsupported_type", "请以 JSON 格式提交（Content-Type: application/json）")

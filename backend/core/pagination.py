@@ -45,21 +45,26 @@ def paginate(session: Session, stmt: Select[Any], page: int, page_size: int, *, 
     return Page(items=items, total=total, page=page, page_size=page_size)
 
 
-_page_schemas: dict[str, type[BaseSchema]] = {}
+_page_schemas: dict[type[BaseSchema], type[BaseSchema]] = {}
+_page_names: dict[str, type[BaseSchema]] = {}
 
 
 def page_schema(item_schema: type[BaseSchema]) -> type[BaseSchema]:
-    """An envelope schema for the OpenAPI spec, one per item schema."""
+    """An envelope schema for the OpenAPI spec, one per item schema (two item schemas of one name refuse)."""
+    if item_schema in _page_schemas:
+        return _page_schemas[item_schema]
     name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
-    if name not in _page_schemas:
-        _page_schemas[name] = type(
-            name,
-            (BaseSchema,),
-            {
-                "items": fields.List(fields.Nested(item_schema), required=True),
-                "total": fields.Integer(required=True),
-                "page": fields.Integer(required=True),
-                "page_size": fields.Integer(required=True),
-            },
-        )
-    return _page_schemas[name]
+    if name in _page_names:
+        raise ValueError(f"{name}: another item schema named {item_schema.__name__} already has a page schema")
+    envelope = type(
+        name,
+        (BaseSchema,),
+        {
+            "items": fields.List(fields.Nested(item_schema), required=True),
+            "total": fields.Integer(required=True),
+            "page": fields.Integer(required=True),
+            "page_size": fields.Integer(required=True),
+        },
+    )
+    _page_schemas[item_schema] = _page_names[name] = envelope
+    return envelope

@@ -7,6 +7,8 @@ the project derives from ``BaseSchema``.
 
 from __future__ import annotations
 
+import unicodedata
+from datetime import datetime
 from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError, fields, validate
@@ -19,9 +21,20 @@ _FIELD_MESSAGES: dict[type[fields.Field], dict[str, str]] = {
     fields.Decimal: {"special": "应为有效数字"},
     fields.Float: {"special": "应为有效数字"},
     fields.Boolean: {"invalid": "应为是或否（true/false）"},
-    fields.Date: {"invalid": "日期格式应为 YYYY-MM-DD", "format": "日期格式不正确"},
+    fields.Date: {
+        "invalid": "日期格式应为 YYYY-MM-DD", "format": "日期格式不正确", "invalid_awareness": "日期格式不正确",
+    },
     fields.DateTime: {"invalid": "时间格式不正确", "invalid_awareness": "时间需要带时区", "format": "时间格式不正确"},
+    fields.Time: {"invalid": "时刻格式不正确", "invalid_awareness": "时刻格式不正确", "format": "时刻格式不正确"},
+    fields.TimeDelta: {"invalid": "时长格式不正确", "format": "时长格式不正确"},
     fields.List: {"invalid": "应为列表"},
+    fields.Tuple: {"invalid": "应为列表"},
+    fields.IP: {"invalid_ip": "网络地址格式不正确"},
+    fields.IPv4: {"invalid_ip": "网络地址格式不正确"},
+    fields.IPv6: {"invalid_ip": "网络地址格式不正确"},
+    fields.IPInterface: {"invalid_ip_interface": "网络地址格式不正确"},
+    fields.IPv4Interface: {"invalid_ip_interface": "网络地址格式不正确"},
+    fields.IPv6Interface: {"invalid_ip_interface": "网络地址格式不正确"},
     fields.Mapping: {"invalid": "应为对象"},
     fields.Nested: {"type": "格式不正确"},
     fields.Email: {"invalid": "邮箱格式不正确"},
@@ -64,12 +77,23 @@ def one_of(choices: Any, labels: dict[str, str] | None = None) -> validate.OneOf
     return validate.OneOf(list(choices), error=f"应为以下之一：{shown}")
 
 
+# Bidirectional embeddings, overrides and isolates: invisible, and they can make a name display as another.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _is_control(ch: str) -> bool:
+    """C0, DEL and C1 control characters (except newline and tab), and bidi controls."""
+    if ch in "\n\t":
+        return False
+    return unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS
+
+
 class Text(fields.String):
     """A trimmed string: leading/trailing blanks removed, control characters refused."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         s = super()._deserialize(value, attr, data, **kwargs).strip()
-        if any(ord(ch) < 32 and ch not in "\n\t" for ch in s):
+        if any(_is_control(ch) for ch in s):
             raise ValidationError("含有不可见的控制字符")
         return s
 
@@ -94,7 +118,13 @@ class Yuan(fields.String):
 
 
 class IsoDateTime(fields.DateTime):
-    """Datetimes shown as ISO 8601 with +08:00."""
+    """Datetimes shown as ISO 8601 with +08:00; on input a time zone is required (naive times cannot be stored)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if result.tzinfo is None or result.utcoffset() is None:
+            raise ValidationError("时间需要带时区，例如 2026-11-22T09:00:00+08:00")
+        return result
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         from .clock import to_iso

@@ -61,12 +61,13 @@ class Seal(db.Model):
     object_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
     canonical: Mapped[str] = mapped_column(Text, nullable=False)
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
-    hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)
     sealed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
     __table_args__ = (
         UniqueConstraint("village_id", "seq", name="uq_seals_village_seq"),
         UniqueConstraint("village_id", "prev_hash", name="uq_seals_village_prev"),
+        UniqueConstraint("village_id", "hash", name="uq_seals_village_hash"),
     )
 
 
@@ -117,14 +118,17 @@ def verify_seal(s: Seal, payload: Any | None = None) -> bool:
 def verify_chain(village_id: int) -> ChainCheck:
     prev = GENESIS
     count = 0
-    rows = db.session.execute(select(Seal).where(Seal.village_id == village_id).order_by(Seal.seq)).scalars()
+    # populate_existing: check what is stored, not what this session's identity map remembers
+    rows = db.session.execute(
+        select(Seal).where(Seal.village_id == village_id).order_by(Seal.seq).execution_options(populate_existing=True)
+    ).scalars()
     for expected_seq, s in enumerate(rows, start=1):
         count += 1
         if s.seq != expected_seq:
-            return ChainCheck(False, count, s.seq, "missing link")
+            return ChainCheck(False, count, s.seq, "缺少封签：链条中断")
         if s.prev_hash != prev:
-            return ChainCheck(False, count, s.seq, "prev_hash does not match the previous seal")
+            return ChainCheck(False, count, s.seq, "与上一个封签接不上")
         if compute_hash(s.prev_hash, s.canonical) != s.hash:
-            return ChainCheck(False, count, s.seq, "content changed")
+            return ChainCheck(False, count, s.seq, "内容已被改动")
         prev = s.hash
     return ChainCheck(True, count)

@@ -137,7 +137,7 @@ def upgrade():
     sa.Column('sealed_at', backend.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['village_id'], ['villages.id'], name=op.f('fk_seals_village_id_villages')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_seals')),
-    sa.UniqueConstraint('hash', name=op.f('uq_seals_hash')),
+    sa.UniqueConstraint('village_id', 'hash', name='uq_seals_village_hash'),
     sa.UniqueConstraint('village_id', 'prev_hash', name='uq_seals_village_prev'),
     sa.UniqueConstraint('village_id', 'seq', name='uq_seals_village_seq')
     )
