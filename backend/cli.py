@@ -39,7 +39,8 @@ def roster_import(village_code: str, path: Path, dry_run: bool) -> None:
         sys.exit(1)
     verb = "检查通过（未写入）" if dry_run else "导入完成"
     click.echo(
-        f"{verb}：新增 {report['created']} 人，更新 {report['updated']} 人，新建 {report['households_created']} 户"
+        f"{verb}：新增 {report['created']} 人，更新 {report['updated']} 人，未变 {report['unchanged']} 人，"
+        f"新建 {report['households_created']} 户"
     )
 
 

@@ -148,6 +148,8 @@ class RowErrorSchema(BaseSchema):
 class ImportReportSchema(BaseSchema):
     created = fields.Integer()
     updated = fields.Integer()
+    unchanged = fields.Integer()
+    households_updated = fields.Integer()
     households_created = fields.Integer()
     rows = fields.Integer()
     dry_run = fields.Boolean()

@@ -168,16 +168,15 @@ def person_by_id_card(id_card: str) -> Person | None:
     return db.session.execute(select(Person).where(Person.id_hash == h)).scalar_one_or_none()
 
 
-def _new_person(name: str, id_card: str, phone: str | None, township_id: int | None = None) -> Person:
+def _person(name: str, id_card: str, phone: str | None, township_id: int | None = None) -> Person:
+    """A new (unsaved) Person from what staff typed: the ID number becomes hashes and its last 4."""
     try:
         full, six, four = id_hashes(identity_key(), id_card)
         born, gender = birth_date_from_id(id_card), gender_from_id(id_card)
         phone = normalize_phone(phone) if phone else None
     except IdentityError as exc:
         raise unprocessable("validation.failed", str(exc)) from exc
-    if db.session.execute(select(Person.id).where(Person.id_hash == full)).first():
-        raise conflict("person.duplicate", "该身份证号已在系统中登记")
-    p = Person(
+    return Person(
         name=name.strip(),
         gender=gender,
         birth_date=born,
@@ -187,6 +186,12 @@ def _new_person(name: str, id_card: str, phone: str | None, township_id: int | N
         phone=phone,
         township_id=township_id,
     )
+
+
+def _new_person(name: str, id_card: str, phone: str | None, township_id: int | None = None) -> Person:
+    p = _person(name, id_card, phone, township_id)
+    if db.session.execute(select(Person.id).where(Person.id_hash == p.id_hash)).first():
+        raise conflict("person.duplicate", "该身份证号已在系统中登记")
     db.session.add(p)
     db.session.flush()
     return p
@@ -217,13 +222,50 @@ def add_member(village: Village, data: MemberInput, *, actor: Principal | None) 
     return m
 
 
+def add_members(village: Village, items: Sequence[MemberInput], *, actor: Principal | None) -> list[Member]:
+    """Many ``add_member`` at once (roster import): the caller has checked households, heads and duplicates;
+    the database's constraints still hold (one person per ID, one head per household, same village)."""
+    homes = {
+        h.number: h for h in db.session.execute(select(Household).where(Household.village_id == village.id)).scalars()
+    }
+    people, targets = [], []
+    for d in items:
+        h = homes.get(d.household_number.strip())
+        if h is None:
+            raise unprocessable("household.not_found", f"户号 {d.household_number} 不存在，请先建户")
+        people.append(_person(d.name, d.id_card, d.phone))
+        targets.append(h)
+    db.session.add_all(people)
+    db.session.flush()
+    members = [
+        Member(
+            person_id=p.id,
+            person=p,
+            village_id=village.id,
+            household_id=h.id,
+            is_head=d.is_head,
+            relation="户主" if d.is_head else d.relation,
+            is_collective_member=d.is_collective_member,
+            status=d.status,
+        )
+        for p, h, d in zip(people, targets, items, strict=True)
+    ]
+    db.session.add_all(members)
+    db.session.flush()
+    for m in members:
+        audit.record("member.create", "member", m.id, actor=actor, village_id=village.id, after=member_dict(m))
+    return members
+
+
 def _head_of(household_id: int) -> Member | None:
     return db.session.execute(
         select(Member).where(Member.household_id == household_id, Member.is_head.is_(True))
     ).scalar_one_or_none()
 
 
-def update_member(m: Member, changes: dict[str, Any], *, actor: Principal | None) -> Member:
+def update_member(m: Member, changes: dict[str, Any], *, actor: Principal | None, interim: bool = False) -> Member:
+    """Change a roster entry. ``interim=True`` lets a head step down before the same transaction names
+    their new relation (a roster import swapping heads); the caller must leave the roster coherent."""
     before = member_dict(m)
     p = m.person
     if "name" in changes:
@@ -250,6 +292,13 @@ def update_member(m: Member, changes: dict[str, Any], *, actor: Principal | None
     for key in ("relation", "is_collective_member", "status"):
         if key in changes:
             setattr(m, key, changes[key])
+    if m.is_head != (m.relation == "户主") and not interim:
+        raise unprocessable(
+            "member.relation_required",
+            "户主的关系应为“户主”；不再是户主时，请填写与户主关系"
+            if m.is_head
+            else "不再是户主时，请填写与户主关系（如子女、配偶）",
+        )
     db.session.flush()
     audit.record(
         "member.update", "member", m.id, actor=actor, village_id=m.village_id, before=before, after=member_dict(m)

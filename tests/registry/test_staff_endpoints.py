@@ -114,6 +114,9 @@ def test_edit_member_moves_household_and_changes_head(client, make, lj):
     h = make.headers(lj["sec"])
     plain = lj["plain"]
     r = client.patch(f"/api/v1/members/{plain.id}", json={"household_number": "LJ-002"}, headers=h)
+    assert r.status_code == 422 and r.json["error"]["code"] == "member.relation_required"  # a head must say
+    r = client.patch(f"/api/v1/members/{plain.id}", json={"household_number": "LJ-002", "relation": "女婿"},
+                     headers=h)
     assert r.status_code == 200 and r.json["household_number"] == "LJ-002" and r.json["is_head"] is False
     r = client.patch(f"/api/v1/members/{plain.id}", json={"is_head": True}, headers=h)
     assert r.status_code == 409 and r.json["error"]["code"] == "household.head_exists"
