@@ -21,14 +21,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask_migrate import upgrade  # noqa: E402
-from openpyxl import Workbook, load_workbook  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+from flask_migrate import upgrade
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import text
 
-from backend import create_app  # noqa: E402
-from backend.core.db import db  # noqa: E402
-from backend.registry import roster, service  # noqa: E402
-from tests.factories import id_card  # noqa: E402
+from backend import create_app
+from backend.core.db import db
+from backend.registry import roster, service
+from tests.factories import id_card
 
 
 def timed(label: str, fn: Callable[[], Any]) -> Any:
@@ -42,8 +42,10 @@ def main() -> None:
     n_rows = int(os.environ.get("N", "5000"))
     url = os.environ.get("URL") or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None, "LOG_LEVEL": "WARNING"})
-    print(f"roster import bench: {n_rows} rows, {url.split(':', 1)[0]}, Python {platform.python_version()}, "
-          f"{os.cpu_count()} cores")
+    print(
+        f"roster import bench: {n_rows} rows, {url.split(':', 1)[0]}, Python {platform.python_version()}, "
+        f"{os.cpu_count()} cores"
+    )
     with app.app_context():
         if url.startswith("postgresql"):
             db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
@@ -58,8 +60,21 @@ def main() -> None:
         for n in range(n_rows):
             hh, k = divmod(n, 5)
             born = date(1940 + n % 60, 1 + n % 12, 1 + n % 28)
-            ws.append([None, f"LJ-{hh:04d}", f"村民{n}", id_card(born=born, n=n % 997 + 1), "户主" if k == 0 else "子女",
-                       f"138{n:08d}", "是", "在册", "是" if hh % 7 == 0 else "否", "否", f"一组{hh}号"])
+            ws.append(
+                [
+                    None,
+                    f"LJ-{hh:04d}",
+                    f"村民{n}",
+                    id_card(born=born, n=n % 997 + 1),
+                    "户主" if k == 0 else "子女",
+                    f"138{n:08d}",
+                    "是",
+                    "在册",
+                    "是" if hh % 7 == 0 else "否",
+                    "否",
+                    f"一组{hh}号",
+                ]
+            )
         buf = BytesIO()
         wb.save(buf)
         data = buf.getvalue()
