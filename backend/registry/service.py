@@ -207,19 +207,24 @@ def add_member(village: Village, data: MemberInput, *, actor: Principal | None) 
     person = _new_person(data.name, data.id_card, data.phone)
     if data.is_head and _head_of(h.id) is not None:
         raise conflict("household.head_exists", f"{h.number} 已有户主")
-    m = Member(
-        person_id=person.id,
-        village_id=village.id,
-        household_id=h.id,
-        is_head=data.is_head,
-        relation="户主" if data.is_head else data.relation,
-        is_collective_member=data.is_collective_member,
-        status=data.status,
-    )
+    m = _roster_entry(person, h, data)
     db.session.add(m)
     db.session.flush()
     audit.record("member.create", "member", m.id, actor=actor, village_id=village.id, after=member_dict(m))
     return m
+
+
+def _roster_entry(person: Person, h: Household, d: MemberInput) -> Member:
+    return Member(
+        person_id=person.id,
+        person=person,
+        village_id=h.village_id,
+        household_id=h.id,
+        is_head=d.is_head,
+        relation="户主" if d.is_head else d.relation,
+        is_collective_member=d.is_collective_member,
+        status=d.status,
+    )
 
 
 def add_members(village: Village, items: Sequence[MemberInput], *, actor: Principal | None) -> list[Member]:
@@ -237,19 +242,7 @@ def add_members(village: Village, items: Sequence[MemberInput], *, actor: Princi
         targets.append(h)
     db.session.add_all(people)
     db.session.flush()
-    members = [
-        Member(
-            person_id=p.id,
-            person=p,
-            village_id=village.id,
-            household_id=h.id,
-            is_head=d.is_head,
-            relation="户主" if d.is_head else d.relation,
-            is_collective_member=d.is_collective_member,
-            status=d.status,
-        )
-        for p, h, d in zip(people, targets, items, strict=True)
-    ]
+    members = [_roster_entry(p, h, d) for p, h, d in zip(people, targets, items, strict=True)]
     db.session.add_all(members)
     db.session.flush()
     for m in members:
