@@ -40,6 +40,14 @@ def world(make):
     db.session.execute(RoleAssignment.__table__.delete().where(RoleAssignment.person_id == accountant.id))
     make.role(accountant, "township_accountant", village=b)
     overseer = make.staff(qs, "郑雯")
+    from datetime import date
+
+    from backend.ledger import service as ledger
+
+    ledger.ensure_chart(a)
+    voucher = ledger.create_voucher(a, ledger.VoucherInput(date(2026, 1, 5), "收租金", [
+        ledger.LineInput("102", debit_fen=100_00), ledger.LineInput("501002", credit_fen=100_00)]), actor=None)
+    ledger.post_voucher(voucher, actor=None)
     db.session.commit()
     ids = {
         "village_id": a.id,
@@ -47,6 +55,9 @@ def world(make):
         "member_id": a_member.id,
         "assignment_id": a_assignment.id,
         "township_id": qs.id,
+        "voucher_id": voucher.id,
+        "period": "2026-02",
+        "key": "ledger.large_expense_fen",
     }
     return {"ids": ids, "strangers": strangers, "overseer": overseer}
 
@@ -67,6 +78,7 @@ def url_for_rule(rule, ids) -> str:
     path = rule.rule
     for name in rule.arguments:
         path = path.replace(f"<int:{name}>", str(ids[name])).replace(f"<{name}>", str(ids[name]))
+    assert "<" not in path, f"{rule.rule}: unknown converter"
     return path
 
 

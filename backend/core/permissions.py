@@ -54,6 +54,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "roster.write": frozenset({"secretary", "township_staff"}),
     "roles.write": frozenset({"secretary", "township_staff"}),
     "audit.read": frozenset({"secretary", "supervisor", "township_staff"}),
+    # the books: kept by the village's accountant or secretary, or by the township's agency accountant
+    # for the villages assigned to them (a village-scoped township_accountant assignment)
+    "ledger.read": frozenset(
+        {"secretary", "committee", "accountant", "supervisor", "township_staff", "township_accountant"}
+    ),
+    "ledger.write": frozenset({"secretary", "accountant", "township_accountant"}),
+    "disclosure.approve": frozenset({"supervisor"}),  # 村务监督委员会
+    "disclosure.answer": frozenset({"secretary", "committee", "accountant", "township_accountant"}),
+    "settings.write": frozenset({"township_staff"}),
     "township.view": frozenset({"township_staff", "township_accountant"}),
     "township.manage": frozenset({"township_staff"}),
 }

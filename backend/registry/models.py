@@ -182,3 +182,27 @@ class RoleAssignment(db.Model):
             postgresql_where=text("valid_to IS NULL AND township_id IS NOT NULL"),
         ),
     )
+
+
+class Setting(db.Model):
+    """A local rule's value for one village or one township (the township's value is the villages' default).
+
+    Keys and their code defaults are declared by the domains (see ``registry.settings``)."""
+
+    __tablename__ = "settings"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), nullable=False)
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"), nullable=True)
+    township_id: Mapped[int | None] = mapped_column(ForeignKey("townships.id"), nullable=True)
+    value: Mapped[str] = mapped_column(String(400), nullable=False)  # JSON
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
+
+    __table_args__ = (
+        CheckConstraint("(village_id IS NULL) <> (township_id IS NULL)", name="one_scope"),
+        Index("uq_settings_village_key", "village_id", "key", unique=True,
+              sqlite_where=text("village_id IS NOT NULL"), postgresql_where=text("village_id IS NOT NULL")),
+        Index("uq_settings_township_key", "township_id", "key", unique=True,
+              sqlite_where=text("township_id IS NOT NULL"), postgresql_where=text("township_id IS NOT NULL")),
+    )

@@ -1,0 +1,235 @@
+"""Books endpoints: chart of accounts, vouchers, month closing, settings of local rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from backend.core import errors
+from backend.core.db import db
+from backend.core.pagination import page_schema, paginate
+from backend.core.permissions import require, require_login, requires
+from backend.registry import service as registry
+from backend.registry import settings
+
+from . import service
+from .models import Voucher
+from .schemas import (
+    PERIOD_RE,
+    AccountSchema,
+    PeriodSchema,
+    ReverseSchema,
+    SettingInSchema,
+    SettingSchema,
+    SubAccountInSchema,
+    VoucherInSchema,
+    VoucherListArgs,
+    VoucherSchema,
+)
+
+blp = Blueprint("ledger", __name__, description="集体经济组织账务：科目、凭证、结账（会计、书记、代理会计）")
+SECURITY = [{"bearer": []}]
+
+
+def _input(args: dict[str, Any]) -> service.VoucherInput:
+    return service.VoucherInput(
+        voucher_date=args["voucher_date"],
+        summary=args["summary"],
+        decision_ref=args.get("decision_ref"),
+        attachments=args.get("attachments", []),
+        lines=[
+            service.LineInput(ln["account_code"], ln["debit"], ln["credit"], ln.get("summary")) for ln in args["lines"]
+        ],
+    )
+
+
+@blp.route("/villages/<int:village_id>/ledger/accounts", methods=["GET"])
+@requires("ledger.read", village="village_id")
+@blp.response(200, AccountSchema(many=True))
+@blp.doc(security=SECURITY)
+def list_accounts(village_id: int) -> list[Any]:
+    """科目表（2023 年农村集体经济组织会计制度的 42 个一级科目及本村明细科目）。"""
+    if service.ensure_chart(registry.get_village(village_id)):
+        db.session.commit()
+    return service.accounts(village_id)
+
+
+@blp.route("/villages/<int:village_id>/ledger/accounts", methods=["POST"])
+@requires("ledger.write", village="village_id")
+@blp.arguments(SubAccountInSchema)
+@blp.response(201, AccountSchema)
+@blp.doc(security=SECURITY)
+def add_subaccount(args: dict[str, Any], village_id: int) -> Any:
+    """增设明细科目（如 501002 租赁收入）。"""
+    village = registry.get_village(village_id)
+    service.ensure_chart(village)
+    acc = service.add_subaccount(
+        village, args["parent_code"], args["code"], args["name"], category=args.get("category"), actor=require_login()
+    )
+    db.session.commit()
+    return acc
+
+
+@blp.route("/villages/<int:village_id>/vouchers", methods=["GET"])
+@requires("ledger.read", village="village_id")
+@blp.arguments(VoucherListArgs, location="query")
+@blp.response(200, page_schema(VoucherSchema))
+@blp.doc(security=SECURITY)
+def list_vouchers(args: dict[str, Any], village_id: int) -> dict[str, Any]:
+    """凭证列表，可按月份和状态筛选。"""
+    from sqlalchemy.orm import selectinload
+
+    from .models import VoucherLine
+
+    stmt = (
+        select(Voucher)
+        .where(Voucher.village_id == village_id)
+        .options(selectinload(Voucher.lines).joinedload(VoucherLine.account))
+    )
+    if args.get("period"):
+        stmt = stmt.where(Voucher.period == args["period"])
+    if args.get("status"):
+        stmt = stmt.where(Voucher.status == args["status"])
+    stmt = stmt.order_by(Voucher.period.desc(), Voucher.number.desc().nulls_first(), Voucher.id.desc())
+    return paginate(db.session, stmt, args["page"], args["page_size"]).envelope()
+
+
+@blp.route("/villages/<int:village_id>/vouchers", methods=["POST"])
+@requires("ledger.write", village="village_id")
+@blp.arguments(VoucherInSchema)
+@blp.response(201, VoucherSchema)
+@blp.doc(security=SECURITY)
+def create_voucher(args: dict[str, Any], village_id: int) -> Any:
+    """新建凭证草稿（借贷必须相等）。"""
+    village = registry.get_village(village_id)
+    service.ensure_chart(village)
+    v = service.create_voucher(village, _input(args), actor=require_login())
+    db.session.commit()
+    return service.get_voucher(v.id)
+
+
+@blp.route("/vouchers/<int:voucher_id>", methods=["GET"])
+@requires("ledger.read", obj=(Voucher, "voucher_id"))
+@blp.response(200, VoucherSchema)
+@blp.doc(security=SECURITY)
+def get_voucher(voucher_id: int) -> Any:
+    """一张凭证及其分录。"""
+    return service.get_voucher(voucher_id)
+
+
+@blp.route("/vouchers/<int:voucher_id>", methods=["PUT"])
+@requires("ledger.write", obj=(Voucher, "voucher_id"))
+@blp.arguments(VoucherInSchema)
+@blp.response(200, VoucherSchema)
+@blp.doc(security=SECURITY)
+def update_voucher(args: dict[str, Any], voucher_id: int) -> Any:
+    """修改凭证草稿（已记账的凭证不能修改）。"""
+    service.update_draft(service.get_voucher(voucher_id), _input(args), actor=require_login())
+    db.session.commit()
+    return service.get_voucher(voucher_id)
+
+
+@blp.route("/vouchers/<int:voucher_id>", methods=["DELETE"])
+@requires("ledger.write", obj=(Voucher, "voucher_id"))
+@blp.response(204)
+@blp.doc(security=SECURITY)
+def delete_voucher(voucher_id: int) -> None:
+    """删除凭证草稿。"""
+    service.delete_draft(service.get_voucher(voucher_id), actor=require_login())
+    db.session.commit()
+
+
+@blp.route("/vouchers/<int:voucher_id>/post", methods=["POST"])
+@requires("ledger.write", obj=(Voucher, "voucher_id"))
+@blp.response(200, VoucherSchema)
+@blp.doc(security=SECURITY)
+def post_voucher(voucher_id: int) -> Any:
+    """记账：编号（每村每月连续），此后不能修改。大额支出须注明已通过的决议。"""
+    service.post_voucher(service.get_voucher(voucher_id), actor=require_login())
+    db.session.commit()
+    return service.get_voucher(voucher_id)
+
+
+@blp.route("/vouchers/<int:voucher_id>/reverse", methods=["POST"])
+@requires("ledger.write", obj=(Voucher, "voucher_id"))
+@blp.arguments(ReverseSchema)
+@blp.response(201, VoucherSchema)
+@blp.doc(security=SECURITY)
+def reverse_voucher(args: dict[str, Any], voucher_id: int) -> Any:
+    """冲销已记账的凭证：生成一张方向相反、指向原凭证的新凭证。"""
+    rev = service.reverse_voucher(service.get_voucher(voucher_id), args["date"], args["reason"], actor=require_login())
+    db.session.commit()
+    return service.get_voucher(rev.id)
+
+
+@blp.route("/villages/<int:village_id>/periods", methods=["GET"])
+@requires("ledger.read", village="village_id")
+@blp.response(200, PeriodSchema(many=True))
+@blp.doc(security=SECURITY)
+def list_periods(village_id: int) -> list[dict[str, Any]]:
+    """已结账的月份，以及有凭证但未结账的月份。"""
+    closed = set(service.closed_periods(village_id))
+    used = set(db.session.execute(select(Voucher.period).where(Voucher.village_id == village_id).distinct()).scalars())
+    return [{"period": p, "closed": p in closed} for p in sorted(closed | used, reverse=True)]
+
+
+@blp.route("/villages/<int:village_id>/periods/<period>/close", methods=["POST"])
+@requires("ledger.write", village="village_id")
+@blp.response(200, PeriodSchema)
+@blp.doc(security=SECURITY)
+def close_period(village_id: int, period: str) -> dict[str, Any]:
+    """结账：该月冻结，此后不能再记入该月。"""
+    if not PERIOD_RE.match(period):
+        raise errors.unprocessable("validation.failed", "月份格式应为 YYYY-MM")
+    service.close_period(registry.get_village(village_id), period, actor=require_login())
+    db.session.commit()
+    return {"period": period, "closed": True}
+
+
+# ---------------------------------------------------------------- settings of local rules
+
+
+@blp.route("/villages/<int:village_id>/settings", methods=["GET"])
+@requires("village.view", village="village_id")
+@blp.response(200, SettingSchema(many=True))
+@blp.doc(security=SECURITY)
+def village_settings(village_id: int) -> list[dict[str, Any]]:
+    """本村正在执行的本地规则（金额门槛、公示天数等）。"""
+    return settings.effective(registry.get_village(village_id))
+
+
+@blp.route("/villages/<int:village_id>/settings/<key>", methods=["PUT"])
+@requires("village.view", village="village_id")
+@blp.arguments(SettingInSchema)
+@blp.response(200, SettingSchema)
+@blp.doc(security=SECURITY)
+def put_village_setting(args: dict[str, Any], village_id: int, key: str) -> dict[str, Any]:
+    """为本村单独设定一项规则（乡镇工作人员）。"""
+    village = registry.get_village(village_id)
+    p = require("settings.write", township_id=village.township_id)
+    settings.put(key, args["value"], actor=p, village=village)
+    db.session.commit()
+    return next(s for s in settings.effective(village) if s["key"] == key)
+
+
+@blp.route("/townships/<int:township_id>/settings/<key>", methods=["PUT"])
+@requires("settings.write", township="township_id")
+@blp.arguments(SettingInSchema)
+@blp.response(200, SettingSchema)
+@blp.doc(security=SECURITY)
+def put_township_setting(args: dict[str, Any], township_id: int, key: str) -> dict[str, Any]:
+    """为全乡镇设定一项规则（各村未单独设定时执行）。"""
+    row = settings.put(key, args["value"], actor=require_login(), township=registry.get_township(township_id))
+    db.session.commit()
+    spec = settings.SPECS[key]
+    return {
+        "key": key,
+        "label": spec.label,
+        "value": int(row.value),
+        "default": spec.default,
+        "minimum": spec.minimum,
+        "maximum": spec.maximum,
+        "unit": spec.unit,
+    }

@@ -1,0 +1,460 @@
+"""Books: the chart of accounts, vouchers (draft → posted, reversals), month closing.
+
+Rules enforced here and, where a database can, there too (see models.py and guards.py):
+- every voucher balances: the sum of debits equals the sum of credits, each line one-sided and positive;
+- a posted voucher never changes; a correction is a reversing voucher that points to it;
+- numbers run per village per month without gaps (handed out when posting, under a row lock);
+- nothing is posted into a closed month;
+- an expense voucher above the village's threshold cites a resolved 四议两公开 decision.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import selectinload
+
+from backend.core import audit
+from backend.core.clock import utcnow
+from backend.core.db import db
+from backend.core.errors import AppError, conflict, not_found, unprocessable
+from backend.core.money import fen_to_yuan
+from backend.core.permissions import Principal
+from backend.decisions import service as decisions
+from backend.registry import settings
+from backend.registry.models import Village
+
+from .chart import CHART_2023, DEFAULT_SUBACCOUNTS, ChartEntry
+from .models import Account, Period, Voucher, VoucherCounter, VoucherLine
+
+LARGE_EXPENSE = settings.declare(
+    "ledger.large_expense_fen", "大额支出须经四议两公开决议的金额（分）", 5_000_000, 0, 10_000_000_000, "分"
+)
+QUESTION_DAYS = settings.declare("ledger.question_answer_days", "村民对财务公开提问的答复期限", 7, 1, 60, "天")
+
+
+def period_of(d: date) -> str:
+    return f"{d.year:04d}-{d.month:02d}"
+
+
+# ---------------------------------------------------------------- chart of accounts
+
+
+def ensure_chart(village: Village) -> int:
+    """Give the village the 2023 chart and the default sub-accounts (idempotent); returns how many were added."""
+    have = {c for (c,) in db.session.execute(select(Account.code).where(Account.village_id == village.id))}
+    added = 0
+    by_code: dict[str, Account] = {}
+    for entry in (*CHART_2023, *DEFAULT_SUBACCOUNTS):
+        if entry.code in have:
+            continue
+        parent_id = None
+        if entry.parent:
+            parent = by_code.get(entry.parent) or _account(village.id, entry.parent)
+            parent_id = parent.id
+        acc = Account(
+            village_id=village.id,
+            code=entry.code,
+            name=entry.name,
+            parent_id=parent_id,
+            klass=entry.klass,
+            debit_normal=entry.debit_normal,
+            category=entry.category,
+        )
+        db.session.add(acc)
+        db.session.flush()
+        by_code[entry.code] = acc
+        added += 1
+    return added
+
+
+def _account(village_id: int, code: str) -> Account:
+    acc = db.session.execute(
+        select(Account).where(Account.village_id == village_id, Account.code == code)
+    ).scalar_one_or_none()
+    if acc is None:
+        raise unprocessable("ledger.account_unknown", f"科目 {code} 不存在", code=code)
+    return acc
+
+
+def accounts(village_id: int) -> list[Account]:
+    return list(
+        db.session.execute(select(Account).where(Account.village_id == village_id).order_by(Account.code)).scalars()
+    )
+
+
+def add_subaccount(
+    village: Village, parent_code: str, code: str, name: str, *, category: str | None, actor: Principal | None
+) -> Account:
+    parent = _account(village.id, parent_code)
+    if not code.startswith(parent.code) or len(code) != len(parent.code) + 3 or not code.isdigit():
+        raise unprocessable(
+            "ledger.subaccount_code", f"明细科目编码应为上级科目 {parent.code} 后加3位数字，如 {parent.code}001"
+        )
+    if db.session.execute(select(Account.id).where(Account.village_id == village.id, Account.code == code)).first():
+        raise conflict("ledger.account_exists", f"科目 {code} 已存在")
+    if category is not None and parent.klass not in ("income", "expense"):
+        raise unprocessable("ledger.category_not_allowed", "只有收入和支出科目才有公开类别")
+    used = db.session.execute(
+        select(VoucherLine.id).join(Voucher).where(VoucherLine.account_id == parent.id, Voucher.status == "posted")
+    ).first()
+    if used and not _has_children(parent.id):
+        raise conflict("ledger.parent_in_use", f"科目 {parent.code} 已有记账，不能再设明细科目")
+    acc = Account(
+        village_id=village.id,
+        code=code,
+        name=name.strip(),
+        parent_id=parent.id,
+        klass=parent.klass,
+        debit_normal=parent.debit_normal,
+        category=category,
+    )
+    db.session.add(acc)
+    db.session.flush()
+    audit.record(
+        "ledger.account_add",
+        "ledger_account",
+        acc.id,
+        actor=actor,
+        village_id=village.id,
+        after={"code": code, "name": acc.name, "parent": parent.code},
+    )
+    return acc
+
+
+def _has_children(account_id: int) -> bool:
+    return db.session.execute(select(Account.id).where(Account.parent_id == account_id).limit(1)).first() is not None
+
+
+def category_of(acc: Account, by_id: dict[int, Account]) -> str | None:
+    """The 财务公开 category: the account's own, else its parent's."""
+    a: Account | None = acc
+    while a is not None:
+        if a.category:
+            return a.category
+        a = by_id.get(a.parent_id) if a.parent_id else None
+    return None
+
+
+# ---------------------------------------------------------------- vouchers
+
+
+@dataclass
+class LineInput:
+    account_code: str
+    debit_fen: int = 0
+    credit_fen: int = 0
+    summary: str | None = None
+
+
+@dataclass
+class VoucherInput:
+    voucher_date: date
+    summary: str
+    lines: Sequence[LineInput]
+    decision_ref: str | None = None
+    attachments: Sequence[str] = field(default_factory=tuple)
+
+
+def check_balanced(lines: Sequence[LineInput]) -> int:
+    """The voucher total (sum of debits) if the lines are a valid, balanced voucher; else 422."""
+    if len(lines) < 2:
+        raise unprocessable("ledger.too_few_lines", "一张凭证至少要有一借一贷两行")
+    problems = []
+    for i, ln in enumerate(lines, start=1):
+        for v in (ln.debit_fen, ln.credit_fen):
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise TypeError("amounts must be int fen")
+        if ln.debit_fen < 0 or ln.credit_fen < 0:
+            problems.append(f"第{i}行金额不能为负")
+        elif (ln.debit_fen == 0) == (ln.credit_fen == 0):
+            problems.append(f"第{i}行应只填借方或贷方中的一个，且不为零")
+    if problems:
+        raise unprocessable("ledger.bad_line", "；".join(problems))
+    debit = sum(ln.debit_fen for ln in lines)
+    credit = sum(ln.credit_fen for ln in lines)
+    if debit != credit:
+        raise unprocessable(
+            "ledger.unbalanced",
+            f"借贷不平：借方 {fen_to_yuan(debit)} 元，贷方 {fen_to_yuan(credit)} 元",
+            debit=fen_to_yuan(debit),
+            credit=fen_to_yuan(credit),
+        )
+    return debit
+
+
+def _resolve_lines(village_id: int, lines: Sequence[LineInput]) -> list[tuple[LineInput, Account]]:
+    codes = {ln.account_code for ln in lines}
+    found = {
+        a.code: a
+        for a in db.session.execute(
+            select(Account).where(Account.village_id == village_id, Account.code.in_(codes))
+        ).scalars()
+    }
+    parents = {
+        pid
+        for (pid,) in db.session.execute(
+            select(Account.parent_id).where(Account.village_id == village_id, Account.parent_id.is_not(None))
+        )
+    }
+    out = []
+    for i, ln in enumerate(lines, start=1):
+        acc = found.get(ln.account_code)
+        if acc is None:
+            raise unprocessable("ledger.account_unknown", f"第{i}行科目 {ln.account_code} 不存在", line=i)
+        if not acc.active:
+            raise unprocessable("ledger.account_inactive", f"第{i}行科目 {acc.code} {acc.name} 已停用", line=i)
+        if acc.id in parents:
+            raise unprocessable(
+                "ledger.account_not_leaf", f"第{i}行科目 {acc.code} {acc.name} 有明细科目，请记到明细科目", line=i
+            )
+        out.append((ln, acc))
+    return out
+
+
+def _ensure_open(village_id: int, period: str) -> None:
+    closed = db.session.execute(
+        select(Period.id).where(Period.village_id == village_id, Period.period == period)
+    ).first()
+    if closed:
+        raise conflict("ledger.period_closed", f"{period} 已结账，不能再记账", period=period)
+
+
+def create_voucher(village: Village, data: VoucherInput, *, actor: Principal | None, source: str = "manual") -> Voucher:
+    """A draft voucher (it already balances: a draft that cannot be posted is no use)."""
+    total = check_balanced(data.lines)
+    resolved = _resolve_lines(village.id, data.lines)
+    period = period_of(data.voucher_date)
+    _ensure_open(village.id, period)
+    v = Voucher(
+        village_id=village.id,
+        voucher_date=data.voucher_date,
+        period=period,
+        summary=data.summary.strip(),
+        status="draft",
+        total_fen=total,
+        decision_ref=data.decision_ref,
+        attachments=json.dumps(list(data.attachments), ensure_ascii=False),
+        source=source,
+        created_by_id=actor.person_id if actor else None,
+    )
+    for no, (ln, acc) in enumerate(resolved, start=1):
+        v.lines.append(
+            VoucherLine(
+                line_no=no, account_id=acc.id, summary=ln.summary, debit_fen=ln.debit_fen, credit_fen=ln.credit_fen
+            )
+        )
+    db.session.add(v)
+    db.session.flush()
+    audit.record(
+        "ledger.voucher_create",
+        "voucher",
+        v.id,
+        actor=actor,
+        village_id=village.id,
+        after={"date": data.voucher_date.isoformat(), "total_fen": total, "lines": len(v.lines)},
+    )
+    return v
+
+
+def update_draft(v: Voucher, data: VoucherInput, *, actor: Principal | None) -> Voucher:
+    if v.status != "draft":
+        raise conflict("ledger.voucher_posted", "已记账的凭证不能修改，如有错误请做冲销凭证")
+    total = check_balanced(data.lines)
+    resolved = _resolve_lines(v.village_id, data.lines)
+    period = period_of(data.voucher_date)
+    _ensure_open(v.village_id, period)
+    before = {"date": v.voucher_date.isoformat(), "total_fen": v.total_fen}
+    v.voucher_date, v.period, v.summary, v.total_fen = data.voucher_date, period, data.summary.strip(), total
+    v.decision_ref = data.decision_ref
+    v.attachments = json.dumps(list(data.attachments), ensure_ascii=False)
+    v.lines.clear()
+    db.session.flush()
+    for no, (ln, acc) in enumerate(resolved, start=1):
+        v.lines.append(
+            VoucherLine(
+                line_no=no, account_id=acc.id, summary=ln.summary, debit_fen=ln.debit_fen, credit_fen=ln.credit_fen
+            )
+        )
+    db.session.flush()
+    audit.record(
+        "ledger.voucher_update",
+        "voucher",
+        v.id,
+        actor=actor,
+        village_id=v.village_id,
+        before=before,
+        after={"date": v.voucher_date.isoformat(), "total_fen": total},
+    )
+    return v
+
+
+def delete_draft(v: Voucher, *, actor: Principal | None) -> None:
+    if v.status != "draft":
+        raise conflict("ledger.voucher_posted", "已记账的凭证不能删除，如有错误请做冲销凭证")
+    audit.record(
+        "ledger.voucher_delete",
+        "voucher",
+        v.id,
+        actor=actor,
+        village_id=v.village_id,
+        before={"date": v.voucher_date.isoformat(), "total_fen": v.total_fen},
+    )
+    db.session.delete(v)
+    db.session.flush()
+
+
+def expense_total(v: Voucher) -> int:
+    """What the voucher spends: debits to expense accounts and to 在建工程/固定资产 (capital spending)."""
+    total = 0
+    for ln in v.lines:
+        acc = ln.account
+        if acc.klass == "expense" or acc.code[:3] in ("151", "153", "171"):
+            total += ln.debit_fen - ln.credit_fen
+    return total
+
+
+def _check_large_expense(v: Voucher, village: Village) -> None:
+    threshold = settings.get(village, LARGE_EXPENSE.key)
+    spent = expense_total(v)
+    if spent <= threshold:
+        return
+    if not v.decision_ref:
+        raise AppError(
+            422,
+            "ledger.decision_required",
+            f"支出 {fen_to_yuan(spent)} 元超过 {fen_to_yuan(threshold)} 元，须注明依据的四议两公开决议",
+            {"threshold": fen_to_yuan(threshold), "amount": fen_to_yuan(spent)},
+        )
+    ref = decisions.get_ref(village.id, int(v.decision_ref)) if v.decision_ref.isdigit() else None
+    if ref is None:
+        raise unprocessable("ledger.decision_unknown", "找不到所注明的决议（须是本村的决议）")
+    if not ref.resolved:
+        raise unprocessable("ledger.decision_not_resolved", f"决议“{ref.title}”尚未通过，不能据此支出")
+
+
+def _next_number(village_id: int, period: str) -> int:
+    """Hand out the month's next number under a row lock (the counter row is created on first use)."""
+    values = {"village_id": village_id, "period": period, "last_number": 0}
+    ins = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(ins(VoucherCounter).values(**values).on_conflict_do_nothing())
+    return db.session.execute(
+        update(VoucherCounter)
+        .where(VoucherCounter.village_id == village_id, VoucherCounter.period == period)
+        .values(last_number=VoucherCounter.last_number + 1)
+        .returning(VoucherCounter.last_number)
+    ).scalar_one()
+
+
+def post_voucher(v: Voucher, *, actor: Principal | None) -> Voucher:
+    if v.status != "draft":
+        raise conflict("ledger.voucher_posted", "该凭证已经记账")
+    village = db.session.get(Village, v.village_id)
+    assert village is not None
+    total = check_balanced([LineInput(ln.account.code, ln.debit_fen, ln.credit_fen) for ln in v.lines])
+    _ensure_open(v.village_id, v.period)
+    if v.reverses_id is None:
+        _check_large_expense(v, village)
+    v.number = _next_number(v.village_id, v.period)
+    v.status, v.total_fen = "posted", total
+    v.posted_by_id, v.posted_at = (actor.person_id if actor else None), utcnow()
+    db.session.flush()
+    audit.record(
+        "ledger.voucher_post",
+        "voucher",
+        v.id,
+        actor=actor,
+        village_id=v.village_id,
+        after={"number": v.number, "period": v.period, "total_fen": total},
+    )
+    return v
+
+
+def reverse_voucher(v: Voucher, on: date, reason: str, *, actor: Principal | None) -> Voucher:
+    """A correction: a new posted voucher with every line on the other side, pointing to ``v``."""
+    if v.status != "posted":
+        raise conflict("ledger.voucher_not_posted", "草稿凭证可以直接修改，不需要冲销")
+    if v.reverses_id is not None:
+        raise conflict("ledger.cannot_reverse_reversal", "冲销凭证不能再冲销，请另做更正凭证")
+    if db.session.execute(select(Voucher.id).where(Voucher.reverses_id == v.id)).first():
+        raise conflict("ledger.already_reversed", "该凭证已经冲销过")
+    if on < v.voucher_date:
+        raise unprocessable("ledger.reversal_date", "冲销日期不能早于原凭证日期")
+    lines = [LineInput(ln.account.code, ln.credit_fen, ln.debit_fen, ln.summary) for ln in v.lines]
+    village = db.session.get(Village, v.village_id)
+    assert village is not None
+    rev = create_voucher(
+        village,
+        VoucherInput(on, f"冲销{v.period}第{v.number}号凭证：{reason.strip()}", lines),
+        actor=actor,
+        source="reversal",
+    )
+    rev.reverses_id = v.id
+    db.session.flush()
+    return post_voucher(rev, actor=actor)
+
+
+def get_voucher(voucher_id: int) -> Voucher:
+    v = db.session.execute(
+        select(Voucher)
+        .where(Voucher.id == voucher_id)
+        .options(selectinload(Voucher.lines).joinedload(VoucherLine.account))
+    ).scalar_one_or_none()
+    if v is None:
+        raise not_found("ledger.voucher_not_found", "找不到该凭证")
+    return v
+
+
+# ---------------------------------------------------------------- periods
+
+
+def close_period(village: Village, period: str, *, actor: Principal | None) -> Period:
+    if db.session.execute(select(Period.id).where(Period.village_id == village.id, Period.period == period)).first():
+        raise conflict("ledger.period_closed", f"{period} 已经结账")
+    drafts = db.session.execute(
+        select(Voucher.id).where(Voucher.village_id == village.id, Voucher.period == period, Voucher.status == "draft")
+    ).all()
+    if drafts:
+        raise conflict(
+            "ledger.drafts_open", f"{period} 还有 {len(drafts)} 张草稿凭证，请先记账或删除", drafts=len(drafts)
+        )
+    p = Period(
+        village_id=village.id, period=period, closed_at=utcnow(), closed_by_id=actor.person_id if actor else None
+    )
+    db.session.add(p)
+    db.session.flush()
+    audit.record(
+        "ledger.period_close", "ledger_period", p.id, actor=actor, village_id=village.id, after={"period": period}
+    )
+    return p
+
+
+def closed_periods(village_id: int) -> list[str]:
+    return list(
+        db.session.execute(
+            select(Period.period).where(Period.village_id == village_id).order_by(Period.period)
+        ).scalars()
+    )
+
+
+def voucher_dict(v: Voucher) -> dict[str, Any]:
+    return {"id": v.id, "number": v.number, "period": v.period, "status": v.status, "total_fen": v.total_fen}
+
+
+__all__ = [
+    "ChartEntry",
+    "LineInput",
+    "VoucherInput",
+    "close_period",
+    "create_voucher",
+    "ensure_chart",
+    "post_voucher",
+    "reverse_voucher",
+]

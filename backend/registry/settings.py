@@ -1,0 +1,115 @@
+"""Local rules as settings: a value per village, else per township, else the code default.
+
+DOMAIN.md marks many thresholds as local or unconfirmed (公示 days, money thresholds, age caps); each
+domain declares its keys here with :func:`declare` and reads them with :func:`get`. Township staff set
+them; everyone in the village can read them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from backend.core import audit
+from backend.core.db import db
+from backend.core.errors import unprocessable
+from backend.core.permissions import Principal
+
+from .models import Setting, Township, Village
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    key: str
+    label: str  # Chinese, shown to staff
+    default: int
+    minimum: int
+    maximum: int
+    unit: str = ""  # 天, 分 (fen), 岁 …
+
+
+SPECS: dict[str, SettingSpec] = {}
+
+
+def declare(key: str, label: str, default: int, minimum: int, maximum: int, unit: str = "") -> SettingSpec:
+    spec = SettingSpec(key, label, default, minimum, maximum, unit)
+    if key in SPECS and SPECS[key] != spec:
+        raise ValueError(f"setting {key} declared twice with different specs")
+    SPECS[key] = spec
+    return spec
+
+
+def _spec(key: str) -> SettingSpec:
+    if key not in SPECS:
+        raise unprocessable("setting.unknown", f"没有这项设置：{key}", key=key)
+    return SPECS[key]
+
+
+def get(village: Village, key: str) -> int:
+    """The value in force for ``village``: its own, else its township's, else the default."""
+    spec = _spec(key)
+    rows = db.session.execute(
+        select(Setting.village_id, Setting.value).where(
+            Setting.key == key,
+            (Setting.village_id == village.id) | (Setting.township_id == village.township_id),
+        )
+    ).all()
+    by_scope = {vid is not None: json.loads(value) for vid, value in rows}
+    if True in by_scope:
+        return int(by_scope[True])
+    if False in by_scope:
+        return int(by_scope[False])
+    return spec.default
+
+
+def effective(village: Village) -> list[dict[str, Any]]:
+    out = []
+    for key, spec in sorted(SPECS.items()):
+        out.append(
+            {
+                "key": key,
+                "label": spec.label,
+                "value": get(village, key),
+                "default": spec.default,
+                "minimum": spec.minimum,
+                "maximum": spec.maximum,
+                "unit": spec.unit,
+            }
+        )
+    return out
+
+
+def put(
+    key: str, value: int, *, actor: Principal | None, village: Village | None = None, township: Township | None = None
+) -> Setting:
+    spec = _spec(key)
+    if isinstance(value, bool) or not isinstance(value, int) or not spec.minimum <= value <= spec.maximum:
+        raise unprocessable("setting.out_of_range", f"{spec.label}应在{spec.minimum}到{spec.maximum}{spec.unit}之间")
+    scope = Setting.village_id == village.id if village else Setting.township_id == township.id  # type: ignore[union-attr]
+    row = db.session.execute(select(Setting).where(Setting.key == key, scope)).scalar_one_or_none()
+    before = json.loads(row.value) if row else None
+    if row is None:
+        row = Setting(
+            key=key,
+            village_id=village.id if village else None,
+            township_id=township.id if township else None,
+            value="null",
+        )
+        db.session.add(row)
+    row.value = json.dumps(value)
+    row.updated_by_id = actor.person_id if actor else None
+    db.session.flush()
+    audit.record(
+        "setting.put",
+        "setting",
+        row.id,
+        actor=actor,
+        village_id=row.village_id,
+        township_id=row.township_id,
+        before={"key": key, "value": before},
+        after={"key": key, "value": value},
+    )
+    return row
