@@ -459,8 +459,16 @@ def seed() -> str:
     """Seed the whole demo (idempotent) in the current transaction and describe it; the caller commits."""
     report = SeedReport()
     seed_registry(report)
-    # later: seed_ledger(report), seed_decisions(report), seed_dividends(report), seed_land(report), …
+    seed_ledger(report)
+    # later: seed_decisions(report), seed_dividends(report), seed_land(report), …
     return summary(report)
+
+
+def seed_ledger(report: SeedReport) -> None:
+    """Two years of books (issue 3): see ``backend.demo_ledger``."""
+    from backend.demo_ledger import seed_ledger_demo
+
+    report.add("张凭证", seed_ledger_demo())
 
 
 def seed_registry(report: SeedReport) -> None:
