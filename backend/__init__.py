@@ -83,6 +83,7 @@ def _import_models() -> None:
     import backend.core.audit
     import backend.core.seal
     import backend.decisions.models
+    import backend.ledger.disclosure_models
     import backend.ledger.models
     import backend.registry.models  # noqa: F401
 

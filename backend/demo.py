@@ -466,9 +466,10 @@ def seed() -> str:
 
 def seed_ledger(report: SeedReport) -> None:
     """Two years of books (issue 3): see ``backend.demo_ledger``."""
-    from backend.demo_ledger import seed_ledger_demo
+    from backend.demo_ledger import seed_disclosures, seed_ledger_demo
 
     report.add("张凭证", seed_ledger_demo())
+    report.add("期财务公开", seed_disclosures())
 
 
 def seed_registry(report: SeedReport) -> None:

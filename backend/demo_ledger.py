@@ -129,3 +129,45 @@ def seed_ledger_demo() -> int:
         if village is not None:
             total += seed_books(village)
     return total
+
+
+def _quarters_back(on: date, count: int) -> list[str]:
+    """The last ``count`` completed quarters before ``on``, oldest first."""
+    q = (on.month - 1) // 3  # 0-based current quarter
+    out = []
+    for back in range(count, 0, -1):
+        y, qq = divmod(on.year * 4 + q - back, 4)
+        out.append(f"{y}-Q{qq + 1}")
+    return out
+
+
+def seed_disclosures() -> int:
+    """临江村's quarterly disclosures for the last three completed quarters: drafted by the accountant 李秀英,
+    approved by the supervisor 赵德明, published and sealed; a villager's question on the latest, answered."""
+    from backend.demo import person
+    from backend.ledger import disclosure_service as disclosures
+    from backend.ledger.disclosure_models import Disclosure
+
+    village = registry.village_by_code("LJ01")
+    if village is None:
+        return 0
+    accountant = registry.load_principal(person("lixiuying").id)
+    supervisor = registry.load_principal(person("zhaodeming").id)
+    secretary = registry.load_principal(person("wangjianguo").id)
+    villager = registry.load_principal(person("zhangdashan").id)
+    assert accountant and supervisor and secretary and villager
+    published = 0
+    latest = None
+    for period in _quarters_back(today(), 3):
+        exists = db.session.execute(select(Disclosure.id).where(
+            Disclosure.village_id == village.id, Disclosure.period == period, Disclosure.status == "published")).first()
+        if exists:
+            continue
+        d, _ = disclosures.draft_disclosure(village, period, None, actor=accountant)
+        disclosures.approve(d, actor=supervisor)
+        latest = disclosures.publish(d, actor=accountant)
+        published += 1
+    if latest is not None and latest.content_data()["lines"]:
+        q = disclosures.ask(latest, 1, "这笔租金是哪几间门面的？租给了谁？", actor=villager)
+        disclosures.answer(q, "是村委会东侧两间临街门面，租给本村李记农资店，合同挂在村务公开栏。", actor=secretary)
+    return published

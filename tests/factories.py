@@ -21,9 +21,9 @@ def id_card(born: date = date(1980, 1, 1), female: bool = False, region: str = "
     """A valid 18-character ID number (checksum right), unique per call unless ``n`` is given."""
     k = n if n is not None else next(_seq)
     order = (k * 2) % 1000 if female else (k * 2 + 1) % 1000
+    if n is None and k >= 500:  # stay unique across many calls by moving the county code, never the birth date
+        region = region[:4] + f"{(int(region[4:]) + k // 500) % 100:02d}"
     body = f"{region}{born:%Y%m%d}{order:03d}"
-    if n is None and k >= 500:  # keep unique across many calls by moving the birth day
-        body = f"{region}{date(born.year, born.month, 1 + (k // 500) % 28):%Y%m%d}{order:03d}"
     total = sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=True))
     return body + _CHECK[total % 11]
 

@@ -48,6 +48,14 @@ def world(make):
     voucher = ledger.create_voucher(a, ledger.VoucherInput(date(2026, 1, 5), "收租金", [
         ledger.LineInput("102", debit_fen=100_00), ledger.LineInput("501002", credit_fen=100_00)]), actor=None)
     ledger.post_voucher(voucher, actor=None)
+    from backend.ledger import disclosure_service as disclosures
+
+    ledger.close_period(a, "2026-01", actor=None)
+    a_supervisor = make.member(a, "孙立平", roles=("supervisor",))
+    disclosure, _ = disclosures.draft_disclosure(a, "2026-01", None, actor=make.principal(a_member))
+    disclosures.approve(disclosure, actor=make.principal(a_supervisor))
+    disclosures.publish(disclosure, actor=make.principal(a_member))
+    question = disclosures.ask(disclosure, 1, "这笔租金是哪块地的？", actor=make.principal(a_supervisor))
     db.session.commit()
     ids = {
         "village_id": a.id,
@@ -56,6 +64,8 @@ def world(make):
         "assignment_id": a_assignment.id,
         "township_id": qs.id,
         "voucher_id": voucher.id,
+        "disclosure_id": disclosure.id,
+        "question_id": question.id,
         "period": "2026-02",
         "key": "ledger.large_expense_fen",
     }

@@ -81,6 +81,7 @@ CHART_2023: tuple[ChartEntry, ...] = (
 DEFAULT_SUBACCOUNTS: tuple[ChartEntry, ...] = (
     ChartEntry("501001", "发包及上交收入", INC, False, "发包及上交收入", parent="501"),
     ChartEntry("501002", "租赁收入", INC, False, None, parent="501"),
+    ChartEntry("501003", "其他经营收入", INC, False, None, parent="501"),
     ChartEntry("322001", "未分配收益", E, False, None, parent="322"),
     ChartEntry("322002", "各项分配", E, False, None, parent="322"),
 )
@@ -116,9 +117,9 @@ MAP_2004_BY_NAME: dict[str, str] = {
     "资本": "301",
     "公积公益金": "311",
     "本年收益": "321",
-    "收益分配": "322",
+    "收益分配": "322001",  # 322 has sub-accounts: old 收益分配 balances are 未分配收益
     "生产(劳务)成本": "401",
-    "经营收入": "501",
+    "经营收入": "501003",  # 501 has sub-accounts in every village: old 经营收入 lands in 其他经营收入
     "发包及上交收入": "501001",
     "投资收益": "502",
     "补助收入": "503",

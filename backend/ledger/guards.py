@@ -35,6 +35,7 @@ SQLITE_CREATE = (
     BEGIN SELECT RAISE(ABORT, '{IMMUTABLE}'); END""",
     f"""CREATE TRIGGER ledger_line_guard_update BEFORE UPDATE ON ledger_voucher_lines
     WHEN (SELECT status FROM ledger_vouchers WHERE id = OLD.voucher_id) = 'posted'
+      OR (SELECT status FROM ledger_vouchers WHERE id = NEW.voucher_id) = 'posted'
     BEGIN SELECT RAISE(ABORT, '{IMMUTABLE}'); END""",
     f"""CREATE TRIGGER ledger_line_guard_delete BEFORE DELETE ON ledger_voucher_lines
     WHEN (SELECT status FROM ledger_vouchers WHERE id = OLD.voucher_id) = 'posted'
@@ -63,6 +64,9 @@ POSTGRES_CREATE = (
     BEGIN
       IF TG_OP = 'INSERT' THEN vid := NEW.voucher_id; ELSE vid := OLD.voucher_id; END IF;
       IF (SELECT status FROM ledger_vouchers WHERE id = vid) = 'posted' THEN
+        RAISE EXCEPTION '{IMMUTABLE}' USING ERRCODE = 'integrity_constraint_violation';
+      END IF;
+      IF TG_OP = 'UPDATE' AND (SELECT status FROM ledger_vouchers WHERE id = NEW.voucher_id) = 'posted' THEN
         RAISE EXCEPTION '{IMMUTABLE}' USING ERRCODE = 'integrity_constraint_violation';
       END IF;
       IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;

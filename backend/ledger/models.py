@@ -133,4 +133,7 @@ class VoucherLine(db.Model):
         UniqueConstraint("voucher_id", "line_no", name="uq_ledger_voucher_lines_no"),
         CheckConstraint("debit_fen >= 0 AND credit_fen >= 0", name="non_negative"),
         CheckConstraint("(debit_fen = 0) <> (credit_fen = 0)", name="one_side"),
+        # reports read a village's lines through its vouchers: index-only on PostgreSQL (bench/ledger_books.py)
+        Index("ix_ledger_voucher_lines_voucher_cover", "voucher_id",
+              postgresql_include=["account_id", "debit_fen", "credit_fen"]),
     )

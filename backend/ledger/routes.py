@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
@@ -14,7 +15,7 @@ from backend.core.permissions import require, require_login, requires
 from backend.registry import service as registry
 from backend.registry import settings
 
-from . import service
+from . import service, voucher_import
 from .models import Voucher
 from .schemas import (
     PERIOD_RE,
@@ -208,7 +209,8 @@ def village_settings(village_id: int) -> list[dict[str, Any]]:
 def put_village_setting(args: dict[str, Any], village_id: int, key: str) -> dict[str, Any]:
     """为本村单独设定一项规则（乡镇工作人员）。"""
     village = registry.get_village(village_id)
-    p = require("settings.write", township_id=village.township_id)
+    # village_id too: village staff (a secretary) get 403 here, strangers 404 (see permissions.require)
+    p = require("settings.write", village_id=village.id, township_id=village.township_id)
     settings.put(key, args["value"], actor=p, village=village)
     db.session.commit()
     return next(s for s in settings.effective(village) if s["key"] == key)
@@ -233,3 +235,32 @@ def put_township_setting(args: dict[str, Any], township_id: int, key: str) -> di
         "maximum": spec.maximum,
         "unit": spec.unit,
     }
+
+
+# ---------------------------------------------------------------- import
+
+
+@blp.route("/villages/<int:village_id>/vouchers/import", methods=["POST"])
+@requires("ledger.write", village="village_id")
+@blp.response(200, voucher_import.VoucherImportReportSchema)
+@blp.doc(
+    security=SECURITY,
+    requestBody={
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}, "dry_run": {"type": "boolean"}},
+                }
+            }
+        }
+    },
+)
+def import_vouchers(village_id: int) -> Any:
+    """导入凭证 .xlsx（每行一条分录，按凭证号归为一张凭证）：有任何一行出错则整份不导入，并列出每行的错误。"""
+    p = require_login()
+    upload = request.files.get("file")
+    if upload is None:
+        raise errors.unprocessable("ledger.import_file_missing", "请选择要导入的 .xlsx 文件")
+    dry_run = request.form.get("dry_run", "").lower() in ("1", "true", "yes")
+    return voucher_import.import_vouchers(registry.get_village(village_id), upload.stream, actor=p, dry_run=dry_run)

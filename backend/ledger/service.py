@@ -11,7 +11,7 @@ Rules enforced here and, where a database can, there too (see models.py and guar
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -94,7 +94,12 @@ def add_subaccount(
     village: Village, parent_code: str, code: str, name: str, *, category: str | None, actor: Principal | None
 ) -> Account:
     parent = _account(village.id, parent_code)
-    if not code.startswith(parent.code) or len(code) != len(parent.code) + 3 or not code.isdigit():
+    # ASCII digits only: str.isdigit() also takes full-width "００３" and superscripts
+    if (
+        not code.startswith(parent.code)
+        or len(code) != len(parent.code) + 3
+        or not (code.isascii() and code.isdigit())
+    ):
         raise unprocessable(
             "ledger.subaccount_code", f"明细科目编码应为上级科目 {parent.code} 后加3位数字，如 {parent.code}001"
         )
@@ -265,6 +270,7 @@ def create_voucher(village: Village, data: VoucherInput, *, actor: Principal | N
 
 
 def update_draft(v: Voucher, data: VoucherInput, *, actor: Principal | None) -> Voucher:
+    _lock(v)
     if v.status != "draft":
         raise conflict("ledger.voucher_posted", "已记账的凭证不能修改，如有错误请做冲销凭证")
     total = check_balanced(data.lines)
@@ -297,6 +303,7 @@ def update_draft(v: Voucher, data: VoucherInput, *, actor: Principal | None) -> 
 
 
 def delete_draft(v: Voucher, *, actor: Principal | None) -> None:
+    _lock(v)
     if v.status != "draft":
         raise conflict("ledger.voucher_posted", "已记账的凭证不能删除，如有错误请做冲销凭证")
     audit.record(
@@ -311,40 +318,80 @@ def delete_draft(v: Voucher, *, actor: Principal | None) -> None:
     db.session.flush()
 
 
-def expense_total(v: Voucher) -> int:
-    """What the voucher spends: debits to expense accounts and to 在建工程/固定资产 (capital spending)."""
+def expense_of(lines: Iterable[tuple[Account, int, int]]) -> int:
+    """What (account, debit fen, credit fen) lines spend: debits to expense accounts and to
+    固定资产/在建工程/长期待摊费用 (capital spending), less credits to them."""
     total = 0
-    for ln in v.lines:
-        acc = ln.account
+    for acc, debit, credit in lines:
         if acc.klass == "expense" or acc.code[:3] in ("151", "153", "171"):
-            total += ln.debit_fen - ln.credit_fen
+            total += debit - credit
     return total
 
 
-def _check_large_expense(v: Voucher, village: Village) -> None:
+def expense_total(v: Voucher) -> int:
+    """What the voucher spends: debits to expense accounts and to 在建工程/固定资产 (capital spending)."""
+    return expense_of((ln.account, ln.debit_fen, ln.credit_fen) for ln in v.lines)
+
+
+def check_large_expense(village: Village, spent: int, decision_ref: str | None) -> None:
+    """422 unless spending ``spent`` fen is within the village's threshold or rests on a resolved decision."""
     threshold = settings.get(village, LARGE_EXPENSE.key)
-    spent = expense_total(v)
     if spent <= threshold:
         return
-    if not v.decision_ref:
+    ref_text = (decision_ref or "").strip()
+    if not ref_text:
         raise AppError(
             422,
             "ledger.decision_required",
             f"支出 {fen_to_yuan(spent)} 元超过 {fen_to_yuan(threshold)} 元，须注明依据的四议两公开决议",
             {"threshold": fen_to_yuan(threshold), "amount": fen_to_yuan(spent)},
         )
-    ref = decisions.get_ref(village.id, int(v.decision_ref)) if v.decision_ref.isdigit() else None
+    # a decision number is its id: ASCII digits that fit a BIGINT ("²".isdigit() is True, int("²") fails)
+    ok = ref_text.isascii() and ref_text.isdigit() and len(ref_text) <= 18
+    ref = decisions.get_ref(village.id, int(ref_text)) if ok else None
     if ref is None:
         raise unprocessable("ledger.decision_unknown", "找不到所注明的决议（须是本村的决议）")
     if not ref.resolved:
         raise unprocessable("ledger.decision_not_resolved", f"决议“{ref.title}”尚未通过，不能据此支出")
 
 
-def _next_number(village_id: int, period: str) -> int:
-    """Hand out the month's next number under a row lock (the counter row is created on first use)."""
+def _check_large_expense(v: Voucher, village: Village) -> None:
+    check_large_expense(village, expense_total(v), v.decision_ref)
+    ref_text = (v.decision_ref or "").strip()
+    if ref_text:  # a small voucher may cite a decision too, but it must be one of this village's
+        ok = ref_text.isascii() and ref_text.isdigit() and len(ref_text) <= 18
+        if not ok or decisions.get_ref(village.id, int(ref_text)) is None:
+            raise unprocessable("ledger.decision_unknown", "找不到所注明的决议（须是本村的决议）")
+
+
+def _lock(v: Voucher) -> None:
+    """Lock the voucher's row for the rest of the transaction and re-read it, so that two requests on one
+    voucher (a post and an edit, two posts, two reversals) queue here and the second sees what the first did
+    (PostgreSQL; SQLite has one writer at a time anyway). The lines are re-read too (refresh cascades)."""
+    db.session.flush()  # a refresh would drop changes not yet flushed
+    db.session.refresh(v, with_for_update=True)
+
+
+def _counter_row(village_id: int, period: str) -> None:
+    """Make sure the month's counter row exists (so that there is a row to lock)."""
     values = {"village_id": village_id, "period": period, "last_number": 0}
     ins = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     db.session.execute(ins(VoucherCounter).values(**values).on_conflict_do_nothing())
+
+
+def _lock_month(village_id: int, period: str) -> None:
+    """Lock the month's counter row until commit: closing the month and posting into it queue on it."""
+    _counter_row(village_id, period)
+    db.session.execute(
+        select(VoucherCounter.last_number)
+        .where(VoucherCounter.village_id == village_id, VoucherCounter.period == period)
+        .with_for_update()
+    )
+
+
+def _next_number(village_id: int, period: str) -> int:
+    """Hand out the month's next number under a row lock (the counter row is created on first use)."""
+    _counter_row(village_id, period)
     return db.session.execute(
         update(VoucherCounter)
         .where(VoucherCounter.village_id == village_id, VoucherCounter.period == period)
@@ -354,15 +401,24 @@ def _next_number(village_id: int, period: str) -> int:
 
 
 def post_voucher(v: Voucher, *, actor: Principal | None) -> Voucher:
+    _lock(v)
     if v.status != "draft":
         raise conflict("ledger.voucher_posted", "该凭证已经记账")
     village = db.session.get(Village, v.village_id)
     assert village is not None
-    total = check_balanced([LineInput(ln.account.code, ln.debit_fen, ln.credit_fen) for ln in v.lines])
+    lines = [LineInput(ln.account.code, ln.debit_fen, ln.credit_fen) for ln in v.lines]
+    total = check_balanced(lines)
+    # the accounts again: one may have got sub-accounts (or been retired) since the draft was written
+    _resolve_lines(v.village_id, lines)
     _ensure_open(v.village_id, v.period)
     if v.reverses_id is None:
         _check_large_expense(v, village)
-    v.number = _next_number(v.village_id, v.period)
+    with db.session.begin_nested():
+        number = _next_number(v.village_id, v.period)
+        # again, now that the month's counter is locked: a close that committed meanwhile wins (its draft check
+        # could not see a voucher created and posted in one transaction), and the number goes back
+        _ensure_open(v.village_id, v.period)
+    v.number = number
     v.status, v.total_fen = "posted", total
     v.posted_by_id, v.posted_at = (actor.person_id if actor else None), utcnow()
     db.session.flush()
@@ -379,6 +435,7 @@ def post_voucher(v: Voucher, *, actor: Principal | None) -> Voucher:
 
 def reverse_voucher(v: Voucher, on: date, reason: str, *, actor: Principal | None) -> Voucher:
     """A correction: a new posted voucher with every line on the other side, pointing to ``v``."""
+    _lock(v)
     if v.status != "posted":
         raise conflict("ledger.voucher_not_posted", "草稿凭证可以直接修改，不需要冲销")
     if v.reverses_id is not None:
@@ -398,7 +455,16 @@ def reverse_voucher(v: Voucher, on: date, reason: str, *, actor: Principal | Non
     )
     rev.reverses_id = v.id
     db.session.flush()
-    return post_voucher(rev, actor=actor)
+    post_voucher(rev, actor=actor)
+    audit.record(
+        "ledger.voucher_reverse",
+        "voucher",
+        v.id,
+        actor=actor,
+        village_id=v.village_id,
+        after={"reversal_id": rev.id, "number": rev.number, "period": rev.period, "reason": reason.strip()},
+    )
+    return rev
 
 
 def get_voucher(voucher_id: int) -> Voucher:
@@ -416,6 +482,7 @@ def get_voucher(voucher_id: int) -> Voucher:
 
 
 def close_period(village: Village, period: str, *, actor: Principal | None) -> Period:
+    _lock_month(village.id, period)  # waits for posts into the month in flight; later ones see the close
     if db.session.execute(select(Period.id).where(Period.village_id == village.id, Period.period == period)).first():
         raise conflict("ledger.period_closed", f"{period} 已经结账")
     drafts = db.session.execute(
