@@ -71,3 +71,35 @@ def test_month_start_goes_back_across_years():
     assert demo_ledger.month_start(date(2026, 2, 14), 3) == date(2025, 11, 1)
     assert demo_ledger.month_start(date(2026, 2, 14), 0) == date(2026, 2, 1)
     assert demo_ledger.month_start(date(2026, 12, 31), 24) == date(2024, 12, 1)
+
+
+def test_the_demo_publishes_the_last_three_quarters_sealed(app, client, make):
+    from backend import demo
+    from backend.core.seal import verify_chain
+    from backend.ledger.disclosure_models import Disclosure
+
+    demo.seed()
+    db.session.commit()
+    lj = registry.village_by_code("LJ01")
+    published = db.session.execute(select(Disclosure).where(Disclosure.village_id == lj.id,
+                                                            Disclosure.status == "published")
+                                   .order_by(Disclosure.period)).scalars().all()
+    assert [d.period for d in published] == demo_ledger._quarters_back(clock.today(), 3)
+    check = verify_chain(lj.id)
+    assert check.ok and check.count == 3
+    # what 张大山 sees on his phone
+    h = make.headers(demo.person("zhangdashan"))
+    listing = client.get(f"/api/v1/villages/{lj.id}/disclosures", headers=h).json
+    assert listing["total"] == 3 and listing["items"][0]["period"] == published[-1].period
+    detail = client.get(f"/api/v1/disclosures/{published[-1].id}", headers=h).json
+    assert detail["approved_by"] == "赵德明" and detail["prev_seal"] == published[-2].seal.hash
+    assert detail["questions"] and detail["questions"][0]["answer"]
+    summary = client.get(f"/api/v1/villages/{lj.id}/accounts/summary", headers=h).json
+    assert summary["year"] == clock.today().year
+    demo.seed()  # again: nothing new
+    assert db.session.execute(select(func.count(Disclosure.id))).scalar_one() == 3
+
+
+def test_quarters_back():
+    assert demo_ledger._quarters_back(date(2026, 11, 22), 3) == ["2026-Q1", "2026-Q2", "2026-Q3"]
+    assert demo_ledger._quarters_back(date(2026, 2, 1), 3) == ["2025-Q2", "2025-Q3", "2025-Q4"]
