@@ -286,6 +286,21 @@ def run_reports(village_ids: list[int], year: int) -> None:
     bs = timed(f"balance_sheet (1 village, {year})", lambda: reports.balance_sheet(vid, reports.year_span(year)))
     timed(f"income_statement (1 village, {year})", lambda: reports.income_statement(vid, reports.year_span(year)))
     yi = timed(f"year_income ({len(village_ids)} villages, {year})", lambda: reports.year_income(village_ids, year))
+    # a quarterly disclosure's content (every income and expense line of the quarter): its months must be closed
+    from backend.ledger import disclosure_service
+    from backend.ledger.models import Period
+    from backend.registry.models import Village
+
+    months = disclosure_service.months_of(f"{year}-Q2")
+    have = set(db.session.execute(select(Period.period).where(Period.village_id == vid)).scalars())
+    missing = [{"village_id": vid, "period": m, "closed_at": datetime.now(UTC)} for m in months if m not in have]
+    if missing:
+        db.session.execute(insert(Period), missing)
+        db.session.commit()
+    village = db.session.get(Village, vid)
+    snap = timed(f"disclosure content (1 village, {year}-Q2)",
+                 lambda: disclosure_service.snapshot(village, f"{year}-Q2"))
+    print(f"  disclosure: {len(snap.content['lines'])} lines")
     assert bs.balanced and tb.totals.debit == tb.totals.credit
     assert s.income_total == yi[vid][0] and s.income_total > 0 and s.operating_income <= s.income_total
     print(
