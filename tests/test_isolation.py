@@ -56,6 +56,15 @@ def world(make):
     disclosures.approve(disclosure, actor=make.principal(a_supervisor))
     disclosures.publish(disclosure, actor=make.principal(a_member))
     question = disclosures.ask(disclosure, 1, "这笔租金是哪块地的？", actor=make.principal(a_supervisor))
+    from datetime import timedelta
+
+    from backend.core.clock import utcnow
+    from backend.decisions import service as decisions
+    from backend.decisions import votes
+
+    decision = decisions.record_resolved(a.id, "村道修缮", "project", None, date(2026, 1, 2))
+    vote = votes.open_vote(decision, stage="决议", body="representatives_meeting", title="村道修缮方案",
+                           opens_at=utcnow(), closes_at=utcnow() + timedelta(days=7), actor=None)
     db.session.commit()
     ids = {
         "village_id": a.id,
@@ -66,6 +75,8 @@ def world(make):
         "voucher_id": voucher.id,
         "disclosure_id": disclosure.id,
         "question_id": question.id,
+        "decision_id": decision.id,
+        "vote_id": vote.id,
         "period": "2026-02",
         "key": "ledger.large_expense_fen",
     }

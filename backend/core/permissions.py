@@ -63,6 +63,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "disclosure.approve": frozenset({"supervisor"}),  # 村务监督委员会
     "disclosure.answer": frozenset({"secretary", "committee", "accountant", "township_accountant"}),
     "settings.write": frozenset({"township_staff"}),
+    "decisions.manage": frozenset({"secretary"}),
     "township.view": frozenset({"township_staff", "township_accountant"}),
     "township.manage": frozenset({"township_staff"}),
 }

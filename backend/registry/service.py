@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
@@ -476,6 +476,36 @@ def roles_at(person_id: int, village_id: int, when: date) -> set[str]:
         )
     ).scalars()
     return set(rows)
+
+
+def people_with_roles(village_id: int, roles: Sequence[str], at: datetime) -> list[tuple[int, int | None]]:
+    """(person id, household id) of everyone holding one of ``roles`` in the village at ``at``."""
+    rows = db.session.execute(
+        select(RoleAssignment.person_id, Member.household_id)
+        .outerjoin(Member, and_(Member.person_id == RoleAssignment.person_id, Member.status == "active"))
+        .where(
+            RoleAssignment.village_id == village_id,
+            RoleAssignment.role.in_(list(roles)),
+            RoleAssignment.valid_from <= at,
+            or_(RoleAssignment.valid_to.is_(None), RoleAssignment.valid_to > at),
+        )
+        .distinct()
+        .order_by(RoleAssignment.person_id)
+    ).all()
+    return [(pid, hid) for pid, hid in rows]
+
+
+def roster_people(village_id: int, *, collective_only: bool, adult_on: date) -> list[tuple[int, int]]:
+    """(person id, household id) of the active roster aged 18 or more on ``adult_on`` (optionally 成员 only)."""
+    try:
+        born_by = adult_on.replace(year=adult_on.year - 18)
+    except ValueError:  # 29 February
+        born_by = adult_on.replace(year=adult_on.year - 18, day=28)
+    stmt = (select(Member.person_id, Member.household_id).join(Person, Person.id == Member.person_id)
+            .where(Member.village_id == village_id, Member.status == "active", Person.birth_date <= born_by))
+    if collective_only:
+        stmt = stmt.where(Member.is_collective_member.is_(True))
+    return [(pid, hid) for pid, hid in db.session.execute(stmt.order_by(Member.person_id)).all()]
 
 
 # ---------------------------------------------------------------- the principal of a request

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from marshmallow import fields
+
+from backend.core.schemas import BaseSchema, IsoDateTime, Text, length, one_of
+
+from .rules import BODIES
+from .vote_models import CHOICES
+
+CHOICE_LABELS = {"agree": "同意", "oppose": "反对", "abstain": "弃权"}
+STAGES = ("提议", "商议", "审议", "决议", "决议公开", "实施结果公开")
+
+
+class BallotInSchema(BaseSchema):
+    choice = Text(required=True, validate=one_of(CHOICES, CHOICE_LABELS))
+
+
+class ReceiptSchema(BaseSchema):
+    receipt = fields.String(required=True, metadata={"description": "投票回执：表决结束后可在公布的回执列表中找到"})
+
+
+class VoteInSchema(BaseSchema):
+    stage = Text(load_default="决议", validate=one_of(STAGES))
+    body = Text(required=True, validate=one_of(list(BODIES), {k: r.label for k, r in BODIES.items()}))
+    title = Text(required=True, validate=length(1, 120))
+    opens_at = fields.AwareDateTime(required=True)
+    closes_at = fields.AwareDateTime(required=True)
+    by_household = fields.Boolean(load_default=False)
+
+
+class MyVoteSchema(BaseSchema):
+    id = fields.Integer()
+    decision_id = fields.Integer()
+    title = fields.String()
+    closes_at = IsoDateTime()
+    has_voted = fields.Boolean()
+
+
+class ResultSchema(BaseSchema):
+    eligible = fields.Integer()
+    cast = fields.Integer()
+    agree = fields.Integer()
+    oppose = fields.Integer()
+    abstain = fields.Integer()
+    quorum_met = fields.Boolean()
+    passed = fields.Boolean()
+    agree_needed = fields.Integer()
+    reason = fields.String()
+
+
+class ReceiptLineSchema(BaseSchema):
+    receipt = fields.String()
+    choice = fields.String()
+
+
+class VoteSchema(BaseSchema):
+    id = fields.Integer()
+    decision_id = fields.Integer()
+    title = fields.String()
+    stage = fields.String()
+    body = fields.String()
+    rule = fields.Dict()
+    opens_at = IsoDateTime()
+    closes_at = IsoDateTime()
+    state = fields.String(metadata={"description": "scheduled/open/closed，按服务器时间"})
+    record_date = fields.Date()
+    electorate_size = fields.Integer()
+    electorate_hash = fields.String()
+    eligible = fields.Boolean()
+    has_voted = fields.Boolean()
+    result = fields.Nested(ResultSchema, allow_none=True, metadata={"description": "表决结束前为空"})
+    receipts = fields.List(fields.Nested(ReceiptLineSchema), allow_none=True)
+    seal = fields.String(allow_none=True)

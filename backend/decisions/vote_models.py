@@ -1,0 +1,91 @@
+"""Votes and ballots. Invariants the database enforces too:
+
+- the electorate is frozen when the vote is opened (one row per elector; its hash is stored on the vote);
+- one participation per elector per vote (unique): a person — or a household, where the body votes by
+  household — votes once, whatever the channel;
+- who voted (``vote_participations``) is kept apart from what was chosen (``vote_ballots``): a ballot has no
+  voter, no serial id and no time, only its random receipt, so the two cannot be joined;
+- a choice is agree, oppose or abstain; a receipt is unique in its vote.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.core.clock import utcnow
+from backend.core.db import BigId, UTCDateTime, db
+
+CHOICES = ("agree", "oppose", "abstain")
+
+
+class Vote(db.Model):
+    __tablename__ = "votes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), nullable=False, index=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), nullable=False, index=True)
+    stage: Mapped[str] = mapped_column(String(12), nullable=False)
+    body: Mapped[str] = mapped_column(String(30), nullable=False)
+    title: Mapped[str] = mapped_column(String(120), nullable=False)
+    by_household: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    record_date: Mapped[date] = mapped_column(Date, nullable=False)
+    electorate_size: Mapped[int] = mapped_column(Integer, nullable=False)
+    households_size: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    electorate_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    rule: Mapped[str] = mapped_column(Text, nullable=False)  # JSON: the rule in force when it opened
+    result: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON, set once when it is tallied
+    tallied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    seal_id: Mapped[int | None] = mapped_column(ForeignKey("seals.id"), nullable=True, unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    __table_args__ = (
+        CheckConstraint("closes_at > opens_at", name="window"),
+        CheckConstraint("electorate_size >= 0", name="size"),
+        CheckConstraint("(result IS NULL) = (tallied_at IS NULL)", name="tallied"),
+    )
+
+
+class VoteElector(db.Model):
+    """The frozen electorate: ``unit`` is a person id, or a household id where the body votes by household."""
+
+    __tablename__ = "vote_electors"
+
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), primary_key=True)
+    unit: Mapped[int] = mapped_column(BigId, primary_key=True)
+    household_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
+
+
+class VoteParticipation(db.Model):
+    """Who voted, through which channel, when — never what they chose."""
+
+    __tablename__ = "vote_participations"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), nullable=False)
+    unit: Mapped[int] = mapped_column(BigId, nullable=False)
+    channel: Mapped[str] = mapped_column(String(8), default="app", nullable=False)
+    cast_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
+    cast_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    __table_args__ = (
+        UniqueConstraint("vote_id", "unit", name="uq_vote_participations_once"),
+        CheckConstraint("channel IN ('app', 'proxy', 'paper')", name="channel"),
+    )
+
+
+class Ballot(db.Model):
+    """What was chosen: no voter, no time, no serial number — only the receipt the voter was given."""
+
+    __tablename__ = "vote_ballots"
+
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), primary_key=True)
+    receipt: Mapped[str] = mapped_column(String(16), primary_key=True)
+    choice: Mapped[str] = mapped_column(String(8), nullable=False)
+
+    __table_args__ = (CheckConstraint("choice IN ('agree', 'oppose', 'abstain')", name="choice"),)

@@ -1,0 +1,224 @@
+"""Voting: open a vote with a frozen electorate, cast one secret ballot per elector, tally and seal at close.
+
+Opening and closing are decided by the server's clock on every request; a vote past its closing time is
+tallied by the first request that reads it (or the CLI), once: the stored result never changes after that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from backend.core import audit
+from backend.core.clock import SHANGHAI, to_iso, utcnow
+from backend.core.db import db
+from backend.core.errors import conflict, forbidden, not_found, unprocessable
+from backend.core.permissions import Principal
+from backend.core.seal import seal
+from backend.registry import service as registry
+
+from . import rules
+from .models import Decision
+from .vote_models import CHOICES, Ballot, Vote, VoteElector, VoteParticipation
+
+# Who may vote in each body (DOMAIN.md §1.2, §2, §3.2). Roles are those held at the record date.
+BODY_ROLES: dict[str, tuple[str, ...]] = {
+    "party_meeting": ("party_member",),
+    "representatives_meeting": ("representative", "committee"),
+    "two_committees": ("secretary", "committee"),
+}
+ROSTER_BODIES = {"villagers_meeting": False, "members_assembly": True}  # body → 成员 only
+
+
+@dataclass(frozen=True)
+class Elector:
+    unit: int
+    household_id: int | None
+
+
+def electorate(village_id: int, body: str, at: datetime, by_household: bool) -> list[Elector]:
+    """The electors of ``body`` in the village at ``at``: role holders, or the adult roster (成员 only for the
+    members' assembly); one per household where the body votes by household."""
+    if body in BODY_ROLES:
+        people = registry.people_with_roles(village_id, BODY_ROLES[body], at)
+    elif body in ROSTER_BODIES:
+        people = registry.roster_people(village_id, collective_only=ROSTER_BODIES[body],
+                                        adult_on=at.astimezone(SHANGHAI).date())
+    else:
+        raise unprocessable("vote.body_unknown", f"不认识的表决机构：{body}")
+    if not by_household:
+        return [Elector(pid, hid) for pid, hid in people]
+    households = sorted({hid for _, hid in people if hid is not None})
+    return [Elector(hid, hid) for hid in households]
+
+
+def electorate_hash(vote_key: str, electors: list[Elector]) -> str:
+    """SHA-256 over the sorted elector units: anyone holding the list can check it was not changed."""
+    text = vote_key + "\n" + "\n".join(str(e.unit) for e in sorted(electors, key=lambda e: e.unit))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def open_vote(decision: Decision, *, stage: str, body: str, title: str, opens_at: datetime, closes_at: datetime,
+              by_household: bool = False, actor: Principal | None) -> Vote:
+    """Freeze the electorate at ``opens_at`` (the record date) and schedule the vote."""
+    if closes_at <= opens_at:
+        raise unprocessable("vote.window", "截止时间须晚于开始时间")
+    if body not in rules.BODIES:
+        raise unprocessable("vote.body_unknown", f"不认识的表决机构：{body}")
+    rule = rules.rule_for(body)
+    by_household = by_household or rule.by_household
+    electors = electorate(decision.village_id, body, max(opens_at, utcnow()), by_household)
+    if not electors:
+        raise unprocessable("vote.no_electors", f"{rule.label}没有有表决权的人，无法发起表决")
+    households = len({e.household_id for e in electors if e.household_id is not None})
+    v = Vote(village_id=decision.village_id, decision_id=decision.id, stage=stage, body=body, title=title.strip(),
+             by_household=by_household, opens_at=opens_at, closes_at=closes_at,
+             record_date=opens_at.astimezone(SHANGHAI).date(), electorate_size=len(electors),
+             households_size=households, electorate_hash="0" * 64,
+             rule=json.dumps({"body": body, "label": rule.label, "quorum": [q.describe() for q in rule.quorum],
+                              "majority": rule.majority.describe(), "statute": rule.statute}, ensure_ascii=False),
+             created_by_id=actor.person_id if actor else None)
+    db.session.add(v)
+    db.session.flush()
+    v.electorate_hash = electorate_hash(f"vote:{v.id}", electors)
+    db.session.add_all([VoteElector(vote_id=v.id, unit=e.unit, household_id=e.household_id) for e in electors])
+    db.session.flush()
+    audit.record("vote.open", "vote", v.id, actor=actor, village_id=v.village_id,
+                 after={"body": body, "electorate": len(electors), "hash": v.electorate_hash})
+    return v
+
+
+def state(v: Vote, now: datetime | None = None) -> str:
+    now = now or utcnow()
+    if now < v.opens_at:
+        return "scheduled"
+    if now < v.closes_at:
+        return "open"
+    return "closed"
+
+
+def unit_of(v: Vote, p: Principal) -> int | None:
+    return p.household_id if v.by_household else p.person_id
+
+
+def is_elector(v: Vote, unit: int | None) -> bool:
+    if unit is None:
+        return False
+    return db.session.get(VoteElector, (v.id, unit)) is not None
+
+
+def cast_ballot(v: Vote, choice: str, *, actor: Principal) -> str:
+    """One secret ballot; returns its receipt. 409 if already cast or closed, 403 if not an elector."""
+    if choice not in CHOICES:
+        raise unprocessable("vote.choice", "请选择同意、反对或弃权")
+    now = utcnow()
+    st = state(v, now)
+    if st == "scheduled":
+        raise conflict("vote.not_open", "表决尚未开始")
+    if st == "closed":
+        raise conflict("vote.closed", "投票已结束")
+    unit = unit_of(v, actor)
+    if not is_elector(v, unit):
+        raise forbidden("vote.not_eligible", "您不在本次表决的名单中（名单在表决开始时确定）")
+    receipt = secrets.token_hex(6)
+    try:
+        with db.session.begin_nested():
+            db.session.add(VoteParticipation(vote_id=v.id, unit=unit, channel="app", cast_by_id=actor.person_id,
+                                             cast_at=now))
+            db.session.add(Ballot(vote_id=v.id, receipt=receipt, choice=choice))
+    except IntegrityError:
+        raise conflict("vote.already_cast", "您已经投过票了") from None
+    return receipt
+
+
+def has_voted(v: Vote, p: Principal) -> bool:
+    unit = unit_of(v, p)
+    return unit is not None and db.session.execute(
+        select(VoteParticipation.id).where(VoteParticipation.vote_id == v.id, VoteParticipation.unit == unit)
+    ).first() is not None
+
+
+def tally_if_due(v: Vote) -> bool:
+    """Tally, store and seal the result once the vote has closed (idempotent; True if it tallied now)."""
+    if v.result is not None or state(v) != "closed":
+        return False
+    locked = db.session.execute(select(Vote).where(Vote.id == v.id).with_for_update()).scalar_one()
+    if locked.result is not None:
+        return False
+    counts = dict(db.session.execute(
+        select(Ballot.choice, func.count()).where(Ballot.vote_id == v.id).group_by(Ballot.choice)).all())
+    cast = db.session.execute(
+        select(func.count()).select_from(VoteParticipation).where(VoteParticipation.vote_id == v.id)).scalar_one()
+    rule = rules.rule_for(v.body)
+    tally = rules.Tally(eligible=v.electorate_size, present=cast, agree=counts.get("agree", 0),
+                        oppose=counts.get("oppose", 0), abstain=counts.get("abstain", 0))
+    outcome = rules.evaluate(rule, tally)
+    result = {"eligible": v.electorate_size, "cast": cast, "agree": tally.agree, "oppose": tally.oppose,
+              "abstain": tally.abstain, "quorum_met": outcome.quorum_met, "passed": outcome.passed,
+              "agree_needed": outcome.agree_needed, "reason": outcome.reason}
+    s = seal(v.village_id, "vote_result", v.id, {
+        "vote_id": v.id, "decision_id": v.decision_id, "body": v.body, "title": v.title,
+        "closes_at": to_iso(v.closes_at), "electorate_hash": v.electorate_hash, "result": result,
+        "ballots": [{"receipt": r, "choice": c} for r, c in db.session.execute(
+            select(Ballot.receipt, Ballot.choice).where(Ballot.vote_id == v.id).order_by(Ballot.receipt))],
+    })
+    locked.result, locked.tallied_at, locked.seal_id = json.dumps(result, ensure_ascii=False), utcnow(), s.id
+    db.session.flush()
+    audit.record("vote.tally", "vote", v.id, actor=None, village_id=v.village_id, after=result)
+    return True
+
+
+def get_vote(vote_id: int) -> Vote:
+    v = db.session.get(Vote, vote_id)
+    if v is None:
+        raise not_found("vote.not_found", "找不到该表决")
+    return v
+
+
+def vote_view(v: Vote, p: Principal) -> dict[str, Any]:
+    """What anyone in the village sees: the result and the receipts only once the vote is closed."""
+    st = state(v)
+    out: dict[str, Any] = {
+        "id": v.id, "decision_id": v.decision_id, "title": v.title, "stage": v.stage, "body": v.body,
+        "rule": json.loads(v.rule), "opens_at": v.opens_at, "closes_at": v.closes_at, "state": st,
+        "record_date": v.record_date, "electorate_size": v.electorate_size, "electorate_hash": v.electorate_hash,
+        "eligible": is_elector(v, unit_of(v, p)), "has_voted": has_voted(v, p), "result": None, "receipts": None,
+    }
+    if st == "closed" and v.result is not None:
+        out["result"] = json.loads(v.result)
+        out["receipts"] = [{"receipt": r, "choice": c} for r, c in db.session.execute(
+            select(Ballot.receipt, Ballot.choice).where(Ballot.vote_id == v.id).order_by(Ballot.receipt))]
+        from backend.core.seal import Seal
+
+        s = db.session.get(Seal, v.seal_id)
+        out["seal"] = s.hash if s else None
+    return out
+
+
+def my_open_votes(p: Principal) -> list[dict[str, Any]]:
+    """Votes open now in which the caller is an elector."""
+    now = utcnow()
+    units = [u for u in (p.person_id, p.household_id) if u is not None]
+    rows = db.session.execute(
+        select(Vote).join(VoteElector, VoteElector.vote_id == Vote.id)
+        .where(Vote.opens_at <= now, Vote.closes_at > now, VoteElector.unit.in_(units),
+               Vote.village_id.in_(list(p.village_ids()) or [-1]))
+        .order_by(Vote.closes_at)
+    ).scalars().unique().all()
+    out = []
+    for v in rows:
+        if unit_of(v, p) is None or not is_elector(v, unit_of(v, p)):
+            continue
+        out.append({"id": v.id, "decision_id": v.decision_id, "title": v.title, "closes_at": v.closes_at,
+                    "has_voted": has_voted(v, p)})
+    return out
+
+
+__all__ = ["cast_ballot", "open_vote", "tally_if_due"]
