@@ -65,6 +65,10 @@ def world(make):
     decision = decisions.record_resolved(a.id, "村道修缮", "project", None, date(2026, 1, 2))
     vote = votes.open_vote(decision, stage="决议", body="representatives_meeting", title="村道修缮方案",
                            opens_at=utcnow(), closes_at=utcnow() + timedelta(days=7), actor=None)
+    spouse = make.member(a, "王妻", household=a_house, head=False, id_no=None)
+    assembly = votes.open_vote(decision, stage="决议", body="members_assembly", title="收益分配方案",
+                               opens_at=utcnow(), closes_at=utcnow() + timedelta(days=7), actor=None)
+    proxy = votes.record_proxy(assembly, spouse.person_id, a_member.person_id, "委托书-001", actor=None)
     db.session.commit()
     ids = {
         "village_id": a.id,
@@ -77,6 +81,7 @@ def world(make):
         "question_id": question.id,
         "decision_id": decision.id,
         "vote_id": vote.id,
+        "proxy_id": proxy.id,
         "period": "2026-02",
         "key": "ledger.large_expense_fen",
     }

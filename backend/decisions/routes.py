@@ -12,8 +12,18 @@ from backend.core.permissions import require_login, requires
 
 from . import votes
 from .models import Decision
-from .schemas import BallotInSchema, MyVoteSchema, ReceiptSchema, VoteInSchema, VoteSchema
-from .vote_models import Vote
+from .schemas import (
+    BallotInSchema,
+    MyVoteSchema,
+    PaperTallyInSchema,
+    PaperTallySchema,
+    ProxyInSchema,
+    ProxySchema,
+    ReceiptSchema,
+    VoteInSchema,
+    VoteSchema,
+)
+from .vote_models import Vote, VoteProxy
 
 blp = Blueprint("decisions", __name__, description="四议两公开：表决与投票")
 SECURITY = [{"bearer": []}]
@@ -34,8 +44,12 @@ def my_votes() -> list[dict[str, Any]]:
 @blp.response(201, ReceiptSchema)
 @blp.doc(security=SECURITY)
 def cast(args: dict[str, Any], vote_id: int) -> dict[str, str]:
-    """投票：同意、反对或弃权，每人（或每户）一票，返回回执。"""
-    receipt = votes.cast_ballot(votes.get_vote(vote_id), args["choice"], actor=require_login())
+    """投票：同意、反对或弃权，每人（或每户）一票，返回回执；成员大会可凭书面委托代同户成员投一票。"""
+    v, p = votes.get_vote(vote_id), require_login()
+    if args.get("on_behalf_of") is not None:
+        receipt = votes.cast_by_proxy(v, args["on_behalf_of"], args["choice"], actor=p)
+    else:
+        receipt = votes.cast_ballot(v, args["choice"], actor=p)
     db.session.commit()
     return {"receipt": receipt}
 
@@ -66,3 +80,52 @@ def open_vote(args: dict[str, Any], decision_id: int) -> dict[str, Any]:
     v = votes.open_vote(decision, actor=p, **args)
     db.session.commit()
     return votes.vote_view(v, p)
+
+
+@blp.route("/votes/<int:vote_id>/proxies", methods=["POST"])
+@requires("decisions.manage", obj=(Vote, "vote_id"))
+@blp.arguments(ProxyInSchema)
+@blp.response(201, ProxySchema)
+@blp.doc(security=SECURITY)
+def record_proxy(args: dict[str, Any], vote_id: int) -> Any:
+    """登记书面委托（成员大会，同户成员之间，每人只能代投一票）。"""
+    proxy = votes.record_proxy(
+        votes.get_vote(vote_id),
+        args["grantor_person_id"],
+        args["proxy_person_id"],
+        args["document_ref"],
+        actor=require_login(),
+    )
+    db.session.commit()
+    return proxy
+
+
+@blp.route("/vote-proxies/<int:proxy_id>", methods=["DELETE"])
+@requires("decisions.manage", obj=(VoteProxy, "proxy_id"), allow=lambda p, x: p.person_id == x.grantor_id)
+@blp.response(200, ProxySchema)
+@blp.doc(security=SECURITY)
+def revoke_proxy(proxy_id: int) -> Any:
+    """撤销委托（委托人本人或村干部；已代投的不能撤销）。"""
+    proxy = votes.revoke_proxy(db.session.get(VoteProxy, proxy_id), actor=require_login())
+    db.session.commit()
+    return proxy
+
+
+@blp.route("/votes/<int:vote_id>/paper-tally", methods=["POST"])
+@requires("decisions.manage", obj=(Vote, "vote_id"))
+@blp.arguments(PaperTallyInSchema)
+@blp.response(201, PaperTallySchema)
+@blp.doc(security=SECURITY)
+def paper_tally(args: dict[str, Any], vote_id: int) -> Any:
+    """录入现场会议纸质票的签字计票结果及投票人名单（每人只能以一种方式投票）。"""
+    tally = votes.enter_paper_tally(
+        votes.get_vote(vote_id),
+        args["voters"],
+        args["agree"],
+        args["oppose"],
+        args["abstain"],
+        args["signed_by"],
+        actor=require_login(),
+    )
+    db.session.commit()
+    return tally

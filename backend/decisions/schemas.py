@@ -13,6 +13,54 @@ STAGES = ("提议", "商议", "审议", "决议", "决议公开", "实施结果�
 
 class BallotInSchema(BaseSchema):
     choice = Text(required=True, validate=one_of(CHOICES, CHOICE_LABELS))
+    on_behalf_of = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "代同户成员投票时填委托人的人员编号（须有书面委托）"},
+    )
+
+
+class ProxyInSchema(BaseSchema):
+    grantor_person_id = fields.Integer(required=True)
+    proxy_person_id = fields.Integer(required=True)
+    document_ref = Text(required=True, validate=length(1, 200), metadata={"description": "书面委托书的编号或照片引用"})
+
+
+class ProxySchema(BaseSchema):
+    id = fields.Integer()
+    vote_id = fields.Integer()
+    grantor_id = fields.Integer()
+    proxy_id = fields.Integer()
+    document_ref = fields.String()
+    recorded_at = IsoDateTime()
+    revoked_at = IsoDateTime(allow_none=True)
+    used_at = IsoDateTime(allow_none=True)
+
+
+class PaperTallyInSchema(BaseSchema):
+    voters = fields.List(
+        fields.Integer(),
+        required=True,
+        validate=length(1, 5000),
+        metadata={"description": "现场投纸质票的人员编号（按户表决时为户编号）"},
+    )
+    agree = fields.Integer(required=True, strict=True)
+    oppose = fields.Integer(required=True, strict=True)
+    abstain = fields.Integer(required=True, strict=True)
+    signed_by = fields.List(
+        Text(validate=length(1, 40)),
+        required=True,
+        validate=length(1, 10),
+        metadata={"description": "计票人、监票人签名"},
+    )
+
+
+class PaperTallySchema(BaseSchema):
+    vote_id = fields.Integer()
+    agree = fields.Integer()
+    oppose = fields.Integer()
+    abstain = fields.Integer()
+    entered_at = IsoDateTime()
 
 
 class ReceiptSchema(BaseSchema):
@@ -71,3 +119,4 @@ class VoteSchema(BaseSchema):
     result = fields.Nested(ResultSchema, allow_none=True, metadata={"description": "表决结束前为空"})
     receipts = fields.List(fields.Nested(ReceiptLineSchema), allow_none=True)
     seal = fields.String(allow_none=True)
+    my_proxy_used_at = IsoDateTime(allow_none=True, metadata={"description": "我委托的同户成员代我投票的时间"})

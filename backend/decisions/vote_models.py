@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.core.clock import utcnow
 from backend.core.db import BigId, UTCDateTime, db
@@ -89,3 +89,63 @@ class Ballot(db.Model):
     choice: Mapped[str] = mapped_column(String(8), nullable=False)
 
     __table_args__ = (CheckConstraint("choice IN ('agree', 'oppose', 'abstain')", name="choice"),)
+
+
+class VoteProxy(db.Model):
+    """A written authorisation for one 成员大会 vote to another capable member of the same household (第27条)."""
+
+    __tablename__ = "vote_proxies"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), nullable=False)
+    grantor_id: Mapped[int] = mapped_column(ForeignKey("people.id"), nullable=False)
+    proxy_id: Mapped[int] = mapped_column(ForeignKey("people.id"), nullable=False)
+    document_ref: Mapped[str] = mapped_column(String(200), nullable=False)  # the signed authorisation
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    vote: Mapped[Vote] = relationship()
+
+    @property
+    def village_id(self) -> int:  # the scope permission checks use
+        return self.vote.village_id
+
+    __table_args__ = (
+        CheckConstraint("grantor_id <> proxy_id", name="two_people"),
+        CheckConstraint("revoked_at IS NULL OR used_at IS NULL", name="revoked_or_used"),
+        Index(
+            "uq_vote_proxies_grantor",
+            "vote_id",
+            "grantor_id",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+        Index(
+            "uq_vote_proxies_holder",
+            "vote_id",
+            "proxy_id",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+    )
+
+
+class PaperTally(db.Model):
+    """The signed count of paper ballots from an in-person meeting, entered once per vote."""
+
+    __tablename__ = "vote_paper_tallies"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), nullable=False, unique=True)
+    agree: Mapped[int] = mapped_column(Integer, nullable=False)
+    oppose: Mapped[int] = mapped_column(Integer, nullable=False)
+    abstain: Mapped[int] = mapped_column(Integer, nullable=False)
+    signed_by: Mapped[str] = mapped_column(String(400), nullable=False)  # JSON list: counters and scrutineers
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    __table_args__ = (CheckConstraint("agree >= 0 AND oppose >= 0 AND abstain >= 0", name="counts"),)

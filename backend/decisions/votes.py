@@ -26,7 +26,7 @@ from backend.registry import service as registry
 
 from . import rules
 from .models import Decision
-from .vote_models import CHOICES, Ballot, Vote, VoteElector, VoteParticipation
+from .vote_models import CHOICES, Ballot, PaperTally, Vote, VoteElector, VoteParticipation, VoteProxy
 
 # Who may vote in each body (DOMAIN.md §1.2, §2, §3.2). Roles are those held at the record date.
 BODY_ROLES: dict[str, tuple[str, ...]] = {
@@ -49,8 +49,9 @@ def electorate(village_id: int, body: str, at: datetime, by_household: bool) -> 
     if body in BODY_ROLES:
         people = registry.people_with_roles(village_id, BODY_ROLES[body], at)
     elif body in ROSTER_BODIES:
-        people = registry.roster_people(village_id, collective_only=ROSTER_BODIES[body],
-                                        adult_on=at.astimezone(SHANGHAI).date())
+        people = registry.roster_people(
+            village_id, collective_only=ROSTER_BODIES[body], adult_on=at.astimezone(SHANGHAI).date()
+        )
     else:
         raise unprocessable("vote.body_unknown", f"不认识的表决机构：{body}")
     if not by_household:
@@ -65,8 +66,17 @@ def electorate_hash(vote_key: str, electors: list[Elector]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def open_vote(decision: Decision, *, stage: str, body: str, title: str, opens_at: datetime, closes_at: datetime,
-              by_household: bool = False, actor: Principal | None) -> Vote:
+def open_vote(
+    decision: Decision,
+    *,
+    stage: str,
+    body: str,
+    title: str,
+    opens_at: datetime,
+    closes_at: datetime,
+    by_household: bool = False,
+    actor: Principal | None,
+) -> Vote:
     """Freeze the electorate at ``opens_at`` (the record date) and schedule the vote."""
     if closes_at <= opens_at:
         raise unprocessable("vote.window", "截止时间须晚于开始时间")
@@ -78,20 +88,44 @@ def open_vote(decision: Decision, *, stage: str, body: str, title: str, opens_at
     if not electors:
         raise unprocessable("vote.no_electors", f"{rule.label}没有有表决权的人，无法发起表决")
     households = len({e.household_id for e in electors if e.household_id is not None})
-    v = Vote(village_id=decision.village_id, decision_id=decision.id, stage=stage, body=body, title=title.strip(),
-             by_household=by_household, opens_at=opens_at, closes_at=closes_at,
-             record_date=opens_at.astimezone(SHANGHAI).date(), electorate_size=len(electors),
-             households_size=households, electorate_hash="0" * 64,
-             rule=json.dumps({"body": body, "label": rule.label, "quorum": [q.describe() for q in rule.quorum],
-                              "majority": rule.majority.describe(), "statute": rule.statute}, ensure_ascii=False),
-             created_by_id=actor.person_id if actor else None)
+    v = Vote(
+        village_id=decision.village_id,
+        decision_id=decision.id,
+        stage=stage,
+        body=body,
+        title=title.strip(),
+        by_household=by_household,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        record_date=opens_at.astimezone(SHANGHAI).date(),
+        electorate_size=len(electors),
+        households_size=households,
+        electorate_hash="0" * 64,
+        rule=json.dumps(
+            {
+                "body": body,
+                "label": rule.label,
+                "quorum": [q.describe() for q in rule.quorum],
+                "majority": rule.majority.describe(),
+                "statute": rule.statute,
+            },
+            ensure_ascii=False,
+        ),
+        created_by_id=actor.person_id if actor else None,
+    )
     db.session.add(v)
     db.session.flush()
     v.electorate_hash = electorate_hash(f"vote:{v.id}", electors)
     db.session.add_all([VoteElector(vote_id=v.id, unit=e.unit, household_id=e.household_id) for e in electors])
     db.session.flush()
-    audit.record("vote.open", "vote", v.id, actor=actor, village_id=v.village_id,
-                 after={"body": body, "electorate": len(electors), "hash": v.electorate_hash})
+    audit.record(
+        "vote.open",
+        "vote",
+        v.id,
+        actor=actor,
+        village_id=v.village_id,
+        after={"body": body, "electorate": len(electors), "hash": v.electorate_hash},
+    )
     return v
 
 
@@ -127,22 +161,197 @@ def cast_ballot(v: Vote, choice: str, *, actor: Principal) -> str:
     unit = unit_of(v, actor)
     if not is_elector(v, unit):
         raise forbidden("vote.not_eligible", "您不在本次表决的名单中（名单在表决开始时确定）")
+    return _record_ballot(v, unit, choice, channel="app", cast_by=actor.person_id)
+
+
+def _record_ballot(v: Vote, unit: int | None, choice: str, *, channel: str, cast_by: int) -> str:
+    if choice not in CHOICES:
+        raise unprocessable("vote.choice", "请选择同意、反对或弃权")
+    now = utcnow()
+    st = state(v, now)
+    if st == "scheduled":
+        raise conflict("vote.not_open", "表决尚未开始")
+    if st == "closed":
+        raise conflict("vote.closed", "投票已结束")
     receipt = secrets.token_hex(6)
     try:
         with db.session.begin_nested():
-            db.session.add(VoteParticipation(vote_id=v.id, unit=unit, channel="app", cast_by_id=actor.person_id,
-                                             cast_at=now))
+            db.session.add(VoteParticipation(vote_id=v.id, unit=unit, channel=channel, cast_by_id=cast_by, cast_at=now))
             db.session.add(Ballot(vote_id=v.id, receipt=receipt, choice=choice))
     except IntegrityError:
-        raise conflict("vote.already_cast", "您已经投过票了") from None
+        raise conflict(
+            "vote.already_cast", "已经投过票了（每人只能投一次，手机、委托、现场纸质票只能选一种）"
+        ) from None
     return receipt
+
+
+# ---------------------------------------------------------------- proxies (成员大会, same household)
+
+
+def record_proxy(v: Vote, grantor_id: int, proxy_id: int, document_ref: str, *, actor: Principal | None) -> VoteProxy:
+    """Record a written authorisation: for a 成员大会 vote only, to an elector of the same household, one each."""
+    if v.body != "members_assembly":
+        raise unprocessable("vote.proxy_not_allowed", "只有成员大会可以委托同户成员代为表决")
+    if state(v) == "closed":
+        raise conflict("vote.closed", "投票已结束")
+    if grantor_id == proxy_id:
+        raise unprocessable("vote.proxy_self", "不能委托自己")
+    grantor = db.session.get(VoteElector, (v.id, grantor_id))
+    holder = db.session.get(VoteElector, (v.id, proxy_id))
+    if grantor is None or holder is None:
+        raise unprocessable("vote.proxy_not_elector", "委托人和受托人都须是本次表决名单上的成员")
+    if grantor.household_id is None or grantor.household_id != holder.household_id:
+        raise unprocessable("vote.proxy_household", "只能委托同一户中有完全民事行为能力的成员")
+    if db.session.execute(
+        select(VoteParticipation.id).where(VoteParticipation.vote_id == v.id, VoteParticipation.unit == grantor_id)
+    ).first():
+        raise conflict("vote.already_cast", "委托人已经投过票了")
+    proxy = VoteProxy(
+        vote_id=v.id,
+        grantor_id=grantor_id,
+        proxy_id=proxy_id,
+        document_ref=document_ref.strip(),
+        recorded_by_id=actor.person_id if actor else None,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(proxy)
+    except IntegrityError:
+        raise conflict("vote.proxy_exists", "委托人已委托他人，或受托人已接受了一份委托（每人只能代投一票）") from None
+    audit.record(
+        "vote.proxy",
+        "vote",
+        v.id,
+        actor=actor,
+        village_id=v.village_id,
+        after={"grantor": grantor_id, "proxy": proxy_id, "document": proxy.document_ref},
+    )
+    return proxy
+
+
+def revoke_proxy(proxy: VoteProxy, *, actor: Principal) -> VoteProxy:
+    if proxy.used_at is not None:
+        raise conflict("vote.proxy_used", "受托人已经代为投票，不能再撤销")
+    if proxy.revoked_at is not None:
+        raise conflict("vote.proxy_revoked", "这份委托已经撤销")
+    proxy.revoked_at = utcnow()
+    db.session.flush()
+    audit.record("vote.proxy_revoke", "vote", proxy.vote_id, actor=actor, after={"grantor": proxy.grantor_id})
+    return proxy
+
+
+def cast_by_proxy(v: Vote, grantor_id: int, choice: str, *, actor: Principal) -> str:
+    """The proxy holder casts the grantor's ballot (the grantor then cannot vote themselves)."""
+    proxy = db.session.execute(
+        select(VoteProxy)
+        .where(
+            VoteProxy.vote_id == v.id,
+            VoteProxy.grantor_id == grantor_id,
+            VoteProxy.proxy_id == actor.person_id,
+            VoteProxy.revoked_at.is_(None),
+        )
+        .with_for_update()
+    ).scalar_one_or_none()
+    if proxy is None:
+        raise forbidden("vote.no_proxy", "没有找到有效的书面委托")
+    if proxy.used_at is not None:
+        raise conflict("vote.already_cast", "这份委托已经用过了")
+    receipt = _record_ballot(v, grantor_id, choice, channel="proxy", cast_by=actor.person_id)
+    proxy.used_at = utcnow()
+    db.session.flush()
+    return receipt
+
+
+def proxies_for(person_id: int, vote_ids: list[int]) -> dict[int, VoteProxy]:
+    """Proxies this person granted, by vote: the grantor is told when theirs has been used."""
+    if not vote_ids:
+        return {}
+    rows = db.session.execute(
+        select(VoteProxy).where(
+            VoteProxy.grantor_id == person_id, VoteProxy.vote_id.in_(vote_ids), VoteProxy.revoked_at.is_(None)
+        )
+    ).scalars()
+    return {p.vote_id: p for p in rows}
+
+
+# ---------------------------------------------------------------- paper ballots from a meeting
+
+
+def enter_paper_tally(
+    v: Vote, voters: list[int], agree: int, oppose: int, abstain: int, signed_by: list[str], *, actor: Principal
+) -> PaperTally:
+    """The signed count of an in-person meeting's paper ballots, with who voted on paper (one channel each)."""
+    if state(v) != "open":
+        raise conflict("vote.not_open_for_paper", "只能在表决期间录入现场纸质票")
+    if len(set(voters)) != len(voters):
+        raise unprocessable("vote.paper_duplicate", "纸质投票人名单有重复")
+    if agree + oppose + abstain != len(voters):
+        raise unprocessable(
+            "vote.paper_mismatch", f"同意、反对、弃权合计 {agree + oppose + abstain} 票，与投票人数 {len(voters)} 不符"
+        )
+    if not signed_by:
+        raise unprocessable("vote.paper_unsigned", "请填写计票人和监票人签名")
+    units = set(voters)
+    electors = set(
+        db.session.execute(
+            select(VoteElector.unit).where(VoteElector.vote_id == v.id, VoteElector.unit.in_(units))
+        ).scalars()
+    )
+    if units - electors:
+        raise unprocessable(
+            "vote.paper_not_electors", "纸质投票人中有不在表决名单上的人", units=sorted(units - electors)
+        )
+    already = set(
+        db.session.execute(
+            select(VoteParticipation.unit).where(VoteParticipation.vote_id == v.id, VoteParticipation.unit.in_(units))
+        ).scalars()
+    )
+    if already:
+        raise conflict("vote.paper_double", "名单中有人已经在手机上投过票，每人只能投一次", units=sorted(already))
+    tally = PaperTally(
+        vote_id=v.id,
+        agree=agree,
+        oppose=oppose,
+        abstain=abstain,
+        signed_by=json.dumps(signed_by, ensure_ascii=False),
+        entered_by_id=actor.person_id,
+    )
+    choices = ["agree"] * agree + ["oppose"] * oppose + ["abstain"] * abstain
+    try:
+        with db.session.begin_nested():
+            db.session.add(tally)
+            now = utcnow()
+            db.session.add_all(
+                [
+                    VoteParticipation(vote_id=v.id, unit=u, channel="paper", cast_by_id=actor.person_id, cast_at=now)
+                    for u in voters
+                ]
+            )
+            db.session.add_all(
+                [Ballot(vote_id=v.id, receipt="P" + secrets.token_hex(6)[:11], choice=c) for c in choices]
+            )
+    except IntegrityError:
+        raise conflict("vote.paper_conflict", "现场纸质票已经录入过，或有人同时在手机上投票，请刷新后重试") from None
+    audit.record(
+        "vote.paper",
+        "vote",
+        v.id,
+        actor=actor,
+        village_id=v.village_id,
+        after={"voters": len(voters), "agree": agree, "oppose": oppose, "abstain": abstain, "signed_by": signed_by},
+    )
+    return tally
 
 
 def has_voted(v: Vote, p: Principal) -> bool:
     unit = unit_of(v, p)
-    return unit is not None and db.session.execute(
-        select(VoteParticipation.id).where(VoteParticipation.vote_id == v.id, VoteParticipation.unit == unit)
-    ).first() is not None
+    return (
+        unit is not None
+        and db.session.execute(
+            select(VoteParticipation.id).where(VoteParticipation.vote_id == v.id, VoteParticipation.unit == unit)
+        ).first()
+        is not None
+    )
 
 
 def tally_if_due(v: Vote) -> bool:
@@ -152,23 +361,54 @@ def tally_if_due(v: Vote) -> bool:
     locked = db.session.execute(select(Vote).where(Vote.id == v.id).with_for_update()).scalar_one()
     if locked.result is not None:
         return False
-    counts = dict(db.session.execute(
-        select(Ballot.choice, func.count()).where(Ballot.vote_id == v.id).group_by(Ballot.choice)).all())
+    counts = dict(
+        db.session.execute(
+            select(Ballot.choice, func.count()).where(Ballot.vote_id == v.id).group_by(Ballot.choice)
+        ).all()
+    )
     cast = db.session.execute(
-        select(func.count()).select_from(VoteParticipation).where(VoteParticipation.vote_id == v.id)).scalar_one()
+        select(func.count()).select_from(VoteParticipation).where(VoteParticipation.vote_id == v.id)
+    ).scalar_one()
     rule = rules.rule_for(v.body)
-    tally = rules.Tally(eligible=v.electorate_size, present=cast, agree=counts.get("agree", 0),
-                        oppose=counts.get("oppose", 0), abstain=counts.get("abstain", 0))
+    tally = rules.Tally(
+        eligible=v.electorate_size,
+        present=cast,
+        agree=counts.get("agree", 0),
+        oppose=counts.get("oppose", 0),
+        abstain=counts.get("abstain", 0),
+    )
     outcome = rules.evaluate(rule, tally)
-    result = {"eligible": v.electorate_size, "cast": cast, "agree": tally.agree, "oppose": tally.oppose,
-              "abstain": tally.abstain, "quorum_met": outcome.quorum_met, "passed": outcome.passed,
-              "agree_needed": outcome.agree_needed, "reason": outcome.reason}
-    s = seal(v.village_id, "vote_result", v.id, {
-        "vote_id": v.id, "decision_id": v.decision_id, "body": v.body, "title": v.title,
-        "closes_at": to_iso(v.closes_at), "electorate_hash": v.electorate_hash, "result": result,
-        "ballots": [{"receipt": r, "choice": c} for r, c in db.session.execute(
-            select(Ballot.receipt, Ballot.choice).where(Ballot.vote_id == v.id).order_by(Ballot.receipt))],
-    })
+    result = {
+        "eligible": v.electorate_size,
+        "cast": cast,
+        "agree": tally.agree,
+        "oppose": tally.oppose,
+        "abstain": tally.abstain,
+        "quorum_met": outcome.quorum_met,
+        "passed": outcome.passed,
+        "agree_needed": outcome.agree_needed,
+        "reason": outcome.reason,
+    }
+    s = seal(
+        v.village_id,
+        "vote_result",
+        v.id,
+        {
+            "vote_id": v.id,
+            "decision_id": v.decision_id,
+            "body": v.body,
+            "title": v.title,
+            "closes_at": to_iso(v.closes_at),
+            "electorate_hash": v.electorate_hash,
+            "result": result,
+            "ballots": [
+                {"receipt": r, "choice": c}
+                for r, c in db.session.execute(
+                    select(Ballot.receipt, Ballot.choice).where(Ballot.vote_id == v.id).order_by(Ballot.receipt)
+                )
+            ],
+        },
+    )
     locked.result, locked.tallied_at, locked.seal_id = json.dumps(result, ensure_ascii=False), utcnow(), s.id
     db.session.flush()
     audit.record("vote.tally", "vote", v.id, actor=None, village_id=v.village_id, after=result)
@@ -186,15 +426,32 @@ def vote_view(v: Vote, p: Principal) -> dict[str, Any]:
     """What anyone in the village sees: the result and the receipts only once the vote is closed."""
     st = state(v)
     out: dict[str, Any] = {
-        "id": v.id, "decision_id": v.decision_id, "title": v.title, "stage": v.stage, "body": v.body,
-        "rule": json.loads(v.rule), "opens_at": v.opens_at, "closes_at": v.closes_at, "state": st,
-        "record_date": v.record_date, "electorate_size": v.electorate_size, "electorate_hash": v.electorate_hash,
-        "eligible": is_elector(v, unit_of(v, p)), "has_voted": has_voted(v, p), "result": None, "receipts": None,
+        "id": v.id,
+        "decision_id": v.decision_id,
+        "title": v.title,
+        "stage": v.stage,
+        "body": v.body,
+        "rule": json.loads(v.rule),
+        "opens_at": v.opens_at,
+        "closes_at": v.closes_at,
+        "state": st,
+        "record_date": v.record_date,
+        "electorate_size": v.electorate_size,
+        "electorate_hash": v.electorate_hash,
+        "eligible": is_elector(v, unit_of(v, p)),
+        "has_voted": has_voted(v, p),
+        "result": None,
+        "receipts": None,
+        "my_proxy_used_at": getattr(proxies_for(p.person_id, [v.id]).get(v.id), "used_at", None),
     }
     if st == "closed" and v.result is not None:
         out["result"] = json.loads(v.result)
-        out["receipts"] = [{"receipt": r, "choice": c} for r, c in db.session.execute(
-            select(Ballot.receipt, Ballot.choice).where(Ballot.vote_id == v.id).order_by(Ballot.receipt))]
+        out["receipts"] = [
+            {"receipt": r, "choice": c}
+            for r, c in db.session.execute(
+                select(Ballot.receipt, Ballot.choice).where(Ballot.vote_id == v.id).order_by(Ballot.receipt)
+            )
+        ]
         from backend.core.seal import Seal
 
         s = db.session.get(Seal, v.seal_id)
@@ -206,18 +463,35 @@ def my_open_votes(p: Principal) -> list[dict[str, Any]]:
     """Votes open now in which the caller is an elector."""
     now = utcnow()
     units = [u for u in (p.person_id, p.household_id) if u is not None]
-    rows = db.session.execute(
-        select(Vote).join(VoteElector, VoteElector.vote_id == Vote.id)
-        .where(Vote.opens_at <= now, Vote.closes_at > now, VoteElector.unit.in_(units),
-               Vote.village_id.in_(list(p.village_ids()) or [-1]))
-        .order_by(Vote.closes_at)
-    ).scalars().unique().all()
+    rows = (
+        db.session.execute(
+            select(Vote)
+            .join(VoteElector, VoteElector.vote_id == Vote.id)
+            .where(
+                Vote.opens_at <= now,
+                Vote.closes_at > now,
+                VoteElector.unit.in_(units),
+                Vote.village_id.in_(list(p.village_ids()) or [-1]),
+            )
+            .order_by(Vote.closes_at)
+        )
+        .scalars()
+        .unique()
+        .all()
+    )
     out = []
     for v in rows:
         if unit_of(v, p) is None or not is_elector(v, unit_of(v, p)):
             continue
-        out.append({"id": v.id, "decision_id": v.decision_id, "title": v.title, "closes_at": v.closes_at,
-                    "has_voted": has_voted(v, p)})
+        out.append(
+            {
+                "id": v.id,
+                "decision_id": v.decision_id,
+                "title": v.title,
+                "closes_at": v.closes_at,
+                "has_voted": has_voted(v, p),
+            }
+        )
     return out
 
 

@@ -234,3 +234,116 @@ def test_parallel_ballots_from_many_voters_each_count_once(app, client, make, w,
     db.session.expire_all()
     assert db.session.execute(select(func.count()).select_from(Ballot)).scalar_one() == 9
     assert db.session.execute(select(func.count()).select_from(VoteParticipation)).scalar_one() == 9
+
+
+@pytest.fixture
+def assembly(client, make, w):
+    """A 成员大会 vote in which 户主甲 may vote for 配偶乙 of the same household."""
+    v = w["v"]
+    h = make.household(v, "LJ-901")
+    head = make.member(v, "户主甲", household=h)
+    spouse = make.member(v, "配偶乙", household=h, head=False)
+    stranger = make.member(v, "邻居丙")
+    db.session.commit()
+    vote = _open(w, make, client, body="members_assembly")
+    return {"vote": vote, "head": head, "spouse": spouse, "stranger": stranger}
+
+
+def _proxy(client, make, w, vote_id, grantor, holder):
+    return client.post(
+        f"/api/v1/votes/{vote_id}/proxies",
+        headers=make.headers(w["secretary"]),
+        json={
+            "grantor_person_id": grantor.person_id,
+            "proxy_person_id": holder.person_id,
+            "document_ref": "委托书照片-2026-001",
+        },
+    )
+
+
+def test_a_same_household_proxy_votes_once_for_the_grantor(client, make, w, assembly):
+    vid = assembly["vote"]["id"]
+    r = _proxy(client, make, w, vid, assembly["spouse"], assembly["head"])
+    assert r.status_code == 201, r.json
+    cast = client.post(
+        f"/api/v1/votes/{vid}/ballots",
+        headers=make.headers(assembly["head"]),
+        json={"choice": "agree", "on_behalf_of": assembly["spouse"].person_id},
+    )
+    assert cast.status_code == 201
+    # the holder still has their own vote, the grantor no longer has one
+    assert _cast(client, make, assembly["head"], vid).status_code == 201
+    again = _cast(client, make, assembly["spouse"], vid)
+    assert again.status_code == 409 and again.json["error"]["code"] == "vote.already_cast"
+    # the grantor is told it was used
+    seen = client.get(f"/api/v1/votes/{vid}", headers=make.headers(assembly["spouse"])).json
+    assert seen["has_voted"] is True and seen["my_proxy_used_at"]
+    # a used proxy cannot be revoked or used twice
+    assert (
+        client.delete(f"/api/v1/vote-proxies/{r.json['id']}", headers=make.headers(assembly["spouse"])).status_code
+        == 409
+    )
+    twice = client.post(
+        f"/api/v1/votes/{vid}/ballots",
+        headers=make.headers(assembly["head"]),
+        json={"choice": "oppose", "on_behalf_of": assembly["spouse"].person_id},
+    )
+    assert twice.status_code == 409
+    channels = db.session.execute(select(VoteParticipation.channel).where(VoteParticipation.vote_id == vid)).scalars()
+    assert sorted(channels) == ["app", "proxy"]
+
+
+def test_proxy_refusals(client, make, w, assembly):
+    vid = assembly["vote"]["id"]
+    r = _proxy(client, make, w, vid, assembly["spouse"], assembly["stranger"])
+    assert r.status_code == 422 and r.json["error"]["code"] == "vote.proxy_household"
+    assert _proxy(client, make, w, vid, assembly["spouse"], assembly["head"]).status_code == 201
+    dup = _proxy(client, make, w, vid, assembly["spouse"], assembly["head"])
+    assert dup.status_code == 409 and dup.json["error"]["code"] == "vote.proxy_exists"
+    no = client.post(
+        f"/api/v1/votes/{vid}/ballots",
+        headers=make.headers(assembly["stranger"]),
+        json={"choice": "agree", "on_behalf_of": assembly["spouse"].person_id},
+    )
+    assert no.status_code == 403 and no.json["error"]["code"] == "vote.no_proxy"
+    reps = _open(w, make, client)  # only the 成员大会 takes proxies
+    r = _proxy(client, make, w, reps["id"], w["reps"][1], w["reps"][0])
+    assert r.status_code == 422 and r.json["error"]["code"] == "vote.proxy_not_allowed"
+
+
+def test_the_grantor_may_revoke_an_unused_proxy_and_vote_themselves(client, make, w, assembly):
+    vid = assembly["vote"]["id"]
+    pid = _proxy(client, make, w, vid, assembly["spouse"], assembly["head"]).json["id"]
+    r = client.delete(f"/api/v1/vote-proxies/{pid}", headers=make.headers(assembly["spouse"]))
+    assert r.status_code == 200 and r.json["revoked_at"]
+    assert _cast(client, make, assembly["spouse"], vid).status_code == 201
+    used = client.post(
+        f"/api/v1/votes/{vid}/ballots",
+        headers=make.headers(assembly["head"]),
+        json={"choice": "agree", "on_behalf_of": assembly["spouse"].person_id},
+    )
+    assert used.status_code == 403
+
+
+def test_paper_ballots_merge_with_app_ballots_one_channel_per_person(client, make, w, now):
+    vote = _open(w, make, client, days=1)
+    vid = vote["id"]
+    assert _cast(client, make, w["reps"][0], vid, "oppose").status_code == 201
+    sec = make.headers(w["secretary"])
+    paper = [r.person_id for r in w["reps"][1:6]]
+    body = {"voters": paper, "agree": 4, "oppose": 0, "abstain": 1, "signed_by": ["计票人：李秀英", "监票人：赵德明"]}
+    clash = client.post(
+        f"/api/v1/votes/{vid}/paper-tally", headers=sec, json=dict(body, voters=[w["reps"][0].person_id, *paper[1:]])
+    )
+    assert clash.status_code == 409 and clash.json["error"]["code"] == "vote.paper_double"
+    wrong = client.post(f"/api/v1/votes/{vid}/paper-tally", headers=sec, json=dict(body, agree=5))
+    assert wrong.status_code == 422 and wrong.json["error"]["code"] == "vote.paper_mismatch"
+    ok = client.post(f"/api/v1/votes/{vid}/paper-tally", headers=sec, json=body)
+    assert ok.status_code == 201, ok.json
+    assert client.post(f"/api/v1/votes/{vid}/paper-tally", headers=sec, json=body).status_code in (409, 422)
+    late = _cast(client, make, w["reps"][1], vid)  # voted on paper already
+    assert late.status_code == 409
+    now[0] += timedelta(days=2)
+    res = client.get(f"/api/v1/votes/{vid}", headers=sec).json["result"]
+    assert (res["cast"], res["agree"], res["oppose"], res["abstain"]) == (6, 4, 1, 1)
+    assert res["quorum_met"] is True and res["passed"] is True
