@@ -91,13 +91,14 @@ def _import_models() -> None:
 
 def _register_blueprints() -> None:
     from backend.auth.routes import blp as auth_blp
+    from backend.decisions.pipeline_routes import blp as pipeline_blp
     from backend.decisions.routes import blp as decisions_blp
     from backend.ledger.disclosure_routes import blp as disclosure_blp
     from backend.ledger.report_routes import blp as report_blp
     from backend.ledger.routes import blp as ledger_blp
     from backend.registry.routes import blp as registry_blp
 
-    for blp in (auth_blp, registry_blp, ledger_blp, report_blp, disclosure_blp, decisions_blp):
+    for blp in (auth_blp, registry_blp, ledger_blp, report_blp, disclosure_blp, decisions_blp, pipeline_blp):
         api.register_blueprint(blp, url_prefix=API_PREFIX)
 
 

@@ -15,6 +15,25 @@ from backend.core.errors import AppError
 roster_cli = AppGroup("roster", help="花名册导入导出")
 seal_cli = AppGroup("seal", help="公开记录的封签")
 demo_cli = AppGroup("demo", help="演示乡镇")
+votes_cli = AppGroup("votes", help="表决")
+
+
+@votes_cli.command("tally-due")
+def votes_tally_due() -> None:
+    """Tally, store and seal every vote whose closing time has passed (reads do it too; run it from cron)."""
+    from sqlalchemy import select
+
+    from backend.core.clock import utcnow
+    from backend.decisions import votes
+    from backend.decisions.vote_models import Vote
+
+    due = db.session.execute(select(Vote).where(Vote.closes_at <= utcnow(), Vote.result.is_(None))).scalars().all()
+    done = 0
+    for v in due:
+        if votes.tally_if_due(v):
+            db.session.commit()
+            done += 1
+    click.echo(f"已统计 {done} 个到期的表决")
 
 
 @roster_cli.command("import")
@@ -95,5 +114,5 @@ def demo_logins() -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for group in (roster_cli, seal_cli, demo_cli):
+    for group in (roster_cli, seal_cli, demo_cli, votes_cli):
         app.cli.add_command(group)

@@ -25,7 +25,7 @@ def world(make):
     make.village("BS01", "白石村", township=bs)
     a_house = make.household(a, "LJ-001")
     a_member = make.member(a, "王建国", household=a_house, roles=("secretary", "party_member"))
-    make.member(a, "陈桂兰", roles=("representative",))
+    a_rep = make.member(a, "陈桂兰", roles=("representative",))
     a_assignment = db.session.execute(
         select(RoleAssignment).where(RoleAssignment.person_id == a_member.person_id, RoleAssignment.role == "secretary")
     ).scalar_one()
@@ -69,6 +69,17 @@ def world(make):
     assembly = votes.open_vote(decision, stage="决议", body="members_assembly", title="收益分配方案",
                                opens_at=utcnow(), closes_at=utcnow() + timedelta(days=7), actor=None)
     proxy = votes.record_proxy(assembly, spouse.person_id, a_member.person_id, "委托书-001", actor=None)
+    from backend.core.clock import today
+    from backend.decisions import pipeline
+
+    # a decision going through 四议两公开, its 决议 posted with an objection raised
+    piped = pipeline.create_decision(a.id, pipeline.DecisionInput("村小学修缮", "project", "村干部提议"), actor=None)
+    for stage, who in (("提议", a_member), ("商议", a_member), ("审议", a_member), ("决议", a_rep)):
+        pipeline.record_meeting(piped, pipeline.MeetingInput(stage, today(), "passed", attendees=[who.person_id],
+                                                             agree=1, oppose=0), actor=None)
+    pipeline.open_publicity(piped, "决议公开", start_on=None, summary=None, channel=None, actor=None)
+    objection = pipeline.record_objection(piped, raised_by="陈桂兰", text="请公布预算明细", raised_on=None,
+                                          raised_by_person_id=None, actor=None)
     db.session.commit()
     ids = {
         "village_id": a.id,
@@ -81,6 +92,7 @@ def world(make):
         "question_id": question.id,
         "decision_id": decision.id,
         "vote_id": vote.id,
+        "objection_id": objection.id,
         "proxy_id": proxy.id,
         "period": "2026-02",
         "key": "ledger.large_expense_fen",

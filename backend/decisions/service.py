@@ -1,6 +1,7 @@
 """The decisions service interface other domains use (the ledger's large-expense rule, dividends).
 
-Issue 4 adds the pipeline (stages, meetings, votes); these read functions keep their signatures.
+Issue 4 adds the pipeline (stages, meetings, 公示, votes) in ``pipeline.py``; these functions keep their
+signatures. A decision recorded with :func:`record_resolved` has no stages (it was decided outside the app).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from backend.core.clock import utcnow
 from backend.core.db import db
 
 from .models import Decision
@@ -40,6 +42,7 @@ def record_resolved(village_id: int, title: str, category: str, amount_fen: int 
         amount_fen=amount_fen,
         status="resolved",
         resolved_on=resolved_on,
+        updated_at=utcnow(),
     )
     db.session.add(d)
     db.session.flush()

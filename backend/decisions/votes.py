@@ -412,6 +412,9 @@ def tally_if_due(v: Vote) -> bool:
     locked.result, locked.tallied_at, locked.seal_id = json.dumps(result, ensure_ascii=False), utcnow(), s.id
     db.session.flush()
     audit.record("vote.tally", "vote", v.id, actor=None, village_id=v.village_id, after=result)
+    from .pipeline import apply_vote_result  # the decision advances or ends with its vote
+
+    apply_vote_result(locked)
     return True
 
 

@@ -347,3 +347,19 @@ def test_paper_ballots_merge_with_app_ballots_one_channel_per_person(client, mak
     res = client.get(f"/api/v1/votes/{vid}", headers=sec).json["result"]
     assert (res["cast"], res["agree"], res["oppose"], res["abstain"]) == (6, 4, 1, 1)
     assert res["quorum_met"] is True and res["passed"] is True
+
+
+def test_the_cli_tallies_votes_past_their_closing_time(app, client, make, w, now):
+    vote = _open(w, make, client, days=1)
+    for i in range(6):
+        _cast(client, make, w["reps"][i], vote["id"])
+    runner = app.test_cli_runner()
+    assert "已统计 0 个" in runner.invoke(args=["votes", "tally-due"]).output
+    now[0] += timedelta(days=1, seconds=1)
+    assert "已统计 1 个" in runner.invoke(args=["votes", "tally-due"]).output
+    assert "已统计 0 个" in runner.invoke(args=["votes", "tally-due"]).output
+    from backend.decisions.vote_models import Vote
+
+    stored = db.session.get(Vote, vote["id"])
+    db.session.refresh(stored)
+    assert stored.result and stored.seal_id
