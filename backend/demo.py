@@ -18,7 +18,7 @@ import random
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, or_, select
@@ -441,6 +441,12 @@ def roster_plan() -> tuple[PlanHousehold, ...]:
 # ---------------------------------------------------------------- seeding
 
 
+def term_start() -> datetime:
+    """When the demo's current roles began: three years before the seeding day, so past meetings have members."""
+    return utcnow() - timedelta(days=3 * 365)
+
+
+
 @dataclass
 class SeedReport:
     """What a seed run created, by unit ("户", "人", "个角色" …), for the summary line."""
@@ -460,7 +466,10 @@ def seed() -> str:
     report = SeedReport()
     seed_registry(report)
     seed_ledger(report)
-    # later: seed_decisions(report), seed_dividends(report), seed_land(report), …
+    from backend.demo_decisions import seed_decisions
+
+    report.add("个决策事项", seed_decisions())
+    # later: seed_dividends(report), seed_land(report), …
     return summary(report)
 
 
@@ -557,7 +566,8 @@ def _seed_roles(report: SeedReport, plan: tuple[PlanHousehold, ...], by_card: di
     def grant(person: Person, role: str, village: Village | None, township: Township | None) -> None:
         if (person.id, role, village.id if village else None, township.id if township else None) in active:
             return
-        registry.grant_role(person, role, village=village, township=township, actor=None, note="演示数据")
+        ra = registry.grant_role(person, role, village=village, township=township, actor=None, note="演示数据")
+        ra.valid_from = term_start()  # the demo's cadres and representatives took office at the last election
         report.add("个角色")
 
     for ph in plan:
