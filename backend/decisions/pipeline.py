@@ -194,16 +194,14 @@ def _day_end(d: date) -> datetime:
 
 
 def resolution_rule(decision: Decision, body: str) -> rules.BodyRule:
-    if decision.special_matter and body in rules.MATTERS[decision.special_matter].bodies:
-        return rules.rule_for_matter(body, decision.special_matter)
-    return rules.rule_for(body)
+    return votes.rule_in_force(decision.village_id, body, decision.special_matter)
 
 
 def _rule(decision: Decision, stage: DecisionStage) -> rules.BodyRule:
     assert stage.body is not None
     if stage.stage == RESOLUTION_STAGE:
         return resolution_rule(decision, stage.body)
-    return rules.rule_for(stage.body)
+    return votes.rule_in_force(decision.village_id, stage.body)
 
 
 # ------------------------------------------------------------------ create

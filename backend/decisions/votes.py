@@ -23,6 +23,7 @@ from backend.core.errors import conflict, forbidden, not_found, unprocessable
 from backend.core.permissions import Principal
 from backend.core.seal import seal
 from backend.registry import service as registry
+from backend.registry import settings
 
 from . import rules
 from .models import Decision
@@ -35,6 +36,25 @@ BODY_ROLES: dict[str, tuple[str, ...]] = {
     "two_committees": ("secretary", "committee"),
 }
 ROSTER_BODIES = {"villagers_meeting": False, "members_assembly": True}  # body → 成员 only
+
+# A village may count a body's majority against everyone who ought to attend rather than those present
+# (DOMAIN.md §1.2 note: some local 四议两公开 rules say "全体村民代表…半数以上"). Only ever stricter.
+MAJORITY_OF_ALL = {
+    body: settings.declare(f"decisions.majority_of_all.{body}",
+                           f"{rules.BODIES[body].label}过半数按应到人数计算（0 按到会人数，1 按应到人数）", 0, 0, 1)
+    for body in ("representatives_meeting", "villagers_meeting", "two_committees")
+}
+
+
+def rule_in_force(village_id: int, body: str, matter: str | None = None) -> rules.BodyRule:
+    """The body's statutory rule, tightened by the village's majority-base setting and the matter's rule."""
+    base = None
+    spec = MAJORITY_OF_ALL.get(body)
+    if spec is not None and settings.get(registry.get_village(village_id), spec.key) == 1:
+        base = rules.Base.ALL_ELIGIBLE
+    if matter and body in rules.MATTERS[matter].bodies:
+        return rules.rule_for_matter(body, matter, majority_base=base)
+    return rules.rule_for(body, majority_base=base)
 
 
 @dataclass(frozen=True)
@@ -369,7 +389,7 @@ def tally_if_due(v: Vote) -> bool:
     cast = db.session.execute(
         select(func.count()).select_from(VoteParticipation).where(VoteParticipation.vote_id == v.id)
     ).scalar_one()
-    rule = rules.rule_for(v.body)
+    rule = rule_in_force(v.village_id, v.body)
     tally = rules.Tally(
         eligible=v.electorate_size,
         present=cast,

@@ -363,3 +363,17 @@ def test_the_cli_tallies_votes_past_their_closing_time(app, client, make, w, now
     stored = db.session.get(Vote, vote["id"])
     db.session.refresh(stored)
     assert stored.result and stored.seal_id
+
+
+def test_a_village_may_count_the_majority_against_all_representatives(client, make, w, now):
+    from backend.registry import settings
+
+    settings.put("decisions.majority_of_all.representatives_meeting", 1, actor=None, village=w["v"])
+    db.session.commit()
+    vote = _open(w, make, client, days=1)
+    for i, choice in enumerate(["agree"] * 4 + ["oppose", "oppose"]):
+        _cast(client, make, w["reps"][i], vote["id"], choice)
+    now[0] += timedelta(days=2)
+    res = client.get(f"/api/v1/votes/{vote['id']}", headers=make.headers(w["reps"][0])).json["result"]
+    # 4 of 6 present would pass by the statute; counted against all 9 representatives it needs 5
+    assert res["quorum_met"] is True and res["passed"] is False and res["agree_needed"] == 5
