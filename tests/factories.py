@@ -97,3 +97,29 @@ class Factory:
         p = registry.load_principal(pid)
         assert p is not None
         return p
+
+
+def parallel(app: Any, calls: list[Any]) -> list[Any]:
+    """Run each ``call(test_client)`` in its own thread with its own app context, all released at once by a
+    barrier (for races on PostgreSQL); returns their results in order."""
+    import threading
+
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(i: int, fn: Any) -> None:
+        with app.app_context():
+            c = app.test_client()
+            barrier.wait()
+            try:
+                results[i] = fn(c)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not any(t.is_alive() for t in threads), "a request hung"
+    return results

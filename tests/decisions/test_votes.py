@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import date, timedelta
 
 import pytest
@@ -14,6 +13,7 @@ from backend.core.seal import verify_chain
 from backend.decisions import service as decisions
 from backend.decisions import votes
 from backend.decisions.vote_models import Ballot, VoteElector, VoteParticipation
+from tests.factories import parallel
 
 
 @pytest.fixture
@@ -173,31 +173,10 @@ def test_a_vote_by_household_counts_each_household_once(client, make, w):
     assert r.status_code == 409 and r.json["error"]["code"] == "vote.already_cast"
 
 
-def _parallel(app, calls):
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(i, fn):
-        with app.app_context():
-            c = app.test_client()
-            barrier.wait()
-            try:
-                results[i] = fn(c)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
-
-
 def test_64_parallel_ballots_from_one_voter_count_once(app, client, make, w, postgres_only):
     vote = _open(w, make, client)
     token = make.token(w["reps"][0])
-    results = _parallel(
+    results = parallel(
         app,
         [
             (
@@ -229,7 +208,7 @@ def test_parallel_ballots_from_many_voters_each_count_once(app, client, make, w,
         for t in tokens
         for _ in range(7)
     ]
-    results = _parallel(app, calls)
+    results = parallel(app, calls)
     assert sorted(r.status_code for r in results).count(201) == 9
     db.session.expire_all()
     assert db.session.execute(select(func.count()).select_from(Ballot)).scalar_one() == 9

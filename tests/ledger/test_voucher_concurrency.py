@@ -9,7 +9,6 @@ from io import BytesIO
 from typing import Any
 
 import pytest
-from flask import Flask
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
@@ -18,30 +17,7 @@ from backend.core.db import db
 from backend.ledger import service as ledger
 from backend.ledger.models import Voucher, VoucherCounter
 from backend.registry.models import Village
-from tests.factories import Factory
-
-
-def _parallel(app: Flask, calls: list[Callable[[Any], Any]]) -> list[Any]:
-    """Run each call in its own thread with its own app context and test client, all released at once."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(i: int, fn: Callable[[Any], Any]) -> None:
-        with app.app_context():
-            c = app.test_client()
-            barrier.wait()
-            try:
-                results[i] = fn(c)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not any(t.is_alive() for t in threads), "a request hung"
-    return results
+from tests.factories import Factory, parallel
 
 
 def _draft(village: Village, on: date, amount_fen: int = 300_00) -> int:
@@ -75,7 +51,7 @@ def test_twenty_drafts_posted_at_once_get_numbers_one_to_twenty(app, books, post
     ids = [_draft(books["a"], date(2026, 1, 1 + i)) for i in range(20)]
     db.session.commit()
     h = books["h"]
-    results = _parallel(app, [(lambda c, i=i: c.post(f"/api/v1/vouchers/{i}/post", headers=h)) for i in ids])
+    results = parallel(app, [(lambda c, i=i: c.post(f"/api/v1/vouchers/{i}/post", headers=h)) for i in ids])
     assert [r.status_code for r in results] == [200] * 20, [r.json for r in results if r.status_code != 200]
     assert sorted(r.json["number"] for r in results) == list(range(1, 21))
     assert _numbers(books["a"].id, "2026-01") == list(range(1, 21))
@@ -94,7 +70,7 @@ def test_months_and_villages_number_independently_under_load(app, books, postgre
             vid = _draft(village, on)
             calls.append(lambda c, vid=vid, h=h: c.post(f"/api/v1/vouchers/{vid}/post", headers=h))
     db.session.commit()
-    results = _parallel(app, calls)
+    results = parallel(app, calls)
     assert [r.status_code for r in results] == [200] * len(calls)
     assert _numbers(a.id, "2026-01") == list(range(1, 9))
     assert _numbers(a.id, "2026-02") == list(range(1, 9))
@@ -105,7 +81,7 @@ def test_one_draft_posted_by_several_requests_at_once_is_posted_once(app, books,
     vid = _draft(books["a"], date(2026, 1, 5))
     db.session.commit()
     h = books["h"]
-    results = _parallel(app, [(lambda c: c.post(f"/api/v1/vouchers/{vid}/post", headers=h)) for _ in range(6)])
+    results = parallel(app, [(lambda c: c.post(f"/api/v1/vouchers/{vid}/post", headers=h)) for _ in range(6)])
     statuses = sorted(r.status_code for r in results)
     assert statuses == [200, 409, 409, 409, 409, 409], [r.json for r in results]
     assert all(r.json["error"]["code"] == "ledger.voucher_posted" for r in results if r.status_code == 409)
@@ -118,7 +94,7 @@ def test_one_voucher_reversed_by_several_requests_at_once_is_reversed_once(app, 
     db.session.commit()
     h, oid = books["h"], original.id
     body = {"date": "2026-01-20", "reason": "重复入账"}
-    results = _parallel(app, [(lambda c: c.post(f"/api/v1/vouchers/{oid}/reverse", json=body, headers=h))
+    results = parallel(app, [(lambda c: c.post(f"/api/v1/vouchers/{oid}/reverse", json=body, headers=h))
                               for _ in range(6)])
     statuses = sorted(r.status_code for r in results)
     assert statuses == [201, 409, 409, 409, 409, 409], [r.json for r in results]
@@ -137,7 +113,7 @@ def test_an_edit_racing_a_post_never_leaves_a_posted_voucher_that_differs_from_i
     for _ in range(5):
         vid = _draft(books["a"], date(2026, 1, 5))
         db.session.commit()
-        results = _parallel(app, [lambda c, vid=vid: c.post(f"/api/v1/vouchers/{vid}/post", headers=h),
+        results = parallel(app, [lambda c, vid=vid: c.post(f"/api/v1/vouchers/{vid}/post", headers=h),
                                   lambda c, vid=vid: c.put(f"/api/v1/vouchers/{vid}", json=edit, headers=h)])
         post, put = results
         assert post.status_code == 200, post.json
@@ -174,7 +150,7 @@ def test_a_month_closed_while_a_reversal_is_being_written_takes_no_voucher(app, 
         finally:
             closed.set()
 
-    rev, shut = _parallel(app, [
+    rev, shut = parallel(app, [
         lambda c: c.post(f"/api/v1/vouchers/{oid}/reverse", json={"date": "2026-02-10", "reason": "重复"}, headers=h),
         close,
     ])
@@ -211,7 +187,7 @@ def test_two_imports_at_once_into_the_same_months_share_the_numbers_without_gaps
         return lambda c: c.post(f"/api/v1/villages/{a_id}/vouchers/import", headers=h,
                                 data={"file": (BytesIO(data), "凭证.xlsx")}, content_type="multipart/form-data")
 
-    results = _parallel(app, [send(f) for f in files])
+    results = parallel(app, [send(f) for f in files])
     assert [r.status_code for r in results] == [200, 200], [r.json for r in results]
     assert _numbers(a_id, "2026-01") == list(range(1, 31))
     assert _numbers(a_id, "2026-02") == list(range(1, 31))
