@@ -26,17 +26,14 @@ from __future__ import annotations
 
 import json
 import re
-import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from io import BytesIO
 from typing import IO, Any
 
 from flask import current_app, has_app_context
 from marshmallow import fields
-from openpyxl import load_workbook
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -47,6 +44,7 @@ from backend.core.errors import AppError
 from backend.core.money import fen_to_yuan
 from backend.core.permissions import Principal
 from backend.core.schemas import BaseSchema
+from backend.core.xlsx import open_first_sheet
 from backend.registry.models import Village
 
 from . import service
@@ -137,30 +135,8 @@ def _header_name(cell: Any) -> str:
 
 
 def _open_sheet(data: bytes) -> tuple[Any, Iterator[tuple[Any, ...]]]:
-    if not data:
-        raise _refuse_file("文件是空的，请选择填好的凭证 .xlsx 文件")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl's notes about styles or extensions it skips
-            wb = load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # not a zip, not a workbook, a .xls or .csv renamed, a damaged file
-        raise _refuse_file(_UNREADABLE) from exc
-    if not wb.worksheets:
-        wb.close()
-        raise _refuse_file("文件中没有工作表")
-    return wb, _guarded(wb.worksheets[0].iter_rows(values_only=True))
-
-
-def _guarded(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
-    it = iter(rows)
-    while True:
-        try:
-            values = next(it)
-        except StopIteration:
-            return
-        except Exception as exc:
-            raise _refuse_file(_UNREADABLE) from exc
-        yield values
+    return open_first_sheet(data, _refuse_file, empty="文件是空的，请选择填好的凭证 .xlsx 文件",
+                            no_sheet="文件中没有工作表", unreadable=_UNREADABLE)
 
 
 def _check_headers(header: tuple[Any, ...] | None) -> dict[str, int]:

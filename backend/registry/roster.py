@@ -15,7 +15,6 @@ of the file altogether is treated the same way.
 from __future__ import annotations
 
 import re
-import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from os import PathLike
 from typing import IO, Any
 
 from flask import current_app
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
@@ -37,6 +36,7 @@ from backend.core.db import db
 from backend.core.errors import AppError
 from backend.core.identity import IdentityError, id_hashes, normalize_id_card, normalize_phone
 from backend.core.permissions import Principal
+from backend.core.xlsx import open_first_sheet
 
 from . import service
 from .models import Household, Member, Person, Village
@@ -123,33 +123,10 @@ def _bad_file(message: str) -> AppError:
 _UNREADABLE = "无法读取该文件，请上传 Excel 的 .xlsx 文件（.xls 请先另存为 .xlsx）"
 
 
-def _guarded(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
-    """The rows, with a failure while reading a damaged sheet turned into ``roster.bad_file``."""
-    it = iter(rows)
-    while True:
-        try:
-            values = next(it)
-        except StopIteration:
-            return
-        except Exception as exc:
-            raise _bad_file(_UNREADABLE) from exc
-        yield values
-
-
 def _open_sheet(data: bytes) -> tuple[Any, Iterator[tuple[Any, ...]]]:
     """(the workbook, an iterator over the rows of its first sheet as tuples of values)."""
-    if not data:
-        raise _bad_file("文件是空的，请选择填好的花名册 .xlsx 文件")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl's notes about styles or extensions it skips
-            wb = load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # not a zip, not a workbook, a .xls or .csv renamed, a damaged file
-        raise _bad_file(_UNREADABLE) from exc
-    if not wb.worksheets:
-        wb.close()
-        raise _bad_file("文件中没有工作表，请使用导出的花名册模板")
-    return wb, _guarded(wb.worksheets[0].iter_rows(values_only=True))
+    return open_first_sheet(data, _bad_file, empty="文件是空的，请选择填好的花名册 .xlsx 文件",
+                            no_sheet="文件中没有工作表，请使用导出的花名册模板", unreadable=_UNREADABLE)
 
 
 def _blank(value: Any) -> bool:
