@@ -469,7 +469,10 @@ def seed() -> str:
     from backend.demo_decisions import seed_decisions
 
     report.add("个决策事项", seed_decisions())
-    # later: seed_dividends(report), seed_land(report), …
+    from backend.demo_dividends import seed_dividends
+
+    report.add("个分配方案", seed_dividends())
+    # later: seed_land(report), …
     return summary(report)
 
 

@@ -64,6 +64,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "disclosure.answer": frozenset({"secretary", "committee", "accountant", "township_accountant"}),
     "settings.write": frozenset({"township_staff"}),
     "decisions.manage": frozenset({"secretary"}),
+    # the share register and distributions: read by the village's staff and the township, kept by the
+    # secretary and the accountant (or the township's agency accountant for its villages)
+    "dividends.read": frozenset(
+        {"secretary", "committee", "accountant", "supervisor", "township_staff", "township_accountant"}
+    ),
+    "dividends.manage": frozenset({"secretary", "accountant", "township_accountant"}),
     "township.view": frozenset({"township_staff", "township_accountant"}),
     "township.manage": frozenset({"township_staff"}),
 }

@@ -23,6 +23,7 @@ class DecisionRef:
     amount_fen: int | None
     resolved_on: date | None
     resolved: bool
+    body: str | None = None  # the body that resolved it (rules.BODIES key); None when recorded outside the app
 
 
 def get_ref(village_id: int, decision_id: int) -> DecisionRef | None:
@@ -30,7 +31,8 @@ def get_ref(village_id: int, decision_id: int) -> DecisionRef | None:
     d = db.session.get(Decision, decision_id)
     if d is None or d.village_id != village_id:
         return None
-    return DecisionRef(d.id, d.village_id, d.title, d.amount_fen, d.resolved_on, d.status in ("resolved", "done"))
+    return DecisionRef(d.id, d.village_id, d.title, d.amount_fen, d.resolved_on, d.status in ("resolved", "done"),
+                       d.decision_body)
 
 
 def record_resolved(village_id: int, title: str, category: str, amount_fen: int | None, resolved_on: date) -> Decision:

@@ -6,7 +6,7 @@ the caller (a route or a CLI command) commits.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -506,6 +506,54 @@ def roster_people(village_id: int, *, collective_only: bool, adult_on: date) -> 
     if collective_only:
         stmt = stmt.where(Member.is_collective_member.is_(True))
     return [(pid, hid) for pid, hid in db.session.execute(stmt.order_by(Member.person_id)).all()]
+
+
+@dataclass(frozen=True)
+class HouseholdBrief:
+    id: int
+    number: str
+    head_name: str | None
+    head_id_last4: str | None
+
+
+@dataclass(frozen=True)
+class MemberBrief:
+    id: int
+    person_id: int
+    name: str
+    household_id: int
+    status: str
+    is_collective_member: bool
+
+
+def households_brief(village_id: int, ids: Collection[int] | None = None) -> dict[int, HouseholdBrief]:
+    """Household number and head (name, last 4 of the ID) of the village's households, in two queries."""
+    stmt = select(Household.id, Household.number).where(Household.village_id == village_id)
+    if ids is not None:
+        stmt = stmt.where(Household.id.in_(list(ids)))
+    numbers = dict(db.session.execute(stmt).all())
+    heads_stmt = (
+        select(Member.household_id, Person.name, Person.id_last4)
+        .join(Person, Person.id == Member.person_id)
+        .where(Member.village_id == village_id, Member.is_head.is_(True))
+    )
+    heads = {hid: (name, last4) for hid, name, last4 in db.session.execute(heads_stmt)}
+    return {
+        hid: HouseholdBrief(hid, number, *(heads.get(hid) or (None, None))) for hid, number in numbers.items()
+    }
+
+
+def members_brief(village_id: int, ids: Collection[int] | None = None) -> dict[int, MemberBrief]:
+    """The village's roster entries with their names (all statuses: history needs the departed too)."""
+    stmt = (
+        select(Member.id, Member.person_id, Person.name, Member.household_id, Member.status,
+               Member.is_collective_member)
+        .join(Person, Person.id == Member.person_id)
+        .where(Member.village_id == village_id)
+    )
+    if ids is not None:
+        stmt = stmt.where(Member.id.in_(list(ids)))
+    return {row[0]: MemberBrief(*row) for row in db.session.execute(stmt)}
 
 
 # ---------------------------------------------------------------- the principal of a request

@@ -1,0 +1,461 @@
+"""Dividend endpoints: the share register, the distribution plan and its list, publication, objections, payout,
+and a villager's own dividends (contract: shared/API.md ``GET /me/dividends``).
+
+Staff (``dividends.read``) see every plan and every line in full; everyone else in the village sees published
+plans only, with the list's names and ID numbers masked; a household sees its own line in full.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask import Response, request, send_file
+from flask_smorest import Blueprint
+
+from backend.core.clock import today
+from backend.core.db import db
+from backend.core.errors import AppError, not_found, unprocessable
+from backend.core.money import fen_to_yuan
+from backend.core.pagination import page_schema, paginate
+from backend.core.permissions import Principal, current_principal, require_login, requires
+from backend.registry import service as registry
+from backend.registry import settings
+from backend.registry.models import Household
+
+from . import register, service
+from .models import Distribution, DividendObjection, ShareType
+from .schemas import (
+    CancelInSchema,
+    CertificateInSchema,
+    CertificateSchema,
+    ComputeInSchema,
+    DistributionInSchema,
+    DistributionItemSchema,
+    DistributionListArgs,
+    DividendAnswerInSchema,
+    DividendLineSchema,
+    DividendObjectionInSchema,
+    DividendObjectionSchema,
+    DividendPlanSchema,
+    EventInSchema,
+    EventSchema,
+    MyDividendSchema,
+    PayeeInSchema,
+    PayeeSchema,
+    PaymentBatchSchema,
+    PaymentInSchema,
+    PublishInSchema,
+    RegisterArgs,
+    RegisterPageSchema,
+    ShareTypeInSchema,
+    ShareTypeListSchema,
+    ShareTypePatchSchema,
+    ShareTypeSchema,
+    StatementSchema,
+    TemplateInSchema,
+    TemplateSchema,
+)
+
+blp = Blueprint("dividends", __name__, description="股权登记与收益分配：股份类型、登记簿、分配方案、分红名单、发放")
+SECURITY = [{"bearer": []}]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _staff(p: Principal | None, village_id: int) -> bool:
+    return p is not None and p.can("dividends.read", village_id=village_id)
+
+
+def _visible(d: Distribution) -> Distribution:
+    """Drafts and previews are for staff: to anyone else an unpublished plan does not exist."""
+    if d.status in ("draft", "computed", "cancelled") and not _staff(current_principal(), d.village_id):
+        raise not_found("dividend.not_found", "找不到该分配方案")
+    return d
+
+
+# ---------------------------------------------------------------- share types
+
+
+@blp.route("/villages/<int:village_id>/share-types", methods=["GET"])
+@requires("village.view", village="village_id")
+@blp.response(200, ShareTypeListSchema)
+@blp.doc(security=SECURITY)
+def list_share_types(village_id: int) -> dict[str, Any]:
+    """本村章程设置的股份类型（成员股、劳龄股、集体股等）及股权管理方式。"""
+    village = registry.get_village(village_id)
+    return {"items": register.share_types(village_id), "static_shares": register.static_policy(village)}
+
+
+@blp.route("/villages/<int:village_id>/share-types", methods=["POST"])
+@requires("dividends.manage", village="village_id")
+@blp.arguments(ShareTypeInSchema)
+@blp.response(201, ShareTypeSchema)
+@blp.doc(security=SECURITY)
+def create_share_type(args: dict[str, Any], village_id: int) -> Any:
+    """新增股份类型。"""
+    st = register.create_share_type(registry.get_village(village_id), register.ShareTypeInput(**args),
+                                    actor=require_login())
+    db.session.commit()
+    return st
+
+
+@blp.route("/share-types/<int:type_id>", methods=["PATCH"])
+@requires("dividends.manage", obj=(ShareType, "type_id"))
+@blp.arguments(ShareTypePatchSchema)
+@blp.response(200, ShareTypeSchema)
+@blp.doc(security=SECURITY)
+def update_share_type(args: dict[str, Any], type_id: int) -> Any:
+    """修改股份类型的名称、单位、每人配股数、排序或停用（代码和持有方不能改）。"""
+    if not args:
+        raise unprocessable("validation.empty", "没有要修改的内容")
+    st = register.update_share_type(register.get_share_type(type_id), args, actor=require_login())
+    db.session.commit()
+    return st
+
+
+# ---------------------------------------------------------------- the register
+
+
+def _types_view(village_id: int) -> dict[int, tuple[str, str]]:
+    return {st.id: (st.code, st.name) for st in register.share_types(village_id)}
+
+
+@blp.route("/villages/<int:village_id>/share-register", methods=["GET"])
+@requires("dividends.read", village="village_id")
+@blp.arguments(RegisterArgs, location="query")
+@blp.response(200, RegisterPageSchema)
+@blp.doc(security=SECURITY)
+def share_register(args: dict[str, Any], village_id: int) -> dict[str, Any]:
+    """某一天的股权登记簿（默认今天），按户：股权证号、各类股份、户内成员持股；附登记簿的哈希值。"""
+    on = args["on"] or today()
+    holdings = register.register_at(village_id, on)
+    rows = register.by_household(village_id, holdings)
+    types = _types_view(village_id)
+    names = {m.id: m.name for m in registry.members_brief(village_id).values()}
+    start = (args["page"] - 1) * args["page_size"]
+    items = [
+        {
+            "household_id": h.household_id,
+            "household_number": h.number,
+            "head_name": h.head_name,
+            "certificate": h.certificate,
+            "shares": h.shares,
+            "shares_by_type": [{"code": types[t][0], "name": types[t][1], "shares": n}
+                               for t, n in sorted(h.by_type.items())],
+            "members": [{"member_id": m, "name": names.get(m, ""),
+                         "shares_by_type": [{"code": types[t][0], "name": types[t][1], "shares": n}
+                                            for t, n in sorted(bt.items())]}
+                        for m, bt in sorted(h.members.items())],
+        }
+        for h in rows[start : start + args["page_size"]]
+    ]
+    return {"on": on, "register_hash": register.register_hash(village_id, on, holdings),
+            "total_shares": sum(x.shares for x in holdings), "items": items, "total": len(rows),
+            "page": args["page"], "page_size": args["page_size"]}
+
+
+def _event_view(ev: Any, changes: list[Any]) -> dict[str, Any]:
+    return {"id": ev.id, "kind": ev.kind, "kind_label": register.EVENT_LABELS[ev.kind], "effective_on": ev.effective_on,
+            "member_id": ev.member_id, "note": ev.note, "changes": changes}
+
+
+@blp.route("/villages/<int:village_id>/share-events", methods=["GET"])
+@requires("dividends.read", village="village_id")
+@blp.arguments(DistributionListArgs, location="query")
+@blp.response(200, page_schema(EventSchema))
+@blp.doc(security=SECURITY)
+def list_share_events(args: dict[str, Any], village_id: int) -> dict[str, Any]:
+    """股权变动记录（出生、死亡、婚入、婚出、转让、调整），最新的在前。"""
+    page = paginate(db.session, register.events_stmt(village_id), args["page"], args["page_size"])
+    changes = register.event_changes([ev.id for ev in page.items])
+    return page.envelope([_event_view(ev, changes.get(ev.id, [])) for ev in page.items])
+
+
+@blp.route("/villages/<int:village_id>/share-events", methods=["POST"])
+@requires("dividends.manage", village="village_id")
+@blp.arguments(EventInSchema)
+@blp.response(201, EventSchema)
+@blp.doc(security=SECURITY)
+def record_share_event(args: dict[str, Any], village_id: int) -> dict[str, Any]:
+    """登记一次股权变动。静态管理的村，出生、死亡、婚入、婚出只记录不调股；动态管理按每人配股数自动增减。"""
+    data = register.EventInput(
+        kind=args["kind"], effective_on=args["effective_on"], member_id=args["member_id"], note=args["note"],
+        changes=[register.ChangeInput(**c) for c in args["changes"]],
+    )
+    ev = register.record_event(registry.get_village(village_id), data, actor=require_login())
+    db.session.commit()
+    return _event_view(ev, register.event_changes([ev.id]).get(ev.id, []))
+
+
+@blp.route("/households/<int:household_id>/share-certificate", methods=["PUT"])
+@requires("dividends.manage", obj=(Household, "household_id"))
+@blp.arguments(CertificateInSchema)
+@blp.response(200, CertificateSchema)
+@blp.doc(security=SECURITY)
+def put_certificate(args: dict[str, Any], household_id: int) -> Any:
+    """发放或更正一户的股权证号（以户为单位发证）。"""
+    h = db.session.get(Household, household_id)
+    assert h is not None
+    cert = register.set_certificate(registry.get_village(h.village_id), household_id, args["number"],
+                                    args["issued_on"], actor=require_login())
+    db.session.commit()
+    return cert
+
+
+@blp.route("/households/<int:household_id>/payee-account", methods=["PUT"])
+@requires("dividends.manage", obj=(Household, "household_id"))
+@blp.arguments(PayeeInSchema)
+@blp.response(200, PayeeSchema)
+@blp.doc(security=SECURITY)
+def put_payee(args: dict[str, Any], household_id: int) -> dict[str, Any]:
+    """登记一户领取分红的银行账户（用于银行代发）。"""
+    h = db.session.get(Household, household_id)
+    assert h is not None
+    row = register.set_payee(registry.get_village(h.village_id), household_id, args["account_name"],
+                             args["bank_name"], args["account_no"], actor=require_login())
+    db.session.commit()
+    return {"household_id": row.household_id, "account_name": row.account_name, "bank_name": row.bank_name,
+            "account_no": register.mask_account(row.account_no)}
+
+
+# ---------------------------------------------------------------- the split of distributable income
+
+
+def _template_view(village_id: int) -> dict[str, Any]:
+    village = registry.get_village(village_id)
+    return {
+        "buckets": [{"name": b.name, "kind": b.kind, "percent": service._percent(b.percent_bp),
+                     "percent_bp": b.percent_bp, "purpose": b.purpose, "account_code": b.account_code}
+                    for b in service.bucket_template(village_id)],
+        "min_retain_percent": settings.get(village, service.MIN_RETAIN.key),
+    }
+
+
+def _buckets(items: list[dict[str, Any]]) -> list[service.BucketInput]:
+    return [service.BucketInput(name=b["name"], kind=b["kind"], percent_bp=int(b["percent"] * 100),
+                                purpose=b["purpose"], account_code=b["account_code"]) for b in items]
+
+
+@blp.route("/villages/<int:village_id>/dividend-template", methods=["GET"])
+@requires("village.view", village="village_id")
+@blp.response(200, TemplateSchema)
+@blp.doc(security=SECURITY)
+def get_template(village_id: int) -> dict[str, Any]:
+    """本村按章程的收益分配比例（各项名称、比例、用途、科目）。"""
+    return _template_view(village_id)
+
+
+@blp.route("/villages/<int:village_id>/dividend-template", methods=["PUT"])
+@requires("dividends.manage", village="village_id")
+@blp.arguments(TemplateInSchema)
+@blp.response(200, TemplateSchema)
+@blp.doc(security=SECURITY)
+def put_template(args: dict[str, Any], village_id: int) -> dict[str, Any]:
+    """设置本村的收益分配比例：合计须为 100%，留存不低于章程最低比例，至少一项成员分红。"""
+    service.set_bucket_template(registry.get_village(village_id), _buckets(args["buckets"]), actor=require_login())
+    db.session.commit()
+    return _template_view(village_id)
+
+
+# ---------------------------------------------------------------- plans
+
+
+@blp.route("/villages/<int:village_id>/distributions", methods=["GET"])
+@requires("village.view", village="village_id")
+@blp.arguments(DistributionListArgs, location="query")
+@blp.response(200, page_schema(DistributionItemSchema))
+@blp.doc(security=SECURITY)
+def list_distributions(args: dict[str, Any], village_id: int) -> dict[str, Any]:
+    """本村的收益分配方案，最新的在前（村民只看到已公布的）。"""
+    staff = _staff(current_principal(), village_id)
+    page = paginate(db.session, service.list_stmt(village_id, published_only=not staff), args["page"],
+                    args["page_size"])
+    return page.envelope([service.distribution_view(d, staff=staff) for d in page.items])
+
+
+@blp.route("/villages/<int:village_id>/distributions", methods=["POST"])
+@requires("dividends.manage", village="village_id")
+@blp.arguments(DistributionInSchema)
+@blp.response(201, DividendPlanSchema)
+@blp.doc(security=SECURITY)
+def create_distribution(args: dict[str, Any], village_id: int) -> dict[str, Any]:
+    """新建一个年度的收益分配方案：各项分配比例（不填用本村设置）和分红方式（固定分红、按股分红）。"""
+    data = service.DistributionInput(
+        year=args["year"], title=args["title"],
+        components=[service.ComponentInput(kind=c["kind"], label=c["label"], share_type_id=c["share_type_id"],
+                                           per_unit_fen=c["per_unit"]) for c in args["components"]],
+        buckets=_buckets(args["buckets"]) if args["buckets"] is not None else None,
+        excluded_fen=args["excluded"], excluded_note=args["excluded_note"],
+    )
+    d = service.create_distribution(registry.get_village(village_id), data, actor=require_login())
+    db.session.commit()
+    return service.distribution_view(d, staff=True)
+
+
+@blp.route("/distributions/<int:distribution_id>", methods=["GET"])
+@requires("village.view", obj=(Distribution, "distribution_id"))
+@blp.response(200, DividendPlanSchema)
+@blp.doc(security=SECURITY)
+def get_distribution(distribution_id: int) -> dict[str, Any]:
+    """一个分配方案：可分配收益、各项分配金额、分红方式和每股金额、公示期、封存哈希、异议及答复。"""
+    d = _visible(service.get_distribution(distribution_id))
+    return service.distribution_view(d, staff=_staff(current_principal(), d.village_id))
+
+
+@blp.route("/distributions/<int:distribution_id>/compute", methods=["POST"])
+@requires("dividends.manage", obj=(Distribution, "distribution_id"))
+@blp.arguments(ComputeInSchema)
+@blp.response(200, DividendPlanSchema)
+@blp.doc(security=SECURITY)
+def compute(args: dict[str, Any], distribution_id: int) -> dict[str, Any]:
+    """按股权登记日冻结登记簿并计算到户金额（最大余额法，到户金额合计恰好等于分红资金），可反复试算。"""
+    d = service.compute(service.get_distribution(distribution_id), args["record_date"], actor=require_login())
+    db.session.commit()
+    return service.distribution_view(d, staff=True)
+
+
+@blp.route("/distributions/<int:distribution_id>/lines", methods=["GET"])
+@requires("village.view", obj=(Distribution, "distribution_id"))
+@blp.arguments(DistributionListArgs, location="query")
+@blp.response(200, page_schema(DividendLineSchema))
+@blp.doc(security=SECURITY)
+def lines(args: dict[str, Any], distribution_id: int) -> dict[str, Any]:
+    """分红名单：工作人员看完整名单（含试算）；村民看公布后的名单，户主姓名和身份证号已脱敏。"""
+    d = _visible(service.get_distribution(distribution_id))
+    page = paginate(db.session, service.lines_stmt(d), args["page"], args["page_size"])
+    if _staff(current_principal(), d.village_id):
+        types = service.type_names(d.village_id)
+        return page.envelope([service.staff_line(ln, types) for ln in page.items])
+    return page.envelope([service.public_line(ln) for ln in page.items])
+
+
+@blp.route("/distributions/<int:distribution_id>/publish", methods=["POST"])
+@requires("dividends.manage", obj=(Distribution, "distribution_id"))
+@blp.arguments(PublishInSchema)
+@blp.response(200, DividendPlanSchema)
+@blp.doc(security=SECURITY)
+def publish(args: dict[str, Any], distribution_id: int) -> dict[str, Any]:
+    """公布分红名单：须有成员大会或成员代表大会通过的决议；名单封存（哈希入链）并开始公示。"""
+    d = service.publish(service.get_distribution(distribution_id), args["decision_id"], actor=require_login())
+    db.session.commit()
+    return service.distribution_view(d, staff=True)
+
+
+@blp.route("/distributions/<int:distribution_id>/cancel", methods=["POST"])
+@requires("dividends.manage", obj=(Distribution, "distribution_id"))
+@blp.arguments(CancelInSchema)
+@blp.response(200, DividendPlanSchema)
+@blp.doc(security=SECURITY)
+def cancel(args: dict[str, Any], distribution_id: int) -> dict[str, Any]:
+    """作废分配方案（开始发放前）；已公布的名单仍留在封存链中。"""
+    d = service.cancel_distribution(service.get_distribution(distribution_id), args["reason"], actor=require_login())
+    db.session.commit()
+    return service.distribution_view(d, staff=True)
+
+
+@blp.route("/distributions/<int:distribution_id>/objections", methods=["POST"])
+@requires("village.view", obj=(Distribution, "distribution_id"))
+@blp.arguments(DividendObjectionInSchema)
+@blp.response(201, DividendObjectionSchema)
+@blp.doc(security=SECURITY)
+def raise_objection(args: dict[str, Any], distribution_id: int) -> dict[str, Any]:
+    """公示期内对分红名单提出异议。"""
+    d = _visible(service.get_distribution(distribution_id))
+    o = service.raise_objection(d, args["text"], actor=require_login())
+    db.session.commit()
+    return service.objection_view(o, staff=True)
+
+
+@blp.route("/dividend-objections/<int:dividend_objection_id>/answer", methods=["POST"])
+@requires("dividends.manage", obj=(DividendObjection, "dividend_objection_id"))
+@blp.arguments(DividendAnswerInSchema)
+@blp.response(200, DividendObjectionSchema)
+@blp.doc(security=SECURITY)
+def answer_objection(args: dict[str, Any], dividend_objection_id: int) -> dict[str, Any]:
+    """答复异议（每条异议答复后才能发放）。"""
+    o = service.answer_objection(service.get_objection(dividend_objection_id), args["answer"], actor=require_login())
+    db.session.commit()
+    return service.objection_view(o, staff=True)
+
+
+# ---------------------------------------------------------------- payout
+
+
+@blp.route("/distributions/<int:distribution_id>/payout", methods=["POST"])
+@requires("dividends.manage", obj=(Distribution, "distribution_id"))
+@blp.response(200, DividendPlanSchema)
+@blp.doc(security=SECURITY)
+def open_payout(distribution_id: int) -> dict[str, Any]:
+    """公示期满且异议都已答复后开始发放：记收益分配凭证（提取留存、应付到户）。"""
+    d = service.open_payout(service.get_distribution(distribution_id), actor=require_login())
+    db.session.commit()
+    return service.distribution_view(d, staff=True)
+
+
+@blp.route("/distributions/<int:distribution_id>/bank-batch.xlsx", methods=["GET"])
+@requires("dividends.manage", obj=(Distribution, "distribution_id"))
+@blp.response(200, content_type=XLSX)
+@blp.doc(security=SECURITY)
+def bank_batch(distribution_id: int) -> Response:
+    """导出银行代发表（尚未发放、有账户的农户：户名、开户行、账号、金额）；缺少账户的农户列在第二张表。"""
+    d = service.get_distribution(distribution_id)
+    data, _, _ = service.bank_batch_xlsx(d)
+    village = registry.get_village(d.village_id)
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=f"{village.code}-{d.year}-dividends.xlsx",
+                     mimetype=XLSX)
+
+
+@blp.route("/distributions/<int:distribution_id>/payments", methods=["POST"])
+@requires("dividends.manage", obj=(Distribution, "distribution_id"))
+@blp.arguments(PaymentInSchema)
+@blp.response(201, PaymentBatchSchema)
+@blp.alt_response(200, schema=PaymentBatchSchema, description="同一幂等键的重复请求：返回第一次的结果")
+@blp.doc(security=SECURITY, parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
+                                         "schema": {"type": "string", "maxLength": 80}}])
+def record_payments(args: dict[str, Any], distribution_id: int) -> Any:
+    """登记发放（银行代发回单或现金发放）并记账；任何一户已发放则整笔不登记。支持 Idempotency-Key 安全重试。"""
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not (1 <= len(key.strip()) <= 80):
+        raise AppError(400, "idempotency.key_invalid", "Idempotency-Key 应为 1 到 80 个字符")
+    data = service.PaymentInput(household_ids=args["household_ids"], method=args["method"], paid_on=args["paid_on"],
+                                reference=args["reference"])
+    result = service.record_payments(service.get_distribution(distribution_id), data,
+                                     idempotency_key=key.strip() if key else None, actor=require_login())
+    db.session.commit()
+    b = result.batch
+    body = {"id": b.id, "method": b.method, "paid_on": b.paid_on, "reference": b.reference, "count": b.count,
+            "total": fen_to_yuan(b.total_fen), "voucher_id": b.voucher_id, "replayed": result.replayed}
+    return (body, 200) if result.replayed else body
+
+
+# ---------------------------------------------------------------- a villager's own dividends
+
+
+@blp.route("/me/dividends", methods=["GET"])
+@requires(None)
+@blp.arguments(DistributionListArgs, location="query")
+@blp.response(200, page_schema(MyDividendSchema))
+@blp.doc(security=SECURITY)
+def my_dividends(args: dict[str, Any]) -> dict[str, Any]:
+    """我家的分红：每次分配的每股金额、我家股数、金额、是否已发放，最新的在前。"""
+    p = require_login()
+    rows = service.household_lines(p.household_id) if p.household_id else []
+    start = (args["page"] - 1) * args["page_size"]
+    items = [service.my_dividend_item(d, ln) for d, ln in rows[start : start + args["page_size"]]]
+    return {"items": items, "total": len(rows), "page": args["page"], "page_size": args["page_size"]}
+
+
+@blp.route("/me/dividends/<int:distribution_id>", methods=["GET"])
+@requires(None)
+@blp.response(200, StatementSchema)
+@blp.doc(security=SECURITY)
+def my_statement(distribution_id: int) -> dict[str, Any]:
+    """我家在一次分配中的明细：各类股份、户内成员持股、每股金额、合计、发放日期。"""
+    p = require_login()
+    d = db.session.get(Distribution, distribution_id)
+    if d is None or p.household_id is None or d.status not in ("published", "paying", "paid"):
+        raise not_found("dividend.not_found", "找不到该分配方案")
+    ln = service.line_of_household(d, p.household_id)
+    if ln is None:
+        raise not_found("dividend.no_line", "这次分配中没有您家的分红")
+    return service.statement(d, ln)

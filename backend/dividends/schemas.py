@@ -1,0 +1,376 @@
+"""Schemas of the dividend endpoints (contract: shared/API.md "A villager's own money": ``GET /me/dividends``)."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validates_schema
+from marshmallow.exceptions import ValidationError
+
+from backend.core.pagination import PageArgs
+from backend.core.schemas import BaseSchema, Text, Yuan, length, one_of, range_
+
+from .models import BUCKET_KINDS, COMPONENT_KINDS, EVENT_KINDS, HOLDERS
+from .register import EVENT_LABELS, HOLDER_LABELS
+from .service import COMPONENT_LABELS
+
+BUCKET_LABELS = {"retain": "留存（公积公益金等）", "dividend": "成员分红"}
+METHOD_LABELS = {"bank": "银行代发", "cash": "现金发放"}
+
+
+# ---------------------------------------------------------------- share types and the register
+
+
+class ShareTypeInSchema(BaseSchema):
+    code = Text(required=True, validate=length(1, 20), metadata={"description": "代码，如 member、labor"})
+    name = Text(required=True, validate=length(1, 20), metadata={"description": "名称，如 成员股、劳龄股"})
+    unit = Text(load_default="股", validate=length(1, 10))
+    holder = Text(load_default="member", validate=one_of(HOLDERS, HOLDER_LABELS))
+    per_person = fields.Integer(load_default=0, validate=range_(0, 1000),
+                                metadata={"description": "动态管理时新成员（出生、婚入）配给的股数"})
+    sort = fields.Integer(load_default=0, validate=range_(0, 1000))
+
+
+class ShareTypePatchSchema(BaseSchema):
+    name = Text(validate=length(1, 20))
+    unit = Text(validate=length(1, 10))
+    per_person = fields.Integer(validate=range_(0, 1000))
+    sort = fields.Integer(validate=range_(0, 1000))
+    active = fields.Boolean()
+
+
+class ShareTypeSchema(BaseSchema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    unit = fields.String()
+    holder = fields.String()
+    per_person = fields.Integer()
+    active = fields.Boolean()
+    sort = fields.Integer()
+
+
+class ShareTypeListSchema(BaseSchema):
+    items = fields.List(fields.Nested(ShareTypeSchema))
+    static_shares = fields.Boolean(metadata={"description": "true：静态管理（生不增、死不减）"})
+
+
+class ChangeInSchema(BaseSchema):
+    share_type_id = fields.Integer(required=True)
+    delta = fields.Integer(required=True, validate=range_(-1_000_000, 1_000_000),
+                           metadata={"description": "变动股数：增加为正，减少为负"})
+    household_id = fields.Integer(load_default=None, allow_none=True)
+    member_id = fields.Integer(load_default=None, allow_none=True)
+
+
+class EventInSchema(BaseSchema):
+    kind = Text(required=True, validate=one_of(EVENT_KINDS, EVENT_LABELS))
+    effective_on = fields.Date(required=True, metadata={"description": "变动日期"})
+    member_id = fields.Integer(load_default=None, allow_none=True,
+                               metadata={"description": "出生、死亡、婚入、婚出涉及的成员"})
+    note = Text(load_default=None, allow_none=True, validate=length(max=200))
+    changes = fields.List(fields.Nested(ChangeInSchema), load_default=list, validate=length(max=500))
+
+
+class ChangeSchema(BaseSchema):
+    share_type_id = fields.Integer()
+    household_id = fields.Integer(allow_none=True)
+    member_id = fields.Integer(allow_none=True)
+    delta = fields.Integer()
+
+
+class EventSchema(BaseSchema):
+    id = fields.Integer()
+    kind = fields.String()
+    kind_label = fields.String()
+    effective_on = fields.Date()
+    member_id = fields.Integer(allow_none=True)
+    note = fields.String(allow_none=True)
+    changes = fields.List(fields.Nested(ChangeSchema))
+
+
+class RegisterArgs(PageArgs):
+    on = fields.Date(load_default=None, metadata={"description": "哪一天的登记簿（默认今天）"})
+
+
+class TypeSharesSchema(BaseSchema):
+    code = fields.String()
+    name = fields.String()
+    shares = fields.Integer()
+
+
+class RegisterMemberSchema(BaseSchema):
+    member_id = fields.Integer()
+    name = fields.String()
+    shares_by_type = fields.List(fields.Nested(TypeSharesSchema))
+
+
+class RegisterRowSchema(BaseSchema):
+    household_id = fields.Integer(allow_none=True)
+    household_number = fields.String()
+    head_name = fields.String(allow_none=True)
+    certificate = fields.String(allow_none=True)
+    shares = fields.Integer()
+    shares_by_type = fields.List(fields.Nested(TypeSharesSchema))
+    members = fields.List(fields.Nested(RegisterMemberSchema))
+
+
+class RegisterPageSchema(BaseSchema):
+    on = fields.Date()
+    register_hash = fields.String()
+    total_shares = fields.Integer()
+    items = fields.List(fields.Nested(RegisterRowSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    page_size = fields.Integer()
+
+
+class CertificateInSchema(BaseSchema):
+    number = Text(required=True, validate=length(1, 30), metadata={"description": "股权证号"})
+    issued_on = fields.Date(required=True)
+
+
+class CertificateSchema(BaseSchema):
+    household_id = fields.Integer()
+    number = fields.String()
+    issued_on = fields.Date()
+
+
+class PayeeInSchema(BaseSchema):
+    account_name = Text(required=True, validate=length(1, 40), metadata={"description": "户名"})
+    bank_name = Text(required=True, validate=length(1, 60), metadata={"description": "开户行"})
+    account_no = Text(required=True, validate=length(8, 40), metadata={"description": "银行账号"})
+
+
+class PayeeSchema(BaseSchema):
+    household_id = fields.Integer()
+    account_name = fields.String()
+    bank_name = fields.String()
+    account_no = fields.String(metadata={"description": "只显示后4位"})
+
+
+# ---------------------------------------------------------------- plans
+
+
+class BucketInSchema(BaseSchema):
+    name = Text(required=True, validate=length(1, 30))
+    kind = Text(required=True, validate=one_of(BUCKET_KINDS, BUCKET_LABELS))
+    percent = fields.Decimal(required=True, as_string=True, places=2, validate=range_(0, 100),
+                             metadata={"description": "占可分配收益的百分比，如 30 或 12.5"})
+    purpose = Text(load_default=None, allow_none=True, validate=length(max=100))
+    account_code = Text(load_default=None, allow_none=True, validate=length(1, 20),
+                        metadata={"description": "留存项记入的科目，如 311 公积公益金"})
+
+    @validates_schema
+    def _two_places(self, data: dict, **kwargs: object) -> None:
+        pct = data.get("percent")
+        if pct is not None and (pct * 100) != int(pct * 100):
+            raise ValidationError("比例最多保留两位小数", "percent")
+
+
+class BucketSchema(BaseSchema):
+    name = fields.String()
+    kind = fields.String()
+    percent = fields.String()
+    percent_bp = fields.Integer()
+    purpose = fields.String(allow_none=True)
+    account_code = fields.String(allow_none=True)
+    amount = fields.String(allow_none=True)
+
+
+class TemplateInSchema(BaseSchema):
+    buckets = fields.List(fields.Nested(BucketInSchema), required=True, validate=length(1, 12))
+
+
+class TemplateSchema(BaseSchema):
+    buckets = fields.List(fields.Nested(BucketSchema))
+    min_retain_percent = fields.Integer()
+
+
+class ComponentInSchema(BaseSchema):
+    kind = Text(required=True, validate=one_of(COMPONENT_KINDS, COMPONENT_LABELS))
+    label = Text(load_default=None, allow_none=True, validate=length(max=30))
+    share_type_id = fields.Integer(load_default=None, allow_none=True)
+    per_unit = Yuan(load_default=None, allow_none=True, metadata={"description": "固定分红：每股（每人）金额"})
+
+
+class DistributionInSchema(BaseSchema):
+    year = fields.Integer(required=True, validate=range_(2000, 2200), metadata={"description": "分配哪一年度的收益"})
+    title = Text(required=True, validate=length(1, 120))
+    components = fields.List(fields.Nested(ComponentInSchema), required=True, validate=length(1, 10))
+    buckets = fields.List(fields.Nested(BucketInSchema), load_default=None, allow_none=True,
+                          validate=length(1, 12), metadata={"description": "不填则用本村的分配比例设置"})
+    excluded = Yuan(load_default=0, metadata={"description": "从可分配收益中扣除（如征地补偿费）"})
+    excluded_note = Text(load_default=None, allow_none=True, validate=length(max=200))
+
+
+class ComputeInSchema(BaseSchema):
+    record_date = fields.Date(required=True, metadata={"description": "股权登记日"})
+
+
+class PublishInSchema(BaseSchema):
+    decision_id = fields.Integer(required=True, metadata={"description": "通过分配方案的成员（代表）大会决议"})
+
+
+class CancelInSchema(BaseSchema):
+    reason = Text(required=True, validate=length(1, 200))
+
+
+class DividendObjectionInSchema(BaseSchema):
+    text = Text(required=True, validate=length(1, 2000))
+
+
+class DividendAnswerInSchema(BaseSchema):
+    answer = Text(required=True, validate=length(1, 2000))
+
+
+class DividendObjectionSchema(BaseSchema):
+    id = fields.Integer()
+    raised_by = fields.String()
+    text = fields.String()
+    raised_at = fields.String()
+    answer = fields.String(allow_none=True)
+    answered_at = fields.String(allow_none=True)
+
+
+class ComponentSchema(BaseSchema):
+    kind = fields.String()
+    label = fields.String()
+    share_type_id = fields.Integer(allow_none=True)
+    per_unit = fields.String(allow_none=True)
+    units = fields.Integer(allow_none=True)
+    amount = fields.String(allow_none=True)
+    per_share = fields.String(allow_none=True)
+
+
+class DistributionItemSchema(BaseSchema):
+    id = fields.Integer()
+    year = fields.Integer()
+    title = fields.String()
+    status = fields.String()
+    status_label = fields.String()
+    total = fields.String(allow_none=True)
+    per_share = fields.String(allow_none=True)
+    published_at = fields.String(allow_none=True)
+    seal = fields.String(allow_none=True)
+
+
+class DividendPlanSchema(DistributionItemSchema):
+    village_id = fields.Integer()
+    decision_id = fields.Integer(allow_none=True)
+    record_date = fields.Date(allow_none=True)
+    register_hash = fields.String(allow_none=True)
+    distributable = fields.String(allow_none=True)
+    excluded = fields.String()
+    excluded_note = fields.String(allow_none=True)
+    pool = fields.String(allow_none=True)
+    total_shares = fields.Integer(allow_none=True)
+    households = fields.Integer(allow_none=True)
+    buckets = fields.List(fields.Nested(BucketSchema))
+    components = fields.List(fields.Nested(ComponentSchema))
+    publicity_until = fields.Date(allow_none=True)
+    prev_seal = fields.String(allow_none=True)
+    paid_at = fields.String(allow_none=True)
+    objections = fields.List(fields.Nested(DividendObjectionSchema))
+    # staff only
+    paid_households = fields.Integer()
+    paid_total = fields.String()
+    unpaid_total = fields.String()
+    accrual_voucher_id = fields.Integer(allow_none=True)
+    cancelled_reason = fields.String(allow_none=True)
+
+
+class DistributionListArgs(PageArgs):
+    pass
+
+
+class DividendLineSchema(BaseSchema):
+    """Staff see every field; everyone else sees the published list with names and IDs masked."""
+
+    household_id = fields.Integer(allow_none=True)
+    household_number = fields.String()
+    head_name = fields.String()
+    head_id = fields.String(allow_none=True, metadata={"description": "户主身份证号（只显示后4位）"})
+    members = fields.Integer()
+    shares = fields.Integer()
+    shares_by_type = fields.Raw()
+    by_member = fields.List(fields.Dict())
+    fixed = fields.List(fields.String())
+    equity = fields.String()
+    amount = fields.String()
+    paid_on = fields.Date(allow_none=True)
+
+
+class PaymentInSchema(BaseSchema):
+    household_ids = fields.List(fields.Integer(), required=True, validate=length(1, 20000))
+    method = Text(required=True, validate=one_of(("bank", "cash"), METHOD_LABELS))
+    paid_on = fields.Date(required=True)
+    reference = Text(load_default=None, allow_none=True, validate=length(max=60),
+                     metadata={"description": "银行回单号、发放大会编号等"})
+
+
+class PaymentBatchSchema(BaseSchema):
+    id = fields.Integer()
+    method = fields.String()
+    paid_on = fields.Date()
+    reference = fields.String(allow_none=True)
+    count = fields.Integer()
+    total = fields.String()
+    voucher_id = fields.Integer(allow_none=True)
+    replayed = fields.Boolean(metadata={"description": "true：同一幂等键的重复请求，返回第一次的结果"})
+
+
+# ---------------------------------------------------------------- a villager's own
+
+
+class DeclarationSchema(BaseSchema):
+    id = fields.Integer()
+    year = fields.Integer()
+    title = fields.String()
+    per_share = fields.String(allow_none=True, metadata={"description": "每股分红（元）"})
+
+
+class MyDividendSchema(BaseSchema):
+    declaration = fields.Nested(DeclarationSchema)
+    household_shares = fields.Integer()
+    amount = fields.String()
+    status = fields.String(metadata={"description": "announced（已公布）| paid（已发放）"})
+    paid_at = fields.String(allow_none=True)
+    paid_on = fields.Date(allow_none=True)
+
+
+class StatementDeclarationSchema(DeclarationSchema):
+    record_date = fields.Date(allow_none=True)
+    decision_id = fields.Integer(allow_none=True)
+    seal = fields.String(allow_none=True)
+
+
+class StatementPartSchema(BaseSchema):
+    kind = fields.String()
+    label = fields.String()
+    per_share = fields.String(allow_none=True)
+    per_share_exact = fields.Boolean(metadata={"description": "false：每股金额为四舍五入后的近似值"})
+    units = fields.Integer()
+    amount = fields.String()
+
+
+class StatementMemberSchema(BaseSchema):
+    name = fields.String()
+    shares_by_type = fields.List(fields.Nested(TypeSharesSchema))
+
+
+class StatementHouseholdSchema(BaseSchema):
+    id = fields.Integer()
+    number = fields.String()
+    head_name = fields.String()
+
+
+class StatementSchema(BaseSchema):
+    declaration = fields.Nested(StatementDeclarationSchema)
+    household = fields.Nested(StatementHouseholdSchema)
+    household_shares = fields.Integer()
+    shares_by_type = fields.List(fields.Nested(TypeSharesSchema))
+    members = fields.List(fields.Nested(StatementMemberSchema))
+    components = fields.List(fields.Nested(StatementPartSchema))
+    amount = fields.String()
+    status = fields.String()
+    paid_on = fields.Date(allow_none=True)
+    paid_at = fields.String(allow_none=True)
