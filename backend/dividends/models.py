@@ -188,7 +188,10 @@ class Distribution(db.Model):
     excluded_fen: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
     excluded_note: Mapped[str | None] = mapped_column(String(200), nullable=True)
     distributable_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
-    pool_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # the dividend buckets together
+    # 分红总额 the meeting decided, at most what the dividend buckets allow; NULL: all of it. The rest is carried
+    # forward in 未分配收益
+    dividend_total_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    pool_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # what the households share
     paid_out_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # the lines together
     record_date: Mapped[date | None] = mapped_column(Date, nullable=True)  # 股权登记日
     register_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -210,6 +213,7 @@ class Distribution(db.Model):
         CheckConstraint("year >= 2000 AND year <= 2200", name="year"),
         CheckConstraint("excluded_fen >= 0", name="excluded"),
         CheckConstraint("pool_fen IS NULL OR pool_fen >= 0", name="pool"),
+        CheckConstraint("dividend_total_fen IS NULL OR dividend_total_fen > 0", name="dividend_total"),
         CheckConstraint("status IN ('draft', 'cancelled') OR register_hash IS NOT NULL", name="computed"),
         CheckConstraint("status NOT IN ('published', 'paying', 'paid') OR seal_id IS NOT NULL", name="sealed"),
         Index(

@@ -199,6 +199,8 @@ class DistributionInSchema(BaseSchema):
     buckets = fields.List(fields.Nested(BucketInSchema), load_default=None, allow_none=True,
                           validate=length(1, 12), metadata={"description": "不填则用本村的分配比例设置"})
     excluded = Yuan(load_default=0, metadata={"description": "从可分配收益中扣除（如征地补偿费）"})
+    dividend_total = Yuan(load_default=None, allow_none=True,
+                          metadata={"description": "成员（代表）大会决定的分红总额；不填则分红项全部用于分红"})
     excluded_note = Text(load_default=None, allow_none=True, validate=length(max=200))
 
 
@@ -261,7 +263,9 @@ class DividendPlanSchema(DistributionItemSchema):
     distributable = fields.String(allow_none=True)
     excluded = fields.String()
     excluded_note = fields.String(allow_none=True)
+    dividend_total = fields.String(allow_none=True)
     pool = fields.String(allow_none=True)
+    carried_forward = fields.String(allow_none=True, metadata={"description": "结转未分配收益"})
     total_shares = fields.Integer(allow_none=True)
     households = fields.Integer(allow_none=True)
     buckets = fields.List(fields.Nested(BucketSchema))

@@ -109,6 +109,7 @@ class DistributionInput:
     buckets: Sequence[BucketInput] | None = None  # None: the village's template
     excluded_fen: int = 0
     excluded_note: str | None = None
+    dividend_total_fen: int | None = None  # 分红总额 decided by the meeting (≤ the dividend buckets)
 
 
 # ---------------------------------------------------------------- the village's standing split
@@ -217,6 +218,8 @@ def create_distribution(village: Village, data: DistributionInput, *, actor: Pri
     buckets = list(data.buckets) if data.buckets is not None else bucket_template(village.id)
     _check_buckets(village, buckets)
     _check_components(village, data.components)
+    if data.dividend_total_fen is not None and data.dividend_total_fen <= 0:
+        raise unprocessable("dividend.total_invalid", "分红总额应大于零")
     if data.excluded_fen < 0:
         raise unprocessable("dividend.excluded_invalid", "扣除金额不能为负")
     if data.excluded_fen and not (data.excluded_note or "").strip():
@@ -231,7 +234,7 @@ def create_distribution(village: Village, data: DistributionInput, *, actor: Pri
         raise conflict("dividend.year_taken", f"{data.year}年度已有收益分配方案；如须重做请先作废原方案")
     d = Distribution(village_id=village.id, year=data.year, title=data.title.strip(), status="draft",
                      excluded_fen=data.excluded_fen, excluded_note=(data.excluded_note or "").strip() or None,
-                     created_by_id=actor.person_id if actor else None)
+                     dividend_total_fen=data.dividend_total_fen, created_by_id=actor.person_id if actor else None)
     db.session.add(d)
     try:
         with db.session.begin_nested():
@@ -314,6 +317,14 @@ def compute(d: Distribution, record_date: date, *, actor: Principal | None) -> D
     for b, amt in zip(buckets, amounts, strict=True):
         b.amount_fen = amt
     pool = sum(b.amount_fen or 0 for b in buckets if b.kind == "dividend")
+    if d.dividend_total_fen is not None:
+        if d.dividend_total_fen > pool:
+            raise unprocessable(
+                "dividend.total_exceeds_buckets",
+                f"分红总额 {fen_to_yuan(d.dividend_total_fen)} 元超过了按比例可用于分红的 {fen_to_yuan(pool)} 元",
+                allowed=fen_to_yuan(pool),
+            )
+        pool = d.dividend_total_fen
 
     register.freeze(d.village_id, record_date)
     holdings = register.register_at(d.village_id, record_date)
@@ -485,6 +496,7 @@ def public_payload(d: Distribution) -> dict[str, Any]:
                      "amount": fen_to_yuan(b.amount_fen or 0)} for b in buckets_of(d)],
         "components": [component_view(c) for c in components_of(d)],
         "pool": fen_to_yuan(d.pool_fen or 0),
+        "carried_forward": _carried(d),
         "total": fen_to_yuan(d.paid_out_fen or 0),
         "lines": [public_line(ln) for ln in lines],
     }
@@ -815,7 +827,9 @@ def distribution_view(d: Distribution, *, staff: bool) -> dict[str, Any]:
         "distributable": fen_to_yuan(d.distributable_fen) if d.distributable_fen is not None else None,
         "excluded": fen_to_yuan(d.excluded_fen),
         "excluded_note": d.excluded_note,
+        "dividend_total": fen_to_yuan(d.dividend_total_fen) if d.dividend_total_fen is not None else None,
         "pool": fen_to_yuan(d.pool_fen) if d.pool_fen is not None else None,
+        "carried_forward": _carried(d),
         "total": fen_to_yuan(d.paid_out_fen) if d.paid_out_fen is not None else None,
         "total_shares": d.total_shares,
         "households": d.households,
@@ -837,6 +851,14 @@ def distribution_view(d: Distribution, *, staff: bool) -> dict[str, Any]:
         out["accrual_voucher_id"] = d.accrual_voucher_id
         out["cancelled_reason"] = d.cancelled_reason
     return out
+
+
+def _carried(d: Distribution) -> str | None:
+    """What the dividend buckets allowed but the meeting did not pay out: stays in 未分配收益."""
+    if d.pool_fen is None:
+        return None
+    allowed = sum(b.amount_fen or 0 for b in buckets_of(d) if b.kind == "dividend")
+    return fen_to_yuan(allowed - d.pool_fen)
 
 
 def objection_view(o: DividendObjection, *, staff: bool) -> dict[str, Any]:
