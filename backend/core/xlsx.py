@@ -1,9 +1,11 @@
-"""Reading an uploaded .xlsx safely: the importers' shared first step (roster, vouchers)."""
+"""Reading an uploaded .xlsx safely: the importers' shared pieces (roster, vouchers, share register)."""
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from io import BytesIO
 from typing import Any
 
@@ -43,3 +45,45 @@ def open_first_sheet(
             yield values
 
     return wb, rows()
+
+
+def cell_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def cell_text(value: Any) -> str:
+    """A cell as trimmed text; a whole number stored by Excel as 5.0 reads as "5"."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+@dataclass
+class RowErrors:
+    """Every problem of an uploaded file as ``{"row", "field", "message"}``; :meth:`raise_if_any` refuses the whole
+    file (422 ``code``) listing them by row, then by the column order in ``order``."""
+
+    code: str
+    what: str  # 花名册, 股权登记簿 …: "<what>有 N 行有误"
+    order: dict[str, int] = field(default_factory=dict)
+    limit: int = 500
+    items: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, row: int | None, column: str | None, message: str) -> None:
+        self.items.append({"row": row, "field": column, "message": message})
+
+    def raise_if_any(self) -> None:
+        if not self.items:
+            return
+        self.items.sort(key=lambda e: (e["row"] or 0, self.order.get(e["field"], -1)))  # None: the whole file
+        bad_rows = len({e["row"] for e in self.items})
+        raise AppError(
+            422, self.code, f"{self.what}有 {bad_rows} 行有误，整份未导入，请改正后重新导入",
+            {"rows": self.items[: self.limit], "error_count": len(self.items), "row_count": bad_rows},
+        )

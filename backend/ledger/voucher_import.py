@@ -44,7 +44,7 @@ from backend.core.errors import AppError
 from backend.core.money import fen_to_yuan
 from backend.core.permissions import Principal
 from backend.core.schemas import BaseSchema
-from backend.core.xlsx import open_first_sheet
+from backend.core.xlsx import RowErrors, open_first_sheet
 from backend.registry.models import Village
 
 from . import service
@@ -81,25 +81,6 @@ _INVALID = "ledger.import_invalid"
 
 
 # ---------------------------------------------------------------- errors
-
-
-@dataclass
-class _Errors:
-    items: list[dict[str, Any]] = field(default_factory=list)
-
-    def add(self, row: int | None, column: str | None, message: str) -> None:
-        self.items.append({"row": row, "field": column, "message": message})
-
-    def raise_if_any(self) -> None:
-        if not self.items:
-            return
-        order = {h: i for i, h in enumerate(HEADERS)}
-        self.items.sort(key=lambda e: (e["row"] or 0, order.get(e["field"], -1)))
-        bad_rows = len({e["row"] for e in self.items})
-        raise AppError(
-            422, _INVALID, f"凭证文件有 {bad_rows} 行有误，整份未导入，请改正后重新导入",
-            {"rows": self.items[:MAX_LISTED_ERRORS], "error_count": len(self.items), "row_count": bad_rows},
-        )
 
 
 def _refuse_file(message: str, row: int | None = None, column: str | None = None, **details: Any) -> AppError:
@@ -235,7 +216,7 @@ def _fen(value: Any) -> int:
     return int(exact * 100)
 
 
-def _parse_row(number: int, cells: dict[str, Any], errors: _Errors) -> _Row:
+def _parse_row(number: int, cells: dict[str, Any], errors: RowErrors) -> _Row:
     r = _Row(row=number)
     r.key = _text(cells.get(KEY))
     if not r.key:
@@ -327,7 +308,7 @@ class _Chart:
         return next((c for c in self.children.get(parent.id, ()) if _norm(c.name) == _norm(name)), None)
 
 
-def _resolve_account(r: _Row, chart: _Chart, errors: _Errors) -> None:
+def _resolve_account(r: _Row, chart: _Chart, errors: RowErrors) -> None:
     """Which of the village's accounts the row posts to (a leaf), or an error on the row."""
     column = NAME if r.chart == "2004" or not r.code else CODE
     if r.chart == "2004":
@@ -429,7 +410,7 @@ def _group(rows: list[_Row]) -> list[_Voucher]:
     return list(by_key.values())
 
 
-def _check_voucher(village: Village, v: _Voucher, closed: set[str], errors: _Errors) -> None:
+def _check_voucher(village: Village, v: _Voucher, closed: set[str], errors: RowErrors) -> None:
     """What makes a voucher as a whole: one date, a summary, two lines or more, balance, an open month,
     and the large-expense rule."""
     dated = [r for r in v.rows if r.on is not None]
@@ -483,7 +464,7 @@ def _max_rows() -> int:
         DEFAULT_MAX_ROWS)
 
 
-def _read(data: bytes, errors: _Errors) -> list[_Row]:
+def _read(data: bytes, errors: RowErrors) -> list[_Row]:
     limit = _max_rows()
     wb, sheet = _open_sheet(data)
     rows: list[_Row] = []
@@ -503,7 +484,7 @@ def _read(data: bytes, errors: _Errors) -> list[_Row]:
     return rows
 
 
-def _check(village: Village, rows: list[_Row], errors: _Errors) -> list[_Voucher]:
+def _check(village: Village, rows: list[_Row], errors: RowErrors) -> list[_Voucher]:
     chart = _Chart.load(village)
     for r in rows:
         if r.chart in CHARTS:
@@ -581,7 +562,7 @@ def import_vouchers(village: Village, stream: IO[bytes], *, actor: Principal | N
     ``ledger.import_invalid`` (``details.rows``: every problem with its row) and then nothing is written;
     409 ``ledger.import_conflict`` if the books changed while writing (a month closed meanwhile).
     """
-    errors = _Errors()
+    errors = RowErrors(_INVALID, "凭证文件", {h: i for i, h in enumerate(HEADERS)}, MAX_LISTED_ERRORS)
     rows = _read(stream.read(), errors)
     savepoint = db.session.begin_nested()  # the chart may be seeded while checking: undone on a refusal or dry run
     try:

@@ -18,7 +18,6 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from io import BytesIO
 from os import PathLike
 from typing import IO, Any
@@ -36,7 +35,9 @@ from backend.core.db import db
 from backend.core.errors import AppError
 from backend.core.identity import IdentityError, id_hashes, normalize_id_card, normalize_phone
 from backend.core.permissions import Principal
-from backend.core.xlsx import open_first_sheet
+from backend.core.xlsx import RowErrors, open_first_sheet
+from backend.core.xlsx import cell_blank as _blank
+from backend.core.xlsx import cell_text as _text
 
 from . import service
 from .models import Household, Member, Person, Village
@@ -97,25 +98,6 @@ class _Row:
     final_head: bool = False
 
 
-@dataclass
-class _Errors:
-    items: list[dict[str, Any]] = field(default_factory=list)
-
-    def add(self, row: int, column: str | None, message: str) -> None:
-        self.items.append({"row": row, "field": column, "message": message})
-
-    def raise_if_any(self) -> None:
-        if not self.items:
-            return
-        order = {h: i for i, h in enumerate(HEADERS)}
-        self.items.sort(key=lambda e: (e["row"], order.get(e["field"], -1)))
-        bad_rows = len({e["row"] for e in self.items})
-        raise AppError(
-            422, "roster.invalid", f"花名册有 {bad_rows} 行有误，整份未导入，请改正后重新导入",
-            {"rows": self.items[:MAX_LISTED_ERRORS], "error_count": len(self.items), "row_count": bad_rows},
-        )
-
-
 def _bad_file(message: str) -> AppError:
     return AppError(422, "roster.bad_file", message)
 
@@ -127,23 +109,6 @@ def _open_sheet(data: bytes) -> tuple[Any, Iterator[tuple[Any, ...]]]:
     """(the workbook, an iterator over the rows of its first sheet as tuples of values)."""
     return open_first_sheet(data, _bad_file, empty="文件是空的，请选择填好的花名册 .xlsx 文件",
                             no_sheet="文件中没有工作表，请使用导出的花名册模板", unreadable=_UNREADABLE)
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _text(value: Any) -> str:
-    """A cell as trimmed text; a whole number stored by Excel as 5.0 reads as "5"."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value).strip()
 
 
 def _header_map(header: tuple[Any, ...] | None) -> tuple[dict[str, int], list[str]]:
@@ -219,7 +184,7 @@ def _yes_no(value: Any) -> bool | None:
     raise ValueError("请填写“是”或“否”")
 
 
-def _parse_row(number: int, cells: dict[str, Any], errors: _Errors) -> _Row:
+def _parse_row(number: int, cells: dict[str, Any], errors: RowErrors) -> _Row:
     r = _Row(row=number)
     first_error = len(errors.items)
 
@@ -339,7 +304,7 @@ def _rows_text(rows: Iterable[_Row]) -> str:
     return f"第{shown}{'等' if len(numbers) > 10 else ''}行"
 
 
-def _resolve_people(rows: list[_Row], known: _Village, errors: _Errors) -> None:
+def _resolve_people(rows: list[_Row], known: _Village, errors: RowErrors) -> None:
     """Which existing member each row updates, or that it adds a new person; duplicates in the file."""
     key = service.identity_key()
     for r in rows:
@@ -385,7 +350,7 @@ def _resolve_people(rows: list[_Row], known: _Village, errors: _Errors) -> None:
                 errors.add(r.row, column, f"与{others}是同一个人，重复了，请只保留一行")
 
 
-def _resolve_households(rows: list[_Row], known: _Village, errors: _Errors) -> dict[str, list[_Row]]:
+def _resolve_households(rows: list[_Row], known: _Village, errors: RowErrors) -> dict[str, list[_Row]]:
     """Group rows by 户号; unknown households, one head per household, agreeing household fields."""
     groups: dict[str, list[_Row]] = defaultdict(list)
     for r in rows:
@@ -531,7 +496,7 @@ def import_roster(village: Village, stream: IO[bytes], *, actor: Principal | Non
     """
     limit = int(current_app.config["ROSTER_MAX_ROWS"])
     wb, sheet = _open_sheet(stream.read())
-    errors = _Errors()
+    errors = RowErrors("roster.invalid", "花名册", {h: i for i, h in enumerate(HEADERS)}, MAX_LISTED_ERRORS)
     rows: list[_Row] = []
     reported = 0
     try:
