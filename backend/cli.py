@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask
@@ -16,6 +17,7 @@ roster_cli = AppGroup("roster", help="花名册导入导出")
 seal_cli = AppGroup("seal", help="公开记录的封签")
 demo_cli = AppGroup("demo", help="演示乡镇")
 votes_cli = AppGroup("votes", help="表决")
+shares_cli = AppGroup("shares", help="股权登记簿导入导出")
 
 
 @votes_cli.command("tally-due")
@@ -77,6 +79,63 @@ def roster_export(village_code: str, path: Path) -> None:
     click.echo(f"已导出到 {path}")
 
 
+def _village_or_fail(code: str) -> Any:
+    """The village with this code (imported lazily, like the other commands), or a usage error."""
+    from backend.registry import service
+
+    village = service.village_by_code(code)
+    if village is None:
+        raise click.ClickException(f"找不到村编码 {code}")
+    return village
+
+
+@shares_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--village", "village_code", required=True, help="村编码")
+@click.option("--on", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="文件所载登记簿的生效日期 YYYY-MM-DD（默认今天）")
+@click.option("--note", default=None, help="变动说明（默认“导入调整”）")
+@click.option("--dry-run", is_flag=True, help="只检查并报告将发生的变动，不写入")
+def shares_import(path: Path, village_code: str, on: Any, note: str | None, dry_run: bool) -> None:
+    """Import a share register .xlsx into the village: the file is the register on --on; the difference is
+    recorded as one event. Every bad row is listed, and nothing is imported then."""
+    from backend.dividends import register_io
+
+    village = _village_or_fail(village_code)
+    try:
+        with path.open("rb") as fh:
+            report = register_io.import_register(village, fh, effective_on=on.date() if on else None, actor=None,
+                                                 dry_run=dry_run, note=note)
+        if report["changed"] and not dry_run:
+            db.session.commit()
+        else:
+            db.session.rollback()
+    except AppError as err:
+        db.session.rollback()
+        click.echo(err.message, err=True)
+        for row in err.details.get("rows", []):
+            click.echo(f"  第{row['row']}行 {row.get('field') or ''}：{row['message']}", err=True)
+        sys.exit(1)
+    click.echo(report["message"])
+
+
+@shares_cli.command("export")
+@click.option("--village", "village_code", required=True, help="村编码")
+@click.option("--on", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="哪一天的登记簿 YYYY-MM-DD（默认今天）")
+@click.option("-o", "--output", "path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="写入的 .xlsx 文件")
+def shares_export(village_code: str, on: Any, path: Path) -> None:
+    """Write the village's share register on --on to the .xlsx file -o."""
+    from backend.core.clock import today
+    from backend.dividends import register_io
+
+    village = _village_or_fail(village_code)
+    day = on.date() if on else today()
+    path.write_bytes(register_io.export_register(village, day).getvalue())
+    click.echo(f"已导出{village.name}{day.isoformat()}的股权登记簿到 {path}")
+
+
 @seal_cli.command("verify")
 @click.argument("village_code")
 def seal_verify(village_code: str) -> None:
@@ -114,5 +173,5 @@ def demo_logins() -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for group in (roster_cli, seal_cli, demo_cli, votes_cli):
+    for group in (roster_cli, seal_cli, demo_cli, votes_cli, shares_cli):
         app.cli.add_command(group)

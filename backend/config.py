@@ -73,6 +73,7 @@ def from_env() -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 5 * 1024 * 1024),
         "ROSTER_MAX_ROWS": _int("ROSTER_MAX_ROWS", 20000),
         "VOUCHER_IMPORT_MAX_ROWS": _int("VOUCHER_IMPORT_MAX_ROWS", 20000),
+        "SHARE_REGISTER_MAX_ROWS": _int("SHARE_REGISTER_MAX_ROWS", 60000),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         # what the QR code on a printed disclosure opens (the mini-program page; ?id=<id> is appended)
         "MINIPROGRAM_DISCLOSURE_URL": os.environ.get("MINIPROGRAM_DISCLOSURE_URL", "pages/disclosure/detail"),

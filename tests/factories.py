@@ -36,7 +36,7 @@ class Factory:
         return registry.ensure_village(township or self.township(), code, name)
 
     def household(self, village: Village, number: str | None = None, **kw: Any) -> Household:
-        number = number or f"{village.code[:2]}-{next(_seq):03d}"
+        number = number or f"{village.code[:2]}-F{next(_seq):03d}"  # F: never one a test names itself
         return registry.create_household(village, number, actor=None, **kw)
 
     def member(

@@ -167,9 +167,10 @@ def test_strangers_are_refused_everywhere(app, client, make, world):
 
 # GETs the overseer may not use by design (each is proven to serve its own audience in its domain's tests)
 NOT_FOR_THE_OVERSEER = {
-    "/api/v1/me/dividends/<int:distribution_id>": "a household's own statement (tests/dividends/test_villager.py)",
+    "/api/v1/me/dividends/<int:distribution_id>": "a household's own statement "
+    "(tests/dividends/test_dividend_villager.py)",
     "/api/v1/distributions/<int:distribution_id>/bank-batch.xlsx": "bank account numbers in full: only those who "
-    "pay, once paying has started (tests/dividends/test_payout.py)",
+    "pay, once paying has started (tests/dividends/test_dividend_payout.py)",
 }
 
 

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from backend.core import audit
 from backend.core.clock import today
@@ -127,8 +128,11 @@ def lock_register(village_id: int) -> ShareRegister:
         select(ShareRegister).where(ShareRegister.village_id == village_id).with_for_update()
     ).scalar_one_or_none()
     if row is None:
-        with db.session.begin_nested():
-            db.session.add(ShareRegister(village_id=village_id, version=0))
+        try:
+            with db.session.begin_nested():
+                db.session.add(ShareRegister(village_id=village_id, version=0))
+        except IntegrityError:  # another transaction created it meanwhile: wait for its lock below
+            pass
         row = db.session.execute(
             select(ShareRegister).where(ShareRegister.village_id == village_id).with_for_update()
         ).scalar_one()
@@ -303,11 +307,11 @@ def record_event(village: Village, data: EventInput, *, actor: Principal | None)
                     note=(data.note or "").strip() or None, recorded_by_id=actor.person_id if actor else None)
     db.session.add(ev)
     db.session.flush()
-    db.session.add_all(
-        ShareChange(event_id=ev.id, village_id=village.id, effective_on=data.effective_on, household_id=c.household_id,
-                    member_id=c.member_id, share_type_id=c.share_type_id, delta=c.delta)
-        for c in changes
-    )
+    if changes:  # one executemany, not one INSERT per line: the register import records thousands at once
+        db.session.execute(insert(ShareChange), [
+            {"event_id": ev.id, "village_id": village.id, "effective_on": data.effective_on,
+             "household_id": c.household_id, "member_id": c.member_id, "share_type_id": c.share_type_id,
+             "delta": c.delta} for c in changes])
     reg.version += 1
     db.session.flush()
     audit.record("share.event", "share_event", ev.id, actor=actor, village_id=village.id,
@@ -325,9 +329,13 @@ def _check_never_negative(village_id: int, on: date, changes: Sequence[ChangeInp
     for key, delta in add.items():
         if delta >= 0:
             continue
-        points = sorted([*history.get(key, []), (on, delta)])
+        # the register at a date is every change dated on or before it: net each day before checking the balance
+        # (sorting (date, delta) pairs would put a day's reductions before its additions and refuse a same-day fix)
+        by_day: dict[date, int] = defaultdict(int)
+        for on_day, d in [*history.get(key, []), (on, delta)]:
+            by_day[on_day] += d
         running, low = 0, 0
-        for _, d in points:
+        for _, d in sorted(by_day.items()):
             running += d
             low = min(low, running)
         if low < 0:
@@ -415,10 +423,14 @@ COLLECTIVE_NUMBER = "集体"
 
 def by_household(village_id: int, holdings: Sequence[Holding]) -> list[HouseholdHolding]:
     """The register grouped per household (the collective's own shares last), with heads and certificates."""
-    briefs = registry.households_brief(village_id)
-    certs = dict(db.session.execute(
-        select(ShareCertificate.household_id, ShareCertificate.number).where(ShareCertificate.village_id == village_id)
-    ).all())
+    ids = {x.household_id for x in holdings if x.household_id is not None}
+    few = len(ids) <= 50  # one household's statement or a page: don't load the whole village
+    briefs = registry.households_brief(village_id, ids if few else None)
+    cert_q = select(ShareCertificate.household_id, ShareCertificate.number).where(
+        ShareCertificate.village_id == village_id)
+    if few:
+        cert_q = cert_q.where(ShareCertificate.household_id.in_(list(ids)))
+    certs = dict(db.session.execute(cert_q).all())
     out: dict[int | None, HouseholdHolding] = {}
     for x in holdings:
         hh = out.get(x.household_id)

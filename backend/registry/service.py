@@ -537,6 +537,8 @@ def households_brief(village_id: int, ids: Collection[int] | None = None) -> dic
         .join(Person, Person.id == Member.person_id)
         .where(Member.village_id == village_id, Member.is_head.is_(True))
     )
+    if ids is not None:
+        heads_stmt = heads_stmt.where(Member.household_id.in_(list(ids)))
     heads = {hid: (name, last4) for hid, name, last4 in db.session.execute(heads_stmt)}
     return {
         hid: HouseholdBrief(hid, number, *(heads.get(hid) or (None, None))) for hid, number in numbers.items()
@@ -554,6 +556,13 @@ def members_brief(village_id: int, ids: Collection[int] | None = None) -> dict[i
     if ids is not None:
         stmt = stmt.where(Member.id.in_(list(ids)))
     return {row[0]: MemberBrief(*row) for row in db.session.execute(stmt)}
+
+
+def members_id_last4(village_id: int) -> dict[int, str]:
+    """Member id → the last four characters of the person's ID number (display, and telling namesakes apart)."""
+    stmt = select(Member.id, Person.id_last4).join(Person, Person.id == Member.person_id).where(
+        Member.village_id == village_id)
+    return {mid: last4 for mid, last4 in db.session.execute(stmt)}
 
 
 # ---------------------------------------------------------------- the principal of a request
