@@ -93,8 +93,9 @@ def seed_decisions() -> int:
                 title=title,
                 category="other",
                 origin="村干部提议",
-                amount_fen=24_000_000,
-                description="按章程提取公积公益金后，余额按成员股和劳龄股分配到户。",
+                amount_fen=1_940_000,  # 分红总额: 388 shares × 50.00 (backend/demo_dividends.py; a test checks it)
+                description="按章程提取公积金50%、公益金40%；分红总额19400元，按成员股和劳龄股每股50元分配到户，"
+                "其余结转下年。",
                 decision_body="members_assembly",
             ),
             actor=secretary,
@@ -148,7 +149,7 @@ def seed_decisions() -> int:
         pipeline.record_result(
             d,
             pipeline.ResultInput(
-                spent_fen=24_000_000,
+                spent_fen=1_940_000,
                 accepted_on=start + timedelta(days=45),
                 accepted_by="村务监督委员会",
                 acceptance_opinion="分红已全部打入农户账户，与名单一致",

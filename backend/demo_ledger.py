@@ -78,7 +78,8 @@ def _road_decision(village: Village, on: date) -> Decision:
 
 
 def seed_books(village: Village, *, months: int = 24) -> int:
-    """Open, fill and close the demo books of ``village``; returns the number of vouchers posted (0 if seeded)."""
+    """Open and fill the demo books of ``village`` (``close_past_months`` closes them once every domain has posted);
+    returns the number of vouchers posted (0 if seeded)."""
     if db.session.execute(
         select(Voucher.id).where(Voucher.village_id == village.id, Voucher.source == "demo").limit(1)
     ).first():
@@ -117,9 +118,25 @@ def seed_books(village: Village, *, months: int = 24) -> int:
                 [ledger.LineInput(e.debit, debit_fen=e.fen), ledger.LineInput(e.credit, credit_fen=e.fen)],
                 ref,
             )
-        if back > 0:
-            ledger.close_period(village, ledger.period_of(first), actor=None)
     return posted
+
+
+def close_past_months(months: int = 24) -> int:
+    """Close every month before this one in the demo books (after the other domains have posted into them: the
+    dividend payout of last spring, for one); returns how many were closed."""
+    closed = 0
+    now = today()
+    for code in ("LJ01", "XZ02", "TQ03"):
+        village = registry.village_by_code(code)
+        if village is None:
+            continue
+        done = set(ledger.closed_periods(village.id))
+        for back in range(months, 0, -1):
+            period = ledger.period_of(month_start(now, back))
+            if period not in done:
+                ledger.close_period(village, period, actor=None)
+                closed += 1
+    return closed
 
 
 def seed_ledger_demo() -> int:

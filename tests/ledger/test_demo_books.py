@@ -20,6 +20,7 @@ def _seed(make) -> None:
     for code, name in (("LJ01", "临江村"), ("XZ02", "新竹村"), ("TQ03", "土桥村")):
         make.village(code, name, township=qs)
     demo_ledger.seed_ledger_demo()
+    assert demo_ledger.close_past_months() == 3 * 24
     db.session.commit()
 
 
@@ -53,6 +54,7 @@ def test_seeding_again_adds_nothing(app, make):
     _seed(make)
     count = db.session.execute(select(func.count(Voucher.id))).scalar_one()
     assert demo_ledger.seed_ledger_demo() == 0
+    assert demo_ledger.close_past_months() == 0
     assert db.session.execute(select(func.count(Voucher.id))).scalar_one() == count
 
 
