@@ -85,6 +85,7 @@ def _import_models() -> None:
     import backend.decisions.models
     import backend.decisions.vote_models
     import backend.dividends.models
+    import backend.land.models
     import backend.ledger.disclosure_models
     import backend.ledger.models
     import backend.registry.models  # noqa: F401
@@ -96,13 +97,15 @@ def _register_blueprints() -> None:
     from backend.decisions.routes import blp as decisions_blp
     from backend.dividends.register_routes import blp as share_files_blp
     from backend.dividends.routes import blp as dividends_blp
+    from backend.land.import_routes import blp as land_files_blp
+    from backend.land.routes import blp as land_blp
     from backend.ledger.disclosure_routes import blp as disclosure_blp
     from backend.ledger.report_routes import blp as report_blp
     from backend.ledger.routes import blp as ledger_blp
     from backend.registry.routes import blp as registry_blp
 
     for blp in (auth_blp, registry_blp, ledger_blp, report_blp, disclosure_blp, decisions_blp, pipeline_blp,
-                dividends_blp, share_files_blp):
+                dividends_blp, share_files_blp, land_blp, land_files_blp):
         api.register_blueprint(blp, url_prefix=API_PREFIX)
 
 

@@ -94,6 +94,16 @@ def world(make):
     approving.decision_body = "members_assembly"
     dividends.publish(plan, approving.id, actor=None)
     dividend_objection = dividends.raise_objection(plan, "我家股数不对", actor=make.principal(a_rep))
+    # a transfer contract on that household's parcel, its first year's rent paid
+    from backend.land import service as land
+
+    party = land.create_party(a, land.PartyInput("cooperative", "荣联农业合作社"), actor=None)
+    parcel = land.create_parcel(a, land.ParcelInput("LJ-P001", "东坡地", 12000, household_id=a_house.id), actor=None)
+    contract = land.create_contract(a, land.ContractInput(
+        "LZ-001", "transfer", party.id, "东坡地流转", date(2026, 3, 1), date(2029, 3, 1), "粮食种植",
+        date(2026, 2, 20), [land.LineInput(parcel.id)], [land.PeriodInput(1, 3, 800_00)]), actor=None)
+    land.record_payment(contract, land.PaymentInput(land.dues_of(contract)[0].id, 960_00, date(2026, 2, 25)),
+                        idempotency_key=None, actor=None)
     db.session.commit()
     ids = {
         "village_id": a.id,
@@ -111,6 +121,8 @@ def world(make):
         "type_id": share_type.id,
         "distribution_id": plan.id,
         "dividend_objection_id": dividend_objection.id,
+        "parcel_id": parcel.id,
+        "contract_id": contract.id,
         "period": "2026-02",
         "key": "ledger.large_expense_fen",
     }

@@ -70,6 +70,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         {"secretary", "committee", "accountant", "supervisor", "township_staff", "township_accountant"}
     ),
     "dividends.manage": frozenset({"secretary", "accountant", "township_accountant"}),
+    # parcels, transfer and lease contracts, rent received: the same people as the books
+    "land.read": frozenset(
+        {"secretary", "committee", "accountant", "supervisor", "township_staff", "township_accountant"}
+    ),
+    "land.manage": frozenset({"secretary", "accountant", "township_accountant"}),
     "township.view": frozenset({"township_staff", "township_accountant"}),
     "township.manage": frozenset({"township_staff"}),
 }

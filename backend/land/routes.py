@@ -1,0 +1,385 @@
+"""Land endpoints: parties, parcels, transfer and lease contracts, rent periods, grain prices, rent payments,
+arrears, and a household's own land (contract: shared/API.md ``GET /me/land``).
+
+Staff (``land.read``) see every contract; the secretary, the accountant and the township's agency accountant
+(``land.manage``) keep them. A household sees its own parcels, contracts and rent through ``/me/land``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import request
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from backend.core.clock import today
+from backend.core.db import db
+from backend.core.errors import AppError
+from backend.core.money import fen_to_yuan
+from backend.core.pagination import PageArgs, page_schema, paginate
+from backend.core.permissions import require_login, requires
+from backend.registry import service as registry
+
+from . import service
+from .models import Contract, Parcel, RentAllocation, RentDue
+from .schemas import (
+    ArrearsArgs,
+    ArrearsSchema,
+    ContractInSchema,
+    ContractItemSchema,
+    ContractListArgs,
+    GrainPriceInSchema,
+    GrainPriceListSchema,
+    GrainPriceSchema,
+    LandContractSchema,
+    MyLandSchema,
+    ParcelInSchema,
+    ParcelListArgs,
+    ParcelSchema,
+    PartyInSchema,
+    PartySchema,
+    RentHistoryItemSchema,
+    RentPaymentInSchema,
+    RentPaymentSchema,
+    RentPeriodInSchema,
+)
+
+blp = Blueprint("land", __name__, description="土地经营权流转与集体资产出租：地块、合同、租金、欠租")
+SECURITY = [{"bearer": []}]
+
+
+# ---------------------------------------------------------------- parties and parcels
+
+
+@blp.route("/villages/<int:village_id>/land-parties", methods=["GET"])
+@requires("land.read", village="village_id")
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(PartySchema))
+@blp.doc(security=SECURITY)
+def list_parties(args: dict[str, Any], village_id: int) -> dict[str, Any]:
+    """本村登记的流入方、承租方。"""
+    from .models import Party
+
+    stmt = select(Party).where(Party.village_id == village_id).order_by(Party.name)
+    return paginate(db.session, stmt, args["page"], args["page_size"]).envelope()
+
+
+@blp.route("/villages/<int:village_id>/land-parties", methods=["POST"])
+@requires("land.manage", village="village_id")
+@blp.arguments(PartyInSchema)
+@blp.response(201, PartySchema)
+@blp.doc(security=SECURITY)
+def create_party(args: dict[str, Any], village_id: int) -> Any:
+    """登记流入方（公司、合作社、家庭农场、个人）。个人的身份证号只保存哈希和后4位。"""
+    p = service.create_party(registry.get_village(village_id), service.PartyInput(**args), actor=require_login())
+    db.session.commit()
+    return p
+
+
+@blp.route("/villages/<int:village_id>/parcels", methods=["GET"])
+@requires("land.read", village="village_id")
+@blp.arguments(ParcelListArgs, location="query")
+@blp.response(200, page_schema(ParcelSchema))
+@blp.doc(security=SECURITY)
+def list_parcels(args: dict[str, Any], village_id: int) -> dict[str, Any]:
+    """本村地块（农户承包地、集体土地和资产），可按户、按类别筛选。"""
+    stmt = service.parcels_stmt(village_id, args["household_id"], args["kind"])
+    return paginate(db.session, stmt, args["page"], args["page_size"]).envelope()
+
+
+@blp.route("/villages/<int:village_id>/parcels", methods=["POST"])
+@requires("land.manage", village="village_id")
+@blp.arguments(ParcelInSchema)
+@blp.response(201, ParcelSchema)
+@blp.doc(security=SECURITY)
+def create_parcel(args: dict[str, Any], village_id: int) -> Any:
+    """登记地块：代码、名称、坐落、面积（亩，最多4位小数）、地类、承包户、承包经营权证号、承包期限。"""
+    data = service.ParcelInput(
+        code=args["code"], name=args["name"], area_mu4=args["area_mu"], kind=args["kind"],
+        household_id=args["household_id"], location=args["location"], land_type=args["land_type"],
+        grade=args["grade"], measured_mu4=args["measured_mu"], basic_farmland=args["basic_farmland"],
+        certificate_no=args["certificate_no"], contract_until=args["contract_until"])
+    p = service.create_parcel(registry.get_village(village_id), data, actor=require_login())
+    db.session.commit()
+    return p
+
+
+@blp.route("/parcels/<int:parcel_id>", methods=["GET"])
+@requires("land.read", obj=(Parcel, "parcel_id"))
+@blp.response(200, ParcelSchema)
+@blp.doc(security=SECURITY)
+def get_parcel(parcel_id: int) -> Any:
+    """一块地。"""
+    return service.get_parcel(parcel_id)
+
+
+# ---------------------------------------------------------------- contracts
+
+
+def _party_view(p: Any) -> dict[str, Any]:
+    return {"id": p.id, "kind": p.kind, "name": p.name, "credit_code": p.credit_code, "id_last4": p.id_last4,
+            "representative": p.representative, "phone": p.phone, "address": p.address}
+
+
+def _due_view(d: RentDue) -> dict[str, Any]:
+    total = service.due_total(d)
+    net = None if d.household_fen is None or d.fee_fen is None else d.household_fen - d.fee_fen
+    return {"id": d.id, "year_no": d.year_no, "period_start": d.period_start, "period_end": d.period_end,
+            "due_date": d.due_date, "households": fen_to_yuan(net) if net is not None else None,
+            "fee": fen_to_yuan(d.fee_fen) if d.fee_fen is not None else None,
+            "collective": fen_to_yuan(d.collective_fen) if d.collective_fen is not None else None,
+            "total": fen_to_yuan(total) if total is not None else None, "paid": fen_to_yuan(d.paid_fen),
+            "outstanding": fen_to_yuan(total - d.paid_fen) if total is not None else None, "note": d.priced_note}
+
+
+def contract_view(c: Contract) -> dict[str, Any]:
+    lines = service.lines_of(c)
+    parcels = {p.id: p for p in db.session.execute(
+        select(Parcel).where(Parcel.id.in_([ln.parcel_id for ln in lines]))).scalars()}
+    rent_unit = (lambda v: str(v)) if c.rent_kind == "in_kind" else fen_to_yuan
+    return {
+        "id": c.id, "number": c.number, "kind": c.kind, "title": c.title, "party": _party_view(service.get_party(
+            c.party_id)), "start_date": c.start_date, "end_date": c.end_date, "use": c.use, "signed_on": c.signed_on,
+        "status": c.status, "entrusted": c.entrusted, "rent": service.rent_text(c), "rent_kind": c.rent_kind,
+        "grain": c.grain, "price_basis": c.price_basis, "increase_percent": str(Decimal(c.increase_bp) / 100),
+        "increase_every": c.increase_every, "due_month": c.due_month, "due_day": c.due_day,
+        "area_basis": c.area_basis, "area_mu": service.mu_text(sum(ln.area_mu4 for ln in lines)),
+        "fee_note": c.fee_note, "late_fee_per_10k": c.late_fee_per_10k, "deposit": fen_to_yuan(c.deposit_fen),
+        "deposit_received_on": c.deposit_received_on, "deposit_held_by": c.deposit_held_by,
+        "subsidy_to": c.subsidy_to, "filed_on": c.filed_on, "decision_id": c.decision_id,
+        "parcels": [{"parcel_id": ln.parcel_id, "code": parcels[ln.parcel_id].code,
+                     "name": parcels[ln.parcel_id].name, "household_id": ln.household_id,
+                     "area_mu": service.mu_text(ln.area_mu4), "entrustment_no": ln.entrustment_no,
+                     "entrustment_on": ln.entrustment_on} for ln in lines],
+        "periods": [{"from_year": p.from_year, "to_year": p.to_year, "per_mu": rent_unit(p.per_mu),
+                     "collective_per_mu": fen_to_yuan(p.collective_per_mu), "fee_per_mu": fen_to_yuan(p.fee_per_mu),
+                     "flat": fen_to_yuan(p.flat_fen), "agreed_on": p.agreed_on} for p in service.periods_of(c)],
+        "dues": [_due_view(d) for d in service.dues_of(c)],
+    }
+
+
+def _period(args: dict[str, Any], rent_kind: str) -> service.PeriodInput:
+    if rent_kind == "in_kind":
+        per_mu = args["per_mu"]
+        if per_mu is None:
+            raise AppError(422, "land.periods_invalid", "实物计租请填写每亩每年多少斤（per_mu）")
+    else:
+        per_mu = args["per_mu_yuan"]
+        if per_mu is None:
+            per_mu = 0 if args["flat"] else None
+        if per_mu is None:
+            raise AppError(422, "land.periods_invalid", "现金计租请填写每亩每年多少元（per_mu_yuan）")
+    return service.PeriodInput(from_year=args["from_year"], to_year=args["to_year"], per_mu=per_mu,
+                               collective_per_mu=args["collective_per_mu"], fee_per_mu=args["fee_per_mu"],
+                               flat_fen=args["flat"], agreed_on=args["agreed_on"])
+
+
+@blp.route("/villages/<int:village_id>/land-contracts", methods=["GET"])
+@requires("land.read", village="village_id")
+@blp.arguments(ContractListArgs, location="query")
+@blp.response(200, page_schema(ContractItemSchema))
+@blp.doc(security=SECURITY)
+def list_contracts(args: dict[str, Any], village_id: int) -> dict[str, Any]:
+    """本村的流转和出租合同，最新的在前。"""
+    stmt = select(Contract).where(Contract.village_id == village_id)
+    if args["kind"]:
+        stmt = stmt.where(Contract.kind == args["kind"])
+    page = paginate(db.session, stmt.order_by(Contract.start_date.desc(), Contract.id.desc()), args["page"],
+                    args["page_size"])
+    items = []
+    for c in page.items:
+        items.append({"id": c.id, "number": c.number, "kind": c.kind, "title": c.title,
+                      "party": service.get_party(c.party_id).name, "start_date": c.start_date,
+                      "end_date": c.end_date, "status": c.status,
+                      "area_mu": service.mu_text(sum(ln.area_mu4 for ln in service.lines_of(c))),
+                      "rent": service.rent_text(c)})
+    return page.envelope(items)
+
+
+@blp.route("/villages/<int:village_id>/land-contracts", methods=["POST"])
+@requires("land.manage", village="village_id")
+@blp.arguments(ContractInSchema)
+@blp.response(201, LandContractSchema)
+@blp.doc(security=SECURITY)
+def create_contract(args: dict[str, Any], village_id: int) -> dict[str, Any]:
+    """登记合同（示范文本字段）：地块与面积、期限（不超过剩余承包期）、用途（农业）、受托流转的委托书、风险保障金、
+    租金（现金或实物折款、分段约定、递增）、付款日（先付后用）。按合同年生成每年应收租金。"""
+    data = service.ContractInput(
+        number=args["number"], kind=args["kind"], party_id=args["party_id"], title=args["title"],
+        start_date=args["start_date"], end_date=args["end_date"], use=args["use"], signed_on=args["signed_on"],
+        lines=[service.LineInput(parcel_id=ln["parcel_id"], area_mu4=ln["area_mu"],
+                                 entrustment_no=ln["entrustment_no"], entrustment_on=ln["entrustment_on"],
+                                 entrustment_scope=ln["entrustment_scope"]) for ln in args["parcels"]],
+        periods=[_period(p, args["rent_kind"]) for p in args["periods"]],
+        due_month=args["due_month"], due_day=args["due_day"], rent_kind=args["rent_kind"], grain=args["grain"],
+        price_basis=args["price_basis"], increase_bp=int(args["increase_percent"] * 100),
+        increase_every=args["increase_every"], area_basis=args["area_basis"], entrusted=args["entrusted"],
+        fee_note=args["fee_note"], late_fee_per_10k=args["late_fee_per_10k"], deposit_fen=args["deposit"],
+        deposit_received_on=args["deposit_received_on"], deposit_held_by=args["deposit_held_by"],
+        subsidy_to=args["subsidy_to"], filed_on=args["filed_on"], decision_id=args["decision_id"], note=args["note"])
+    c = service.create_contract(registry.get_village(village_id), data, actor=require_login())
+    db.session.commit()
+    return contract_view(c)
+
+
+@blp.route("/land-contracts/<int:contract_id>", methods=["GET"])
+@requires("land.read", obj=(Contract, "contract_id"))
+@blp.response(200, LandContractSchema)
+@blp.doc(security=SECURITY)
+def get_contract(contract_id: int) -> dict[str, Any]:
+    """一份合同：双方、地块、期限、租金标准、每年应收与已收。"""
+    return contract_view(service.get_contract(contract_id))
+
+
+@blp.route("/land-contracts/<int:contract_id>/rent-periods", methods=["POST"])
+@requires("land.manage", obj=(Contract, "contract_id"))
+@blp.arguments(RentPeriodInSchema)
+@blp.response(201, LandContractSchema)
+@blp.doc(security=SECURITY)
+def add_period(args: dict[str, Any], contract_id: int) -> dict[str, Any]:
+    """长包短定：约定下一段的租金（接着上一段），尚未收款的各年按新标准计算。"""
+    c = service.get_contract(contract_id)
+    service.add_rent_period(c, _period(args, c.rent_kind), actor=require_login())
+    db.session.commit()
+    return contract_view(c)
+
+
+def _payment_view(p: Any, replayed: bool) -> dict[str, Any]:
+    d = db.session.get(RentDue, p.due_id)
+    rows = db.session.execute(select(RentAllocation).where(RentAllocation.payment_id == p.id)
+                              .order_by(RentAllocation.household_id)).scalars().all()
+    numbers = {h.id: h.number for h in registry.households_brief(p.village_id, [r.household_id for r in rows]).values()}
+    return {"id": p.id, "due_id": p.due_id, "year_no": d.year_no if d else None, "amount": fen_to_yuan(p.amount_fen),
+            "households": fen_to_yuan(p.household_fen), "collective": fen_to_yuan(p.collective_fen),
+            "fee": fen_to_yuan(p.fee_fen), "paid_on": p.paid_on, "method": p.method, "reference": p.reference,
+            "receipt_voucher_id": p.receipt_voucher_id, "payout_voucher_id": p.payout_voucher_id,
+            "allocations": [{"household_id": r.household_id, "household_number": numbers.get(r.household_id, ""),
+                             "area_mu": service.mu_text(r.area_mu4), "amount": fen_to_yuan(r.amount_fen)}
+                            for r in rows],
+            "replayed": replayed}
+
+
+@blp.route("/land-contracts/<int:contract_id>/payments", methods=["GET"])
+@requires("land.read", obj=(Contract, "contract_id"))
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(RentPaymentSchema))
+@blp.doc(security=SECURITY)
+def list_payments(args: dict[str, Any], contract_id: int) -> dict[str, Any]:
+    """合同的收款记录及每笔到户分配。"""
+    from .models import RentPayment
+
+    stmt = select(RentPayment).where(RentPayment.contract_id == contract_id).order_by(RentPayment.id.desc())
+    page = paginate(db.session, stmt, args["page"], args["page_size"])
+    return page.envelope([_payment_view(p, False) for p in page.items])
+
+
+@blp.route("/land-contracts/<int:contract_id>/payments", methods=["POST"])
+@requires("land.manage", obj=(Contract, "contract_id"))
+@blp.arguments(RentPaymentInSchema)
+@blp.response(201, RentPaymentSchema)
+@blp.alt_response(200, schema=RentPaymentSchema, description="同一幂等键的重复请求：返回第一次的结果")
+@blp.doc(security=SECURITY, parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
+                                         "schema": {"type": "string", "maxLength": 80}}])
+def record_payment(args: dict[str, Any], contract_id: int) -> Any:
+    """登记收到的租金：按剩余应收在农户与集体间精确拆分（服务费从农户租金中扣除须有合同依据），农户部分按面积
+    分到户（最大余额法），记账并代发到户。不能超过欠款；支持 Idempotency-Key 安全重试。"""
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not (1 <= len(key.strip()) <= 80):
+        raise AppError(400, "idempotency.key_invalid", "Idempotency-Key 应为 1 到 80 个字符")
+    data = service.PaymentInput(due_id=args["due_id"], amount_fen=args["amount"], paid_on=args["paid_on"],
+                                method=args["method"], reference=args["reference"])
+    result = service.record_payment(service.get_contract(contract_id), data,
+                                    idempotency_key=key.strip() if key else None, actor=require_login())
+    db.session.commit()
+    body = _payment_view(result.payment, result.replayed)
+    return (body, 200) if result.replayed else body
+
+
+@blp.route("/villages/<int:village_id>/rent-arrears", methods=["GET"])
+@requires("land.read", village="village_id")
+@blp.arguments(ArrearsArgs, location="query")
+@blp.response(200, ArrearsSchema)
+@blp.doc(security=SECURITY)
+def rent_arrears(args: dict[str, Any], village_id: int) -> dict[str, Any]:
+    """欠租：过了付款日仍未付清的各年租金，按合同和流入方汇总，含逾期天数和按合同计算的违约金。"""
+    on = args["on"] or today()
+    rows = service.arrears(village_id, on)
+    by_party: dict[str, list[int]] = {}
+    for a in rows:
+        acc = by_party.setdefault(a.party.name, [0, 0])
+        acc[0] += a.outstanding
+    for name in by_party:
+        by_party[name][1] = len({a.contract.id for a in rows if a.party.name == name})
+    start = (args["page"] - 1) * args["page_size"]
+    return {
+        "on": on,
+        "total_outstanding": fen_to_yuan(sum(a.outstanding for a in rows)),
+        "by_party": [{"party": n, "outstanding": fen_to_yuan(v[0]), "contracts": v[1]}
+                     for n, v in sorted(by_party.items(), key=lambda kv: -kv[1][0])],
+        "items": [{"contract_id": a.contract.id, "contract_number": a.contract.number, "party": a.party.name,
+                   "year_no": a.due.year_no, "due_date": a.due.due_date,
+                   "total": fen_to_yuan(service.due_total(a.due) or 0), "outstanding": fen_to_yuan(a.outstanding),
+                   "days_overdue": a.days, "late_fee": fen_to_yuan(a.late_fee)}
+                  for a in rows[start : start + args["page_size"]]],
+        "total": len(rows), "page": args["page"], "page_size": args["page_size"],
+    }
+
+
+# ---------------------------------------------------------------- grain prices (township)
+
+
+@blp.route("/townships/<int:township_id>/grain-prices", methods=["GET"])
+@requires("village.view", township="township_id")
+@blp.response(200, GrainPriceListSchema)
+@blp.doc(security=SECURITY)
+def list_prices(township_id: int) -> dict[str, Any]:
+    """镇公布的各年粮食价格（实物计租折款用）。"""
+    from .models import GrainPrice
+
+    rows = db.session.execute(select(GrainPrice).where(GrainPrice.township_id == township_id)
+                              .order_by(GrainPrice.year.desc(), GrainPrice.grain)).scalars().all()
+    return {"items": rows}
+
+
+@blp.route("/townships/<int:township_id>/grain-prices", methods=["POST"])
+@requires("township.manage", township="township_id")
+@blp.arguments(GrainPriceInSchema)
+@blp.response(201, GrainPriceSchema)
+@blp.doc(security=SECURITY)
+def add_price(args: dict[str, Any], township_id: int) -> Any:
+    """公布某年的粮食价格（市场价或国家最低收购价，元/斤）；按实物计租的合同随即算出当年租金。"""
+    row = service.set_grain_price(registry.get_township(township_id), args["year"], args["grain"], args["basis"],
+                                  args["price"], args["source"], actor=require_login())
+    db.session.commit()
+    return row
+
+
+# ---------------------------------------------------------------- a household's own land
+
+
+@blp.route("/me/land", methods=["GET"])
+@requires(None)
+@blp.response(200, MyLandSchema)
+@blp.doc(security=SECURITY)
+def my_land() -> dict[str, Any]:
+    """我家的承包地、流转合同，以及今年应得和已到户的租金。"""
+    p = require_login()
+    if p.household_id is None or p.village_id is None:
+        return {"parcels": [], "contracts": []}
+    return service.my_land(p.household_id, p.village_id)
+
+
+@blp.route("/me/land/rent-history", methods=["GET"])
+@requires(None)
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(RentHistoryItemSchema))
+@blp.doc(security=SECURITY)
+def my_rent_history(args: dict[str, Any]) -> dict[str, Any]:
+    """我家历年的流转租金：应得、已到户、到户日期，最新的在前。"""
+    p = require_login()
+    rows = service.rent_history(p.household_id) if p.household_id else []
+    start = (args["page"] - 1) * args["page_size"]
+    return {"items": rows[start : start + args["page_size"]], "total": len(rows), "page": args["page"],
+            "page_size": args["page_size"]}
