@@ -85,6 +85,7 @@ def _import_models() -> None:
     import backend.decisions.models
     import backend.decisions.vote_models
     import backend.dividends.models
+    import backend.jobs.models
     import backend.land.models
     import backend.ledger.disclosure_models
     import backend.ledger.models
@@ -97,6 +98,7 @@ def _register_blueprints() -> None:
     from backend.decisions.routes import blp as decisions_blp
     from backend.dividends.register_routes import blp as share_files_blp
     from backend.dividends.routes import blp as dividends_blp
+    from backend.jobs.routes import blp as jobs_blp
     from backend.land.import_routes import blp as land_files_blp
     from backend.land.routes import blp as land_blp
     from backend.ledger.disclosure_routes import blp as disclosure_blp
@@ -105,7 +107,7 @@ def _register_blueprints() -> None:
     from backend.registry.routes import blp as registry_blp
 
     for blp in (auth_blp, registry_blp, ledger_blp, report_blp, disclosure_blp, decisions_blp, pipeline_blp,
-                dividends_blp, share_files_blp, land_blp, land_files_blp):
+                dividends_blp, share_files_blp, land_blp, land_files_blp, jobs_blp):
         api.register_blueprint(blp, url_prefix=API_PREFIX)
 
 

@@ -104,6 +104,19 @@ def world(make):
         date(2026, 2, 20), [land.LineInput(parcel.id)], [land.PeriodInput(1, 3, 800_00)]), actor=None)
     land.record_payment(contract, land.PaymentInput(land.dues_of(contract)[0].id, 960_00, date(2026, 2, 25)),
                         idempotency_key=None, actor=None)
+    # a public-benefit job drawn, objected to, then hired
+    from backend.jobs import service as jobs
+
+    posting = jobs.create_posting(a, jobs.PostingInput("村道保洁员", "保洁", 1, 600_00, utcnow() - timedelta(hours=1),
+                                                       utcnow() + timedelta(hours=1)), actor=None)
+    jobs.apply(posting, a_rep.person_id, note=None, actor=make.principal(a_rep))
+    posting.apply_until = utcnow() - timedelta(seconds=1)
+    jobs.seal_applicants(posting, actor=None)
+    jobs.announce_seed(posting, "12-07-33", None, actor=None)
+    job_objection = jobs.raise_objection(posting, "请公布年龄", actor=make.principal(a_rep))
+    jobs.answer_objection(job_objection, "已公布", actor=None)
+    posting.publicity_until = today() - timedelta(days=1)
+    (hire,) = jobs.confirm_hires(posting, today(), actor=None)
     db.session.commit()
     ids = {
         "village_id": a.id,
@@ -123,6 +136,9 @@ def world(make):
         "dividend_objection_id": dividend_objection.id,
         "parcel_id": parcel.id,
         "contract_id": contract.id,
+        "posting_id": posting.id,
+        "job_objection_id": job_objection.id,
+        "hire_id": hire.id,
         "period": "2026-02",
         "key": "ledger.large_expense_fen",
     }

@@ -75,6 +75,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         {"secretary", "committee", "accountant", "supervisor", "township_staff", "township_accountant"}
     ),
     "land.manage": frozenset({"secretary", "accountant", "township_accountant"}),
+    # public-benefit jobs: run by the two committees; supervisors and the township follow them
+    "jobs.read": frozenset({"secretary", "committee", "accountant", "supervisor", "township_staff"}),
+    "jobs.manage": frozenset({"secretary", "committee"}),
     "township.view": frozenset({"township_staff", "township_accountant"}),
     "township.manage": frozenset({"township_staff"}),
 }

@@ -1,0 +1,576 @@
+"""Public-benefit jobs from posting to pay (shared/DOMAIN.md §7; every threshold is a setting).
+
+Flow: a posting is open for applications in its window → after the window the applicant list is sealed into the
+village's chain (``seal_applicants``) → a seed announced afterwards (``announce_seed``: e.g. the numbers drawn at
+the villagers' meeting) orders the applicants deterministically: priority groups (脱贫户, 监测户) first, then by
+``sha256(seed + ":" + receipt)`` — where applicants tie for the last places, that is the lottery, and anyone can
+re-run it from the sealed list and the seed (``draw_order``) → the selected list is sealed and publicly posted
+(公示, ``jobs.publicity_days``) → objections answered → hires confirmed (an agreement of at most
+``jobs.max_term_months``) → monthly attendance and pay, posted to the ledger as 514 公益支出.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from backend.core import audit
+from backend.core.clock import to_iso, today, utcnow
+from backend.core.db import db
+from backend.core.errors import AppError, conflict, not_found, unprocessable
+from backend.core.identity import mask_name
+from backend.core.money import fen_to_yuan
+from backend.core.permissions import Principal
+from backend.core.seal import seal
+from backend.ledger import service as ledger
+from backend.registry import service as registry
+from backend.registry import settings
+from backend.registry.models import Household, Member, Person, Village
+
+from .models import JobApplication, JobDraw, JobHire, JobObjection, JobPay, JobPosting
+
+MIN_AGE = settings.declare("jobs.min_age", "公益岗位最低年龄", 16, 16, 30, "岁")
+MAX_AGE = settings.declare("jobs.max_age", "公益岗位最高年龄（含）", 65, 50, 75, "岁")
+MAX_TERM = settings.declare("jobs.max_term_months", "公益岗位聘用期最长", 12, 1, 36, "个月")
+PUBLICITY_DAYS = settings.declare("jobs.publicity_days", "公益岗位拟聘人员公示天数", 5, 1, 30, "天")
+ONE_PER_HOUSEHOLD = settings.declare("jobs.one_per_household", "每户限一人（1 是，0 否）", 1, 0, 1)
+EXCLUDE_CADRES = settings.declare("jobs.exclude_cadre_families", "村干部及其家庭成员不得申请（1 是，0 否）", 1, 0, 1)
+CADRE_ROLES = ("secretary", "committee")  # 书记、副书记、主任、副主任、文书 are in the two committees
+EXPENSE_ACCOUNT = "514"  # 公益支出
+PAY_ACCOUNTS = {"bank": "102", "cash": "101"}
+STATUS_LABELS = {"open": "报名中", "sealed": "报名截止", "drawn": "已抽签", "publicity": "公示中",
+                 "confirmed": "已聘用", "cancelled": "已取消"}
+APPLICATION_LABELS = {"applied": "已报名", "selected": "拟聘用（公示中）", "waitlisted": "候补", "hired": "已聘用",
+                      "withdrawn": "已撤回", "ineligible": "不符合条件"}
+
+
+# ---------------------------------------------------------------- postings
+
+
+@dataclass
+class PostingInput:
+    title: str
+    category: str
+    positions: int
+    monthly_wage_fen: int
+    apply_from: datetime
+    apply_until: datetime
+    term_months: int | None = None
+    duties: str | None = None
+    place: str | None = None
+    funding: str | None = None
+    min_age: int | None = None
+    max_age: int | None = None
+    priority_tuopin: bool = True
+    priority_jiance: bool = True
+    priority_only: bool = False
+    one_per_household: bool | None = None
+    exclude_cadre_families: bool | None = None
+
+
+def create_posting(village: Village, data: PostingInput, *, actor: Principal | None) -> JobPosting:
+    floor, ceiling = settings.get(village, MIN_AGE.key), settings.get(village, MAX_AGE.key)
+    min_age = data.min_age if data.min_age is not None else floor
+    max_age = data.max_age if data.max_age is not None else ceiling
+    if min_age < floor or max_age > ceiling or min_age > max_age:
+        raise unprocessable("job.ages_invalid", f"年龄条件应在本地规定的 {floor} 到 {ceiling} 岁之间")
+    max_term = settings.get(village, MAX_TERM.key)
+    term = data.term_months if data.term_months is not None else max_term
+    if not 1 <= term <= max_term:
+        raise unprocessable("job.term_invalid", f"聘用期最长 {max_term} 个月（可到期后续聘）")
+    if data.apply_until <= data.apply_from:
+        raise unprocessable("job.window_invalid", "报名截止时间应晚于开始时间")
+    if data.apply_until <= utcnow():
+        raise unprocessable("job.window_invalid", "报名截止时间应晚于现在")
+    if data.positions <= 0 or data.monthly_wage_fen <= 0:
+        raise unprocessable("job.invalid", "岗位数和月工资应大于零")
+    if data.priority_only and not (data.priority_tuopin or data.priority_jiance):
+        raise unprocessable("job.invalid", "仅限优先群体的岗位须至少选择一个优先群体（脱贫户或监测户）")
+    p = JobPosting(
+        village_id=village.id, title=data.title.strip(), category=data.category, positions=data.positions,
+        monthly_wage_fen=data.monthly_wage_fen, term_months=term, duties=data.duties, place=data.place,
+        funding=data.funding, apply_from=data.apply_from, apply_until=data.apply_until, min_age=min_age,
+        max_age=max_age, priority_tuopin=data.priority_tuopin, priority_jiance=data.priority_jiance,
+        priority_only=data.priority_only,
+        one_per_household=bool(settings.get(village, ONE_PER_HOUSEHOLD.key)) if data.one_per_household is None
+        else data.one_per_household,
+        exclude_cadre_families=bool(settings.get(village, EXCLUDE_CADRES.key))
+        if data.exclude_cadre_families is None else data.exclude_cadre_families,
+        created_by_id=actor.person_id if actor else None)
+    db.session.add(p)
+    db.session.flush()
+    audit.record("job.posting_create", "job_posting", p.id, actor=actor, village_id=village.id,
+                 after={"title": p.title, "positions": p.positions, "wage_fen": p.monthly_wage_fen})
+    return p
+
+
+def get_posting(posting_id: int) -> JobPosting:
+    p = db.session.get(JobPosting, posting_id)
+    if p is None:
+        raise not_found("job.not_found", "找不到该岗位")
+    return p
+
+
+def _lock(p: JobPosting) -> JobPosting:
+    db.session.execute(select(JobPosting.id).where(JobPosting.id == p.id).with_for_update())
+    db.session.refresh(p)
+    return p
+
+
+def is_open(p: JobPosting, at: datetime | None = None) -> bool:
+    at = at or utcnow()
+    return p.status == "open" and p.apply_from <= at <= p.apply_until
+
+
+def open_postings_stmt(village_id: int) -> Any:
+    now = utcnow()
+    return (select(JobPosting).where(JobPosting.village_id == village_id, JobPosting.status == "open",
+                                     JobPosting.apply_from <= now, JobPosting.apply_until >= now)
+            .order_by(JobPosting.apply_until, JobPosting.id))
+
+
+def postings_stmt(village_id: int) -> Any:
+    return select(JobPosting).where(JobPosting.village_id == village_id).order_by(JobPosting.id.desc())
+
+
+# ---------------------------------------------------------------- eligibility and applying
+
+
+def age_on(born: date, on: date) -> int:
+    """Completed years on ``on`` (a birthday today counts)."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    ok: bool
+    reason: str | None
+    priority: bool
+    priority_reason: str | None
+    member: Member | None
+
+
+def eligibility(p: JobPosting, person_id: int, on: date | None = None) -> Eligibility:
+    """Whether ``person_id`` may apply to ``p`` on ``on``, and why not; and whether they are in a priority group."""
+    on = on or today()
+    member = db.session.execute(select(Member).where(Member.person_id == person_id)).scalar_one_or_none()
+    if member is None or member.village_id != p.village_id or member.status != "active":
+        return Eligibility(False, "公益岗位面向本村户籍村民，您不在本村花名册上", False, None, None)
+    person = db.session.get(Person, person_id)
+    household = db.session.get(Household, member.household_id)
+    assert person is not None and household is not None
+    age = age_on(person.birth_date, on)
+    if age < p.min_age or age > p.max_age:
+        return Eligibility(False, f"该岗位要求年龄 {p.min_age} 到 {p.max_age} 岁，您现在 {age} 岁", False, None, member)
+    groups = []
+    if p.priority_tuopin and household.is_tuopin:
+        groups.append("脱贫户")
+    if p.priority_jiance and household.is_jiance:
+        groups.append("监测户")
+    if p.priority_only and not groups:
+        return Eligibility(False, "该岗位只面向脱贫户、监测户等优先群体", False, None, member)
+    if p.exclude_cadre_families and _cadre_household(p.village_id, household.id, on):
+        return Eligibility(False, "村干部及其家庭成员不能申请公益岗位", False, None, member)
+    if _holds_post(person_id, on):
+        return Eligibility(False, "您已在公益岗位任职，不能同时担任两个岗位", False, None, member)
+    return Eligibility(True, None, bool(groups), "、".join(groups) or None, member)
+
+
+def _cadre_household(village_id: int, household_id: int, on: date) -> bool:
+    at = datetime.combine(on, datetime.min.time()).replace(tzinfo=utcnow().tzinfo) + timedelta(hours=12)
+    holders = registry.people_with_roles(village_id, CADRE_ROLES, at)
+    return any(hid == household_id for _, hid in holders)
+
+
+def _holds_post(person_id: int, on: date) -> bool:
+    return db.session.execute(select(JobHire.id).where(
+        JobHire.person_id == person_id, JobHire.start_on <= on, JobHire.end_on >= on,
+        JobHire.ended_on.is_(None))).first() is not None
+
+
+def apply(p: JobPosting, person_id: int, *, note: str | None, actor: Principal,
+          assisted: bool = False) -> JobApplication:
+    """Apply (or, for staff, apply on behalf of a villager without a phone: ``assisted``)."""
+    if not is_open(p):
+        raise conflict("job.closed", "该岗位不在报名时间内" if p.status == "open" else "该岗位已停止报名")
+    e = eligibility(p, person_id)
+    if not e.ok:
+        raise AppError(403, "job.not_eligible", e.reason or "不符合报名条件", {"reason": e.reason})
+    assert e.member is not None
+    if db.session.execute(select(JobApplication.id).where(JobApplication.posting_id == p.id,
+                                                          JobApplication.person_id == person_id)).first():
+        raise conflict("job.already_applied", "您已经报名过这个岗位")
+    if p.one_per_household and db.session.execute(select(JobApplication.id).where(
+            JobApplication.posting_id == p.id, JobApplication.household_key == e.member.household_id)).first():
+        raise conflict("job.household_applied", "该岗位每户限一人，您家已有人报名")
+    a = JobApplication(posting_id=p.id, village_id=p.village_id, person_id=person_id,
+                       household_id=e.member.household_id,
+                       household_key=e.member.household_id if p.one_per_household else None, priority=e.priority,
+                       priority_reason=e.priority_reason, note=(note or "").strip() or None,
+                       assisted_by_id=actor.person_id if assisted else None, receipt=secrets.token_hex(8))
+    try:
+        with db.session.begin_nested():
+            db.session.add(a)
+            db.session.flush()
+    except IntegrityError:
+        same = db.session.execute(select(JobApplication.id).where(JobApplication.posting_id == p.id,
+                                                                  JobApplication.person_id == person_id)).first()
+        if same:
+            raise conflict("job.already_applied", "您已经报名过这个岗位") from None
+        raise conflict("job.household_applied", "该岗位每户限一人，您家已有人报名") from None
+    audit.record("job.apply", "job_application", a.id, actor=actor, village_id=p.village_id,
+                 after={"posting_id": p.id, "person_id": person_id, "assisted": assisted, "priority": e.priority})
+    return a
+
+
+# ---------------------------------------------------------------- the draw
+
+
+def _applicants(p: JobPosting) -> list[JobApplication]:
+    return list(db.session.execute(select(JobApplication).where(
+        JobApplication.posting_id == p.id, JobApplication.status.in_(("applied", "selected", "waitlisted", "hired")))
+        .order_by(JobApplication.receipt)).scalars())
+
+
+def sealed_list(p: JobPosting, apps: Sequence[JobApplication]) -> dict[str, Any]:
+    """What is sealed before the seed is known: the posting's places and each applicant's receipt and group."""
+    names = {pid: name for pid, name in db.session.execute(
+        select(Person.id, Person.name).where(Person.id.in_([a.person_id for a in apps]))).all()}
+    return {"posting_id": p.id, "title": p.title, "positions": p.positions,
+            "applicants": [{"receipt": a.receipt, "priority": a.priority, "name": mask_name(names.get(a.person_id, ""))}
+                           for a in apps]}
+
+
+def seal_applicants(p: JobPosting, *, actor: Principal | None) -> JobDraw:
+    _lock(p)
+    if p.status != "open":
+        raise conflict("job.not_open", "报名名单已封存")
+    if utcnow() <= p.apply_until:
+        raise conflict("job.window_open", "报名尚未截止，截止后才能封存名单")
+    apps = _applicants(p)
+    if not apps:
+        raise conflict("job.no_applicants", "没有人报名，无法封存名单")
+    payload = sealed_list(p, apps)
+    s = seal(p.village_id, "job_applicants", p.id, payload)
+    d = JobDraw(posting_id=p.id, village_id=p.village_id, list_seal_id=s.id, list_hash=s.hash, sealed_at=utcnow())
+    db.session.add(d)
+    p.status = "sealed"
+    db.session.flush()
+    audit.record("job.seal", "job_posting", p.id, actor=actor, village_id=p.village_id,
+                 after={"applicants": len(apps), "seal": s.hash})
+    return d
+
+
+def draw_order(applicants: Sequence[dict[str, Any]], seed: str) -> list[str]:
+    """Receipts in drawn order: the priority group first, then the rest; within each, by
+    ``sha256(seed + ":" + receipt)`` (hex, ascending). Pure: anyone can re-run it from the sealed list and the seed."""
+    def key(a: dict[str, Any]) -> tuple[int, str]:
+        return (0 if a["priority"] else 1, hashlib.sha256(f"{seed}:{a['receipt']}".encode()).hexdigest())
+
+    return [a["receipt"] for a in sorted(applicants, key=key)]
+
+
+def get_draw(p: JobPosting) -> JobDraw | None:
+    return db.session.execute(select(JobDraw).where(JobDraw.posting_id == p.id)).scalar_one_or_none()
+
+
+def announce_seed(p: JobPosting, seed_text: str, source: str | None, *, actor: Principal | None) -> JobDraw:
+    """Draw from the sealed list and a seed announced now; the top ``positions`` are selected and publicly posted."""
+    _lock(p)
+    d = get_draw(p)
+    if p.status != "sealed" or d is None:
+        raise conflict("job.not_sealed", "须先在报名截止后封存报名名单，再公布抽签种子")
+    seed_text = seed_text.strip()
+    if not seed_text:
+        raise unprocessable("job.seed_invalid", "请填写公开产生的抽签种子（如村民大会现场摇出的号码）")
+    from backend.core.seal import Seal
+
+    sealed = db.session.get(Seal, d.list_seal_id)
+    assert sealed is not None
+    listed = json.loads(sealed.canonical)["applicants"]
+    order = draw_order(listed, seed_text)
+    d.seed, d.seed_source, d.seed_at, d.result = seed_text, source, utcnow(), json.dumps(order)
+    by_receipt = {a.receipt: a for a in _applicants(p)}
+    for rank, receipt in enumerate(order, start=1):
+        a = by_receipt[receipt]
+        a.rank = rank
+        a.status = "selected" if rank <= p.positions else "waitlisted"
+    village = registry.get_village(p.village_id)
+    p.publicity_until = today() + timedelta(days=settings.get(village, PUBLICITY_DAYS.key) - 1)
+    names = {pid: name for pid, name in db.session.execute(
+        select(Person.id, Person.name).where(Person.id.in_([a.person_id for a in by_receipt.values()]))).all()}
+    s = seal(p.village_id, "job_selection", p.id, {
+        "posting_id": p.id, "list_hash": d.list_hash, "seed": seed_text, "order": order,
+        "selected": [{"receipt": r, "name": mask_name(names[by_receipt[r].person_id])} for r in order[:p.positions]],
+        "publicity_until": p.publicity_until.isoformat()})
+    p.publicity_seal_id = s.id
+    p.status = "publicity"
+    db.session.flush()
+    audit.record("job.draw", "job_posting", p.id, actor=actor, village_id=p.village_id,
+                 after={"seed": seed_text, "selected": min(p.positions, len(order))})
+    return d
+
+
+# ---------------------------------------------------------------- 公示, objections, hiring
+
+
+def raise_objection(p: JobPosting, text: str, *, actor: Principal) -> JobObjection:
+    if p.status != "publicity" or p.publicity_until is None or today() > p.publicity_until:
+        raise conflict("job.not_in_publicity", "现在不在公示期内，不能提出异议")
+    o = JobObjection(posting_id=p.id, village_id=p.village_id, raised_by_id=actor.person_id,
+                     raised_by_name=actor.name, text=text.strip())
+    db.session.add(o)
+    db.session.flush()
+    audit.record("job.objection", "job_objection", o.id, actor=actor, village_id=p.village_id)
+    return o
+
+
+def get_objection(objection_id: int) -> JobObjection:
+    o = db.session.get(JobObjection, objection_id)
+    if o is None:
+        raise not_found("job.objection_not_found", "找不到该异议")
+    return o
+
+
+def answer_objection(o: JobObjection, answer: str, *, actor: Principal | None) -> JobObjection:
+    db.session.execute(select(JobObjection.id).where(JobObjection.id == o.id).with_for_update())
+    db.session.refresh(o)
+    if o.answer is not None:
+        raise conflict("job.objection_answered", "该异议已经答复")
+    o.answer, o.answered_at, o.answered_by_id = answer.strip(), utcnow(), actor.person_id if actor else None
+    db.session.flush()
+    audit.record("job.objection_answer", "job_objection", o.id, actor=actor, village_id=o.village_id)
+    return o
+
+
+def objections_of(p: JobPosting) -> list[JobObjection]:
+    return list(db.session.execute(select(JobObjection).where(JobObjection.posting_id == p.id)
+                                   .order_by(JobObjection.id)).scalars())
+
+
+def _add_months(d: date, months: int) -> date:
+    y, m = divmod(d.month - 1 + months, 12)
+    day = min(d.day, 28)
+    return date(d.year + y, m + 1, day) if d.day > 28 else date(d.year + y, m + 1, d.day)
+
+
+def confirm_hires(p: JobPosting, start_on: date, *, actor: Principal | None) -> list[JobHire]:
+    """After the 公示 with every objection answered: a hire (劳务协议) for each selected applicant."""
+    _lock(p)
+    if p.status != "publicity" or p.publicity_until is None:
+        raise conflict("job.not_in_publicity", "拟聘名单公示后才能确认聘用")
+    if today() <= p.publicity_until:
+        raise conflict("job.publicity_open", f"公示期到 {p.publicity_until.isoformat()} 结束，期满后才能确认聘用")
+    waiting = sum(1 for o in objections_of(p) if o.answer is None)
+    if waiting:
+        raise conflict("job.objections_open", f"还有 {waiting} 条异议没有答复")
+    if start_on < today():
+        raise unprocessable("job.start_invalid", "聘用开始日期不能早于今天")
+    end_on = _add_months(start_on, p.term_months) - timedelta(days=1)
+    hires = []
+    for a in _applicants(p):
+        if a.status != "selected":
+            continue
+        h = JobHire(application_id=a.id, posting_id=p.id, village_id=p.village_id, person_id=a.person_id,
+                    start_on=start_on, end_on=end_on, monthly_wage_fen=p.monthly_wage_fen,
+                    agreement_no=f"GY-{p.id}-{a.rank:02d}")
+        db.session.add(h)
+        a.status = "hired"
+        hires.append(h)
+    p.status = "confirmed"
+    db.session.flush()
+    audit.record("job.hire", "job_posting", p.id, actor=actor, village_id=p.village_id,
+                 after={"hires": len(hires), "start_on": start_on.isoformat(), "end_on": end_on.isoformat()})
+    return hires
+
+
+def hires_of(p: JobPosting) -> list[JobHire]:
+    return list(db.session.execute(select(JobHire).where(JobHire.posting_id == p.id).order_by(JobHire.id)).scalars())
+
+
+def get_hire(hire_id: int) -> JobHire:
+    h = db.session.get(JobHire, hire_id)
+    if h is None:
+        raise not_found("job.hire_not_found", "找不到该聘用记录")
+    return h
+
+
+def end_hire(h: JobHire, on: date, reason: str, *, actor: Principal | None) -> JobHire:
+    if h.ended_on is not None:
+        raise conflict("job.hire_ended", "该聘用已经终止")
+    if not h.start_on <= on <= h.end_on:
+        raise unprocessable("job.end_invalid", "终止日期应在聘用期内")
+    h.ended_on, h.end_reason = on, reason.strip()
+    db.session.flush()
+    audit.record("job.hire_end", "job_hire", h.id, actor=actor, village_id=h.village_id,
+                 after={"on": on.isoformat(), "reason": h.end_reason})
+    return h
+
+
+# ---------------------------------------------------------------- attendance and pay
+
+
+def _month_bounds(month: str) -> tuple[date, date]:
+    try:
+        y, m = (int(x) for x in month.split("-"))
+        first = date(y, m, 1)
+    except ValueError:
+        raise unprocessable("job.month_invalid", "月份格式应为 YYYY-MM") from None
+    return first, _add_months(first, 1) - timedelta(days=1)
+
+
+def record_pay(h: JobHire, month: str, days_worked: int, amount_fen: int | None, *, score: int | None,
+               note: str | None, actor: Principal | None) -> JobPay:
+    first, last = _month_bounds(month)
+    if last < h.start_on or first > (h.ended_on or h.end_on):
+        raise unprocessable("job.month_outside", f"{month} 不在聘用期内")
+    if first > today():
+        raise unprocessable("job.month_future", "不能登记尚未开始的月份")
+    amount = h.monthly_wage_fen if amount_fen is None else amount_fen
+    if amount < 0 or amount > h.monthly_wage_fen:
+        raise unprocessable("job.amount_invalid", f"月工资应在 0 到 {fen_to_yuan(h.monthly_wage_fen)} 元之间")
+    row = JobPay(hire_id=h.id, village_id=h.village_id, month=month, days_worked=days_worked, score=score,
+                 amount_fen=amount, note=note, recorded_by_id=actor.person_id if actor else None)
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:
+        raise conflict("job.pay_exists", f"{month} 的考勤和工资已经登记") from None
+    audit.record("job.pay_record", "job_pay", row.id, actor=actor, village_id=h.village_id,
+                 after={"month": month, "days": days_worked, "amount_fen": amount})
+    return row
+
+
+def pay_month(village: Village, month: str, paid_on: date, method: str, *, actor: Principal | None) -> tuple[int, int]:
+    """Mark every unpaid record of ``month`` in the village paid and post one voucher (Dr 514 公益支出); returns
+    (records, total fen). Running it again pays nothing twice."""
+    if method not in PAY_ACCOUNTS:
+        raise unprocessable("job.method_invalid", "发放方式应为银行或现金")
+    if paid_on > today():
+        raise unprocessable("job.paid_on_invalid", "发放日期不能晚于今天")
+    rows = db.session.execute(select(JobPay).where(JobPay.village_id == village.id, JobPay.month == month,
+                                                   JobPay.paid_on.is_(None)).with_for_update()).scalars().all()
+    if not rows:
+        raise conflict("job.nothing_to_pay", f"{month} 没有未发放的公益岗位工资")
+    total = sum(r.amount_fen for r in rows)
+    res = db.session.execute(update(JobPay).where(JobPay.id.in_([r.id for r in rows]), JobPay.paid_on.is_(None))
+                             .values(paid_on=paid_on, method=method).execution_options(synchronize_session=False))
+    if res.rowcount != len(rows):  # type: ignore[attr-defined]
+        raise conflict("job.pay_conflict", "工资刚刚已被登记发放，请刷新后核对")
+    voucher_id = None
+    if total:
+        v = ledger.create_voucher(village, ledger.VoucherInput(
+            paid_on, f"发放{month}公益岗位工资 {len(rows)} 人",
+            [ledger.LineInput(EXPENSE_ACCOUNT, debit_fen=total, summary="公益岗位工资"),
+             ledger.LineInput(PAY_ACCOUNTS[method], credit_fen=total, summary="公益岗位工资")]), actor=actor,
+            source="jobs")
+        ledger.post_voucher(v, actor=actor)
+        voucher_id = v.id
+        db.session.execute(update(JobPay).where(JobPay.id.in_([r.id for r in rows])).values(voucher_id=voucher_id)
+                           .execution_options(synchronize_session=False))
+    for r in rows:
+        db.session.expire(r)
+    audit.record("job.pay", "village", village.id, actor=actor, village_id=village.id,
+                 after={"month": month, "records": len(rows), "total_fen": total, "voucher_id": voucher_id})
+    return len(rows), total
+
+
+def pay_of_person(person_id: int) -> list[tuple[JobPay, JobHire, JobPosting]]:
+    return list(db.session.execute(
+        select(JobPay, JobHire, JobPosting).join(JobHire, JobHire.id == JobPay.hire_id)
+        .join(JobPosting, JobPosting.id == JobHire.posting_id)
+        .where(JobHire.person_id == person_id).order_by(JobPay.month.desc())).all())
+
+
+def applications_of(person_id: int) -> list[tuple[JobApplication, JobPosting]]:
+    return list(db.session.execute(
+        select(JobApplication, JobPosting).join(JobPosting, JobPosting.id == JobApplication.posting_id)
+        .where(JobApplication.person_id == person_id).order_by(JobApplication.updated_at.desc())).all())
+
+
+# ---------------------------------------------------------------- views and exports
+
+
+def posting_item(p: JobPosting) -> dict[str, Any]:
+    return {"id": p.id, "title": p.title, "category": p.category, "positions": p.positions,
+            "monthly_wage": fen_to_yuan(p.monthly_wage_fen), "apply_until": to_iso(p.apply_until),
+            "apply_from": to_iso(p.apply_from), "status": p.status, "status_label": STATUS_LABELS[p.status]}
+
+
+def applicant_rows(p: JobPosting, *, staff: bool) -> list[dict[str, Any]]:
+    apps = _applicants(p)
+    people = {pid: (name, born) for pid, name, born in db.session.execute(
+        select(Person.id, Person.name, Person.birth_date).where(Person.id.in_([a.person_id for a in apps]))).all()}
+    numbers = {hid: num for hid, num in db.session.execute(
+        select(Household.id, Household.number).where(Household.id.in_([a.household_id for a in apps]))).all()}
+    out = []
+    for a in sorted(apps, key=lambda x: (x.rank or 10**6, x.receipt)):
+        name, born = people[a.person_id]
+        row = {"receipt": a.receipt, "name": name if staff else mask_name(name), "priority": a.priority,
+               "priority_reason": a.priority_reason, "status": a.status, "rank": a.rank,
+               "household_number": numbers.get(a.household_id) if staff else None,
+               "age": age_on(born, today()) if staff else None, "assisted": a.assisted_by_id is not None}
+        out.append(row)
+    return out
+
+
+def selected_xlsx(p: JobPosting) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "拟聘用名单"
+    ws.append([f"{p.title}（{p.category}）拟聘用人员名单"])
+    ws.append(["序号", "姓名", "户号", "年龄", "优先群体", "抽签序号", "状态"])
+    rows = [r for r in applicant_rows(p, staff=True) if r["status"] in ("selected", "hired")]
+    for i, r in enumerate(rows, start=1):
+        ws.append([i, r["name"], r["household_number"], r["age"], r["priority_reason"] or "", r["rank"],
+                   APPLICATION_LABELS[r["status"]]])
+    d = get_draw(p)
+    if d is not None:
+        ws.append([])
+        ws.append(["报名名单封存哈希", d.list_hash])
+        ws.append(["抽签种子", d.seed or ""])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def pay_sheet_xlsx(village: Village, month: str) -> bytes:
+    from openpyxl import Workbook
+
+    _month_bounds(month)
+    rows = db.session.execute(
+        select(JobPay, JobHire, JobPosting, Person.name)
+        .join(JobHire, JobHire.id == JobPay.hire_id).join(JobPosting, JobPosting.id == JobHire.posting_id)
+        .join(Person, Person.id == JobHire.person_id)
+        .where(JobPay.village_id == village.id, JobPay.month == month).order_by(JobPosting.id, Person.name)).all()
+    wb = Workbook()
+    ws = wb.active
+    ws.title = f"{month}工资表"
+    ws.append([f"{village.name}公益岗位{month}考勤及工资表"])
+    ws.append(["序号", "姓名", "岗位", "出勤天数", "考核分", "应发（元）", "发放日期", "签字"])
+    total = 0
+    for i, (pay, _hire, post, name) in enumerate(rows, start=1):
+        ws.append([i, name, post.title, pay.days_worked, pay.score if pay.score is not None else "",
+                   fen_to_yuan(pay.amount_fen), pay.paid_on.isoformat() if pay.paid_on else "", ""])
+        total += pay.amount_fen
+    ws.append(["合计", "", "", "", "", fen_to_yuan(total), "", ""])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def count_applications(p: JobPosting) -> int:
+    return int(db.session.execute(select(func.count()).select_from(JobApplication)
+                                  .where(JobApplication.posting_id == p.id)).scalar_one())
