@@ -465,6 +465,7 @@ def seed() -> str:
     """Seed the whole demo (idempotent) in the current transaction and describe it; the caller commits."""
     from backend.demo_decisions import seed_decisions
     from backend.demo_dividends import seed_dividends
+    from backend.demo_jobs import seed_jobs
     from backend.demo_land import seed_land
     from backend.demo_ledger import close_past_months, seed_disclosures, seed_ledger_demo
 
@@ -474,6 +475,7 @@ def seed() -> str:
     report.add("个决策事项", seed_decisions())
     report.add("个分配方案", seed_dividends())  # its payout vouchers go into last spring's books
     report.add("份土地合同", seed_land())  # rent received this year and before
+    report.add("个公益岗位", seed_jobs())  # last year's posts paid monthly; this year's open posting
     # later domains: anything that posts into past months comes before they are closed
     report.add("个月份结账", close_past_months())
     report.add("期财务公开", seed_disclosures())
