@@ -18,6 +18,7 @@ seal_cli = AppGroup("seal", help="公开记录的封签")
 demo_cli = AppGroup("demo", help="演示乡镇")
 votes_cli = AppGroup("votes", help="表决")
 shares_cli = AppGroup("shares", help="股权登记簿导入导出")
+land_cli = AppGroup("land", help="地块与土地流转合同导入")
 
 
 @votes_cli.command("tally-due")
@@ -136,6 +137,51 @@ def shares_export(village_code: str, on: Any, path: Path) -> None:
     click.echo(f"已导出{village.name}{day.isoformat()}的股权登记簿到 {path}")
 
 
+def _land_import(kind: str, path: Path, village_code: str, dry_run: bool) -> None:
+    from backend.land import importer
+
+    village = _village_or_fail(village_code)
+    fn = importer.import_parcels if kind == "parcels" else importer.import_contracts
+    try:
+        with path.open("rb") as fh:
+            report = fn(village, fh, actor=None, dry_run=dry_run)
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+    except AppError as err:
+        db.session.rollback()
+        click.echo(err.message, err=True)
+        for row in err.details.get("rows", []):
+            click.echo(f"  第{row['row']}行 {row.get('field') or ''}：{row['message']}", err=True)
+        sys.exit(1)
+    click.echo(report["message"])
+    for item in report.get("items", []):
+        rent = f"，第一年租金 {item['first_year_rent']} 元" if item["first_year_rent"] is not None else ""
+        click.echo(f"  {item['number']} {item['party']}：{item['parcels']} 块地 {item['area_mu']} 亩，"
+                   f"{item['years']} 年{rent}")
+
+
+@land_cli.command("import-parcels")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--village", "village_code", required=True, help="村编码")
+@click.option("--dry-run", is_flag=True, help="只检查并报告将导入的内容，不写入")
+def land_import_parcels(path: Path, village_code: str, dry_run: bool) -> None:
+    """Import a parcel .xlsx into the village (new codes only). Every bad row is listed, and nothing is imported
+    then."""
+    _land_import("parcels", path, village_code, dry_run)
+
+
+@land_cli.command("import-contracts")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--village", "village_code", required=True, help="村编码")
+@click.option("--dry-run", is_flag=True, help="只检查并报告将导入的内容，不写入")
+def land_import_contracts(path: Path, village_code: str, dry_run: bool) -> None:
+    """Import a land contract .xlsx (one row per contract parcel) into the village, each contract through every
+    check of a contract registered by hand. Every bad row is listed, and nothing is imported then."""
+    _land_import("contracts", path, village_code, dry_run)
+
+
 @seal_cli.command("verify")
 @click.argument("village_code")
 def seal_verify(village_code: str) -> None:
@@ -173,5 +219,5 @@ def demo_logins() -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for group in (roster_cli, seal_cli, demo_cli, votes_cli, shares_cli):
+    for group in (roster_cli, seal_cli, demo_cli, votes_cli, shares_cli, land_cli):
         app.cli.add_command(group)

@@ -74,6 +74,7 @@ def from_env() -> dict[str, Any]:
         "ROSTER_MAX_ROWS": _int("ROSTER_MAX_ROWS", 20000),
         "VOUCHER_IMPORT_MAX_ROWS": _int("VOUCHER_IMPORT_MAX_ROWS", 20000),
         "SHARE_REGISTER_MAX_ROWS": _int("SHARE_REGISTER_MAX_ROWS", 60000),
+        "LAND_IMPORT_MAX_ROWS": _int("LAND_IMPORT_MAX_ROWS", 5000),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         # what the QR code on a printed disclosure opens (the mini-program page; ?id=<id> is appended)
         "MINIPROGRAM_DISCLOSURE_URL": os.environ.get("MINIPROGRAM_DISCLOSURE_URL", "pages/disclosure/detail"),

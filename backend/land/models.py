@@ -195,7 +195,8 @@ class ContractParcel(db.Model):
 class RentPeriod(db.Model):
     """Rent agreed for contract years ``from_year``..``to_year`` (1 = the first contract year): 长包短定 re-agrees
     the rent period by period. Cash: fen per mu per year; in kind: jin per mu per year. ``collective_per_mu`` is
-    paid to the collective on top; ``fee_per_mu`` is the collective's service fee out of the households' rent."""
+    paid to the collective on top; ``fee_per_mu`` is the collective's service fee out of the households' rent, in fen
+    (for rent in kind it is compared with the rent once the year's price makes it money: ``service.price_dues``)."""
 
     __tablename__ = "land_rent_periods"
 
@@ -215,7 +216,6 @@ class RentPeriod(db.Model):
         CheckConstraint("from_year >= 1 AND to_year >= from_year", name="years"),
         CheckConstraint("per_mu >= 0 AND collective_per_mu >= 0 AND fee_per_mu >= 0 AND flat_fen >= 0",
                         name="amounts"),
-        CheckConstraint("fee_per_mu <= per_mu", name="fee"),
     )
 
 

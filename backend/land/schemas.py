@@ -113,9 +113,9 @@ class RentPeriodInSchema(BaseSchema):
     per_mu = fields.Integer(load_default=None, allow_none=True, validate=range_(0, 100_000),
                             metadata={"description": "实物计租：每亩每年多少斤"})
     per_mu_yuan = Yuan(load_default=None, allow_none=True, metadata={"description": "现金计租：每亩每年多少元"})
-    collective_per_mu = Yuan(load_default="0", metadata={"description": "另付集体：每亩每年多少元"})
-    fee_per_mu = Yuan(load_default="0", metadata={"description": "集体服务费：从农户租金中每亩每年扣多少元"})
-    flat = Yuan(load_default="0", metadata={"description": "集体资产出租：每年固定租金"})
+    collective_per_mu = Yuan(load_default=0, metadata={"description": "另付集体：每亩每年多少元"})
+    fee_per_mu = Yuan(load_default=0, metadata={"description": "集体服务费：从农户租金中每亩每年扣多少元"})
+    flat = Yuan(load_default=0, metadata={"description": "集体资产出租：每年固定租金"})
     agreed_on = fields.Date(load_default=None, allow_none=True)
 
 
@@ -146,7 +146,7 @@ class ContractInSchema(BaseSchema):
                     metadata={"description": "集体收取服务费或分成的合同依据"})
     late_fee_per_10k = fields.Integer(load_default=0, validate=range_(0, 100),
                                       metadata={"description": "逾期违约金：每日按年租金的万分之几"})
-    deposit = Yuan(load_default="0", metadata={"description": "风险保障金"})
+    deposit = Yuan(load_default=0, metadata={"description": "风险保障金"})
     deposit_received_on = fields.Date(load_default=None, allow_none=True)
     deposit_held_by = Text(load_default=None, allow_none=True, validate=length(max=60))
     subsidy_to = Text(load_default=None, allow_none=True, validate=length(max=40),

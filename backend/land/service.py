@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -54,6 +55,7 @@ from .models import (
 )
 
 MU4 = 10_000  # areas are mu × 10,000
+MAX_TERM_YEARS = 70  # a sanity bound: the remaining contract term (2nd round extended 30 years) is the real limit
 AGRICULTURAL_USES = ("粮食种植", "蔬菜种植", "经济作物", "果树种植", "茶叶种植", "水产养殖", "畜禽养殖", "设施农业",
                      "苗木花卉", "中药材")
 NOT_ON_BASIC_FARMLAND = ("果树种植", "水产养殖", "苗木花卉")  # 永久基本农田不得挖塘养鱼、种植果树苗木
@@ -111,7 +113,7 @@ def create_party(village: Village, data: PartyInput, *, actor: Principal | None)
     id_hash = last4 = None
     if data.id_card:
         card = registry.validate_id_card_or_422(data.id_card)
-        id_hash, _, last4 = id_hashes(card, registry.identity_key())
+        id_hash, _, last4 = id_hashes(registry.identity_key(), card)
     code = (data.credit_code or "").strip().upper() or None
     if code is not None and (len(code) != 18 or not code.isalnum() or not code.isascii()):
         raise unprocessable("land.credit_code_invalid", "统一社会信用代码应为18位字母或数字")
@@ -264,7 +266,8 @@ def _overlapping(parcel_ids: Sequence[int], start: date, end: date, exclude: int
     return [f"{code}（合同 {number}）" for code, number in rows]
 
 
-def _check_periods(periods: Sequence[PeriodInput], years: int, kind: str, fee_note: str | None) -> None:
+def _check_periods(periods: Sequence[PeriodInput], years: int, kind: str, fee_note: str | None,
+                   in_kind: bool = False) -> None:
     if not periods:
         raise unprocessable("land.rent_missing", "请填写租金标准")
     ordered = sorted(periods, key=lambda p: p.from_year)
@@ -275,7 +278,7 @@ def _check_periods(periods: Sequence[PeriodInput], years: int, kind: str, fee_no
         expect = p.to_year + 1
         if min(p.per_mu, p.collective_per_mu, p.fee_per_mu, p.flat_fen) < 0:
             raise unprocessable("land.periods_invalid", "租金不能为负")
-        if p.fee_per_mu > p.per_mu:
+        if not in_kind and p.fee_per_mu > p.per_mu:  # in kind: capped at the year's rent when priced
             raise unprocessable("land.fee_too_high", "服务费不能超过农户所得租金")
         if (p.collective_per_mu or p.fee_per_mu) and not (fee_note or "").strip():
             raise unprocessable("land.fee_basis_required",
@@ -298,6 +301,8 @@ def create_contract(village: Village, data: ContractInput, *, actor: Principal |
         raise unprocessable("land.party_unknown", "流入方（承租方）不是本村登记的")
     if data.end_date <= data.start_date:
         raise unprocessable("land.term_invalid", "合同到期日应晚于起始日")
+    if data.end_date > _add_years(data.start_date, MAX_TERM_YEARS) or data.start_date.year < 1950:
+        raise unprocessable("land.term_invalid", f"合同期限不能超过 {MAX_TERM_YEARS} 年（且不能超过剩余承包期）")
     if not data.lines:
         raise unprocessable("land.parcels_missing", "请选择合同涉及的地块")
     ids = [ln.parcel_id for ln in data.lines]
@@ -320,6 +325,11 @@ def create_contract(village: Village, data: ContractInput, *, actor: Principal |
             problems.append(f"地块 {p.code} 的承包期到 {p.contract_until.isoformat()}，流转期限不能超过剩余承包期")
         if p.basic_farmland and data.use in NOT_ON_BASIC_FARMLAND:
             problems.append(f"地块 {p.code} 是永久基本农田，不得用于{data.use}")
+    for ln in data.lines:  # part of a parcel may be let, never more than the parcel has
+        p = parcels[ln.parcel_id]
+        most = max(p.area_mu4, p.measured_mu4 or 0)
+        if ln.area_mu4 is not None and ln.area_mu4 > most:
+            problems.append(f"地块 {p.code} 的计租面积 {mu_text(ln.area_mu4)} 亩超过了地块面积 {mu_text(most)} 亩")
     if problems:
         raise unprocessable("land.parcels_invalid", "；".join(problems), problems=problems)
     uses_land = any(p.kind != "collective_asset" for p in parcels.values())
@@ -332,13 +342,18 @@ def create_contract(village: Village, data: ContractInput, *, actor: Principal |
             raise unprocessable("land.entrustment_required",
                                 "集体受托流转须有每户签字的书面流转委托书（委托事项、权限、期限），缺少："
                                 + "、".join(lacking), parcels=lacking)
+    half = [parcels[ln.parcel_id].code for ln in data.lines
+            if (ln.entrustment_no is None) != (ln.entrustment_on is None)]
+    if half:
+        raise unprocessable("land.entrustment_incomplete", "流转委托书须同时写明编号和日期：" + "、".join(half),
+                            parcels=half)
     overlap = _overlapping(ids, data.start_date, data.end_date)
     if overlap:
         raise conflict("land.parcel_taken", "以下地块在这段时间已有流转或出租合同：" + "、".join(overlap))
     if data.rent_kind == "in_kind" and (data.grain not in GRAINS or data.price_basis not in ("market", "minimum")):
         raise unprocessable("land.in_kind_invalid", "实物计租须写明粮食品种和折价方式（市场价或最低收购价）")
     years = contract_years(data.start_date, data.end_date)
-    _check_periods(data.periods, years, data.kind, data.fee_note)
+    _check_periods(data.periods, years, data.kind, data.fee_note, in_kind=data.rent_kind == "in_kind")
     if data.decision_id is not None and decisions.get_ref(village.id, data.decision_id) is None:
         raise unprocessable("land.decision_unknown", "找不到所注明的决议（须是本村的决议）")
 
@@ -415,10 +430,10 @@ def _generate_dues(c: Contract) -> None:
         start = _add_years(c.start_date, k - 1)
         end = min(_add_years(c.start_date, k), c.end_date)
         due = date(start.year, c.due_month, c.due_day)
-        if k == 1:
-            due = max(due, c.signed_on)
-        elif due > start:  # pay before use: by the day in the year, or when the year starts if that is earlier
+        if due > start:  # pay before use: by the day in the year, or when the year starts if that is earlier
             due = start
+        if k == 1:  # the first year's rent: not before the contract is signed
+            due = max(due, c.signed_on)
         db.session.add(RentDue(contract_id=c.id, village_id=c.village_id, year_no=k, period_start=start,
                                period_end=end, due_date=due))
     db.session.flush()
@@ -464,8 +479,9 @@ def price_dues(c: Contract) -> int:
             note += f" × {period.per_mu}斤/亩 × {fen_to_yuan(price.fen_per_jin)}元/斤"
         else:
             rent = Fraction(period.per_mu) * factor * mu * share
-            note += f" × {fen_to_yuan(period.per_mu)}元/亩"
-        if steps:
+            note = f"每年{fen_to_yuan(period.flat_fen)}元" if period.flat_fen and not period.per_mu \
+                else note + f" × {fen_to_yuan(period.per_mu)}元/亩"
+        if steps and c.increase_bp:
             note += f" × 递增{steps}次"
         flat = Fraction(period.flat_fen) * factor * share
         collective = Fraction(period.collective_per_mu) * mu * share
@@ -489,7 +505,7 @@ def add_rent_period(c: Contract, data: PeriodInput, *, actor: Principal | None) 
     periods = periods_of(c)
     _check_periods([*(PeriodInput(p.from_year, p.to_year, p.per_mu, p.collective_per_mu, p.fee_per_mu, p.flat_fen)
                       for p in periods), data],
-                   contract_years(c.start_date, c.end_date), c.kind, c.fee_note)
+                   contract_years(c.start_date, c.end_date), c.kind, c.fee_note, in_kind=c.rent_kind == "in_kind")
     row = _period_row(c, data)
     db.session.add(row)
     db.session.flush()
@@ -503,6 +519,8 @@ def set_grain_price(township: Township, year: int, grain: str, basis: str, fen_p
                     *, actor: Principal | None) -> GrainPrice:
     if grain not in GRAINS:
         raise unprocessable("land.grain_invalid", f"粮食品种应为：{'、'.join(GRAINS)}")
+    if not 0 < fen_per_jin <= 100_00:  # the table's CHECK (price > 0) and INTEGER column, as a clear refusal
+        raise unprocessable("land.price_invalid", "粮食价格应在0.01元到100元/斤之间")
     row = db.session.execute(select(GrainPrice).where(
         GrainPrice.township_id == township.id, GrainPrice.year == year, GrainPrice.grain == grain,
         GrainPrice.basis == basis)).scalar_one_or_none()
@@ -633,6 +651,8 @@ def record_payment(c: Contract, data: PaymentInput, *, idempotency_key: str | No
             db.session.add(p)
             db.session.flush()
             shares = household_shares(c, net)
+            if data.amount_fen == outstanding:
+                shares = _settling_shares(c, d, shares)
             if shares:
                 areas = household_areas(c)
                 db.session.execute(insert(RentAllocation), [
@@ -643,15 +663,31 @@ def record_payment(c: Contract, data: PaymentInput, *, idempotency_key: str | No
                 .values(paid_fen=RentDue.paid_fen + data.amount_fen).execution_options(synchronize_session=False))
             if res.rowcount != 1:  # type: ignore[attr-defined]
                 raise IntegrityError("overpaid meanwhile", None, Exception("overpaid"))
+            db.session.refresh(d)
+            _post(c, d, p)  # in the savepoint: a refused posting (a closed month) leaves no payment behind
+            db.session.flush()
     except IntegrityError:
         raise conflict("land.payment_conflict", "这笔租金刚刚已被登记，请刷新后核对") from None
-    db.session.refresh(d)
-    _post(c, d, p)
-    db.session.flush()
     audit.record("land.rent_payment", "land_rent_payment", p.id, actor=actor, village_id=c.village_id,
                  after={"contract": c.number, "year_no": d.year_no, "amount_fen": data.amount_fen,
                         "households_fen": net, "collective_fen": p.collective_fen})
     return PaymentResult(p, False)
+
+
+def _settling_shares(c: Contract, d: RentDue, by_area: dict[int, int]) -> dict[int, int]:
+    """The payment that settles a due gives each household exactly what it still lacks of its share of the year
+    (each earlier partial payment was split on its own, so a household may be a fen off); ``by_area`` — this
+    payment's own split — when that is impossible (a household already past its share)."""
+    if d.household_fen is None or d.fee_fen is None:
+        return by_area
+    year = household_shares(c, d.household_fen - d.fee_fen)
+    got = dict(db.session.execute(
+        select(RentAllocation.household_id, func.sum(RentAllocation.amount_fen))
+        .where(RentAllocation.due_id == d.id).group_by(RentAllocation.household_id)).all())
+    lacking = {h: year[h] - int(got.get(h, 0)) for h in year}
+    if any(v < 0 for v in lacking.values()) or sum(lacking.values()) != sum(by_area.values()):
+        return by_area
+    return lacking
 
 
 def _post(c: Contract, d: RentDue, p: RentPayment) -> None:
@@ -749,7 +785,8 @@ def household_paid(household_id: int, due_ids: Sequence[int]) -> dict[int, tuple
     rows = db.session.execute(
         select(RentAllocation.due_id, func.sum(RentAllocation.amount_fen), func.max(RentPayment.paid_on))
         .join(RentPayment, RentPayment.id == RentAllocation.payment_id)
-        .where(RentAllocation.household_id == household_id, RentAllocation.due_id.in_(list(due_ids)))
+        .where(RentAllocation.household_id == household_id, RentAllocation.due_id.in_(list(due_ids)),
+               RentAllocation.amount_fen > 0)  # a 0.00 part reached no one: it dates nothing
         .group_by(RentAllocation.due_id)
     ).all()
     return {due: (int(amt), last) for due, amt, last in rows}
@@ -781,7 +818,7 @@ def my_land(household_id: int, village_id: int) -> dict[str, Any]:
                     "paid": fen_to_yuan(paid[0]),
                     "due_date": d.due_date,
                     "paid_on": paid[1],
-                    "status": _status(mine, paid[0], d.due_date, now),
+                    "status": _status(mine, paid[0], d.due_date, now, settled=d.paid_fen == due_total(d)),
                     "note": d.priced_note,
                 },
             }
@@ -794,10 +831,10 @@ def my_land(household_id: int, village_id: int) -> dict[str, Any]:
     }
 
 
-def _status(due: int | None, paid: int, due_date: date, on: date) -> str:
+def _status(due: int | None, paid: int, due_date: date, on: date, settled: bool = False) -> str:
     if due is None:
         return "unpriced"
-    if paid >= due:
+    if paid >= due or settled:  # the whole year is in: a fen of per-payment rounding elsewhere is no debt
         return "paid"
     if on > due_date:
         return "overdue"
@@ -816,14 +853,15 @@ def rent_history(household_id: int) -> list[dict[str, Any]]:
         dues = dues_of(c)
         paid = household_paid(household_id, [d.id for d in dues])
         for d in dues:
-            if d.due_date > now and d.id not in paid:
+            if d.due_date.year > now.year and d.id not in paid:  # past years and this year (as /me/land)
                 continue
             mine = household_due(c, d, household_id)
             got, last = paid.get(d.id, (0, None))
             out.append({"contract_id": c.id, "contract_number": c.number, "operator": party.name,
                         "year_no": d.year_no, "period_start": d.period_start, "period_end": d.period_end,
                         "due_date": d.due_date, "due": fen_to_yuan(mine) if mine is not None else None,
-                        "paid": fen_to_yuan(got), "paid_on": last, "status": _status(mine, got, d.due_date, now)})
+                        "paid": fen_to_yuan(got), "paid_on": last,
+                        "status": _status(mine, got, d.due_date, now, settled=d.paid_fen == due_total(d))})
     out.sort(key=lambda r: (r["due_date"], r["contract_number"]), reverse=True)
     return out
 
@@ -841,7 +879,7 @@ def rent_text(c: Contract) -> str:
     else:
         text = f"每亩每年{fen_to_yuan(p.per_mu)}元"
     if c.increase_bp:
-        text += f"，每{c.increase_every}年递增{Fraction(c.increase_bp, 100)}%"
+        text += f"，每{c.increase_every}年递增{Decimal(c.increase_bp) / 100}%"
     if len(ps) > 1 or ps[-1].to_year < contract_years(c.start_date, c.end_date):
         text += "（分段约定）"
     return text

@@ -205,7 +205,6 @@ def upgrade():
     sa.Column('fee_per_mu', sa.BigInteger(), nullable=False),
     sa.Column('flat_fen', sa.BigInteger(), nullable=False),
     sa.Column('agreed_on', sa.Date(), nullable=False),
-    sa.CheckConstraint('fee_per_mu <= per_mu', name=op.f('ck_land_rent_periods_fee')),
     sa.CheckConstraint('from_year >= 1 AND to_year >= from_year', name=op.f('ck_land_rent_periods_years')),
     sa.CheckConstraint('per_mu >= 0 AND collective_per_mu >= 0 AND fee_per_mu >= 0 AND flat_fen >= 0', name=op.f('ck_land_rent_periods_amounts')),
     sa.ForeignKeyConstraint(['contract_id'], ['land_contracts.id'], name=op.f('fk_land_rent_periods_contract_id_land_contracts'), ondelete='CASCADE'),
