@@ -11,20 +11,22 @@ re-run it from the sealed list and the seed (``draw_order``) → the selected li
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import io
 import json
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from backend.core import audit
-from backend.core.clock import to_iso, today, utcnow
+from backend.core.clock import SHANGHAI, to_iso, today, utcnow
 from backend.core.db import db
 from backend.core.errors import AppError, conflict, not_found, unprocessable
 from backend.core.identity import mask_name
@@ -186,32 +188,47 @@ def eligibility(p: JobPosting, person_id: int, on: date | None = None) -> Eligib
 
 
 def _cadre_household(village_id: int, household_id: int, on: date) -> bool:
-    at = datetime.combine(on, datetime.min.time()).replace(tzinfo=utcnow().tzinfo) + timedelta(hours=12)
+    # today: the roles held right now (one granted this evening counts, one ended this morning no longer does);
+    # another day: those held at the end of that day in the village
+    at = utcnow() if on == today() else datetime.combine(on, time.max, tzinfo=SHANGHAI)
     holders = registry.people_with_roles(village_id, CADRE_ROLES, at)
     return any(hid == household_id for _, hid in holders)
 
 
 def _holds_post(person_id: int, on: date) -> bool:
+    """A hire still running on ``on`` or signed to start later, unless ended before ``on`` (its last day counts)."""
     return db.session.execute(select(JobHire.id).where(
-        JobHire.person_id == person_id, JobHire.start_on <= on, JobHire.end_on >= on,
-        JobHire.ended_on.is_(None))).first() is not None
+        JobHire.person_id == person_id, JobHire.end_on >= on,
+        or_(JobHire.ended_on.is_(None), JobHire.ended_on >= on))).first() is not None
+
+
+def _refuse_taken(p: JobPosting, person_id: int, household_id: int) -> None:
+    """409 if the person (``job.already_applied``) or, one per household, their household has applied. One query
+    for both, so that the person's own application, committed between two checks, is never called the household's."""
+    cond = JobApplication.person_id == person_id
+    if p.one_per_household:
+        cond = or_(cond, JobApplication.household_key == household_id)
+    taken = set(db.session.execute(select(JobApplication.person_id).where(JobApplication.posting_id == p.id, cond))
+                .scalars())
+    if person_id in taken:
+        raise conflict("job.already_applied", "您已经报名过这个岗位")
+    if taken:
+        raise conflict("job.household_applied", "该岗位每户限一人，您家已有人报名")
 
 
 def apply(p: JobPosting, person_id: int, *, note: str | None, actor: Principal,
           assisted: bool = False) -> JobApplication:
     """Apply (or, for staff, apply on behalf of a villager without a phone: ``assisted``)."""
+    # a share lock on the posting: sealing (FOR UPDATE) waits for applications in flight, and sees them
+    db.session.execute(select(JobPosting.id).where(JobPosting.id == p.id).with_for_update(read=True))
+    db.session.refresh(p)
     if not is_open(p):
         raise conflict("job.closed", "该岗位不在报名时间内" if p.status == "open" else "该岗位已停止报名")
     e = eligibility(p, person_id)
     if not e.ok:
         raise AppError(403, "job.not_eligible", e.reason or "不符合报名条件", {"reason": e.reason})
     assert e.member is not None
-    if db.session.execute(select(JobApplication.id).where(JobApplication.posting_id == p.id,
-                                                          JobApplication.person_id == person_id)).first():
-        raise conflict("job.already_applied", "您已经报名过这个岗位")
-    if p.one_per_household and db.session.execute(select(JobApplication.id).where(
-            JobApplication.posting_id == p.id, JobApplication.household_key == e.member.household_id)).first():
-        raise conflict("job.household_applied", "该岗位每户限一人，您家已有人报名")
+    _refuse_taken(p, person_id, e.member.household_id)
     a = JobApplication(posting_id=p.id, village_id=p.village_id, person_id=person_id,
                        household_id=e.member.household_id,
                        household_key=e.member.household_id if p.one_per_household else None, priority=e.priority,
@@ -222,10 +239,7 @@ def apply(p: JobPosting, person_id: int, *, note: str | None, actor: Principal,
             db.session.add(a)
             db.session.flush()
     except IntegrityError:
-        same = db.session.execute(select(JobApplication.id).where(JobApplication.posting_id == p.id,
-                                                                  JobApplication.person_id == person_id)).first()
-        if same:
-            raise conflict("job.already_applied", "您已经报名过这个岗位") from None
+        _refuse_taken(p, person_id, e.member.household_id)
         raise conflict("job.household_applied", "该岗位每户限一人，您家已有人报名") from None
     audit.record("job.apply", "job_application", a.id, actor=actor, village_id=p.village_id,
                  after={"posting_id": p.id, "person_id": person_id, "assisted": assisted, "priority": e.priority})
@@ -358,13 +372,23 @@ def objections_of(p: JobPosting) -> list[JobObjection]:
 
 
 def _add_months(d: date, months: int) -> date:
+    """The same day ``months`` later, or the last day of that month when it is shorter."""
     y, m = divmod(d.month - 1 + months, 12)
-    day = min(d.day, 28)
-    return date(d.year + y, m + 1, day) if d.day > 28 else date(d.year + y, m + 1, d.day)
+    year, month = d.year + y, m + 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def term_end(start_on: date, months: int) -> date:
+    """The last day of a term of ``months`` from ``start_on``: the day before the same day ``months`` later, or the
+    last day of that month when it has no such day (31 March + 1 month → 30 April)."""
+    end = _add_months(start_on, months)
+    return end if end.day < start_on.day else end - timedelta(days=1)
 
 
 def confirm_hires(p: JobPosting, start_on: date, *, actor: Principal | None) -> list[JobHire]:
-    """After the 公示 with every objection answered: a hire (劳务协议) for each selected applicant."""
+    """After the 公示 with every objection answered: a hire (劳务协议) for each selected applicant — except one
+    hired meanwhile by another posting (no two posts at once), whose application is withdrawn (audited); the
+    waiting list is not promoted without a 公示 of its own."""
     _lock(p)
     if p.status != "publicity" or p.publicity_until is None:
         raise conflict("job.not_in_publicity", "拟聘名单公示后才能确认聘用")
@@ -375,10 +399,16 @@ def confirm_hires(p: JobPosting, start_on: date, *, actor: Principal | None) -> 
         raise conflict("job.objections_open", f"还有 {waiting} 条异议没有答复")
     if start_on < today():
         raise unprocessable("job.start_invalid", "聘用开始日期不能早于今天")
-    end_on = _add_months(start_on, p.term_months) - timedelta(days=1)
-    hires = []
+    # the posting's term, and never beyond the local maximum in force when the agreement is signed
+    months = min(p.term_months, settings.get(registry.get_village(p.village_id), MAX_TERM.key))
+    end_on = term_end(start_on, months)
+    hires, withdrawn = [], []
     for a in _applicants(p):
         if a.status != "selected":
+            continue
+        if _holds_post(a.person_id, start_on):  # hired meanwhile by another posting: no two posts at once
+            a.status = "withdrawn"
+            withdrawn.append(a.receipt)
             continue
         h = JobHire(application_id=a.id, posting_id=p.id, village_id=p.village_id, person_id=a.person_id,
                     start_on=start_on, end_on=end_on, monthly_wage_fen=p.monthly_wage_fen,
@@ -389,7 +419,8 @@ def confirm_hires(p: JobPosting, start_on: date, *, actor: Principal | None) -> 
     p.status = "confirmed"
     db.session.flush()
     audit.record("job.hire", "job_posting", p.id, actor=actor, village_id=p.village_id,
-                 after={"hires": len(hires), "start_on": start_on.isoformat(), "end_on": end_on.isoformat()})
+                 after={"hires": len(hires), "start_on": start_on.isoformat(), "end_on": end_on.isoformat(),
+                        "withdrawn_holding_another_post": withdrawn})
     return hires
 
 
@@ -419,12 +450,15 @@ def end_hire(h: JobHire, on: date, reason: str, *, actor: Principal | None) -> J
 # ---------------------------------------------------------------- attendance and pay
 
 
+_MONTH = re.compile(r"[1-9]\d{3}-(0[1-9]|1[0-2])", re.ASCII)
+
+
 def _month_bounds(month: str) -> tuple[date, date]:
-    try:
-        y, m = (int(x) for x in month.split("-"))
-        first = date(y, m, 1)
-    except ValueError:
-        raise unprocessable("job.month_invalid", "月份格式应为 YYYY-MM") from None
+    """First and last day of ``YYYY-MM``; nothing else (``+2026-3`` would be March again under another name, and
+    one record per hire and month rests on the month's one spelling)."""
+    if not _MONTH.fullmatch(month):
+        raise unprocessable("job.month_invalid", "月份格式应为 YYYY-MM")
+    first = date(int(month[:4]), int(month[5:]), 1)
     return first, _add_months(first, 1) - timedelta(days=1)
 
 
@@ -454,6 +488,7 @@ def record_pay(h: JobHire, month: str, days_worked: int, amount_fen: int | None,
 def pay_month(village: Village, month: str, paid_on: date, method: str, *, actor: Principal | None) -> tuple[int, int]:
     """Mark every unpaid record of ``month`` in the village paid and post one voucher (Dr 514 公益支出); returns
     (records, total fen). Running it again pays nothing twice."""
+    _month_bounds(month)
     if method not in PAY_ACCOUNTS:
         raise unprocessable("job.method_invalid", "发放方式应为银行或现金")
     if paid_on > today():
@@ -495,7 +530,8 @@ def pay_of_person(person_id: int) -> list[tuple[JobPay, JobHire, JobPosting]]:
 def applications_of(person_id: int) -> list[tuple[JobApplication, JobPosting]]:
     return list(db.session.execute(
         select(JobApplication, JobPosting).join(JobPosting, JobPosting.id == JobApplication.posting_id)
-        .where(JobApplication.person_id == person_id).order_by(JobApplication.updated_at.desc())).all())
+        .where(JobApplication.person_id == person_id)
+        .order_by(JobApplication.updated_at.desc(), JobApplication.id.desc())).all())
 
 
 # ---------------------------------------------------------------- views and exports
