@@ -33,6 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.core.clock import utcnow
 from backend.core.db import BigId, UTCDateTime, db
+from backend.core.objections import ANSWERED_CHECK, ObjectionMixin
 
 HOLDERS = ("member", "collective")
 EVENT_KINDS = ("initial", "birth", "death", "marry_in", "marry_out", "transfer", "adjust")
@@ -355,7 +356,7 @@ class DividendPayment(db.Model):
     __table_args__ = (CheckConstraint("amount_fen >= 0", name="amount"),)
 
 
-class DividendObjection(db.Model):
+class DividendObjection(ObjectionMixin, db.Model):
     """An objection raised while the list is publicly posted, and the answer it got."""
 
     __tablename__ = "dividend_objections"
@@ -364,15 +365,8 @@ class DividendObjection(db.Model):
     distribution_id: Mapped[int] = mapped_column(ForeignKey("distributions.id"), nullable=False, index=True)
     village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), nullable=False)
     household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), nullable=True)
-    raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
-    raised_by_name: Mapped[str] = mapped_column(String(40), nullable=False)
-    text: Mapped[str] = mapped_column(Text, nullable=False)
-    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
-    answer: Mapped[str | None] = mapped_column(Text, nullable=True)
-    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
-    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-    __table_args__ = (CheckConstraint("(answer IS NULL) = (answered_at IS NULL)", name="answered"),)
+    __table_args__ = (CheckConstraint(ANSWERED_CHECK, name="answered"),)
 
 
 class PayeeAccount(db.Model):

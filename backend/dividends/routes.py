@@ -17,6 +17,7 @@ from backend.core.clock import today
 from backend.core.db import db
 from backend.core.errors import AppError, not_found, unprocessable
 from backend.core.money import fen_to_yuan
+from backend.core.objections import PublicObjectionSchema
 from backend.core.pagination import page_schema, paginate
 from backend.core.permissions import Principal, current_principal, require_login, requires
 from backend.registry import service as registry
@@ -36,7 +37,6 @@ from .schemas import (
     DividendAnswerInSchema,
     DividendLineSchema,
     DividendObjectionInSchema,
-    DividendObjectionSchema,
     DividendPlanSchema,
     EventInSchema,
     EventSchema,
@@ -357,7 +357,7 @@ def cancel(args: dict[str, Any], distribution_id: int) -> dict[str, Any]:
 @blp.route("/distributions/<int:distribution_id>/objections", methods=["POST"])
 @requires("village.view", obj=(Distribution, "distribution_id"))
 @blp.arguments(DividendObjectionInSchema)
-@blp.response(201, DividendObjectionSchema)
+@blp.response(201, PublicObjectionSchema)
 @blp.doc(security=SECURITY)
 def raise_objection(args: dict[str, Any], distribution_id: int) -> dict[str, Any]:
     """公示期内对分红名单提出异议。"""
@@ -370,7 +370,7 @@ def raise_objection(args: dict[str, Any], distribution_id: int) -> dict[str, Any
 @blp.route("/dividend-objections/<int:dividend_objection_id>/answer", methods=["POST"])
 @requires("dividends.manage", obj=(DividendObjection, "dividend_objection_id"))
 @blp.arguments(DividendAnswerInSchema)
-@blp.response(200, DividendObjectionSchema)
+@blp.response(200, PublicObjectionSchema)
 @blp.doc(security=SECURITY)
 def answer_objection(args: dict[str, Any], dividend_objection_id: int) -> dict[str, Any]:
     """答复异议（每条异议答复后才能发放）。"""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validates_schema
 from marshmallow.exceptions import ValidationError
 
+from backend.core.objections import PublicObjectionSchema
 from backend.core.pagination import PageArgs
 from backend.core.schemas import BaseSchema, Text, Yuan, length, one_of, range_
 
@@ -224,15 +225,6 @@ class DividendAnswerInSchema(BaseSchema):
     answer = Text(required=True, validate=length(1, 2000))
 
 
-class DividendObjectionSchema(BaseSchema):
-    id = fields.Integer()
-    raised_by = fields.String()
-    text = fields.String()
-    raised_at = fields.String()
-    answer = fields.String(allow_none=True)
-    answered_at = fields.String(allow_none=True)
-
-
 class ComponentSchema(BaseSchema):
     kind = fields.String()
     label = fields.String()
@@ -273,7 +265,7 @@ class DividendPlanSchema(DistributionItemSchema):
     publicity_until = fields.Date(allow_none=True)
     prev_seal = fields.String(allow_none=True)
     paid_at = fields.String(allow_none=True)
-    objections = fields.List(fields.Nested(DividendObjectionSchema))
+    objections = fields.List(fields.Nested(PublicObjectionSchema))
     # staff only
     paid_households = fields.Integer()
     paid_total = fields.String()

@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from backend.core import audit
+from backend.core import audit, objections
 from backend.core.clock import to_iso, today, utcnow
 from backend.core.db import db
 from backend.core.errors import AppError, conflict, not_found, unprocessable
@@ -629,15 +629,8 @@ def get_objection(objection_id: int) -> DividendObjection:
 
 
 def answer_objection(o: DividendObjection, answer: str, *, actor: Principal | None) -> DividendObjection:
-    db.session.execute(select(DividendObjection.id).where(DividendObjection.id == o.id).with_for_update())
-    db.session.refresh(o)
-    if o.answer is not None:
-        raise conflict("dividend.objection_answered", "该异议已经答复")
-    o.answer, o.answered_at = answer.strip(), utcnow()
-    o.answered_by_id = actor.person_id if actor else None
-    db.session.flush()
-    audit.record("dividend.objection_answer", "dividend_objection", o.id, actor=actor, village_id=o.village_id)
-    return o
+    return objections.answer(o, answer, actor=actor, action="dividend.objection_answer",
+                             object_type="dividend_objection", code="dividend.objection_answered")
 
 
 def objections_of(d: Distribution) -> list[DividendObjection]:
@@ -968,14 +961,7 @@ def _carried(d: Distribution) -> str | None:
 
 
 def objection_view(o: DividendObjection, *, staff: bool) -> dict[str, Any]:
-    return {
-        "id": o.id,
-        "raised_by": o.raised_by_name if staff else mask_name(o.raised_by_name),
-        "text": o.text,
-        "raised_at": to_iso(o.raised_at),
-        "answer": o.answer,
-        "answered_at": to_iso(o.answered_at),
-    }
+    return objections.view(o, staff=staff)
 
 
 def staff_line(ln: DividendLine, types: dict[str, str]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.core.clock import utcnow
 from backend.core.db import BigId, UTCDateTime, db
+from backend.core.objections import ANSWERED_CHECK, ObjectionMixin
 
 CATEGORIES = ("保洁", "护路", "护林", "巡河", "水管", "养老助残", "治安", "就业信息", "其他")
 POSTING_STATUSES = ("open", "sealed", "drawn", "publicity", "confirmed", "cancelled")
@@ -113,21 +114,14 @@ class JobDraw(db.Model):
     __table_args__ = (CheckConstraint("(seed IS NULL) = (seed_at IS NULL)", name="seed"),)
 
 
-class JobObjection(db.Model):
+class JobObjection(ObjectionMixin, db.Model):
     __tablename__ = "job_objections"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     posting_id: Mapped[int] = mapped_column(ForeignKey("job_postings.id"), nullable=False, index=True)
     village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), nullable=False)
-    raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
-    raised_by_name: Mapped[str] = mapped_column(String(40), nullable=False)
-    text: Mapped[str] = mapped_column(Text, nullable=False)
-    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
-    answer: Mapped[str | None] = mapped_column(Text, nullable=True)
-    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
-    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-    __table_args__ = (CheckConstraint("(answer IS NULL) = (answered_at IS NULL)", name="answered"),)
+    __table_args__ = (CheckConstraint(ANSWERED_CHECK, name="answered"),)
 
 
 class JobHire(db.Model):

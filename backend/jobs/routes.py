@@ -15,10 +15,11 @@ from flask import Response, send_file
 from flask_smorest import Blueprint
 from marshmallow import fields
 
+from backend.core import objections
 from backend.core.clock import to_iso, today
 from backend.core.db import db
-from backend.core.identity import mask_name
 from backend.core.money import fen_to_yuan
+from backend.core.objections import PublicObjectionSchema
 from backend.core.pagination import PageArgs, page_schema, paginate
 from backend.core.permissions import current_principal, require, require_login, requires
 from backend.core.schemas import BaseSchema, IsoDateTime, Text, Yuan, length, one_of, range_
@@ -80,15 +81,6 @@ class JobApplicantSchema(BaseSchema):
     assisted = fields.Boolean()
 
 
-class JobObjectionSchema(BaseSchema):
-    id = fields.Integer()
-    raised_by = fields.String()
-    text = fields.String()
-    raised_at = fields.String()
-    answer = fields.String(allow_none=True)
-    answered_at = fields.String(allow_none=True)
-
-
 class JobDrawSchema(BaseSchema):
     list_hash = fields.String()
     sealed_at = fields.String()
@@ -114,7 +106,7 @@ class JobPostingSchema(JobPostingItemSchema):
     applicants = fields.List(fields.Nested(JobApplicantSchema))
     draw = fields.Nested(JobDrawSchema, allow_none=True)
     publicity_until = fields.Date(allow_none=True)
-    objections = fields.List(fields.Nested(JobObjectionSchema))
+    objections = fields.List(fields.Nested(PublicObjectionSchema))
     eligibility = fields.Dict(allow_none=True, metadata={"description": "当前用户能否报名及原因"})
 
 
@@ -248,9 +240,7 @@ def _detail(p: JobPosting) -> dict[str, Any]:
             "seed_at": to_iso(d.seed_at), "order": [] if d.result is None else json.loads(d.result),
             "algorithm": "按封存名单：优先群体在前，其余在后；各组内按 sha256(种子 + \":\" + 回执号) 的十六进制升序"},
         "publicity_until": p.publicity_until,
-        "objections": [{"id": o.id, "raised_by": o.raised_by_name if staff else mask_name(o.raised_by_name),
-                        "text": o.text, "raised_at": to_iso(o.raised_at), "answer": o.answer,
-                        "answered_at": to_iso(o.answered_at)} for o in service.objections_of(p)],
+        "objections": [objections.view(o, staff=staff) for o in service.objections_of(p)],
         "eligibility": elig,
     }
     return out
@@ -357,27 +347,25 @@ def draw(args: dict[str, Any], posting_id: int) -> dict[str, Any]:
 @blp.route("/job-postings/<int:posting_id>/objections", methods=["POST"])
 @requires("village.view", obj=(JobPosting, "posting_id"))
 @blp.arguments(JobTextInSchema)
-@blp.response(201, JobObjectionSchema)
+@blp.response(201, PublicObjectionSchema)
 @blp.doc(security=SECURITY)
 def object_to(args: dict[str, Any], posting_id: int) -> dict[str, Any]:
     """公示期内对拟聘名单提出异议。"""
     o = service.raise_objection(service.get_posting(posting_id), args["text"], actor=require_login())
     db.session.commit()
-    return {"id": o.id, "raised_by": o.raised_by_name, "text": o.text, "raised_at": to_iso(o.raised_at),
-            "answer": None, "answered_at": None}
+    return objections.view(o, staff=True)
 
 
 @blp.route("/job-objections/<int:job_objection_id>/answer", methods=["POST"])
 @requires("jobs.manage", obj=(JobObjection, "job_objection_id"))
 @blp.arguments(JobAnswerInSchema)
-@blp.response(200, JobObjectionSchema)
+@blp.response(200, PublicObjectionSchema)
 @blp.doc(security=SECURITY)
 def answer(args: dict[str, Any], job_objection_id: int) -> dict[str, Any]:
     """答复异议。"""
     o = service.answer_objection(service.get_objection(job_objection_id), args["answer"], actor=require_login())
     db.session.commit()
-    return {"id": o.id, "raised_by": o.raised_by_name, "text": o.text, "raised_at": to_iso(o.raised_at),
-            "answer": o.answer, "answered_at": to_iso(o.answered_at)}
+    return objections.view(o, staff=True)
 
 
 def _hire_view(h: JobHire) -> dict[str, Any]:

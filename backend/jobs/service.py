@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from backend.core import audit
+from backend.core import audit, objections
 from backend.core.clock import SHANGHAI, to_iso, today, utcnow
 from backend.core.db import db
 from backend.core.errors import AppError, conflict, not_found, unprocessable
@@ -356,14 +356,8 @@ def get_objection(objection_id: int) -> JobObjection:
 
 
 def answer_objection(o: JobObjection, answer: str, *, actor: Principal | None) -> JobObjection:
-    db.session.execute(select(JobObjection.id).where(JobObjection.id == o.id).with_for_update())
-    db.session.refresh(o)
-    if o.answer is not None:
-        raise conflict("job.objection_answered", "该异议已经答复")
-    o.answer, o.answered_at, o.answered_by_id = answer.strip(), utcnow(), actor.person_id if actor else None
-    db.session.flush()
-    audit.record("job.objection_answer", "job_objection", o.id, actor=actor, village_id=o.village_id)
-    return o
+    return objections.answer(o, answer, actor=actor, action="job.objection_answer", object_type="job_objection",
+                             code="job.objection_answered")
 
 
 def objections_of(p: JobPosting) -> list[JobObjection]:
