@@ -89,6 +89,7 @@ def _import_models() -> None:
     import backend.land.models
     import backend.ledger.disclosure_models
     import backend.ledger.models
+    import backend.notices.models
     import backend.registry.models  # noqa: F401
 
 
@@ -104,10 +105,12 @@ def _register_blueprints() -> None:
     from backend.ledger.disclosure_routes import blp as disclosure_blp
     from backend.ledger.report_routes import blp as report_blp
     from backend.ledger.routes import blp as ledger_blp
+    from backend.notices.routes import blp as notices_blp
     from backend.registry.routes import blp as registry_blp
 
     for blp in (auth_blp, registry_blp, ledger_blp, report_blp, disclosure_blp, decisions_blp, pipeline_blp,
-                dividends_blp, share_files_blp, land_blp, land_files_blp, jobs_blp):
+                dividends_blp, share_files_blp, land_blp, land_files_blp, jobs_blp,
+                notices_blp):
         api.register_blueprint(blp, url_prefix=API_PREFIX)
 
 

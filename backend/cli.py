@@ -218,6 +218,32 @@ def demo_logins() -> None:
     click.echo(demo.logins_text())
 
 
+notices_cli = AppGroup("notices", help="Announcements: the WeChat push worker.")
+
+
+@notices_cli.command("work")
+@click.option("--once", is_flag=True, help="Send what is due now and stop.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds to wait when nothing is due.")
+@click.option("--batch", default=50, show_default=True, help="Jobs claimed at a time.")
+def notices_work(once: bool, interval: float, batch: int) -> None:
+    """Send the push outbox's due subscribe messages (several workers may run at once on PostgreSQL)."""
+    import time
+
+    from backend.notices import service
+
+    service.recover_stale()
+    while True:
+        report = service.work(limit=batch)
+        done = report.sent + report.no_consent + report.retried + report.failed
+        if done:
+            click.echo(f"sent {report.sent}, no consent {report.no_consent}, retry {report.retried}, "
+                       f"failed {report.failed}")
+        if once:
+            return
+        if not done:
+            time.sleep(interval)
+
+
 def register_cli(app: Flask) -> None:
-    for group in (roster_cli, seal_cli, demo_cli, votes_cli, shares_cli, land_cli):
+    for group in (roster_cli, seal_cli, demo_cli, votes_cli, shares_cli, land_cli, notices_cli):
         app.cli.add_command(group)

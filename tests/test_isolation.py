@@ -117,6 +117,14 @@ def world(make):
     jobs.answer_objection(job_objection, "已公布", actor=None)
     posting.publicity_until = today() - timedelta(days=1)
     (hire,) = jobs.confirm_hires(posting, today(), actor=None)
+    # a village notice, published by the secretary (bound to WeChat: the content check runs as them)
+    from backend.auth.models import WeChatAccount
+    from backend.notices import service as notices
+
+    db.session.add(WeChatAccount(appid="wx-demo-appid", openid="o-iso-secretary", person_id=a_member.person_id,
+                                 bound_at=utcnow()))
+    notice = notices.publish(notices.NoticeInput("停水通知", "明天上午停水。"), actor=make.principal(a_member),
+                             village=a)
     db.session.commit()
     ids = {
         "village_id": a.id,
@@ -139,6 +147,7 @@ def world(make):
         "posting_id": posting.id,
         "job_objection_id": job_objection.id,
         "hire_id": hire.id,
+        "notice_id": notice.id,
         "period": "2026-02",
         "key": "ledger.large_expense_fen",
     }

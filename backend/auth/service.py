@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -274,3 +275,12 @@ def me(principal: Principal) -> dict[str, Any]:
         "roles": principal.roles(),
         "scopes": scopes,
     }
+
+
+def openids_of(person_ids: Sequence[int]) -> dict[int, str]:
+    """person id → the openid of the WeChat account bound to them (people without one are left out)."""
+    if not person_ids:
+        return {}
+    rows = db.session.execute(select(WeChatAccount.person_id, WeChatAccount.openid).where(
+        WeChatAccount.person_id.in_(list(person_ids))))
+    return {pid: openid for pid, openid in rows if pid is not None}

@@ -78,6 +78,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # public-benefit jobs: run by the two committees; supervisors and the township follow them
     "jobs.read": frozenset({"secretary", "committee", "accountant", "supervisor", "township_staff"}),
     "jobs.manage": frozenset({"secretary", "committee"}),
+    # a village's own announcements (a township's come from township.manage)
+    "notices.manage": frozenset({"secretary", "committee"}),
     "township.view": frozenset({"township_staff", "township_accountant"}),
     "township.manage": frozenset({"township_staff"}),
 }

@@ -565,6 +565,17 @@ def members_id_last4(village_id: int) -> dict[int, str]:
     return {mid: last4 for mid, last4 in db.session.execute(stmt)}
 
 
+def roster_person_ids(village_ids: Collection[int], *, collective_only: bool) -> dict[int, int]:
+    """person id → village id of everyone on these villages' active rosters (optionally 成员 only)."""
+    if not village_ids:
+        return {}
+    stmt = select(Member.person_id, Member.village_id).where(Member.village_id.in_(list(village_ids)),
+                                                             Member.status == "active")
+    if collective_only:
+        stmt = stmt.where(Member.is_collective_member.is_(True))
+    return {pid: vid for pid, vid in db.session.execute(stmt)}
+
+
 # ---------------------------------------------------------------- the principal of a request
 
 
