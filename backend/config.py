@@ -65,6 +65,7 @@ def from_env() -> dict[str, Any]:
         "WECHAT_SECRET": os.environ.get("WECHAT_SECRET", "demo-secret"),
         "WECHAT_API_BASE_URL": os.environ.get("WECHAT_API_BASE_URL", "https://api.weixin.qq.com/"),
         "WECHAT_TIMEOUT": _float("WECHAT_TIMEOUT", 5.0),
+        "WECHAT_TEMPLATE_NOTICE": os.environ.get("WECHAT_TEMPLATE_NOTICE", "notice-published"),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "TOKEN_TTL_HOURS": _int("TOKEN_TTL_HOURS", 24 * 7),
         "BIND_TICKET_TTL_MINUTES": _int("BIND_TICKET_TTL_MINUTES", 10),

@@ -575,8 +575,9 @@ def accounts_summary(village_id: int, year: int) -> AccountsSummary:
     )
 
 
-def _year_income_stmt(village_ids: Collection[int], year: int) -> Select[Any]:
+def _year_income_stmt(village_ids: Collection[int], year: int, through: str | None = None) -> Select[Any]:
     span = year_span(year)
+    end = min(span.end, through) if through else span.end
     ids = list(village_ids)
     profit_accounts = select(Account.id).where(Account.village_id.in_(ids), Account.code.startswith(PROFIT_CODE))
     closing = select(VoucherLine.voucher_id).where(VoucherLine.account_id.in_(profit_accounts))
@@ -591,7 +592,7 @@ def _year_income_stmt(village_ids: Collection[int], year: int) -> Select[Any]:
             Voucher.village_id.in_(ids),
             Voucher.status == "posted",
             Voucher.period >= span.start,
-            Voucher.period <= span.end,
+            Voucher.period <= end,
             Account.klass == "income",
             Voucher.id.not_in(closing),
         )
@@ -599,12 +600,13 @@ def _year_income_stmt(village_ids: Collection[int], year: int) -> Select[Any]:
     )
 
 
-def year_income(village_ids: Collection[int], year: int) -> dict[int, tuple[int, int]]:
-    """village id → (total income, operating income) of the year, in fen, in one query (zero for no books)."""
+def year_income(village_ids: Collection[int], year: int, through: str | None = None) -> dict[int, tuple[int, int]]:
+    """village id → (total income, operating income) of the year, in fen, in one query (zero for no books);
+    ``through`` (``YYYY-MM``) stops at that month: the year to date."""
     out = {vid: (0, 0) for vid in village_ids}
     if not out:
         return out
-    for vid, total, operating in db.session.execute(_year_income_stmt(out, year)):
+    for vid, total, operating in db.session.execute(_year_income_stmt(out, year, through)):
         out[vid] = (int(total or 0), int(operating or 0))
     return out
 

@@ -65,6 +65,15 @@ def get(village: Village, key: str) -> int:
     return spec.default
 
 
+def get_for_township(township_id: int, key: str) -> int:
+    """The value a township sets for all its villages, else the default (a rule that is township-wide)."""
+    spec = _spec(key)
+    value = db.session.execute(
+        select(Setting.value).where(Setting.key == key, Setting.township_id == township_id)
+    ).scalar_one_or_none()
+    return spec.default if value is None else int(json.loads(value))
+
+
 def effective(village: Village) -> list[dict[str, Any]]:
     out = []
     for key, spec in sorted(SPECS.items()):

@@ -1,0 +1,117 @@
+"""The township's progress table (挂图作战) as JSON for the mini-program, and the monthly report (按月通报) as .xlsx
+and PDF. Township staff and the township's agency accountants of that township only (``township.view``)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask import Response, send_file
+from flask_smorest import Blueprint
+from marshmallow import fields
+
+from backend.core.permissions import requires
+from backend.core.schemas import BaseSchema, range_
+
+from . import export, service
+
+blp = Blueprint("township", __name__, description="乡镇：各村集体经济收入进度、排名、考核得分和按月通报")
+SECURITY = [{"bearer": []}]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ProgressArgs(BaseSchema):
+    year = fields.Integer(validate=range_(min=1900, max=2999), metadata={"description": "年份，缺省为今年"})
+    month = fields.Integer(
+        validate=range_(min=1, max=12), metadata={"description": "统计到几月（1—12），缺省为本月（往年为 12 月）"}
+    )
+
+
+class TierSchema(BaseSchema):
+    threshold = fields.String(metadata={"description": "档次（元）"})
+    met = fields.Boolean()
+
+
+class VillageProgressSchema(BaseSchema):
+    village_id = fields.Integer()
+    village_code = fields.String()
+    village_name = fields.String()
+    total_income = fields.String(metadata={"description": "年初至统计月的集体经济总收入（元）"})
+    operating_income = fields.String(metadata={"description": "年初至统计月的经营性收入（元）"})
+    target_total = fields.String(metadata={"description": "总收入目标（元）"})
+    target_operating = fields.String(metadata={"description": "经营性收入目标（元）"})
+    total_met = fields.Boolean()
+    operating_met = fields.Boolean()
+    tiers = fields.List(fields.Nested(TierSchema))
+    rank = fields.Integer(metadata={"description": "按总收入排名，收入相同名次相同"})
+    score = fields.Integer(metadata={"description": "考核加分"})
+    disclosure_published = fields.Boolean(metadata={"description": "上一期财务公开是否已公开"})
+    open_decisions = fields.Integer(metadata={"description": "在办的决策事项"})
+    stuck_stages = fields.Integer(metadata={"description": "超过设定天数未推进的环节"})
+
+
+class SummaryLineSchema(BaseSchema):
+    label = fields.String()
+    count = fields.Integer()
+    share = fields.String(metadata={"example": "21 / 67 = 31.3%"})
+
+
+class ProgressSummarySchema(BaseSchema):
+    villages = fields.Integer()
+    total_income = fields.String()
+    operating_income = fields.String()
+    unpublished = fields.Integer()
+    stuck_stages = fields.Integer()
+    lines = fields.List(fields.Nested(SummaryLineSchema))
+
+
+class ProgressSchema(BaseSchema):
+    township_id = fields.Integer()
+    township_name = fields.String()
+    year = fields.Integer()
+    month = fields.Integer()
+    through = fields.String(metadata={"description": "统计到的月份 YYYY-MM"})
+    label = fields.String(metadata={"example": "2026年1—5月"})
+    as_of = fields.String(metadata={"description": "截至日期"})
+    disclosure_period = fields.String(metadata={"description": "检查的财务公开期间（上一个已结束的季度）"})
+    stuck_days = fields.Integer()
+    score_rule = fields.String()
+    villages = fields.List(fields.Nested(VillageProgressSchema))
+    summary = fields.Nested(ProgressSummarySchema)
+
+
+@blp.route("/townships/<int:township_id>/progress", methods=["GET"])
+@requires("township.view", township="township_id")
+@blp.arguments(ProgressArgs, location="query")
+@blp.response(200, ProgressSchema)
+@blp.doc(security=SECURITY)
+def progress(args: dict[str, Any], township_id: int) -> dict[str, Any]:
+    """各村年初至今的集体经济收入、是否达标、排名、考核得分、上期财务公开和在办事项，以及全镇汇总。"""
+    return service.progress_view(service.progress(township_id, args.get("year"), args.get("month")))
+
+
+def _file(township_id: int, args: dict[str, Any], render: Any, mimetype: str, ext: str) -> Response:
+    p = service.progress(township_id, args.get("year"), args.get("month"))
+    return send_file(
+        io.BytesIO(render(p)), mimetype=mimetype, as_attachment=True, download_name=f"progress-{p.through}.{ext}"
+    )
+
+
+@blp.route("/townships/<int:township_id>/progress.xlsx", methods=["GET"])
+@requires("township.view", township="township_id")
+@blp.arguments(ProgressArgs, location="query")
+@blp.response(200, content_type=XLSX)
+@blp.doc(security=SECURITY)
+def progress_xlsx(args: dict[str, Any], township_id: int) -> Response:
+    """导出按月通报 .xlsx：各村收入进度表和汇总。"""
+    return _file(township_id, args, export.progress_xlsx, XLSX, "xlsx")
+
+
+@blp.route("/townships/<int:township_id>/progress.pdf", methods=["GET"])
+@requires("township.view", township="township_id")
+@blp.arguments(ProgressArgs, location="query")
+@blp.response(200, content_type="application/pdf")
+@blp.doc(security=SECURITY)
+def progress_pdf(args: dict[str, Any], township_id: int) -> Response:
+    """导出按月通报 PDF（A4，可打印张贴）：各村收入进度表和汇总。"""
+    return _file(township_id, args, export.progress_pdf, "application/pdf", "pdf")
