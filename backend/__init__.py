@@ -106,8 +106,8 @@ def _register_blueprints() -> None:
     from backend.ledger.report_routes import blp as report_blp
     from backend.ledger.routes import blp as ledger_blp
     from backend.notices.routes import blp as notices_blp
-    from backend.township.routes import blp as township_blp
     from backend.registry.routes import blp as registry_blp
+    from backend.township.routes import blp as township_blp
 
     for blp in (auth_blp, registry_blp, ledger_blp, report_blp, disclosure_blp, decisions_blp, pipeline_blp,
                 dividends_blp, share_files_blp, land_blp, land_files_blp, jobs_blp,

@@ -468,6 +468,7 @@ def seed() -> str:
     from backend.demo_jobs import seed_jobs
     from backend.demo_land import seed_land
     from backend.demo_ledger import close_past_months, seed_disclosures, seed_ledger_demo
+    from backend.demo_notices import seed_notices
 
     report = SeedReport()
     seed_registry(report)
@@ -476,6 +477,7 @@ def seed() -> str:
     report.add("个分配方案", seed_dividends())  # its payout vouchers go into last spring's books
     report.add("份土地合同", seed_land())  # rent received this year and before
     report.add("个公益岗位", seed_jobs())  # last year's posts paid monthly; this year's open posting
+    report.add("条公告", seed_notices())  # 郑雯's pinned township notice, 临江村's own; pushes left to the worker
     # later domains: anything that posts into past months comes before they are closed
     report.add("个月份结账", close_past_months())
     report.add("期财务公开", seed_disclosures())

@@ -107,8 +107,10 @@ class ConsentSchema(BaseSchema):
 
 
 def _sees(p: Principal, n: Notice) -> bool:
-    """Checked before the body is parsed: only those who can see a notice learn anything about it."""
-    return service.can_see(n, p)
+    """Checked before the body is parsed: only those who can see a notice learn anything about it. A township's
+    notice has no village for the decorator's own check (which would answer 403 to anyone, telling strangers it
+    exists): every view below then decides itself, with 404 for those who cannot see it."""
+    return n.village_id is None or service.can_see(n, p)
 
 
 def _source_name(n: Notice) -> str:
@@ -132,21 +134,26 @@ def _detail(n: Notice, p: Principal) -> dict[str, Any]:
 def _visible(notice_id: int) -> Notice:
     p = require_login()
     n = service.get_notice(notice_id)
-    if not service.can_see(n, p):
+    if not service.is_live(n) or not service.can_see(n, p):  # expired: gone for readers, like withdrawn
         raise not_found("notice.not_found", "找不到该公告")
     return n
 
 
-def _manage(n: Notice, village_id: int | None = None) -> Principal:
-    """Who may see reach and remind: the source township's staff, or the village's secretary and committee."""
+def _manage(n: Notice, village_id: int | None = None) -> tuple[Principal, list[int]]:
+    """Who may see reach, who has not read, and remind: the source township's staff (every target village), or a
+    target village's secretary and committee (their own villages only). Returns the caller and those villages."""
     p = require_login()
-    if n.township_id is not None and p.can("township.view", township_id=n.township_id):
-        return p
     targets = service.targets_of(n)
+    if village_id is not None and village_id not in targets:
+        if not service.can_see(n, p):
+            raise not_found("notice.not_found", "找不到该公告")
+        raise not_found("notice.village_not_targeted", "这条公告没有发给该村")
     scope = [village_id] if village_id is not None else targets
-    if all(v in targets for v in scope) and any(
-            p.can("notices.manage", village_id=v) or p.can("township.view", village_id=v) for v in scope):
-        return p
+    if n.township_id is not None and p.can("township.view", township_id=n.township_id):
+        return p, scope
+    mine = [v for v in scope if p.can("notices.manage", village_id=v) or p.can("township.view", village_id=v)]
+    if mine:
+        return p, mine
     if not service.can_see(n, p):
         raise not_found("notice.not_found", "找不到该公告")
     raise forbidden()
@@ -222,7 +229,12 @@ def read(notice_id: int) -> None:
 def withdraw(notice_id: int) -> None:
     """撤回公告（发布方）：不再显示，未发出的推送取消。"""
     n = service.get_notice(notice_id)
-    p = _manage(n) if n.village_id is None else require("notices.manage", village_id=n.village_id)
+    if n.township_id is not None:  # only the township withdraws its notice (not a target village's staff)
+        if not service.can_see(n, require_login()):
+            raise not_found("notice.not_found", "找不到该公告")
+        p = require("township.manage", township_id=n.township_id)
+    else:
+        p = require("notices.manage", village_id=n.village_id)
     service.withdraw(n, actor=p)
     db.session.commit()
 
@@ -234,9 +246,9 @@ def withdraw(notice_id: int) -> None:
 def reach(notice_id: int) -> dict[str, Any]:
     """触达：每个村的对象人数、已读（小程序、会议或广播）和比例；推送任务状态。"""
     n = service.get_notice(notice_id)
-    _manage(n)
+    _p, villages = _manage(n)
     pushes = service.outbox_counts("notice", n.id)
-    return {"villages": service.reach(n), "pushes": pushes}
+    return {"villages": [row for row in service.reach(n) if row["village_id"] in villages], "pushes": pushes}
 
 
 @blp.route("/notices/<int:notice_id>/unread", methods=["GET"])
@@ -247,8 +259,8 @@ def reach(notice_id: int) -> dict[str, Any]:
 def unread(args: dict[str, Any], notice_id: int) -> dict[str, Any]:
     """某村还没有读的人（可只提醒他们，或登记会议、广播宣读）。"""
     n = service.get_notice(notice_id)
-    _manage(n, args["village_id"])
-    people = service.unread(n, args["village_id"])
+    _p, villages = _manage(n, args["village_id"])
+    people = sorted(pid for v in villages for pid in service.unread(n, v))
     names = dict(db.session.execute(select(Person.id, Person.name).where(Person.id.in_(people))).all())
     return {"items": [{"person_id": pid, "name": names.get(pid, "")} for pid in people]}
 
@@ -261,7 +273,7 @@ def unread(args: dict[str, Any], notice_id: int) -> dict[str, Any]:
 def remind(args: dict[str, Any], notice_id: int) -> dict[str, Any]:
     """只提醒还没读的人（每人每条公告最多提醒一次）。"""
     n = service.get_notice(notice_id)
-    p = _manage(n, args["village_id"])
+    p, _villages = _manage(n, args["village_id"])
     count = service.remind(n, args["village_id"], actor=p)
     db.session.commit()
     return {"count": count}

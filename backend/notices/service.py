@@ -150,6 +150,11 @@ def get_notice(notice_id: int) -> Notice:
     return n
 
 
+def is_live(n: Notice) -> bool:
+    """Not withdrawn and not expired: readers see it."""
+    return n.withdrawn_at is None and (n.expires_at is None or n.expires_at > utcnow())
+
+
 def targets_of(n: Notice) -> list[int]:
     return list(db.session.execute(select(NoticeTarget.village_id).where(NoticeTarget.notice_id == n.id)
                                    .order_by(NoticeTarget.village_id)).scalars())
@@ -333,7 +338,7 @@ def _claim(limit: int) -> list[int]:
         select(PushJob.id).where(PushJob.status == "pending", PushJob.next_attempt_at <= now)
         .order_by(PushJob.next_attempt_at, PushJob.id).limit(limit).with_for_update(skip_locked=True)).scalars())
     if ids:
-        db.session.execute(update(PushJob).where(PushJob.id.in_(ids)).values(status="sending")
+        db.session.execute(update(PushJob).where(PushJob.id.in_(ids)).values(status="sending", next_attempt_at=now)
                            .execution_options(synchronize_session=False))
     db.session.commit()
     return ids
@@ -354,6 +359,13 @@ def work(limit: int = 50) -> WorkReport:
     for job_id in _claim(limit):
         job = db.session.get(PushJob, job_id)
         assert job is not None
+        if job.kind in ("notice", "reminder"):
+            n = db.session.get(Notice, job.object_id)
+            if n is None or not is_live(n):  # withdrawn or expired meanwhile: nothing to announce any more
+                job.status, job.last_error = "failed", "公告已过期或已撤回，不再推送"
+                report.failed += 1
+                db.session.commit()
+                continue
         openid = auth.openids_of([job.person_id]).get(job.person_id)
         if openid is None or not _use_consent(job.person_id, job.template_id):
             job.status, job.last_error = "no_consent", "没有可用的订阅授权" if openid else "未绑定微信"

@@ -48,3 +48,28 @@ def test_a_township_notice_reaches_the_villages(client, make, wechat):
     by_name = {row["village"]: (row["audience"], row["read"], row["share"]) for row in reach}
     assert by_name == {"临江村": (2, 1, "50.0%"), "新竹村": (1, 0, "0.0%")}
     assert client.get(f"/api/v1/notices/{nid}/reach", headers=make.headers(a)).status_code == 403
+
+
+def test_a_notice_withdrawn_or_expired_before_its_push_is_not_pushed(make, wechat, now):
+    from datetime import timedelta
+
+    from backend.core.clock import utcnow
+    from backend.notices.models import PushJob
+
+    qs = make.township("QS", "青山镇")
+    lj = make.village("LJ01", "临江村", township=qs)
+    staff = make.staff(qs, "郑雯")
+    a = make.member(lj, "张大山")
+    bind(staff.id, "o-zw")
+    bind(a.person_id, "o-a")
+    notices.add_consent(a.person_id, notices.template_id(), 2)
+    wechat.grant_consent("o-a", notices.template_id(), 2)
+    n = notices.publish(notices.NoticeInput("停电通知", "明天停电。", expires_at=utcnow() + timedelta(hours=1)),
+                        actor=make.principal(staff), township=qs)
+    db.session.commit()
+    now[0] = now[0] + timedelta(hours=2)
+    report = notices.work()
+    assert (report.sent, report.failed) == (0, 1)
+    assert wechat.messages() == []
+    job = db.session.execute(db.select(PushJob).where(PushJob.object_id == n.id)).scalar_one()
+    assert job.status == "failed" and "过期" in job.last_error
