@@ -10,12 +10,13 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from flask import Response, request, send_file
+from flask import Response, send_file
 from flask_smorest import Blueprint
 
 from backend.core.clock import today
 from backend.core.db import db
-from backend.core.errors import AppError, not_found, unprocessable
+from backend.core.errors import not_found, unprocessable
+from backend.core.idempotency import OPENAPI_PARAMETER, key_from_request
 from backend.core.money import fen_to_yuan
 from backend.core.objections import PublicObjectionSchema
 from backend.core.pagination import page_schema, paginate
@@ -411,17 +412,14 @@ def bank_batch(distribution_id: int) -> Response:
 @blp.arguments(PaymentInSchema)
 @blp.response(201, PaymentBatchSchema)
 @blp.alt_response(200, schema=PaymentBatchSchema, description="同一幂等键的重复请求：返回第一次的结果")
-@blp.doc(security=SECURITY, parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
-                                         "schema": {"type": "string", "maxLength": 80}}])
+@blp.doc(security=SECURITY, parameters=[OPENAPI_PARAMETER])
 def record_payments(args: dict[str, Any], distribution_id: int) -> Any:
     """登记发放（银行代发回单或现金发放）并记账；任何一户已发放则整笔不登记。支持 Idempotency-Key 安全重试。"""
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not (1 <= len(key.strip()) <= 80):
-        raise AppError(400, "idempotency.key_invalid", "Idempotency-Key 应为 1 到 80 个字符")
+    key = key_from_request()
     data = service.PaymentInput(household_ids=args["household_ids"], method=args["method"], paid_on=args["paid_on"],
                                 reference=args["reference"])
     result = service.record_payments(service.get_distribution(distribution_id), data,
-                                     idempotency_key=key.strip() if key else None, actor=require_login())
+                                     idempotency_key=key, actor=require_login())
     db.session.commit()
     b = result.batch
     body = {"id": b.id, "method": b.method, "paid_on": b.paid_on, "reference": b.reference, "count": b.count,

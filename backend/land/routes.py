@@ -10,13 +10,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask import request
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from backend.core.clock import today
 from backend.core.db import db
 from backend.core.errors import AppError
+from backend.core.idempotency import OPENAPI_PARAMETER, key_from_request
 from backend.core.money import fen_to_yuan
 from backend.core.pagination import PageArgs, page_schema, paginate
 from backend.core.permissions import require_login, requires
@@ -280,18 +280,15 @@ def list_payments(args: dict[str, Any], contract_id: int) -> dict[str, Any]:
 @blp.arguments(RentPaymentInSchema)
 @blp.response(201, RentPaymentSchema)
 @blp.alt_response(200, schema=RentPaymentSchema, description="同一幂等键的重复请求：返回第一次的结果")
-@blp.doc(security=SECURITY, parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
-                                         "schema": {"type": "string", "maxLength": 80}}])
+@blp.doc(security=SECURITY, parameters=[OPENAPI_PARAMETER])
 def record_payment(args: dict[str, Any], contract_id: int) -> Any:
     """登记收到的租金：按剩余应收在农户与集体间精确拆分（服务费从农户租金中扣除须有合同依据），农户部分按面积
     分到户（最大余额法），记账并代发到户。不能超过欠款；支持 Idempotency-Key 安全重试。"""
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not (1 <= len(key.strip()) <= 80):
-        raise AppError(400, "idempotency.key_invalid", "Idempotency-Key 应为 1 到 80 个字符")
+    key = key_from_request()
     data = service.PaymentInput(due_id=args["due_id"], amount_fen=args["amount"], paid_on=args["paid_on"],
                                 method=args["method"], reference=args["reference"])
     result = service.record_payment(service.get_contract(contract_id), data,
-                                    idempotency_key=key.strip() if key else None, actor=require_login())
+                                    idempotency_key=key, actor=require_login())
     db.session.commit()
     body = _payment_view(result.payment, result.replayed)
     return (body, 200) if result.replayed else body

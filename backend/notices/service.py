@@ -44,7 +44,9 @@ MAX_ATTEMPTS = 6
 BACKOFF_SECONDS = 30  # 30 s, 60 s, 120 s … capped at an hour
 AUDIENCE_LABELS = {"everyone": "全体村民", "members": "集体经济组织成员", "representatives": "村民代表",
                    "party_members": "党员"}
-AUDIENCE_ROLES = {"representatives": ("representative",), "party_members": ("party_member",)}
+# the role that puts a person in each audience (roster-derived or assigned): a principal carries them
+AUDIENCE_ROLE = {"everyone": "villager", "members": "member", "representatives": "representative",
+                 "party_members": "party_member"}
 
 
 def template_id() -> str:
@@ -61,7 +63,7 @@ def audience(village_ids: Sequence[int], kind: str) -> dict[int, int]:
     out: dict[int, int] = {}
     now = utcnow()
     for vid in village_ids:
-        for pid, _hid in registry.people_with_roles(vid, AUDIENCE_ROLES[kind], now):
+        for pid, _hid in registry.people_with_roles(vid, (AUDIENCE_ROLE[kind],), now):
             out.setdefault(pid, vid)
     return out
 
@@ -182,7 +184,14 @@ def can_see(n: Notice, p: Principal) -> bool:
         return True
     if any(p.can("notices.manage", village_id=v) or p.can("township.view", village_id=v) for v in targets):
         return True
-    return p.person_id in audience(targets, n.audience)
+    return in_audience(n, p, targets)
+
+
+def in_audience(n: Notice, p: Principal, targets: Sequence[int] | None = None) -> bool:
+    """Whether the caller is in ``n``'s audience now, from the roles loaded with the request — no roster query
+    (``audience`` lists everyone, for reach; this answers for one person, on every ``/me/notices``)."""
+    targets = targets_of(n) if targets is None else targets
+    return any(p.has_role(AUDIENCE_ROLE[n.audience], v) for v in targets)
 
 
 def my_notices_stmt(p: Principal) -> Any:
