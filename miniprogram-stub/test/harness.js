@@ -1,0 +1,230 @@
+// Runs the mini-program's pages headless: miniprogram-simulate renders them, and `wx` is made real enough —
+// wx.request goes over HTTP to the API under test, wx.login hands out the login code of the person the test
+// plays, storage lives in memory, navigation and modals are recorded so a test can follow them.
+const path = require('path')
+const http = require('http')
+const simulate = require('miniprogram-simulate')
+
+const ROOT = path.resolve(__dirname, '..')
+const GLOBAL_COMPONENTS = require(path.join(ROOT, 'app.json')).usingComponents
+
+// --- wx.request over node's http (fetch is not there inside jest's jsdom) -------------------------------------
+function request({ url, method = 'GET', data, header = {}, timeout, success, fail, complete } = {}) {
+  const u = new URL(url)
+  const body = data === undefined || method === 'GET' ? undefined : typeof data === 'string' ? data : JSON.stringify(data)
+  const req = http.request(
+    {
+      hostname: u.hostname,
+      port: u.port,
+      path: u.pathname + u.search,
+      method,
+      headers: { ...header, ...(body ? { 'Content-Length': Buffer.byteLength(body) } : {}) },
+      timeout: timeout || 10000,
+    },
+    (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (c) => { text += c })
+      res.on('end', () => {
+        let parsed = text
+        try { parsed = text ? JSON.parse(text) : '' } catch (e) { /* not JSON: keep the text, as WeChat does */ }
+        const r = { data: parsed, statusCode: res.statusCode, header: res.headers, errMsg: 'request:ok' }
+        wxState.requests.push({ method, url: u.pathname + u.search, status: res.statusCode, header })
+        if (success) success(r)
+        if (complete) complete(r)
+      })
+    },
+  )
+  const failWith = (message) => {
+    const r = { errMsg: `request:fail ${message}` }
+    wxState.requests.push({ method, url: u.pathname + u.search, status: 0, header })
+    if (fail) fail(r)
+    if (complete) complete(r)
+  }
+  req.on('timeout', () => { req.destroy(new Error('timeout')) })
+  req.on('error', (e) => failWith(e.message))
+  if (body) req.write(body)
+  req.end()
+  return { abort: () => req.destroy(new Error('abort')) }
+}
+
+// --- state a test can read or steer ---------------------------------------------------------------------------
+const wxState = {
+  person: null, // the demo key wx.login answers for: code demo-<person>
+  store: new Map(),
+  requests: [],
+  navigations: [],
+  modals: [],
+  toasts: [],
+  fontSizeSetting: 17,
+  logins: 0,
+  // a test can make the network fail: a function (options) → true to fail this request without sending it
+  dropWhen: null,
+}
+
+function installWx({ person = null, fontSizeSetting = 17 } = {}) {
+  wxState.person = person
+  wxState.store = new Map()
+  wxState.requests = []
+  wxState.navigations = []
+  wxState.modals = []
+  wxState.toasts = []
+  wxState.fontSizeSetting = fontSizeSetting
+  wxState.logins = 0
+  wxState.dropWhen = null
+  Object.assign(global.wx, {
+    request: (options) => {
+      if (wxState.dropWhen && wxState.dropWhen(options)) {
+        wxState.requests.push({ method: options.method || 'GET', url: options.url, status: 0, dropped: true })
+        setTimeout(() => {
+          const r = { errMsg: 'request:fail timeout' }
+          if (options.fail) options.fail(r)
+          if (options.complete) options.complete(r)
+        }, 0)
+        return { abort() {} }
+      }
+      return request(options)
+    },
+    login: ({ success, fail } = {}) => {
+      wxState.logins += 1
+      setTimeout(() => {
+        if (wxState.person) success && success({ code: `demo-${wxState.person}`, errMsg: 'login:ok' })
+        else fail && fail({ errMsg: 'login:fail' })
+      }, 0)
+    },
+    setStorageSync: (k, v) => { wxState.store.set(k, v) },
+    getStorageSync: (k) => (wxState.store.has(k) ? wxState.store.get(k) : ''),
+    removeStorageSync: (k) => { wxState.store.delete(k) },
+    clearStorageSync: () => { wxState.store.clear() },
+    getAppBaseInfo: () => ({ fontSizeSetting: wxState.fontSizeSetting, SDKVersion: '3.3.4' }),
+    getSystemInfoSync: () => ({ fontSizeSetting: wxState.fontSizeSetting, SDKVersion: '3.3.4' }),
+    navigateTo: ({ url }) => { wxState.navigations.push({ kind: 'navigateTo', url }) },
+    redirectTo: ({ url }) => { wxState.navigations.push({ kind: 'redirectTo', url }) },
+    reLaunch: ({ url }) => { wxState.navigations.push({ kind: 'reLaunch', url }) },
+    navigateBack: () => { wxState.navigations.push({ kind: 'navigateBack' }) },
+    showModal: (opts) => {
+      wxState.modals.push(opts)
+      setTimeout(() => opts.success && opts.success({ confirm: true, cancel: false }), 0)
+    },
+    showToast: (opts) => { wxState.toasts.push(opts) },
+    showLoading: () => {},
+    hideLoading: () => {},
+    stopPullDownRefresh: () => {},
+    setClipboardData: ({ data, success }) => { wxState.clipboard = data; success && success() },
+  })
+  const api = require(path.join(ROOT, 'utils/api.js'))
+  api._setSleep(() => Promise.resolve())
+  api.setBaseUrl(process.env.SV_API)
+  return wxState
+}
+
+// --- App(), getApp() and Page() on top of simulate's Component() ---------------------------------------------
+let appInstance = null
+global.App = (options) => { appInstance = options }
+global.getApp = () => appInstance
+require(path.join(ROOT, 'app.js'))
+
+// A page written with Page() runs as a component: its handlers become methods, onLoad(query) runs when it is
+// attached (the promise it returns is kept as `instance.__loaded`), the other lifetimes are called by the test.
+global.Page = (options) => {
+  const { data, ...rest } = options
+  const methods = {}
+  for (const [k, v] of Object.entries(rest)) if (typeof v === 'function') methods[k] = v
+  return global.Component({
+    data,
+    methods,
+    lifetimes: {
+      attached() {
+        this.__loaded = Promise.resolve(this.onLoad ? this.onLoad(this.__query || {}) : undefined)
+      },
+    },
+  })
+}
+
+const loaded = {}
+function pageId(name) {
+  // one load per page per test file (simulate registers a page's js once)
+  if (!loaded[name]) {
+    loaded[name] = simulate.load(path.join(ROOT, 'pages', name, name), {
+      rootPath: ROOT,
+      usingComponents: GLOBAL_COMPONENTS,
+    })
+  }
+  return loaded[name]
+}
+
+// Render a page as WeChat would open it with `query`; resolves once its onLoad has finished.
+async function openPage(name, query = {}) {
+  const page = simulate.render(pageId(name))
+  page.instance.__query = query
+  page.attach(document.createElement('parent-wrapper'))
+  await page.instance.__loaded
+  return page
+}
+
+// Follow the last wx.navigateTo/redirectTo/reLaunch the app made: render that page with its query.
+async function follow() {
+  const nav = wxState.navigations[wxState.navigations.length - 1]
+  if (!nav || !nav.url) throw new Error('the app did not navigate')
+  const [pathname, search = ''] = nav.url.split('?')
+  const name = pathname.split('/').filter(Boolean)[1]
+  const query = Object.fromEntries(new URLSearchParams(search))
+  return { name, query, page: await openPage(name, query) }
+}
+
+function text(page, selector) {
+  const el = page.querySelector(selector)
+  if (!el) throw new Error(`no element ${selector}`)
+  return el.dom.textContent.replace(/\s+/g, ' ').trim()
+}
+
+function texts(page, selector) {
+  return page.querySelectorAll(selector).map((el) => el.dom.textContent.replace(/\s+/g, ' ').trim())
+}
+
+async function tap(page, selector) {
+  const el = page.querySelector(selector)
+  if (!el) throw new Error(`no element ${selector}`)
+  el.dispatchEvent('tap')
+  await settle()
+}
+
+// wait until the app's requests are done (the bridge answers asynchronously)
+async function settle(ms = 50) {
+  await simulate.sleep(ms)
+}
+
+async function until(predicate, { timeout = 10000, step = 20 } = {}) {
+  const start = Date.now()
+  while (!predicate()) {
+    if (Date.now() - start > timeout) throw new Error('condition not met in time')
+    await simulate.sleep(step)
+  }
+}
+
+// direct API calls for a test's own set-up and checks (not through the app)
+function call(method, apiPath, { body, token, base = process.env.SV_API, headers = {} } = {}) {
+  return new Promise((resolve, reject) => {
+    request({
+      url: base + apiPath,
+      method,
+      data: body,
+      header: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}), ...headers },
+      success: (r) => resolve(r),
+      fail: (e) => reject(new Error(e.errMsg)),
+    })
+  })
+}
+
+async function tokenFor(person) {
+  const r = await call('POST', '/auth/wechat-login', { body: { code: `demo-${person}` } })
+  if (!r.data.bound) throw new Error(`${person} is not bound`)
+  return r.data.token
+}
+
+// the WeChat stand-in's control endpoints (faults, request log)
+function standin(method, name, body) {
+  return call(method, `/__standin/${name}`, { body, base: process.env.SV_WECHAT })
+}
+
+module.exports = { ROOT, wxState, installWx, openPage, follow, text, texts, tap, settle, until, call, tokenFor, standin, simulate }
