@@ -8,6 +8,16 @@ const simulate = require('miniprogram-simulate')
 const ROOT = path.resolve(__dirname, '..')
 const GLOBAL_COMPONENTS = require(path.join(ROOT, 'app.json')).usingComponents
 
+// WeChat gives every page the components app.json declares globally; simulate only merges them into a page whose
+// own .json already has a usingComponents object, so give each one read an empty object when it has none.
+const simulateUtils = require('miniprogram-simulate/src/utils')
+const readJson = simulateUtils.readJson
+simulateUtils.readJson = (file) => {
+  const json = readJson(file)
+  if (json && !json.usingComponents) json.usingComponents = {}
+  return json
+}
+
 // --- wx.request over node's http (fetch is not there inside jest's jsdom) -------------------------------------
 function request({ url, method = 'GET', data, header = {}, timeout, success, fail, complete } = {}) {
   const u = new URL(url)
@@ -75,7 +85,7 @@ function installWx({ person = null, fontSizeSetting = 17 } = {}) {
   Object.assign(global.wx, {
     request: (options) => {
       if (wxState.dropWhen && wxState.dropWhen(options)) {
-        wxState.requests.push({ method: options.method || 'GET', url: options.url, status: 0, dropped: true })
+        wxState.requests.push({ method: options.method || 'GET', url: options.url, status: 0, dropped: true, header: options.header })
         setTimeout(() => {
           const r = { errMsg: 'request:fail timeout' }
           if (options.fail) options.fail(r)
@@ -118,6 +128,27 @@ function installWx({ person = null, fontSizeSetting = 17 } = {}) {
   return wxState
 }
 
+// simulate runs a component's .js each time a page that uses it is loaded, counting on node's require cache being
+// emptied in between; under jest it is not, so the second page to use state-view would get an unregistered one.
+// Run each file once, remember what it passed to Component(), and hand the same definition over again later.
+const definitions = new Map()
+let running = null
+const simulateComponent = global.Component
+global.Component = (options) => {
+  if (running) definitions.set(running, options)
+  return simulateComponent(options)
+}
+simulateUtils.runJs = (file) => {
+  const key = require.resolve(file)
+  if (definitions.has(key)) return simulateComponent(definitions.get(key))
+  running = key
+  try {
+    return require(file)
+  } finally {
+    running = null
+  }
+}
+
 // --- App(), getApp() and Page() on top of simulate's Component() ---------------------------------------------
 let appInstance = null
 global.App = (options) => { appInstance = options }
@@ -143,7 +174,6 @@ global.Page = (options) => {
 
 const loaded = {}
 function pageId(name) {
-  // one load per page per test file (simulate registers a page's js once)
   if (!loaded[name]) {
     loaded[name] = simulate.load(path.join(ROOT, 'pages', name, name), {
       rootPath: ROOT,
@@ -172,14 +202,29 @@ async function follow() {
   return { name, query, page: await openPage(name, query) }
 }
 
+// Elements of the rendered page, custom components' insides included: `.name` matches a class however
+// simulate prefixed it (main--name on the page, state-view--name inside the component).
+function domAll(page, selector) {
+  if (!selector.startsWith('.')) return Array.from(page.dom.querySelectorAll(selector))
+  const wanted = selector.slice(1)
+  return Array.from(page.dom.querySelectorAll('*')).filter((el) =>
+    Array.from(el.classList).some((c) => c === wanted || c.endsWith(`--${wanted}`)))
+}
+
+const clean = (el) => el.textContent.replace(/\s+/g, ' ').trim()
+
 function text(page, selector) {
-  const el = page.querySelector(selector)
+  const el = domAll(page, selector)[0]
   if (!el) throw new Error(`no element ${selector}`)
-  return el.dom.textContent.replace(/\s+/g, ' ').trim()
+  return clean(el)
 }
 
 function texts(page, selector) {
-  return page.querySelectorAll(selector).map((el) => el.dom.textContent.replace(/\s+/g, ' ').trim())
+  return domAll(page, selector).map(clean)
+}
+
+function has(page, selector) {
+  return domAll(page, selector).length > 0
 }
 
 async function tap(page, selector) {
@@ -227,4 +272,4 @@ function standin(method, name, body) {
   return call(method, `/__standin/${name}`, { body, base: process.env.SV_WECHAT })
 }
 
-module.exports = { ROOT, wxState, installWx, openPage, follow, text, texts, tap, settle, until, call, tokenFor, standin, simulate }
+module.exports = { ROOT, wxState, installWx, openPage, follow, text, texts, has, tap, settle, until, call, tokenFor, standin, simulate }

@@ -48,6 +48,18 @@ const APPLICATION_STATUS = {
 }
 const STAGES = ['提议', '商议', '审议', '决议', '决议公开', '实施结果公开']
 
+const RENT_STATUS = { paid: '已付清', partly_paid: '付了一部分', due: '还没到期', overdue: '已过期未付清', unpriced: '等镇里公布粮价' }
+
+// areas like "1.20" added exactly (in ten-thousandths of a mu), never in floats → "3.2"
+function sumMu(areas) {
+  const total = areas.reduce((acc, a) => {
+    const [w, f = ''] = String(a).split('.')
+    return acc + Number(w) * 10000 + Number(`${f}0000`.slice(0, 4))
+  }, 0)
+  const frac = String(total % 10000).padStart(4, '0').replace(/0+$/, '')
+  return frac ? `${Math.floor(total / 10000)}.${frac}` : String(Math.floor(total / 10000))
+}
+
 function label(map, key) {
   return (key && map[key]) || key || ''
 }
@@ -59,6 +71,6 @@ function shortSeal(hash) {
 }
 
 module.exports = {
-  money, date, dateTime, period, label, shortSeal,
+  money, date, dateTime, period, label, shortSeal, sumMu, RENT_STATUS,
   DIVIDEND_STATUS, VOTE_CHOICES, DECISION_STATUS, STAGE_STATUS, APPLICATION_STATUS, STAGES,
 }

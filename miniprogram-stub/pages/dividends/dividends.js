@@ -1,0 +1,37 @@
+// 我家分红: each year's dividend for my household, newest first (GET /me/dividends).
+const api = require('../../utils/api')
+const fmt = require('../../utils/format')
+const ui = require('../../utils/ui')
+
+function row(d) {
+  return {
+    id: d.declaration.id,
+    title: d.declaration.title || `${d.declaration.year}年度分红`,
+    year: d.declaration.year,
+    household_shares: d.household_shares,
+    amountText: fmt.money(d.amount),
+    perShareText: fmt.money(d.declaration.per_share),
+    status: d.status,
+    statusText: fmt.label(fmt.DIVIDEND_STATUS, d.status),
+    paidText: d.paid_at ? fmt.date(d.paid_at) : '',
+  }
+}
+
+Page({
+  data: { rootFontSize: '18px', loading: true, error: '', items: [] },
+
+  onLoad() { return this.refresh() },
+  onPullDownRefresh() { return this.refresh() },
+  onRetry() { return this.refresh() },
+
+  refresh() {
+    return ui.load(this, async () => {
+      const r = await api.get('/me/dividends', { page_size: 100 })
+      return { items: r.items.map(row) }
+    })
+  },
+
+  goStatement(e) {
+    wx.navigateTo({ url: `/pages/dividend/dividend?id=${e.currentTarget.dataset.id}` })
+  },
+})

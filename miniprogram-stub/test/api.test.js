@@ -1,0 +1,132 @@
+// utils/api.js against the real API and WeChat stand-in: tokens, re-login, errors in Chinese, retries.
+const h = require('./harness')
+
+let api
+beforeEach(async () => {
+  h.installWx({ person: 'zhangdashan' })
+  api = require('../utils/api')
+  await h.standin('DELETE', 'faults')
+})
+afterAll(() => h.standin('DELETE', 'faults'))
+
+const CHINESE = /[\u4e00-\u9fa5]/
+
+describe('token and login', () => {
+  test('the first call logs in through wx.login and keeps the token', async () => {
+    const me = await api.get('/me')
+    expect(me.member.name).toBe('张大山')
+    expect(h.wxState.logins).toBe(1)
+    expect(api.getToken()).toBeTruthy()
+    await api.get('/me')
+    expect(h.wxState.logins).toBe(1) // the token is reused
+  })
+
+  test('a token the server no longer accepts: one re-login, then the call succeeds', async () => {
+    api.setToken('not-a-token')
+    const me = await api.get('/me')
+    expect(me.member.name).toBe('张大山')
+    expect(h.wxState.logins).toBe(1)
+    const statuses = h.wxState.requests.filter((r) => r.url.endsWith('/me')).map((r) => r.status)
+    expect(statuses).toEqual([401, 200])
+  })
+
+  test('after logout the old token stops working and the next call logs in again', async () => {
+    await api.get('/me')
+    const old = api.getToken()
+    await api.logout()
+    expect(api.getToken()).toBe('')
+    const r = await h.call('GET', '/me', { token: old })
+    expect(r.statusCode).toBe(401)
+    await api.get('/me')
+    expect(h.wxState.logins).toBe(2)
+  })
+
+  test('many calls that all meet a 401 share one login', async () => {
+    api.setToken('expired')
+    const results = await Promise.all([api.get('/me'), api.get('/me/dividends'), api.get('/me/notices')])
+    expect(results[0].member.name).toBe('张大山')
+    expect(h.wxState.logins).toBe(1)
+  })
+
+  test('a WeChat account bound to nobody: the call says so and carries the bind ticket', async () => {
+    h.installWx({ person: 'stranger-api-test' })
+    await expect(api.get('/me')).rejects.toMatchObject({ code: 'auth.not_bound', status: 401 })
+    try { await api.get('/me') } catch (e) { expect(e.details.bind_ticket).toBeTruthy(); expect(e.message).toMatch(CHINESE) }
+  })
+
+  test('WeChat busy once: login is tried again with a fresh code and succeeds', async () => {
+    await h.standin('POST', 'faults', { path: '/sns/jscode2session', mode: 'errcode', errcode: -1, times: 1 })
+    const me = await api.get('/me')
+    expect(me.member.name).toBe('张大山')
+    expect(h.wxState.logins).toBe(2)
+    const logins = h.wxState.requests.filter((r) => r.url.endsWith('/auth/wechat-login')).map((r) => r.status)
+    expect(logins).toEqual([502, 200])
+  })
+
+  test('WeChat down for good: a Chinese message after a bounded number of tries', async () => {
+    await h.standin('POST', 'faults', { path: '/sns/jscode2session', mode: 'http500' })
+    const err = await api.get('/me').catch((e) => e)
+    expect(err.status).toBe(502)
+    expect(err.code).toBe('wechat.unavailable')
+    expect(err.message).toMatch(CHINESE)
+    expect(h.wxState.logins).toBe(1 + require('../config').retryDelays.length)
+  })
+})
+
+describe('errors and retries', () => {
+  test('the server’s error becomes an ApiError with its code and Chinese message', async () => {
+    const err = await api.get('/votes/987654').catch((e) => e)
+    expect(err).toBeInstanceOf(api.ApiError)
+    expect(err.status).toBe(404)
+    expect(err.code).toBeTruthy()
+    expect(err.message).toMatch(CHINESE)
+  })
+
+  test('a read that gets no answer is tried again, and succeeds when the network comes back', async () => {
+    await api.get('/me')
+    let drops = 2
+    h.wxState.dropWhen = (o) => o.url.endsWith('/me/dividends') && drops-- > 0
+    const r = await api.get('/me/dividends')
+    expect(r.items.length).toBe(1)
+    expect(h.wxState.requests.filter((x) => x.url.includes('/me/dividends')).length).toBe(3)
+  })
+
+  test('a read with no answer at all ends in a plain Chinese message, after a bounded number of tries', async () => {
+    await api.get('/me')
+    h.wxState.dropWhen = (o) => o.url.includes('/me/dividends')
+    const err = await api.get('/me/dividends').catch((e) => e)
+    expect(err.code).toBe('network.unavailable')
+    expect(err.message).toBe(api.MESSAGES.network)
+    expect(h.wxState.requests.filter((x) => x.url.includes('/me/dividends')).length).toBe(1 + require('../config').retryDelays.length)
+  })
+
+  test('a write with no answer is sent again with the same Idempotency-Key; a refused write is not retried', async () => {
+    await api.get('/me')
+    let drops = 1
+    h.wxState.dropWhen = (o) => o.method === 'POST' && o.url.includes('/read') && drops-- > 0
+    const notices = await api.get('/me/notices')
+    const id = notices.items[0].id
+    await api.post(`/notices/${id}/read`)
+    const attempts = h.wxState.requests.filter((x) => x.url.endsWith(`/notices/${id}/read`))
+    expect(attempts.length).toBe(2)
+    expect(attempts[0].dropped).toBe(true)
+    expect(attempts[0].header['Idempotency-Key']).toMatch(/^mp-/)
+    expect(attempts[1].header['Idempotency-Key']).toBe(attempts[0].header['Idempotency-Key'])
+    const sent = h.wxState.requests.filter((x) => x.url.endsWith(`/notices/${id}/read`) && !x.dropped)
+    expect(sent[0].status).toBe(204)
+
+    // 张大山 may not vote in the representatives' vote: 403 comes back once, with its reason, and is not repeated
+    const before = h.wxState.requests.length
+    const err = await api.post('/votes/1/ballots', { choice: 'agree' }).catch((e) => e)
+    expect([403, 404]).toContain(err.status)
+    expect(err.message).toMatch(CHINESE)
+    expect(h.wxState.requests.length - before).toBe(1)
+  })
+
+  test('each write gets its own key unless the caller passes one', async () => {
+    const a = api.newKey()
+    const b = api.newKey()
+    expect(a).not.toBe(b)
+    expect(a.length).toBeLessThanOrEqual(80) // the server takes at most 80 characters
+  })
+})
