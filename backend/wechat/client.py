@@ -2,13 +2,17 @@
 
 Every failure becomes an :class:`AppError` with a Chinese message (login, phone, content check) or, for
 subscribe messages, a :class:`SendResult` the caller's outbox can record. Network errors, HTTP errors and
-access-token failures become ``502 wechat.unavailable``. The AppSecret is never logged (it travels in the
-query string of ``jscode2session``, so request exceptions are logged by class name only).
+access-token failures become ``502 wechat.unavailable``. The timeout bounds each HTTP call as a whole, not only
+each socket read (requests' own timeout), so an answer that trickles in cannot hold a worker thread past it.
+The AppSecret is never logged (it travels in the query string of ``jscode2session``, so request exceptions are
+logged by class name only).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -16,6 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
@@ -42,6 +49,116 @@ _PHONE_CODE_INVALID = "手机号授权已失效，请重新授权"
 _UNAVAILABLE = "微信服务暂时不可用，请稍后再试"
 
 
+# -- a deadline on the whole HTTP call --------------------------------------------------------------------------
+
+_calls = threading.local()  # the deadline of the HTTP call this thread is making
+
+
+class _Deadline:
+    """The connections one HTTP call used; when its time is up their sockets are shut, which ends any read."""
+
+    def __init__(self) -> None:
+        self.expired = False
+        self._conns: list[HTTPConnection] = []
+        self._lock = threading.Lock()
+
+    def watch(self, conn: HTTPConnection) -> None:
+        with self._lock:
+            self._conns.append(conn)
+            if self.expired:
+                _shut(conn)
+
+    def expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for conn in self._conns:
+                _shut(conn)
+
+
+def _shut(conn: HTTPConnection) -> None:
+    sock = getattr(conn, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Watched:
+    """Mixed into urllib3's connections: each request registers with the calling thread's deadline."""
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        deadline = getattr(_calls, "deadline", None)
+        if deadline is not None and deadline.expired:
+            _shut(self)  # type: ignore[arg-type]
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        deadline = getattr(_calls, "deadline", None)
+        if deadline is not None:
+            deadline.watch(self)  # type: ignore[arg-type]
+        return super().request(*args, **kwargs)  # type: ignore[misc]
+
+
+class _WatchedHTTPConnection(_Watched, HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    pass
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+_WATCHED_POOLS = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+
+
+class DeadlineAdapter(HTTPAdapter):
+    """requests' adapter with a deadline on the whole call (connect, send, headers and body): past ``total``
+    seconds the call fails with :class:`requests.Timeout` however the answer is coming in."""
+
+    def __init__(self, total: float, **kwargs: Any) -> None:
+        self.total = total
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = dict(_WATCHED_POOLS)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = dict(_WATCHED_POOLS)
+        return manager
+
+    def send(self, request: Any, stream: bool = False, timeout: Any = None, verify: Any = True, cert: Any = None,
+             proxies: Any = None) -> Any:
+        deadline = _Deadline()
+        _calls.deadline = deadline
+        timer = threading.Timer(self.total, deadline.expire)
+        timer.daemon = True
+        timer.start()
+        try:
+            response = super().send(request, stream=stream, timeout=timeout, verify=verify, cert=cert,
+                                    proxies=proxies)
+            if not stream:
+                _ = response.content  # the body too, under the same deadline
+        except requests.RequestException as exc:
+            if deadline.expired:
+                raise requests.Timeout(f"no whole answer within {self.total}s", request=request) from exc
+            raise
+        finally:
+            timer.cancel()
+            _calls.deadline = None
+        if deadline.expired:  # cut while the body was being read: what arrived is not the answer
+            response.close()
+            raise requests.Timeout(f"no whole answer within {self.total}s", request=request)
+        return response
+
+
 class AccessTokenError(WeChatClientException):
     """Fetching the access token failed (bad AppSecret, HTTP error, malformed answer)."""
 
@@ -64,6 +181,10 @@ class MiniProgramClient(WeChatClient):
         self.API_BASE_URL = self.base_url + "cgi-bin/"  # used by client.get/post
         self.wxa.API_BASE_URL = self.base_url  # used by client.wxa.*
         self._retry_state = threading.local()
+        if timeout:
+            adapter = DeadlineAdapter(timeout)
+            self._http.mount("http://", adapter)
+            self._http.mount("https://", adapter)
 
     def fetch_access_token(self) -> dict[str, Any]:
         """POST ``cgi-bin/stable_token``: the same token while valid, so several workers do not fight."""

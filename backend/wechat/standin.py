@@ -6,6 +6,11 @@ wechatpy exactly as to api.weixin.qq.com. Login codes (shared/DEMO.md): ``demo-<
 ``busy`` -1, ``limit`` 45011. Phone codes: ``phone-<11 digits>``. Tests and demos steer it through the control
 API under ``/__standin/`` (consents, faults, token expiry, logs).
 
+Fault modes (``POST /__standin/faults``): ``errcode`` (a WeChat error body), ``http500``, ``drop`` (close without
+answering), ``delay`` (answer after ``delay`` seconds), ``hang`` (accept and never answer, until the stand-in stops)
+and ``trickle`` (the real answer, one byte every ``delay`` seconds: each read sees progress, so only a deadline on
+the whole call ends it).
+
 Run it: ``python -m backend.wechat.standin --port 0 --port-file PATH``.
 """
 
@@ -74,7 +79,7 @@ REVIEW_WORDS: dict[str, int] = {"高利贷": 20008, "代开发票": 20008, "刷�
 
 MINIPROGRAM_STATES = frozenset({"developer", "trial", "formal"})
 LANGS = frozenset({"zh_CN", "en_US", "zh_HK", "zh_TW"})
-FAULT_MODES = frozenset({"errcode", "http500", "delay", "drop"})
+FAULT_MODES = frozenset({"errcode", "http500", "delay", "drop", "hang", "trickle"})
 
 Answer = tuple[int, dict[str, Any]]
 
@@ -86,7 +91,8 @@ def wx_error(errcode: int, errmsg: str | None = None) -> dict[str, Any]:
 
 @dataclass
 class Fault:
-    """An injected failure on ``path`` (None: any WeChat path) for ``times`` requests (None: no limit)."""
+    """An injected failure on ``path`` (None: any WeChat path) for ``times`` requests (None: no limit).
+    ``delay``: seconds before answering (``delay``) or between two bytes of the answer (``trickle``)."""
 
     path: str | None
     mode: str
@@ -566,7 +572,13 @@ class _Handler(BaseHTTPRequestHandler):
             if fault.mode == "errcode":
                 self._send(200, wx_error(fault.errcode, fault.errmsg))
                 return
-            if state.stopping.wait(fault.delay):  # delay: stop() cuts it short
+            if fault.mode == "hang":  # the request was read; no answer ever comes (stop() ends it)
+                state.stopping.wait(3600)
+                self.close_connection = True
+                return
+            if fault.mode == "trickle":  # answered below, byte by byte
+                self._trickle = fault.delay
+            elif state.stopping.wait(fault.delay):  # delay: stop() cuts it short
                 return
         route = ROUTES.get(url.path)
         if route is None:
@@ -609,6 +621,9 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
             content_type = "application/json; charset=utf-8"
+        if self._trickle is not None:
+            self._send_trickling(status, content_type, data, self._trickle)
+            return
         try:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
@@ -617,6 +632,21 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
         except (ConnectionError, TimeoutError):
             self.close_connection = True
+
+    _trickle: float | None = None
+
+    def _send_trickling(self, status: int, content_type: str, data: bytes, interval: float) -> None:
+        head = (f"{self.protocol_version} {status} {self.responses[status][0]}\r\nContent-Type: {content_type}\r\n"
+                f"Content-Length: {len(data)}\r\n\r\n").encode("ascii")
+        self.close_connection = True
+        try:
+            for byte in head + data:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                if self.server.state.stopping.wait(interval):
+                    return
+        except (ConnectionError, TimeoutError):
+            return
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         if self.server.verbose:  # path without the query string: it carries the AppSecret
