@@ -198,7 +198,9 @@ class JobMonthArgs(BaseSchema):
 
 
 class MyJobApplicationSchema(BaseSchema):
+    id = fields.Integer()
     posting = fields.Dict(metadata={"description": '{"id", "title"}'})
+    receipt = fields.String(metadata={"description": "报名回执号（抽签用，公开）：答复丢失后重新打开也能看到"})
     status = fields.String()
     status_label = fields.String()
     updated_at = fields.String()
@@ -473,7 +475,7 @@ def my_applications(args: dict[str, Any]) -> dict[str, Any]:
     """我的公益岗位报名及结果。"""
     rows = service.applications_of(require_login().person_id)
     start = (args["page"] - 1) * args["page_size"]
-    items = [{"posting": {"id": p.id, "title": p.title}, "status": a.status,
+    items = [{"id": a.id, "posting": {"id": p.id, "title": p.title}, "receipt": a.receipt, "status": a.status,
               "status_label": service.APPLICATION_LABELS[a.status], "updated_at": to_iso(a.updated_at)}
              for a, p in rows[start : start + args["page_size"]]]
     return {"items": items, "total": len(rows), "page": args["page"], "page_size": args["page_size"]}

@@ -68,7 +68,7 @@ def test_my_applications_in_the_contract_shape_newest_first(jobs):
     jobs.applied(a, me)
     jobs.later(hours=1)
     jobs.applied(b, me)
-    jobs.applied(c, me)  # at the same moment: the later one is the newer
+    (applied_c,) = jobs.applied(c, me)  # at the same moment: the later one is the newer
     jobs.applied(a, jobs.villager("别人"))
     mine = jobs.client.get("/api/v1/me/job-applications", headers=jobs.h(me)).json
     assert mine["total"] == 3
@@ -77,6 +77,8 @@ def test_my_applications_in_the_contract_shape_newest_first(jobs):
     item = mine["items"][0]
     assert set(item) >= CONTRACT_MINE and item["posting"] == {"id": c, "title": "护路员"}
     assert _iso(item["updated_at"]) == T0 + timedelta(hours=1) and item["status_label"] == "已报名"
+    # the receipt is there too: a phone whose answer to the application was lost still finds it
+    assert (item["id"], item["receipt"]) == (applied_c["id"], applied_c["receipt"])
     # the draw of the first one changes it: it comes to the top with its outcome
     jobs.drawn(a)
     mine = jobs.client.get("/api/v1/me/job-applications", headers=jobs.h(me)).json["items"]

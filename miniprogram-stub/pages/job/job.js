@@ -109,7 +109,8 @@ Page({
           statusText: fmt.APPLICATION_STATUS[mine.status] || mine.status_label || mine.status,
           updatedText: fmt.date(mine.updated_at),
         },
-        receipt: wx.getStorageSync(receiptOf(id)) || '',
+        // my receipt comes with my application, so a phone whose answer was lost (or another phone) shows it too
+        receipt: (mine && mine.receipt) || wx.getStorageSync(receiptOf(id)) || '',
         canApply: open && !mine && !!(e && e.ok),
         whyNot,
       }
