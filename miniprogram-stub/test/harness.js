@@ -267,9 +267,22 @@ async function tokenFor(person) {
   return r.data.token
 }
 
+// A phone already signed in as `person` (one login per person per test file, reused): a fresh wx with the token stored.
+const tokenCache = {}
+async function tokenOf(person) {
+  if (!tokenCache[person]) tokenCache[person] = await tokenFor(person)
+  return tokenCache[person]
+}
+async function signedIn(person, options = {}) {
+  const token = await tokenOf(person)
+  installWx({ person, ...options })
+  wxState.store.set('sv_token', token)
+  return wxState
+}
+
 // the WeChat stand-in's control endpoints (faults, request log)
 function standin(method, name, body) {
   return call(method, `/__standin/${name}`, { body, base: process.env.SV_WECHAT })
 }
 
-module.exports = { ROOT, wxState, installWx, openPage, follow, text, texts, has, tap, settle, until, call, tokenFor, standin, simulate }
+module.exports = { ROOT, wxState, installWx, openPage, follow, text, texts, has, tap, settle, until, call, tokenFor, tokenOf, signedIn, standin, simulate }

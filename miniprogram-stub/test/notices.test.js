@@ -3,17 +3,9 @@
 // publishes here for 新竹村 — so nobody else's unread counts move.
 const h = require('./harness')
 
-// one login per person per file (the API limits logins per address): each test gets a fresh phone already signed in
-const tokens = {}
-async function tokenOf(person) {
-  if (!tokens[person]) tokens[person] = await h.tokenFor(person)
-  return tokens[person]
-}
-async function phone(person) {
-  h.installWx({ person })
-  h.wxState.store.set('sv_token', await tokenOf(person))
-  return h.wxState
-}
+// each test gets a fresh phone already signed in (one login per person per file)
+const phone = (person) => h.signedIn(person)
+const tokenOf = (person) => h.tokenOf(person)
 const fmt = require('../utils/format')
 
 async function myNotices(person) {

@@ -7,17 +7,9 @@
 //   found in the results, and a late ballot is refused with vote.closed's message.
 const h = require('./harness')
 
-// one login per person per file (the API limits logins per address): each test gets a fresh phone already signed in
-const tokens = {}
-async function tokenOf(person) {
-  if (!tokens[person]) tokens[person] = await h.tokenFor(person)
-  return tokens[person]
-}
-async function phone(person) {
-  h.installWx({ person })
-  h.wxState.store.set('sv_token', await tokenOf(person))
-  return h.wxState
-}
+// each test gets a fresh phone already signed in (one login per person per file)
+const phone = (person) => h.signedIn(person)
+const tokenOf = (person) => h.tokenOf(person)
 
 const ALREADY = /已经投过票了/
 const lj = {} // 临江村's open vote
