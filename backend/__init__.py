@@ -99,6 +99,7 @@ def _register_blueprints() -> None:
     from backend.decisions.routes import blp as decisions_blp
     from backend.dividends.register_routes import blp as share_files_blp
     from backend.dividends.routes import blp as dividends_blp
+    from backend.home.routes import blp as home_blp
     from backend.jobs.routes import blp as jobs_blp
     from backend.land.import_routes import blp as land_files_blp
     from backend.land.routes import blp as land_blp
@@ -111,7 +112,7 @@ def _register_blueprints() -> None:
 
     for blp in (auth_blp, registry_blp, ledger_blp, report_blp, disclosure_blp, decisions_blp, pipeline_blp,
                 dividends_blp, share_files_blp, land_blp, land_files_blp, jobs_blp,
-                notices_blp, township_blp):
+                notices_blp, township_blp, home_blp):
         api.register_blueprint(blp, url_prefix=API_PREFIX)
 
 

@@ -292,6 +292,23 @@ def test_login_township_staff(app: Flask, client: FlaskClient) -> None:
     assert sorted(scope["village_ids"]) == sorted(_village_id(c) for c in ("LJ01", "XZ02", "TQ03"))
 
 
+def test_zhangdashans_home(app: Flask, client: FlaskClient) -> None:
+    """张大山's home screen: 临江村, his notices as /me/notices lists them (the pinned township notice first), and
+    the 荣联 rent of this year — the demo pays it on 26 February, or on the seeding day if that comes first, so
+    always in this calendar year."""
+    from backend import demo_notices
+
+    _seed()
+    headers = {"Authorization": f"Bearer {_login(client, 'demo-zhangdashan')['token']}"}
+    home = client.get("/api/v1/me/home", headers=headers).json
+    notices = client.get("/api/v1/me/notices", headers=headers).json["items"]
+    assert home["village"]["name"] == "临江村" and home["member"]["name"] == "张大山"
+    assert [n["title"] for n in notices] == [demo_notices.TOWNSHIP_TITLE, demo_notices.WATER_TITLE]
+    assert home["latest_notice"]["title"] == demo_notices.TOWNSHIP_TITLE and home["latest_notice"]["pinned"] is True
+    assert home["unread_notices"] == sum(1 for n in notices if not n["read"]) == 2  # he reads them in the demo
+    assert home["money_this_year"]["land_rent"] == "2560.00"
+
+
 # ---------------------------------------------------------------- the CLI
 
 

@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 
 from backend.core.db import db
 from backend.core.errors import not_found
+from backend.core.idempotency import OPENAPI_PARAMETER, key_from_request
 from backend.core.permissions import require_login, requires
 
 from . import votes
@@ -42,16 +43,19 @@ def my_votes() -> list[dict[str, Any]]:
 @requires("village.view", obj=(Vote, "vote_id"))
 @blp.arguments(BallotInSchema)
 @blp.response(201, ReceiptSchema)
-@blp.doc(security=SECURITY)
-def cast(args: dict[str, Any], vote_id: int) -> dict[str, str]:
-    """投票：同意、反对或弃权，每人（或每户）一票，返回回执；成员大会可凭书面委托代同户成员投一票。"""
-    v, p = votes.get_vote(vote_id), require_login()
+@blp.alt_response(200, schema=ReceiptSchema, description="同一 Idempotency-Key、同一选择的重试：返回第一次的回执")
+@blp.doc(security=SECURITY, parameters=[OPENAPI_PARAMETER])
+def cast(args: dict[str, Any], vote_id: int) -> Any:
+    """投票：同意、反对或弃权，每人（或每户）一票，返回回执；成员大会可凭书面委托代同户成员投一票。
+    带 Idempotency-Key 时，网络中断后用同一个键、同一选择重试会再次得到同一张回执（200），而不是“已经投过票了”。"""
+    v, p, key = votes.get_vote(vote_id), require_login(), key_from_request()
     if args.get("on_behalf_of") is not None:
-        receipt = votes.cast_by_proxy(v, args["on_behalf_of"], args["choice"], actor=p)
+        result = votes.cast_by_proxy(v, args["on_behalf_of"], args["choice"], actor=p, idempotency_key=key)
     else:
-        receipt = votes.cast_ballot(v, args["choice"], actor=p)
+        result = votes.cast_ballot(v, args["choice"], actor=p, idempotency_key=key)
     db.session.commit()
-    return {"receipt": receipt}
+    body = {"receipt": result.receipt}
+    return (body, 200) if result.replayed else body
 
 
 @blp.route("/votes/<int:vote_id>", methods=["GET"])

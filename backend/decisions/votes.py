@@ -19,7 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from backend.core import audit
 from backend.core.clock import SHANGHAI, to_iso, utcnow
 from backend.core.db import db
-from backend.core.errors import conflict, forbidden, not_found, unprocessable
+from backend.core.errors import AppError, conflict, forbidden, not_found, unprocessable
+from backend.core.identity import keyed_hash
 from backend.core.permissions import Principal
 from backend.core.seal import seal
 from backend.registry import service as registry
@@ -36,6 +37,7 @@ BODY_ROLES: dict[str, tuple[str, ...]] = {
     "two_committees": ("secretary", "committee"),
 }
 ROSTER_BODIES = {"villagers_meeting": False, "members_assembly": True}  # body → 成员 only
+RECEIPT_LENGTH = 12  # hex characters: secrets.token_hex(6), or the start of an HMAC for a retriable ballot
 
 # A village may count a body's majority against everyone who ought to attend rather than those present
 # (DOMAIN.md §1.2 note: some local 四议两公开 rules say "全体村民代表…半数以上"). Only ever stricter.
@@ -168,23 +170,81 @@ def is_elector(v: Vote, unit: int | None) -> bool:
     return db.session.get(VoteElector, (v.id, unit)) is not None
 
 
-def cast_ballot(v: Vote, choice: str, *, actor: Principal) -> str:
-    """One secret ballot; returns its receipt. 409 if already cast or closed, 403 if not an elector."""
+@dataclass(frozen=True)
+class Cast:
+    """A ballot's receipt, and whether this request only repeated one already recorded (a retry)."""
+
+    receipt: str
+    replayed: bool = False
+
+
+def derived_receipt(vote_id: int, idempotency_key: str) -> str:
+    """The receipt of a ballot cast with an ``Idempotency-Key``: 12 hex characters, like a random one, of
+    HMAC-SHA256 under the server key. Neither the key nor anything tying it to the voter is stored: only the
+    voter's phone, holding the key, can show that a receipt is theirs."""
+    return keyed_hash(registry.identity_key(), "ballot", f"{vote_id}:{idempotency_key}")[:RECEIPT_LENGTH]
+
+
+def cast_ballot(v: Vote, choice: str, *, actor: Principal, idempotency_key: str | None = None) -> Cast:
+    """One secret ballot; returns its receipt. 409 if already cast or closed, 403 if not an elector.
+
+    With an ``idempotency_key`` the receipt is derived from it (:func:`derived_receipt`), so that a retry of the
+    same request — the phone lost the answer — gets the same receipt back (``replayed``) instead of a 409."""
     if choice not in CHOICES:
         raise unprocessable("vote.choice", "请选择同意、反对或弃权")
+    unit = unit_of(v, actor)
+    if idempotency_key is not None and unit is not None and _voted(v, unit):
+        # a retry is answered even once the vote has closed: it records nothing
+        return _retry(v, unit, derived_receipt(v.id, idempotency_key), choice)
     now = utcnow()
     st = state(v, now)
     if st == "scheduled":
         raise conflict("vote.not_open", "表决尚未开始")
     if st == "closed":
         raise conflict("vote.closed", "投票已结束")
-    unit = unit_of(v, actor)
     if not is_elector(v, unit):
         raise forbidden("vote.not_eligible", "您不在本次表决的名单中（名单在表决开始时确定）")
-    return _record_ballot(v, unit, choice, channel="app", cast_by=actor.person_id)
+    return _record_ballot(v, unit, choice, channel="app", cast_by=actor.person_id, idempotency_key=idempotency_key)
 
 
-def _record_ballot(v: Vote, unit: int | None, choice: str, *, channel: str, cast_by: int) -> str:
+ALREADY_CAST = "已经投过票了（每人只能投一次，手机、委托、现场纸质票只能选一种）"
+
+
+def _voted(v: Vote, unit: int | None) -> bool:
+    return db.session.execute(
+        select(VoteParticipation.id).where(VoteParticipation.vote_id == v.id, VoteParticipation.unit == unit)
+    ).first() is not None
+
+
+def _ballot_choice(v: Vote, receipt: str) -> str | None:
+    return db.session.execute(
+        select(Ballot.choice).where(Ballot.vote_id == v.id, Ballot.receipt == receipt)
+    ).scalar_one_or_none()
+
+
+def _retry(v: Vote, unit: int | None, receipt: str, choice: str) -> Cast:
+    """This unit has voted: the same request again (the ballot of the derived receipt, with the same choice) gets
+    its receipt back; anything else is a second vote. Who voted and what was chosen stay unlinked: the answer
+    rests on the key the voter holds, not on anything stored with their participation."""
+    if _voted(v, unit) and _ballot_choice(v, receipt) == choice:
+        return Cast(receipt, replayed=True)
+    raise conflict("vote.already_cast", ALREADY_CAST)
+
+
+def _settle(v: Vote, unit: int | None, receipt: str, choice: str) -> Cast:
+    """The derived receipt is taken, or inserting the ballot failed: this unit's own earlier request (a retry, or
+    the same request at the same moment — on PostgreSQL we waited for it to commit), a second vote, or another
+    elector's ballot with this key's receipt (a client that reuses keys: they are told to try again with a new
+    one, never handed a receipt that is not theirs)."""
+    if _voted(v, unit):
+        return _retry(v, unit, receipt, choice)
+    if _ballot_choice(v, receipt) is not None:
+        raise conflict("idempotency.mismatch", "这次投票的请求编号与另一张选票重复，请返回后重新投票")
+    raise conflict("vote.already_cast", ALREADY_CAST)
+
+
+def _record_ballot(v: Vote, unit: int | None, choice: str, *, channel: str, cast_by: int,
+                   idempotency_key: str | None = None) -> Cast:
     if choice not in CHOICES:
         raise unprocessable("vote.choice", "请选择同意、反对或弃权")
     now = utcnow()
@@ -193,16 +253,18 @@ def _record_ballot(v: Vote, unit: int | None, choice: str, *, channel: str, cast
         raise conflict("vote.not_open", "表决尚未开始")
     if st == "closed":
         raise conflict("vote.closed", "投票已结束")
-    receipt = secrets.token_hex(6)
+    receipt = derived_receipt(v.id, idempotency_key) if idempotency_key is not None else secrets.token_hex(6)
+    if idempotency_key is not None and _ballot_choice(v, receipt) is not None:
+        return _settle(v, unit, receipt, choice)
     try:
         with db.session.begin_nested():
             db.session.add(VoteParticipation(vote_id=v.id, unit=unit, channel=channel, cast_by_id=cast_by, cast_at=now))
             db.session.add(Ballot(vote_id=v.id, receipt=receipt, choice=choice))
     except IntegrityError:
-        raise conflict(
-            "vote.already_cast", "已经投过票了（每人只能投一次，手机、委托、现场纸质票只能选一种）"
-        ) from None
-    return receipt
+        if idempotency_key is None:
+            raise conflict("vote.already_cast", ALREADY_CAST) from None
+        return _settle(v, unit, receipt, choice)
+    return Cast(receipt)
 
 
 # ---------------------------------------------------------------- proxies (成员大会, same household)
@@ -260,8 +322,10 @@ def revoke_proxy(proxy: VoteProxy, *, actor: Principal) -> VoteProxy:
     return proxy
 
 
-def cast_by_proxy(v: Vote, grantor_id: int, choice: str, *, actor: Principal) -> str:
-    """The proxy holder casts the grantor's ballot (the grantor then cannot vote themselves)."""
+def cast_by_proxy(v: Vote, grantor_id: int, choice: str, *, actor: Principal,
+                  idempotency_key: str | None = None) -> Cast:
+    """The proxy holder casts the grantor's ballot (the grantor then cannot vote themselves); a retry with the same
+    ``Idempotency-Key`` gets the same receipt back, as for one's own ballot."""
     proxy = db.session.execute(
         select(VoteProxy)
         .where(
@@ -275,11 +339,18 @@ def cast_by_proxy(v: Vote, grantor_id: int, choice: str, *, actor: Principal) ->
     if proxy is None:
         raise forbidden("vote.no_proxy", "没有找到有效的书面委托")
     if proxy.used_at is not None:
+        if idempotency_key is not None:
+            try:
+                return _retry(v, grantor_id, derived_receipt(v.id, idempotency_key), choice)
+            except AppError:
+                pass
         raise conflict("vote.already_cast", "这份委托已经用过了")
-    receipt = _record_ballot(v, grantor_id, choice, channel="proxy", cast_by=actor.person_id)
-    proxy.used_at = utcnow()
-    db.session.flush()
-    return receipt
+    cast = _record_ballot(v, grantor_id, choice, channel="proxy", cast_by=actor.person_id,
+                          idempotency_key=idempotency_key)
+    if not cast.replayed:
+        proxy.used_at = utcnow()
+        db.session.flush()
+    return cast
 
 
 def proxies_for(person_id: int, vote_ids: list[int]) -> dict[int, VoteProxy]:
@@ -483,39 +554,34 @@ def vote_view(v: Vote, p: Principal) -> dict[str, Any]:
 
 
 def my_open_votes(p: Principal) -> list[dict[str, Any]]:
-    """Votes open now in which the caller is an elector."""
+    """Votes open now in which the caller is an elector (two queries, however many votes there are)."""
     now = utcnow()
     units = [u for u in (p.person_id, p.household_id) if u is not None]
-    rows = (
-        db.session.execute(
-            select(Vote)
-            .join(VoteElector, VoteElector.vote_id == Vote.id)
-            .where(
-                Vote.opens_at <= now,
-                Vote.closes_at > now,
-                VoteElector.unit.in_(units),
-                Vote.village_id.in_(list(p.village_ids()) or [-1]),
-            )
-            .order_by(Vote.closes_at)
+    rows = db.session.execute(
+        select(Vote, VoteElector.unit)
+        .join(VoteElector, VoteElector.vote_id == Vote.id)
+        .where(
+            Vote.opens_at <= now,
+            Vote.closes_at > now,
+            VoteElector.unit.in_(units),
+            Vote.village_id.in_(list(p.village_ids()) or [-1]),
         )
-        .scalars()
-        .unique()
-        .all()
-    )
-    out = []
-    for v in rows:
-        if unit_of(v, p) is None or not is_elector(v, unit_of(v, p)):
-            continue
-        out.append(
-            {
-                "id": v.id,
-                "decision_id": v.decision_id,
-                "title": v.title,
-                "closes_at": v.closes_at,
-                "has_voted": has_voted(v, p),
-            }
-        )
-    return out
+        .order_by(Vote.closes_at, Vote.id)
+    ).all()
+    mine: dict[int, tuple[Vote, int]] = {}
+    for v, unit in rows:  # a person id may equal a household id: the unit must be the one this vote counts
+        if unit == unit_of(v, p):
+            mine.setdefault(v.id, (v, unit))
+    voted: set[tuple[int, int]] = set()
+    if mine:
+        voted = {(vid, unit) for vid, unit in db.session.execute(
+            select(VoteParticipation.vote_id, VoteParticipation.unit)
+            .where(VoteParticipation.vote_id.in_(list(mine)), VoteParticipation.unit.in_(units)))}
+    return [
+        {"id": v.id, "decision_id": v.decision_id, "title": v.title, "closes_at": v.closes_at,
+         "has_voted": (v.id, unit) in voted}
+        for v, unit in mine.values()
+    ]
 
 
-__all__ = ["cast_ballot", "open_vote", "tally_if_due"]
+__all__ = ["Cast", "cast_ballot", "derived_receipt", "my_open_votes", "open_vote", "tally_if_due"]

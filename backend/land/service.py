@@ -792,6 +792,17 @@ def household_paid(household_id: int, due_ids: Sequence[int]) -> dict[int, tuple
     return {due: (int(amt), last) for due, amt, last in rows}
 
 
+def rent_passed_on(household_id: int, start: date, end: date) -> int:
+    """Rent that reached the household by payments made from ``start`` to ``end`` (inclusive; its allocations —
+    each payment is passed on the day it is received), in fen: one query, whatever the number of contracts."""
+    total = db.session.execute(
+        select(func.coalesce(func.sum(RentAllocation.amount_fen), 0))
+        .join(RentPayment, RentPayment.id == RentAllocation.payment_id)
+        .where(RentAllocation.household_id == household_id, RentPayment.paid_on >= start, RentPayment.paid_on <= end)
+    ).scalar_one()
+    return int(total)
+
+
 def this_year_due(c: Contract, on: date) -> RentDue | None:
     """The due falling in ``on``'s calendar year (pay before use: this year's rent)."""
     return next((d for d in dues_of(c) if d.due_date.year == on.year), None)

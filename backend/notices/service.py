@@ -175,11 +175,22 @@ def withdraw(n: Notice, *, actor: Principal) -> Notice:
 # ---------------------------------------------------------------- who sees what
 
 
-def can_see(n: Notice, p: Principal) -> bool:
+def targets_by_notice(notice_ids: Sequence[int]) -> dict[int, list[int]]:
+    """Notice id → its target villages, for many notices in one query."""
+    out: dict[int, list[int]] = {i: [] for i in notice_ids}
+    if notice_ids:
+        for nid, vid in db.session.execute(select(NoticeTarget.notice_id, NoticeTarget.village_id)
+                                           .where(NoticeTarget.notice_id.in_(list(notice_ids)))
+                                           .order_by(NoticeTarget.notice_id, NoticeTarget.village_id)):
+            out[nid].append(vid)
+    return out
+
+
+def can_see(n: Notice, p: Principal, targets: Sequence[int] | None = None) -> bool:
     """In the audience of a target village, or staff of the notice's source (township staff, the village's staff)."""
     if n.withdrawn_at is not None:
         return False
-    targets = targets_of(n)
+    targets = targets_of(n) if targets is None else targets
     if n.township_id is not None and any(gr.township_id == n.township_id for gr in p.grants):
         return True
     if any(p.can("notices.manage", village_id=v) or p.can("township.view", village_id=v) for v in targets):
@@ -211,8 +222,10 @@ def my_notices_stmt(p: Principal) -> Any:
 
 
 def visible_to(notices: Sequence[Notice], p: Principal) -> list[Notice]:
-    """Keep the notices whose audience includes the caller (the statement above filters by village only)."""
-    return [n for n in notices if can_see(n, p)]
+    """Keep the notices whose audience includes the caller (the statement above filters by village only); the
+    targets of all of them in one query."""
+    targets = targets_by_notice([n.id for n in notices])
+    return [n for n in notices if can_see(n, p, targets[n.id])]
 
 
 def read_ids(p: Principal, notice_ids: Sequence[int]) -> set[int]:

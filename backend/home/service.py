@@ -1,0 +1,123 @@
+"""The home screen: everything the mini-program's first page shows, in one request.
+
+Read-only, and only through the other domains' services (like ``township``): who the caller is from
+:func:`backend.auth.service.me`, notices by the rule of ``GET /me/notices``, votes from ``GET /me/votes``'s own
+function, the village's newest published disclosure, and the money of this year. The number of SQL statements does
+not grow with the data: every part is one or two queries (a test counts them).
+
+Rules (the one place they are stated):
+
+- **Notices**: those ``GET /me/notices`` lists (same statement, same audience filter); ``unread_notices`` counts the
+  ones without a read receipt; ``latest_notice`` is the first of that list (pinned first, then newest).
+- **Open votes**: exactly ``GET /me/votes``.
+- **Latest disclosure**: the caller's home village's newest published disclosure (the first of
+  ``GET /villages/{id}/disclosures``); none for someone without a village.
+- **Money this year** — what actually reached the caller's household in the current calendar year, Asia/Shanghai
+  (``core.clock.today``), whatever year the money was for:
+  - dividends: the household's lines of published distributions (``GET /me/dividends``) whose ``paid_on`` falls in
+    the year — last year's dividend paid in January counts this year;
+  - land rent: the household's allocations of rent payments received (and passed on the same day) in the year —
+    the ``paid`` of ``GET /me/land/rent-history``, by the day each payment was made;
+  - job pay: the caller's public-benefit job pay (``GET /me/job-pay``) with ``paid_on`` in the year; recorded but
+    unpaid months do not count.
+  Someone without a household (township staff) gets zeros for the household's money.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from backend.auth import service as auth
+from backend.core.clock import today
+from backend.core.db import db
+from backend.core.permissions import Principal
+from backend.decisions import votes
+from backend.dividends import service as dividends
+from backend.jobs import service as jobs
+from backend.land import service as land
+from backend.ledger import disclosure_service as disclosures
+from backend.notices import service as notices
+from backend.registry import service as registry
+
+if TYPE_CHECKING:  # for the type only: the rows come from the notices service
+    from backend.notices.models import Notice
+
+
+@dataclass(frozen=True)
+class Money:
+    """Fen reaching the caller (their household) in ``year``."""
+
+    year: int
+    dividends: int = 0
+    land_rent: int = 0
+    job_pay: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.dividends + self.land_rent + self.job_pay
+
+
+def money_in_year(p: Principal, year: int) -> Money:
+    start, end = date(year, 1, 1), date(year, 12, 31)
+
+    def within(day: date | None) -> bool:
+        return day is not None and start <= day <= end
+
+    dividend_fen = rent_fen = 0
+    if p.household_id is not None:
+        dividend_fen = sum(ln.amount_fen for _d, ln in dividends.household_lines(p.household_id) if within(ln.paid_on))
+        rent_fen = land.rent_passed_on(p.household_id, start, end)
+    job_fen = sum(pay.amount_fen for pay, _hire, _posting in jobs.pay_of_person(p.person_id) if within(pay.paid_on))
+    return Money(year, dividend_fen, rent_fen, job_fen)
+
+
+def _notice_item(n: Notice, read: bool) -> dict[str, Any]:
+    if n.township_id is not None:
+        source, source_name = "township", registry.get_township(n.township_id).name
+    else:
+        source, source_name = "village", registry.get_village(n.village_id).name  # type: ignore[arg-type]
+    return {"id": n.id, "title": n.title, "source": source, "source_name": source_name, "category": n.category,
+            "pinned": n.pinned, "published_at": n.published_at, "read": read}
+
+
+def notices_summary(p: Principal) -> tuple[int, dict[str, Any] | None]:
+    """(unread, the first notice of ``GET /me/notices``) for the caller."""
+    rows = notices.visible_to(list(db.session.execute(notices.my_notices_stmt(p)).scalars()), p)
+    if not rows:
+        return 0, None
+    done = notices.read_ids(p, [n.id for n in rows])
+    unread = sum(1 for n in rows if n.id not in done)
+    return unread, _notice_item(rows[0], rows[0].id in done)
+
+
+def latest_disclosure(village_id: int | None) -> dict[str, Any] | None:
+    if village_id is None:
+        return None
+    d = db.session.execute(disclosures.published_query(village_id).limit(1)).scalars().first()
+    if d is None:
+        return None
+    return {"id": d.id, "period": d.period, "title": d.title, "published_at": d.published_at,
+            "income_total": d.income_total_fen, "expense_total": d.expense_total_fen,
+            "seal": d.seal.hash if d.seal else None}
+
+
+def home(p: Principal) -> dict[str, Any]:
+    me = auth.me(p)
+    unread, latest = notices_summary(p)
+    money = money_in_year(p, today().year)
+    return {
+        "person_id": me["person_id"],
+        "name": me["name"],
+        "member": me["member"],
+        "village": me["village"],
+        "township": me["township"],
+        "roles": me["roles"],
+        "unread_notices": unread,
+        "latest_notice": latest,
+        "open_votes": votes.my_open_votes(p),
+        "latest_disclosure": latest_disclosure(p.village_id),
+        "money_this_year": {"year": money.year, "dividends": money.dividends, "land_rent": money.land_rent,
+                            "job_pay": money.job_pay, "total": money.total},
+    }
