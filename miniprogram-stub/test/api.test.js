@@ -123,10 +123,22 @@ describe('errors and retries', () => {
     expect(h.wxState.requests.length - before).toBe(1)
   })
 
-  test('each write gets its own key unless the caller passes one', async () => {
-    const a = api.newKey()
-    const b = api.newKey()
+  test('each write gets its own key: 128 bits from wx.getRandomValues, at most 80 characters', async () => {
+    const a = await api.newKey()
+    const b = await api.newKey()
     expect(a).not.toBe(b)
+    expect(a).toMatch(/^mp-[0-9a-f]{32}$/)
     expect(a.length).toBeLessThanOrEqual(80) // the server takes at most 80 characters
+  })
+
+  test('without wx.getRandomValues (an old base library) keys are still unique', async () => {
+    const saved = wx.getRandomValues
+    delete wx.getRandomValues
+    try {
+      const keys = new Set(await Promise.all(Array.from({ length: 50 }, () => api.newKey())))
+      expect(keys.size).toBe(50)
+    } finally {
+      wx.getRandomValues = saved
+    }
   })
 })

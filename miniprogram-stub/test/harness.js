@@ -121,6 +121,10 @@ function installWx({ person = null, fontSizeSetting = 17 } = {}) {
     hideLoading: () => {},
     stopPullDownRefresh: () => {},
     setClipboardData: ({ data, success }) => { wxState.clipboard = data; success && success() },
+    getRandomValues: ({ length, success }) => {
+      const bytes = require('crypto').randomBytes(length)
+      setTimeout(() => success && success({ randomValues: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + length) }), 0)
+    },
   })
   const api = require(path.join(ROOT, 'utils/api.js'))
   api._setSleep(() => Promise.resolve())

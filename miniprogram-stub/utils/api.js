@@ -50,8 +50,24 @@ function setToken(token) {
   else wx.removeStorageSync(TOKEN_KEY)
 }
 
-function newKey() {
-  // not cryptographic, only unique per write: time + randomness
+// A key for one write: 128 random bits. wx.getRandomValues is a cryptographic source (base library 2.25.3+); a
+// ballot's receipt is derived from its key, so the key must not be guessable. Older clients fall back to
+// Math.random mixed with the time, which is unique enough for retries of ordinary writes.
+function randomBytes(n) {
+  return new Promise((resolve) => {
+    if (typeof wx.getRandomValues === 'function') {
+      wx.getRandomValues({
+        length: n,
+        success: (r) => resolve(new Uint8Array(r.randomValues)),
+        fail: () => resolve(null),
+      })
+    } else resolve(null)
+  })
+}
+
+async function newKey() {
+  const bytes = await randomBytes(16)
+  if (bytes && bytes.length === 16) return `mp-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`
   const rnd = () => Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0')
   return `mp-${Date.now().toString(16)}-${rnd()}${rnd()}`
 }
@@ -165,7 +181,7 @@ async function request(method, path, options = {}) {
     }
     header.Authorization = `Bearer ${token}`
   }
-  const key = isWrite ? idempotencyKey || newKey() : undefined
+  const key = isWrite ? idempotencyKey || (await newKey()) : undefined
   if (key) header['Idempotency-Key'] = key
   const res = await sendWithRetries({ method, path: path + query(params), data: isWrite ? data || {} : undefined, header })
   if (res.statusCode === 401 && auth && !retried401) {

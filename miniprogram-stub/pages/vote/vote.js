@@ -27,10 +27,10 @@ const keyOf = (id) => `sv_ballot_key_${id}`
 const choiceOf = (id) => `sv_ballot_choice_${id}`
 const receiptOf = (id) => `sv_receipt_${id}`
 
-function ballotKey(id) {
+async function ballotKey(id) {
   let key = wx.getStorageSync(keyOf(id))
   if (!key) {
-    key = api.newKey()
+    key = await api.newKey()
     wx.setStorageSync(keyOf(id), key)
   }
   return key
@@ -193,7 +193,7 @@ Page({
 
   async cast(choice) {
     const id = this.data.id
-    const key = ballotKey(id)
+    const key = await ballotKey(id)
     wx.setStorageSync(choiceOf(id), choice)
     let failure = null
     const r = await ui.act(this, async () => {
