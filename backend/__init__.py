@@ -11,6 +11,8 @@ from sqlalchemy import text
 
 from backend import config as config_module
 from backend.core.errors import install_content_type_guard, register_error_handlers
+from backend.core.hardening import install_request_hardening
+from backend.core.ratelimit import init_rate_limits
 from backend.extensions import api, db, migrate
 
 API_PREFIX = "/api/v1"
@@ -62,10 +64,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
 
     _import_models()
+    install_request_hardening(app)  # before the blueprints: the int converter bounds their path ids
     _register_blueprints()
     _register_health(app)
     register_error_handlers(app)  # after api.init_app so ours replace flask-smorest's handler
     install_content_type_guard(app)
+    init_rate_limits(app)  # after the error handlers: a breach answers in the one shape
 
     from backend.auth.service import install_request_loader
 

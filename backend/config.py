@@ -29,6 +29,13 @@ def _float(name: str, default: float) -> float:
     return float(raw) if raw not in (None, "") else default
 
 
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    return raw.strip().lower() not in ("0", "false", "no", "off")
+
+
 def database_url(raw: str | None) -> str:
     if not raw:
         return f"sqlite:///{ROOT / 'instance' / 'sunshine.db'}"
@@ -71,7 +78,16 @@ def from_env() -> dict[str, Any]:
         "BIND_TICKET_TTL_MINUTES": _int("BIND_TICKET_TTL_MINUTES", 10),
         "BIND_MAX_FAILURES": _int("BIND_MAX_FAILURES", 5),
         "BIND_LOCK_MINUTES": _int("BIND_LOCK_MINUTES", 30),
+        # the largest body, an .xlsx upload; every other body is JSON and capped at MAX_JSON_LENGTH
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 5 * 1024 * 1024),
+        "MAX_JSON_LENGTH": _int("MAX_JSON_LENGTH", 1024 * 1024),
+        "XLSX_MAX_UNPACKED_BYTES": _int("XLSX_MAX_UNPACKED_BYTES", 100 * 1024 * 1024),
+        # rate limits per client IP on login and binding (Redis when REDIS_URL is set): core/ratelimit.py
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "20 per minute"),
+        "RATELIMIT_BIND": os.environ.get("RATELIMIT_BIND", "10 per minute"),
+        # reverse proxies in front of gunicorn that append to X-Forwarded-For (nginx: 1); 0 = clients connect directly
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "ROSTER_MAX_ROWS": _int("ROSTER_MAX_ROWS", 20000),
         "VOUCHER_IMPORT_MAX_ROWS": _int("VOUCHER_IMPORT_MAX_ROWS", 20000),
         "SHARE_REGISTER_MAX_ROWS": _int("SHARE_REGISTER_MAX_ROWS", 60000),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from apispec.ext.marshmallow import MarshmallowPlugin
 from flask_migrate import Migrate
 from flask_smorest import Api as _Api
 from marshmallow import fields
@@ -11,6 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from backend.core.db import db
+from backend.core.ratelimit import limiter
 from backend.core.schemas import BaseSchema
 
 migrate = Migrate(render_as_batch=True, compare_type=True)
@@ -28,8 +31,34 @@ class ErrorSchema(BaseSchema):
     error = fields.Nested(ErrorDetailSchema, required=True)
 
 
+def _numeric_bounds(self: Any, field: fields.Field, ret: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """The range of a ``fields.Decimal(as_string=True)`` reaches the spec serialised by the field, as strings
+    ("0.00"): an invalid schema that clients and schemathesis cannot use. Write numbers."""
+    out: dict[str, Any] = {}
+    for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        value = ret.get(key)
+        if isinstance(value, str | Decimal) and not isinstance(value, bool):
+            try:
+                number = Decimal(value)
+            except InvalidOperation:
+                continue
+            out[key] = int(number) if number == number.to_integral_value() else float(number)
+    return out
+
+
+class _MarshmallowPlugin(MarshmallowPlugin):
+    def init_spec(self, spec: Any) -> None:
+        super().init_spec(spec)
+        self.converter.add_attribute_function(_numeric_bounds)  # type: ignore[union-attr]
+
+
 class Api(_Api):
     ERROR_SCHEMA = ErrorSchema
+
+    def init_app(self, app: Any, *, spec_kwargs: dict[str, Any] | None = None) -> None:
+        spec_kwargs = dict(spec_kwargs or {})
+        spec_kwargs.setdefault("marshmallow_plugin", _MarshmallowPlugin())  # one per application, like the spec
+        super().init_app(app, spec_kwargs=spec_kwargs)
 
 
 api = Api()
@@ -49,4 +78,4 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cur.close()
 
 
-__all__ = ["api", "db", "migrate"]
+__all__ = ["api", "db", "limiter", "migrate"]

@@ -58,6 +58,8 @@ def app(database_url: str, standin: StandIn) -> Iterator[Flask]:
             "WECHAT_SECRET": "demo-secret",
             "WECHAT_TIMEOUT": 2.0,
             "REDIS_URL": None,
+            # every test logs in from 127.0.0.1: tests/security/test_rate_limits.py builds apps with the limits on
+            "RATELIMIT_ENABLED": False,
         }
     )
     with application.app_context():

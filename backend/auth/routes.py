@@ -7,6 +7,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from backend.core.permissions import require_login
+from backend.core.ratelimit import bind_limit, limiter, login_limit
 
 from . import service
 from .schemas import BindSchema, LoginResultSchema, MeSchema, WeChatLoginSchema
@@ -22,6 +23,7 @@ def _result(r: service.LoginResult) -> dict[str, Any]:
 
 
 @blp.route("/auth/wechat-login", methods=["POST"])
+@limiter.limit(login_limit)  # per client IP, before the body is read: RATELIMIT_LOGIN
 @blp.arguments(WeChatLoginSchema)
 @blp.response(200, LoginResultSchema)
 def wechat_login(args: dict[str, Any]) -> dict[str, Any]:
@@ -30,6 +32,7 @@ def wechat_login(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/auth/bind", methods=["POST"])
+@limiter.limit(bind_limit)  # per client IP: RATELIMIT_BIND; the per-ticket lock stays in the service
 @blp.arguments(BindSchema)
 @blp.response(200, LoginResultSchema)
 def bind(args: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -31,27 +31,29 @@ class AppError(Exception):
         return {"error": {"code": self.code, "message": self.message, "details": self.details}}
 
 
-def bad_request(code: str, message: str, **details: Any) -> AppError:
+# The shortcuts take ``code`` and ``message`` positionally only, so that a detail may be named ``code`` too
+# (``unprocessable("ledger.account_unknown", "科目不存在", code="1019")``).
+def bad_request(code: str, message: str, /, **details: Any) -> AppError:
     return AppError(400, code, message, details)
 
 
-def unauthorized(code: str = "auth.unauthenticated", message: str = "请先登录", **details: Any) -> AppError:
+def unauthorized(code: str = "auth.unauthenticated", message: str = "请先登录", /, **details: Any) -> AppError:
     return AppError(401, code, message, details)
 
 
-def forbidden(code: str = "auth.forbidden", message: str = "您没有权限进行此操作", **details: Any) -> AppError:
+def forbidden(code: str = "auth.forbidden", message: str = "您没有权限进行此操作", /, **details: Any) -> AppError:
     return AppError(403, code, message, details)
 
 
-def not_found(code: str = "not_found", message: str = "找不到该记录", **details: Any) -> AppError:
+def not_found(code: str = "not_found", message: str = "找不到该记录", /, **details: Any) -> AppError:
     return AppError(404, code, message, details)
 
 
-def conflict(code: str, message: str, **details: Any) -> AppError:
+def conflict(code: str, message: str, /, **details: Any) -> AppError:
     return AppError(409, code, message, details)
 
 
-def unprocessable(code: str, message: str, **details: Any) -> AppError:
+def unprocessable(code: str, message: str, /, **details: Any) -> AppError:
     return AppError(422, code, message, details)
 
 
@@ -126,6 +128,13 @@ def register_error_handlers(app: Flask) -> None:
     def _db_down(err: OperationalError) -> Response:
         log.error("database unavailable: %s", err.__class__.__name__)
         return error_response(AppError(503, "server.unavailable", "系统暂时不可用，请稍后再试"))
+
+    @app.errorhandler(DataError)
+    def _db_refused_value(err: DataError) -> Response:
+        # a value the database cannot hold (too long for its column, out of its range, a NUL character) that no
+        # schema caught: the request was wrong, not the server; the log names the driver's reason for a fix
+        log.warning("value refused by the database: %s", str(err.orig).splitlines()[0] if err.orig else err)
+        return error_response(AppError(422, "validation.out_of_range", "提交的内容超出允许的范围，请检查后重试"))
 
     @app.errorhandler(DBAPIError)
     def _db_error(err: DBAPIError) -> Response:

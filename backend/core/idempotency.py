@@ -16,11 +16,11 @@ OPENAPI_PARAMETER: dict[str, Any] = {"in": "header", "name": HEADER, "required":
 
 
 def key_from_request() -> str | None:
-    """The request's key, trimmed; None when absent; 400 when empty or longer than 80 characters."""
+    """The request's key, trimmed; None when absent; 400 when empty, longer than 80 characters or not printable."""
     key = request.headers.get(HEADER)
     if key is None:
         return None
     key = key.strip()
-    if not 1 <= len(key) <= MAX_LENGTH:
+    if not 1 <= len(key) <= MAX_LENGTH or not key.isprintable():  # a NUL could not even be stored
         raise AppError(400, "idempotency.key_invalid", f"{HEADER} 应为 1 到 {MAX_LENGTH} 个字符")
     return key

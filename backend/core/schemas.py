@@ -7,11 +7,12 @@ the project derives from ``BaseSchema``.
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
 _FIELD_MESSAGES: dict[type[fields.Field], dict[str, str]] = {
     fields.Field: {"required": "必填", "null": "不能为空", "validator_failed": "内容不正确"},
@@ -45,11 +46,65 @@ _FIELD_MESSAGES: dict[type[fields.Field], dict[str, str]] = {
 for _cls, _msgs in _FIELD_MESSAGES.items():
     _cls.default_error_messages = {**_cls.default_error_messages, **_msgs}
 
+# Every id is a BIGINT, so no integer of the API lies outside the signed 64-bit range: refusing a larger one here
+# keeps it from the database (SQLite's driver cannot even bind it; PostgreSQL says "out of range"). And a number
+# with a fraction is not an integer: marshmallow's non-strict Integer would truncate 2.7 to 2 without a word.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+_integer_validated = fields.Integer._validated
+
+
+def _integer_in_range(self: fields.Integer, value: Any) -> int:
+    if isinstance(value, float) and not value.is_integer():
+        raise self.make_error("invalid", input=value)
+    number = _integer_validated(self, value)
+    if not INT64_MIN <= number <= INT64_MAX:
+        raise self.make_error("too_large", input=value)
+    return number
+
+
+fields.Integer._validated = _integer_in_range  # type: ignore[method-assign]
+
+CONTROL_MESSAGE = "含有不可见的控制字符"
+ENCODING_MESSAGE = "文字编码不正确"
+# NUL: PostgreSQL cannot store it in text. A lone surrogate (JSON "\ud800" without its pair) is no character at all:
+# it cannot be encoded as UTF-8, neither for the database nor for the answer.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _unstorable(value: Any) -> str | None:
+    """The message for the first character no field may hold, anywhere in ``value`` (keys included)."""
+    if isinstance(value, str):
+        m = _UNSTORABLE.search(value)
+        return None if m is None else CONTROL_MESSAGE if m.group() == "\x00" else ENCODING_MESSAGE
+    if isinstance(value, dict):
+        return next((msg for k, v in value.items() for msg in (_unstorable(k), _unstorable(v)) if msg), None)
+    if isinstance(value, list):
+        return next((msg for v in value if (msg := _unstorable(v))), None)
+    return None
+
 
 class BaseSchema(Schema):
-    """Unknown fields are refused (marshmallow 4's default) with a Chinese message."""
+    """Unknown fields are refused (marshmallow 4's default) with a Chinese message.
+
+    A NUL character or a lone surrogate is refused in any field, whatever its type, before any field sees it: the
+    database could not store it (a 500) and no villager types one. :class:`Text` refuses the other control characters.
+    """
 
     error_messages: ClassVar[dict[str, str]] = {"unknown": "不认识的字段", "type": "请求内容应为 JSON 对象"}
+
+    @pre_load(pass_collection=True)
+    def _refuse_unstorable(self, data: Any, **kwargs: Any) -> Any:
+        if isinstance(data, dict):
+            bad = {}
+            for k, v in data.items():
+                msg = _unstorable(k) or _unstorable(v)
+                if msg:
+                    bad[_UNSTORABLE.sub("", str(k)) or "_schema"] = [msg]
+            if bad:
+                raise ValidationError(bad)
+        elif msg := _unstorable(data):
+            raise ValidationError(msg)
+        return data
 
 
 def length(min: int | None = None, max: int | None = None) -> validate.Length:
@@ -94,7 +149,7 @@ class Text(fields.String):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         s = super()._deserialize(value, attr, data, **kwargs).strip()
         if any(_is_control(ch) for ch in s):
-            raise ValidationError("含有不可见的控制字符")
+            raise ValidationError(CONTROL_MESSAGE)
         return s
 
 
@@ -117,13 +172,26 @@ class Yuan(fields.String):
             raise ValidationError(str(exc)) from exc
 
 
+# Times a request may carry. Before 1901 Asia/Shanghai is local mean time (+08:05:43, not a valid ISO offset), and
+# near year 9999 the shift to +08:00 overflows: neither belongs in a village's records.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+
+
 class IsoDateTime(fields.DateTime):
-    """Datetimes shown as ISO 8601 with +08:00; on input a time zone is required (naive times cannot be stored)."""
+    """Datetimes shown as ISO 8601 with +08:00; on input a time zone is required (naive times cannot be stored)
+    and the year lies between 1970 and 2999."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
         result = super()._deserialize(value, attr, data, **kwargs)
         if result.tzinfo is None or result.utcoffset() is None:
             raise ValidationError("时间需要带时区，例如 2026-11-22T09:00:00+08:00")
+        try:
+            in_range = EARLIEST <= result < LATEST
+        except OverflowError:  # an offset that pushes year 1 or 9999 out of what datetime can hold
+            in_range = False
+        if not in_range:
+            raise ValidationError("时间应在 1970 年到 2999 年之间")
         return result
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:

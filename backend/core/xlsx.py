@@ -3,17 +3,38 @@
 from __future__ import annotations
 
 import warnings
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from io import BytesIO
 from typing import Any
 
+from flask import current_app, has_app_context
 from openpyxl import load_workbook
 
 from .errors import AppError
 
 UNREADABLE = "文件无法读取，请确认是 Excel 的 .xlsx 文件（不是 .xls 或 .csv）"
+
+
+DEFAULT_MAX_UNPACKED = 100 * 1024 * 1024
+
+
+def unpacked_limit() -> int:
+    """``XLSX_MAX_UNPACKED_BYTES``: an .xlsx is a zip, and a small upload can unpack to gigabytes (a zip bomb)."""
+    return int(current_app.config.get("XLSX_MAX_UNPACKED_BYTES") or DEFAULT_MAX_UNPACKED) if has_app_context() \
+        else DEFAULT_MAX_UNPACKED
+
+
+def unpacked_size(data: bytes) -> int:
+    """The sizes the zip's directory declares for its members, added up (0 for what is not a zip: openpyxl will
+    refuse it). zipfile never inflates a member beyond its declared size, so the sum bounds what openpyxl reads."""
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as zf:
+            return sum(info.file_size for info in zf.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return 0
 
 
 def open_first_sheet(
@@ -23,6 +44,9 @@ def open_first_sheet(
     including a damaged sheet discovered while iterating. The caller closes the workbook."""
     if not data:
         raise refuse(empty)
+    limit = unpacked_limit()
+    if unpacked_size(data) > limit:
+        raise refuse(f"文件内容太多（解压后超过 {limit // (1024 * 1024)} MB），请分成几个文件导入")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl's notes about styles or extensions it skips
@@ -45,6 +69,18 @@ def open_first_sheet(
             yield values
 
     return wb, rows()
+
+
+def text_only(wb: Any) -> Any:
+    """The workbook with every would-be formula turned back into the text it was: openpyxl writes any string that
+    begins with "=" as a formula, which Excel runs when the office opens the export (``=HYPERLINK(…)`` in a name,
+    an address or a note: formula injection). The project writes no formulas of its own. Call it before ``save``."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
+    return wb
 
 
 def cell_blank(value: Any) -> bool:

@@ -71,8 +71,8 @@ class VoteInSchema(BaseSchema):
     stage = Text(load_default="决议", validate=one_of(STAGES))
     body = Text(required=True, validate=one_of(list(BODIES), {k: r.label for k, r in BODIES.items()}))
     title = Text(required=True, validate=length(1, 120))
-    opens_at = fields.AwareDateTime(required=True)
-    closes_at = fields.AwareDateTime(required=True)
+    opens_at = IsoDateTime(required=True)
+    closes_at = IsoDateTime(required=True)
     by_household = fields.Boolean(load_default=False)
 
 

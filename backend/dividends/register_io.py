@@ -37,7 +37,7 @@ from backend.core.clock import SHANGHAI, today, utcnow
 from backend.core.db import db
 from backend.core.errors import AppError, conflict, unprocessable
 from backend.core.permissions import Principal
-from backend.core.xlsx import RowErrors, open_first_sheet
+from backend.core.xlsx import RowErrors, open_first_sheet, text_only
 from backend.core.xlsx import cell_blank as _blank
 from backend.core.xlsx import cell_text as _text
 from backend.registry import service as registry
@@ -167,7 +167,7 @@ def export_register(village: Village, on: date) -> BytesIO:
         notes.append(line)
     notes["A1"].font = Font(bold=True, size=14)
     out = BytesIO()
-    wb.save(out)
+    text_only(wb).save(out)
     out.seek(0)
     return out
 

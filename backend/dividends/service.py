@@ -37,6 +37,7 @@ from backend.core.identity import mask_name
 from backend.core.money import fen_to_yuan, split_largest_remainder
 from backend.core.permissions import Principal
 from backend.core.seal import Seal, seal
+from backend.core.xlsx import text_only
 from backend.decisions import service as decisions
 from backend.ledger import reports as ledger_reports
 from backend.ledger import service as ledger
@@ -868,7 +869,7 @@ def bank_batch_xlsx(d: Distribution) -> tuple[bytes, int, int]:
     for col, width in zip("ABCDEFG", (6, 12, 12, 24, 26, 14, 16), strict=True):
         ws.column_dimensions[col].width = width
     buf = io.BytesIO()
-    wb.save(buf)
+    text_only(wb).save(buf)
     return buf.getvalue(), n, missing
 
 

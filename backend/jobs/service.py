@@ -33,6 +33,7 @@ from backend.core.identity import mask_name
 from backend.core.money import fen_to_yuan
 from backend.core.permissions import Principal
 from backend.core.seal import seal
+from backend.core.xlsx import text_only
 from backend.ledger import service as ledger
 from backend.registry import service as registry
 from backend.registry import settings
@@ -572,7 +573,7 @@ def selected_xlsx(p: JobPosting) -> bytes:
         ws.append(["报名名单封存哈希", d.list_hash])
         ws.append(["抽签种子", d.seed or ""])
     buf = io.BytesIO()
-    wb.save(buf)
+    text_only(wb).save(buf)
     return buf.getvalue()
 
 
@@ -597,7 +598,7 @@ def pay_sheet_xlsx(village: Village, month: str) -> bytes:
         total += pay.amount_fen
     ws.append(["合计", "", "", "", "", fen_to_yuan(total), "", ""])
     buf = io.BytesIO()
-    wb.save(buf)
+    text_only(wb).save(buf)
     return buf.getvalue()
 
 

@@ -9,7 +9,7 @@ from marshmallow import ValidationError, fields, validates
 from backend.core.pagination import PageArgs
 from backend.core.schemas import BaseSchema, IsoDateTime, Text, Yuan, length, one_of
 
-PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+PERIOD_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])\Z")  # \Z: "$" would let "2026-01\n" through
 
 
 class AccountSchema(BaseSchema):

@@ -35,7 +35,7 @@ from backend.core.db import db
 from backend.core.errors import AppError
 from backend.core.identity import IdentityError, id_hashes, normalize_id_card, normalize_phone
 from backend.core.permissions import Principal
-from backend.core.xlsx import RowErrors, open_first_sheet
+from backend.core.xlsx import RowErrors, open_first_sheet, text_only
 from backend.core.xlsx import cell_blank as _blank
 from backend.core.xlsx import cell_text as _text
 
@@ -571,7 +571,7 @@ def export_roster(village: Village) -> BytesIO:
         for i in text_columns:
             ws.cell(row=row, column=i).number_format = "@"
     out = BytesIO()
-    wb.save(out)
+    text_only(wb).save(out)
     out.seek(0)
     return out
 

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from backend.core.xlsx import text_only
 from backend.ledger.export import (
     _BODY_PT,
     _SUBTITLE_PT,
@@ -136,7 +137,7 @@ def progress_xlsx(p: Progress) -> bytes:
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     out = io.BytesIO()
-    wb.save(out)
+    text_only(wb).save(out)
     return out.getvalue()
 
 
