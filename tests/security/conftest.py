@@ -84,13 +84,15 @@ def app_with(base: Flask, **overrides: Any) -> Iterator[Flask]:
         "REDIS_URL": None,
         **overrides,
     }
-    extra = create_app(cfg)
+    extra: Flask | None = None
     try:
+        extra = create_app(cfg)  # inside: a create_app that refuses a setting has rebound the singletons already
         yield extra
     finally:
-        with extra.app_context():
-            db.session.remove()
-            db.engine.dispose()
+        if extra is not None:
+            with extra.app_context():
+                db.session.remove()
+                db.engine.dispose()
         api.__dict__.update(saved_api)
         limiter.__dict__.clear()
         limiter.__dict__.update(saved_limiter)
