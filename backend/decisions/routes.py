@@ -6,8 +6,9 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
+from backend.core.clock import utcnow
 from backend.core.db import db
-from backend.core.errors import not_found
+from backend.core.errors import not_found, unprocessable
 from backend.core.idempotency import OPENAPI_PARAMETER, key_from_request
 from backend.core.permissions import require_login, requires
 
@@ -81,6 +82,9 @@ def open_vote(args: dict[str, Any], decision_id: int) -> dict[str, Any]:
     if decision is None:
         raise not_found()
     p = require_login()
+    if args["closes_at"] <= utcnow():
+        # a vote nobody could cast a ballot in (the service itself may record past votes, e.g. the demo's)
+        raise unprocessable("vote.window", "截止时间已经过了，请选择以后的时间")
     v = votes.open_vote(decision, actor=p, **args)
     db.session.commit()
     return votes.vote_view(v, p)

@@ -356,3 +356,21 @@ def test_a_village_may_count_the_majority_against_all_representatives(client, ma
     res = client.get(f"/api/v1/votes/{vote['id']}", headers=make.headers(w["reps"][0])).json["result"]
     # 4 of 6 present would pass by the statute; counted against all 9 representatives it needs 5
     assert res["quorum_met"] is True and res["passed"] is False and res["agree_needed"] == 5
+
+
+def test_a_vote_that_has_already_closed_is_refused_and_nothing_is_opened(client, make, w):
+    before = client.get(f"/api/v1/decisions/{w['decision'].id}", headers=make.headers(w["secretary"])).json
+    now = utcnow()
+    for closes in (now - timedelta(days=1), now):
+        r = client.post(
+            f"/api/v1/decisions/{w['decision'].id}/votes",
+            headers=make.headers(w["secretary"]),
+            json={"body": "representatives_meeting", "title": "过期的表决",
+                  "opens_at": (now - timedelta(days=400)).isoformat(), "closes_at": closes.isoformat()},
+        )
+        assert r.status_code == 422 and r.json["error"]["code"] == "vote.window", r.json
+        assert "截止时间" in r.json["error"]["message"]
+    after = client.get(f"/api/v1/decisions/{w['decision'].id}", headers=make.headers(w["secretary"])).json
+    assert after["votes"] == before["votes"]
+    # one second in the future is a vote people can still cast in
+    assert _open(w, make, client, days=1)["state"] in ("open", "scheduled")
