@@ -114,8 +114,8 @@ def roster(v: Village, n_households: int, rng: random.Random) -> list[list[int]]
     people: list[dict[str, Any]] = []
     sizes = [1 + rng.randint(0, 4) for _ in range(n_households)]
     for i in range(sum(sizes)):
-        born = date(1930 + i // 400, 1 + i % 12, 1 + i % 28)  # (year, i % 400) is unique: so is the ID number
-        card = id_card(born=born, n=i % 400 + 1)
+        born = date(1930 + i // 400 % 75, 1 + i % 12, 1 + i % 28)  # (year, i % 400) unique in 30,000 people …
+        card = id_card(born=born, n=i % 400 + 1, region=f"{371427 + i // 30_000:06d}")  # … then the next county
         full, six, four = id_hashes(key, card)
         people.append({"name": f"村民{i}", "gender": gender_from_id(card), "birth_date": birth_date_from_id(card),
                        "id_hash": full, "id6_hash": six, "id_last4": four, "phone": None, "township_id": None,

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app, g, request
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.core import audit
@@ -210,19 +210,27 @@ def unbind(person_id: int, *, actor: Principal) -> None:
 # ---------------------------------------------------------------- tokens on each request
 
 
+_tokens = ApiToken.__table__
+# the token and its person's principal in one statement, built once: every authenticated request runs it
+_AUTHENTICATE = (
+    registry.principal_stmt(_tokens.c.person_id)
+    .add_columns(_tokens.c.id, _tokens.c.expires_at, _tokens.c.revoked_at)
+    .join(_tokens, _tokens.c.person_id == Person.__table__.c.id)
+    .where(_tokens.c.token_hash == bindparam("token_hash"))
+)
+
+
 def authenticate(raw: str) -> tuple[Principal | None, str | None]:
-    """(principal, None) for a live token, else (None, reason)."""
-    tok = db.session.execute(
-        select(ApiToken.id, ApiToken.person_id, ApiToken.expires_at, ApiToken.revoked_at).where(
-            ApiToken.token_hash == _hash(raw)
-        )
-    ).first()
-    if tok is None or tok.revoked_at is not None:
+    """(principal, None) for a live token, else (None, reason). One statement: the token with its principal."""
+    rows = db.session.execute(_AUTHENTICATE, {"token_hash": _hash(raw)}).all()
+    if not rows:
         return None, "invalid"
-    if tok.expires_at <= utcnow():
+    token_id, expires_at, revoked_at = rows[0][registry.PRINCIPAL_COLUMNS :]
+    if revoked_at is not None:
+        return None, "invalid"
+    if expires_at <= utcnow():
         return None, "expired"
-    principal = registry.load_principal(tok.person_id, tok.id)
-    return principal, None if principal else "invalid"
+    return registry.principal_of(rows, token_id), None
 
 
 def logout(principal: Principal) -> None:
@@ -250,19 +258,30 @@ def install_request_loader(app: Flask) -> None:
 # ---------------------------------------------------------------- /me
 
 
+_townships, _villages = Township.__table__, Village.__table__
+# the caller's township and, for a roster member, their village (in that township): one statement, built once
+_PLACES = (
+    select(_villages.c.id, _villages.c.code, _villages.c.name, _townships.c.id, _townships.c.name, _townships.c.code)
+    .select_from(_townships)
+    .outerjoin(_villages, _villages.c.id == bindparam("village_id"))
+    .where(_townships.c.id == bindparam("township_id"))
+)
+
+
 def me(principal: Principal) -> dict[str, Any]:
-    member = None
-    village = None
+    """Who the caller is: the principal of the request (already read) and the names of their places (one
+    statement; none for a person with neither a roster entry nor a township)."""
+    v_id = v_code = v_name = t_id = t_name = t_code = None
+    if principal.township_id is not None:
+        row = db.session.execute(
+            _PLACES, {"village_id": principal.village_id, "township_id": principal.township_id}
+        ).first()
+        if row is not None:
+            v_id, v_code, v_name, t_id, t_name, t_code = row
+    member = village = None
     if principal.member_id is not None:
-        person = db.session.get(Person, principal.person_id)
-        member = {
-            "id": principal.member_id,
-            "name": person.name if person else principal.name,
-            "household_id": principal.household_id,
-        }
-        v = db.session.get(Village, principal.village_id)
-        village = {"id": v.id, "code": v.code, "name": v.name} if v else None
-    t = db.session.get(Township, principal.township_id) if principal.township_id else None
+        member = {"id": principal.member_id, "name": principal.name, "household_id": principal.household_id}
+        village = {"id": v_id, "code": v_code, "name": v_name} if v_id is not None else None
     scopes = []
     for gr in principal.grants:
         scopes.append({"role": gr.role, "village_ids": sorted(gr.village_ids), "township_id": gr.township_id})
@@ -271,7 +290,7 @@ def me(principal: Principal) -> dict[str, Any]:
         "name": principal.name,
         "member": member,
         "village": village,
-        "township": {"id": t.id, "name": t.name, "code": t.code} if t else None,
+        "township": {"id": t_id, "name": t_name, "code": t_code} if t_id is not None else None,
         "roles": principal.roles(),
         "scopes": scopes,
     }

@@ -440,7 +440,9 @@ def my_dividends(args: dict[str, Any]) -> dict[str, Any]:
     p = require_login()
     rows = service.household_lines(p.household_id) if p.household_id else []
     start = (args["page"] - 1) * args["page_size"]
-    items = [service.my_dividend_item(d, ln) for d, ln in rows[start : start + args["page_size"]]]
+    page = rows[start : start + args["page_size"]]
+    comps = service.components_by_distribution([d.id for d, _ in page])  # one query for the page, not one each
+    items = [service.my_dividend_item(d, ln, comps[d.id]) for d, ln in page]
     return {"items": items, "total": len(rows), "page": args["page"], "page_size": args["page_size"]}
 
 

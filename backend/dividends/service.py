@@ -195,6 +195,18 @@ def components_of(d: Distribution) -> list[DividendComponent]:
     ).scalars())
 
 
+def components_by_distribution(distribution_ids: Sequence[int]) -> dict[int, list[DividendComponent]]:
+    """Distribution id → its components in order, for many distributions in one query (a list page)."""
+    out: dict[int, list[DividendComponent]] = {i: [] for i in distribution_ids}
+    if out:
+        for c in db.session.execute(
+            select(DividendComponent).where(DividendComponent.distribution_id.in_(list(out)))
+            .order_by(DividendComponent.distribution_id, DividendComponent.seq)
+        ).scalars():
+            out[c.distribution_id].append(c)
+    return out
+
+
 def _check_components(village: Village, comps: Sequence[ComponentInput]) -> None:
     if not comps:
         raise unprocessable("dividend.components_invalid", "请至少设置一种分红方式（固定分红或按股分红）")
@@ -902,8 +914,9 @@ def per_share_exact(c: DividendComponent) -> bool:
     return c.per_unit_fen is not None or (bool(c.units) and (c.amount_fen or 0) % (c.units or 1) == 0)
 
 
-def declaration_per_share(d: Distribution) -> str | None:
-    comps = components_of(d)
+def declaration_per_share(d: Distribution, comps: Sequence[DividendComponent] | None = None) -> str | None:
+    """The per-share amount a declaration shows; ``comps``: its components when the caller has them already."""
+    comps = components_of(d) if comps is None else comps
     equity = next((c for c in comps if c.kind == "equity"), None)
     if equity is not None:
         return per_share_text(equity)
@@ -1008,9 +1021,10 @@ def household_lines(household_id: int) -> list[tuple[Distribution, DividendLine]
     return list(rows)
 
 
-def my_dividend_item(d: Distribution, ln: DividendLine) -> dict[str, Any]:
+def my_dividend_item(d: Distribution, ln: DividendLine,
+                     comps: Sequence[DividendComponent] | None = None) -> dict[str, Any]:
     return {
-        "declaration": {"id": d.id, "year": d.year, "title": d.title, "per_share": declaration_per_share(d)},
+        "declaration": {"id": d.id, "year": d.year, "title": d.title, "per_share": declaration_per_share(d, comps)},
         "household_shares": ln.shares,
         "amount": fen_to_yuan(ln.amount_fen),
         "status": "paid" if ln.paid_at is not None else "announced",

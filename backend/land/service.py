@@ -546,18 +546,19 @@ def due_total(d: RentDue) -> int | None:
     return d.household_fen + d.collective_fen
 
 
-def household_areas(c: Contract) -> dict[int, int]:
-    """Household → the area of its parcels in the contract (mu × 10,000), in a stable order."""
+def household_areas(c: Contract, lines: Sequence[ContractParcel] | None = None) -> dict[int, int]:
+    """Household → the area of its parcels in the contract (mu × 10,000), in a stable order; ``lines``: the
+    contract's lines when the caller has them already."""
     out: dict[int, int] = defaultdict(int)
-    for ln in lines_of(c):
+    for ln in lines_of(c) if lines is None else lines:
         if ln.household_id is not None:
             out[ln.household_id] += ln.area_mu4
     return dict(sorted(out.items()))
 
 
-def household_shares(c: Contract, net_fen: int) -> dict[int, int]:
+def household_shares(c: Contract, net_fen: int, lines: Sequence[ContractParcel] | None = None) -> dict[int, int]:
     """``net_fen`` split over the contract's households by area, largest remainder: the parts sum to it exactly."""
-    areas = household_areas(c)
+    areas = household_areas(c, lines)
     if not areas or net_fen == 0:
         return {h: 0 for h in areas}
     parts = split_largest_remainder(net_fen, list(areas.values()))
@@ -771,11 +772,12 @@ def household_contract_lines(household_id: int) -> list[tuple[Contract, Party, C
     ).all())
 
 
-def household_due(c: Contract, d: RentDue, household_id: int) -> int | None:
+def household_due(c: Contract, d: RentDue, household_id: int,
+                  lines: Sequence[ContractParcel] | None = None) -> int | None:
     """The household's part of a due: the households' rent less the fee, split by area."""
     if d.household_fen is None or d.fee_fen is None:
         return None
-    return household_shares(c, d.household_fen - d.fee_fen).get(household_id, 0)
+    return household_shares(c, d.household_fen - d.fee_fen, lines).get(household_id, 0)
 
 
 def household_paid(household_id: int, due_ids: Sequence[int]) -> dict[int, tuple[int, date | None]]:
@@ -808,22 +810,42 @@ def this_year_due(c: Contract, on: date) -> RentDue | None:
     return next((d for d in dues_of(c) if d.due_date.year == on.year), None)
 
 
+def _of_contracts(model: Any, contract_ids: Sequence[int], *order: Any) -> dict[int, list[Any]]:
+    """Contract id → its rows of ``model`` (dues, lines, periods) in ``order``, for many contracts in one query."""
+    out: dict[int, list[Any]] = {cid: [] for cid in contract_ids}
+    if out:
+        for row in db.session.execute(
+            select(model).where(model.contract_id.in_(list(out))).order_by(model.contract_id, *order)
+        ).scalars():
+            out[row.contract_id].append(row)
+    return out
+
+
 def my_land(household_id: int, village_id: int) -> dict[str, Any]:
+    """The household's parcels and contracts with this year's rent: six queries whatever the number of contracts
+    (each one's dues, lines and rent periods are read for all the contracts at once)."""
     parcels = db.session.execute(
         select(Parcel).where(Parcel.village_id == village_id, Parcel.household_id == household_id)
         .order_by(Parcel.code)).scalars().all()
-    by_contract: dict[int, dict[str, Any]] = {}
+    rows = household_contract_lines(household_id)
+    ids = list(dict.fromkeys(c.id for c, _, _, _ in rows))
     now = today()
-    for c, party, ln, p in household_contract_lines(household_id):
+    dues = {cid: next((d for d in ds if d.due_date.year == now.year), None)  # as this_year_due
+            for cid, ds in _of_contracts(RentDue, ids, RentDue.year_no).items()}
+    lines = _of_contracts(ContractParcel, ids, ContractParcel.id)
+    periods = _of_contracts(RentPeriod, ids, RentPeriod.from_year)
+    paid_by_due = household_paid(household_id, [d.id for d in dues.values() if d is not None])
+    by_contract: dict[int, dict[str, Any]] = {}
+    for c, party, ln, p in rows:
         entry = by_contract.get(c.id)
         if entry is None:
-            d = this_year_due(c, now)
-            mine = household_due(c, d, household_id) if d is not None else None
-            paid = household_paid(household_id, [d.id]).get(d.id, (0, None)) if d is not None else (0, None)
+            d = dues[c.id]
+            mine = household_due(c, d, household_id, lines[c.id]) if d is not None else None
+            paid = paid_by_due.get(d.id, (0, None)) if d is not None else (0, None)
             entry = {
                 "id": c.id, "number": c.number, "operator": party.name, "operator_kind": party.kind,
                 "start_date": c.start_date, "end_date": c.end_date, "use": c.use, "status": c.status,
-                "rent": rent_text(c), "parcels": [],
+                "rent": rent_text(c, periods[c.id]), "parcels": [],
                 "this_year": None if d is None else {
                     "due": fen_to_yuan(mine) if mine is not None else None,
                     "paid": fen_to_yuan(paid[0]),
@@ -877,8 +899,9 @@ def rent_history(household_id: int) -> list[dict[str, Any]]:
     return out
 
 
-def rent_text(c: Contract) -> str:
-    ps = periods_of(c)
+def rent_text(c: Contract, periods: Sequence[RentPeriod] | None = None) -> str:
+    """The rent in words; ``periods``: the contract's rent periods in order when the caller has them already."""
+    ps = periods_of(c) if periods is None else list(periods)
     if not ps:
         return ""
     p = ps[0]

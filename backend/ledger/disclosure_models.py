@@ -38,8 +38,9 @@ class Disclosure(db.Model):
     period: Mapped[str] = mapped_column(String(7), nullable=False)
     title: Mapped[str] = mapped_column(String(100), nullable=False)
     status: Mapped[str] = mapped_column(String(10), default="draft", nullable=False)
-    # the frozen snapshot (JSON): village, lines, totals, by_category, large_items, threshold
-    content: Mapped[str] = mapped_column(Text, nullable=False)
+    # the frozen snapshot (JSON): village, lines, totals, by_category, large_items, threshold. Deferred: loaded when
+    # first read, so lists, permission checks and the sealed detail (read from the seal) never carry it
+    content: Mapped[str] = mapped_column(Text, nullable=False, deferred=True)
     income_total_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
     expense_total_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
     corrects_id: Mapped[int | None] = mapped_column(

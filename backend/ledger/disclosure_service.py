@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 
@@ -29,7 +29,7 @@ from backend.core.db import db
 from backend.core.errors import conflict, forbidden, not_found, unprocessable
 from backend.core.money import fen_to_yuan, yuan_to_fen
 from backend.core.permissions import Principal
-from backend.core.seal import seal
+from backend.core.seal import Seal, seal
 from backend.decisions import service as decisions
 from backend.registry import service as registry
 from backend.registry import settings
@@ -447,10 +447,11 @@ def get_disclosure(disclosure_id: int, *, lock: bool = False) -> Disclosure:
 
 
 def published_query(village_id: int) -> Any:
+    """The village's published disclosures, newest first, with their seals' hashes (not their sealed texts)."""
     return (
         select(Disclosure)
         .where(Disclosure.village_id == village_id, Disclosure.status == "published")
-        .options(selectinload(Disclosure.seal))
+        .options(selectinload(Disclosure.seal).load_only(Seal.hash, Seal.prev_hash))
         .order_by(Disclosure.published_at.desc(), Disclosure.id.desc())
     )
 
@@ -491,20 +492,89 @@ def question_dict(q: DisclosureQuestion, asker: str | None, answerer: str | None
     }
 
 
-def questions_of(disclosure_ids: Sequence[int]) -> list[dict[str, Any]]:
-    if not disclosure_ids:
-        return []
+def _questions_stmt() -> Any:
     asker = aliased(Person)
     answerer = aliased(Person)
-    rows = db.session.execute(
+    return (
         select(DisclosureQuestion, asker.name, answerer.name)
         .join(asker, asker.id == DisclosureQuestion.asked_by_id)
         .outerjoin(answerer, answerer.id == DisclosureQuestion.answered_by_id)
-        .where(DisclosureQuestion.disclosure_id.in_(disclosure_ids))
+        .where(DisclosureQuestion.disclosure_id.in_(bindparam("disclosure_ids", expanding=True)))
         .order_by(DisclosureQuestion.id)
-    ).all()
+    )
+
+
+_QUESTIONS = _questions_stmt()  # built once: readers of a disclosure run it on every view
+
+
+def questions_of(disclosure_ids: Sequence[int]) -> list[dict[str, Any]]:
+    if not disclosure_ids:
+        return []
+    rows = db.session.execute(_QUESTIONS, {"disclosure_ids": list(disclosure_ids)}).all()
     on = today()
     return [question_dict(q, a, b, on) for q, a, b in rows]
+
+
+# the fields of a published disclosure's detail that its seal fixes for ever (the rest: see open_fields)
+SEALED_FIELDS = ("village", "income_total", "expense_total", "lines", "by_category", "large_items",
+                 "large_expense_threshold", "seal", "prev_seal", "sealed_content")
+_seals, _disclosures = Seal.__table__.c, Disclosure.__table__.c
+_SEAL_HEAD = select(
+    _seals.hash,
+    _seals.prev_hash,
+    select(_disclosures.id)
+    .where(_disclosures.corrects_id == bindparam("disclosure_id"), _disclosures.status == "published")
+    .scalar_subquery(),
+).where(_seals.id == bindparam("seal_id"))
+_SEALED_TEXT = select(_seals.canonical).where(_seals.id == bindparam("seal_id"))
+
+
+def seal_head(d: Disclosure) -> tuple[str, str, int | None]:
+    """(seal hash, previous seal hash, the published erratum that corrects it) of a published disclosure, in one
+    small statement: the hash names the sealed content, so a reader can reuse what it made of that content."""
+    h, prev, corrected = db.session.execute(_SEAL_HEAD, {"seal_id": d.seal_id, "disclosure_id": d.id}).one()
+    return h, prev, corrected
+
+
+def sealed_fields(seal_id: int, seal_hash: str, prev_hash: str) -> dict[str, Any]:
+    """The ``SEALED_FIELDS`` of a published disclosure, from the sealed text itself (what was published is what is
+    shown: ``sealed_payload`` copied them from the frozen content)."""
+    canonical = db.session.execute(_SEALED_TEXT, {"seal_id": seal_id}).scalar_one()
+    c = json.loads(canonical)
+    return {
+        "village": c["village"],
+        "income_total": c["income_total"],
+        "expense_total": c["expense_total"],
+        "lines": c["lines"],
+        "by_category": c["by_category"],
+        "large_items": c["large_items"],
+        "large_expense_threshold": c["large_expense_threshold"],
+        "seal": seal_hash,
+        "prev_seal": prev_hash,
+        "sealed_content": canonical,
+    }
+
+
+def open_fields(d: Disclosure, corrected: int | None) -> dict[str, Any]:
+    """The fields of a disclosure's detail outside ``SEALED_FIELDS``: its state, names, times, the erratum that
+    corrects it (``corrected``), and the villagers' questions, which keep coming after publication."""
+    return {
+        "id": d.id,
+        "village_id": d.village_id,
+        "period": d.period,
+        "title": d.title,
+        "status": d.status,
+        "drafted_at": d.drafted_at,
+        "approved_at": d.approved_at,
+        "published_at": d.published_at,
+        "prepared_by": d.prepared_by_name,
+        "approved_by": d.approved_by_name,
+        "return_reason": d.return_reason if d.status != "published" else None,
+        "corrects_id": d.corrects_id,
+        "corrected_by": corrected,
+        "erratum_reason": d.erratum_reason,
+        "questions": questions_of([d.id]) if d.status == "published" else [],
+    }
 
 
 def detail(d: Disclosure) -> dict[str, Any]:
@@ -512,31 +582,17 @@ def detail(d: Disclosure) -> dict[str, Any]:
     c = d.content_data()
     s = d.seal
     return {
-        "id": d.id,
-        "village_id": d.village_id,
+        **open_fields(d, corrected_by(d)),
         "village": c["village"],
-        "period": d.period,
-        "title": d.title,
-        "status": d.status,
-        "drafted_at": d.drafted_at,
-        "approved_at": d.approved_at,
-        "published_at": d.published_at,
         "income_total": c["income_total"],
         "expense_total": c["expense_total"],
         "lines": c["lines"],
         "by_category": c["by_category"],
         "large_items": c["large_items"],
         "large_expense_threshold": c["large_expense_threshold"],
-        "prepared_by": d.prepared_by_name,
-        "approved_by": d.approved_by_name,
-        "return_reason": d.return_reason if d.status != "published" else None,
-        "corrects_id": d.corrects_id,
-        "corrected_by": corrected_by(d),
-        "erratum_reason": d.erratum_reason,
         "seal": s.hash if s else None,
         "prev_seal": s.prev_hash if s else None,
         "sealed_content": s.canonical if s else None,
-        "questions": questions_of([d.id]) if d.status == "published" else [],
     }
 
 

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import String, and_, cast, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from backend.auth import service as auth
@@ -205,8 +205,8 @@ def in_audience(n: Notice, p: Principal, targets: Sequence[int] | None = None) -
     return any(p.has_role(AUDIENCE_ROLE[n.audience], v) for v in targets)
 
 
-def my_notices_stmt(p: Principal) -> Any:
-    """Notices for the caller: where they are in the audience (their village) or township staff of the source."""
+def _mine(p: Principal) -> list[Any] | None:
+    """The conditions of ``my_notices_stmt`` (None: the caller has no village nor township, so no notices)."""
     now = utcnow()
     live = and_(Notice.withdrawn_at.is_(None), or_(Notice.expires_at.is_(None), Notice.expires_at > now))
     conds = []
@@ -215,10 +215,51 @@ def my_notices_stmt(p: Principal) -> Any:
     townships = {gr.township_id for gr in p.grants if gr.township_id is not None}
     if townships:
         conds.append(Notice.township_id.in_(townships))
-    if not conds:
+    return [live, or_(*conds)] if conds else None
+
+
+_ORDER = (Notice.pinned.desc(), Notice.published_at.desc(), Notice.id.desc())
+
+
+def my_notices_stmt(p: Principal) -> Any:
+    """Notices for the caller: where they are in the audience (their village) or township staff of the source."""
+    where = _mine(p)
+    if where is None:
         return select(Notice).where(False)
-    return select(Notice).where(live, or_(*conds)).order_by(Notice.pinned.desc(), Notice.published_at.desc(),
-                                                            Notice.id.desc())
+    return select(Notice).where(*where).order_by(*_ORDER)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A notice of the caller's list: ``notice`` is a row of the notice's columns a list and ``can_see`` need."""
+
+    notice: Any
+    read: bool
+    source_name: str
+
+
+def my_notices_listed(p: Principal) -> list[Listed]:
+    """``my_notices_stmt``'s notices that the caller may see, in its order, each with whether they have read it and
+    the name of its source — in one statement, whatever the number of notices: the read receipt, the target villages
+    (for ``can_see``) and the source's name are columns of each row, and only the columns a list shows are read."""
+    where = _mine(p)
+    if where is None:
+        return []
+    read = (select(NoticeRead.id).where(NoticeRead.notice_id == Notice.id, NoticeRead.person_id == p.person_id)
+            .exists())
+    targets = (select(func.aggregate_strings(cast(NoticeTarget.village_id, String), ","))
+               .where(NoticeTarget.notice_id == Notice.id).scalar_subquery())
+    source = func.coalesce(select(Township.name).where(Township.id == Notice.township_id).scalar_subquery(),
+                           select(Village.name).where(Village.id == Notice.village_id).scalar_subquery())
+    stmt = (select(Notice.id, Notice.township_id, Notice.village_id, Notice.title, Notice.category, Notice.audience,
+                   Notice.pinned, Notice.published_at, Notice.withdrawn_at, read, targets, source)
+            .where(*where).order_by(*_ORDER))
+    out = []
+    for row in db.session.execute(stmt):
+        target_ids = sorted(int(v) for v in row[10].split(",")) if row[10] else []
+        if can_see(row, p, target_ids):  # the row has the columns can_see reads
+            out.append(Listed(row, bool(row[9]), row[11]))
+    return out
 
 
 def visible_to(notices: Sequence[Notice], p: Principal) -> list[Notice]:

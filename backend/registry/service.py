@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from backend.core import audit
@@ -579,34 +579,50 @@ def roster_person_ids(village_ids: Collection[int], *, collective_only: bool) ->
 # ---------------------------------------------------------------- the principal of a request
 
 
-def load_principal(person_id: int, token_id: int | None = None) -> Principal | None:
-    """Everything permission checks need about a person, read fresh (roles change take effect at once).
+def principal_stmt(person_id: Any) -> Select[Any]:
+    """Everything a :class:`Principal` needs in one statement, for the person ``person_id`` names (a bound
+    parameter, or a column of a table the caller joins: ``backend.auth`` joins the token). Its first
+    ``PRINCIPAL_COLUMNS`` columns are what :func:`principal_of` reads.
 
-    Two queries whatever the data size: the person with their roster entry, and their current role
-    assignments joined to the villages of any township-scoped ones.
+    One row per current role assignment × village of a township-scoped one (a villager without roles: one row);
+    plain table columns, so the rows skip the ORM's object loading. Build it once and reuse it: its SQL and cache
+    key are then computed once.
     """
-    row = db.session.execute(
-        select(Person, Member, Village)
-        .outerjoin(Member, and_(Member.person_id == Person.id, Member.status == "active"))
-        .outerjoin(Village, Village.id == Member.village_id)
-        .where(Person.id == person_id)
-    ).first()
-    if row is None:
+    p, m, ra = Person.__table__.c, Member.__table__.c, RoleAssignment.__table__.c
+    home, scope = Village.__table__.alias("home"), Village.__table__.alias("scope")
+    members, assignments = Member.__table__, RoleAssignment.__table__
+    return (
+        select(p.id, p.name, p.township_id, m.id, m.household_id, m.village_id, m.is_collective_member,
+               home.c.township_id, ra.role, ra.village_id, ra.township_id, scope.c.id)
+        .select_from(Person.__table__)
+        .outerjoin(members, and_(m.person_id == p.id, m.status == "active"))
+        .outerjoin(home, home.c.id == m.village_id)
+        .outerjoin(assignments, and_(ra.person_id == p.id, ra.valid_to.is_(None)))
+        .outerjoin(scope, scope.c.township_id == ra.township_id)
+        .where(p.id == person_id)
+        .order_by(ra.id, scope.c.id)
+    )
+
+
+PRINCIPAL_COLUMNS = 12
+_PRINCIPAL = principal_stmt(bindparam("person_id"))
+
+
+def principal_of(rows: Sequence[Any], token_id: int | None = None) -> Principal | None:
+    """The :class:`Principal` from the rows of a :func:`principal_stmt` (None for no rows)."""
+    if not rows:
         return None
-    person, member, village = row
+    pid, name, own_township, member_id, household_id, village_id, collective, village_township = rows[0][:8]
     grants: list[Grant] = []
-    if member is not None:
-        grants.append(Grant("villager", frozenset({member.village_id})))
-        if member.is_collective_member:
-            grants.append(Grant("member", frozenset({member.village_id})))
-    assignments = db.session.execute(
-        select(RoleAssignment.role, RoleAssignment.village_id, RoleAssignment.township_id, Village.id)
-        .outerjoin(Village, Village.township_id == RoleAssignment.township_id)
-        .where(RoleAssignment.person_id == person_id, RoleAssignment.valid_to.is_(None))
-        .order_by(RoleAssignment.id)
-    ).all()
+    if member_id is not None:
+        grants.append(Grant("villager", frozenset({village_id})))
+        if collective:
+            grants.append(Grant("member", frozenset({village_id})))
     by_key: dict[tuple[str, int | None, int | None], set[int]] = {}
-    for role, v_id, t_id, tv_id in assignments:
+    for row in rows:
+        role, v_id, t_id, tv_id = row[8:PRINCIPAL_COLUMNS]
+        if role is None:
+            continue
         ids = by_key.setdefault((role, v_id, t_id), set())
         if v_id is not None:
             ids.add(v_id)
@@ -614,17 +630,27 @@ def load_principal(person_id: int, token_id: int | None = None) -> Principal | N
             ids.add(tv_id)
     for (role, _v, t_id), ids in by_key.items():
         grants.append(Grant(role, frozenset(ids), t_id))
-    township_id = village.township_id if village is not None else person.township_id
     return Principal(
-        person_id=person.id,
-        name=person.name,
+        person_id=pid,
+        name=name,
         token_id=token_id,
-        member_id=member.id if member else None,
-        household_id=member.household_id if member else None,
-        village_id=member.village_id if member else None,
-        township_id=township_id,
+        member_id=member_id,
+        household_id=household_id,
+        village_id=village_id,
+        township_id=village_township if member_id is not None else own_township,
         grants=tuple(grants),
     )
+
+
+def load_principal(person_id: int, token_id: int | None = None) -> Principal | None:
+    """Everything permission checks need about a person, read fresh (roles change take effect at once).
+
+    One statement whatever the data size: the person, their roster entry and its village, and their current role
+    assignments joined to the villages of township-scoped ones.
+    """
+    if db.session.autoflush:  # a Core statement does not autoflush: see what this transaction has just written
+        db.session.flush()
+    return principal_of(db.session.execute(_PRINCIPAL, {"person_id": person_id}).all(), token_id)
 
 
 # ---------------------------------------------------------------- matching a person for binding
