@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from backend.auth import service as auth
 from backend.core.clock import today
@@ -39,10 +39,6 @@ from backend.jobs import service as jobs
 from backend.land import service as land
 from backend.ledger import disclosure_service as disclosures
 from backend.notices import service as notices
-from backend.registry import service as registry
-
-if TYPE_CHECKING:  # for the type only: the rows come from the notices service
-    from backend.notices.models import Notice
 
 
 @dataclass(frozen=True)
@@ -73,23 +69,17 @@ def money_in_year(p: Principal, year: int) -> Money:
     return Money(year, dividend_fen, rent_fen, job_fen)
 
 
-def _notice_item(n: Notice, read: bool) -> dict[str, Any]:
-    if n.township_id is not None:
-        source, source_name = "township", registry.get_township(n.township_id).name
-    else:
-        source, source_name = "village", registry.get_village(n.village_id).name  # type: ignore[arg-type]
-    return {"id": n.id, "title": n.title, "source": source, "source_name": source_name, "category": n.category,
-            "pinned": n.pinned, "published_at": n.published_at, "read": read}
-
-
 def notices_summary(p: Principal) -> tuple[int, dict[str, Any] | None]:
-    """(unread, the first notice of ``GET /me/notices``) for the caller."""
-    rows = notices.visible_to(list(db.session.execute(notices.my_notices_stmt(p)).scalars()), p)
+    """(unread, the first notice of ``GET /me/notices``) for the caller: the same one-statement list as that
+    endpoint (read flag, targets and source name as columns; no bodies read)."""
+    rows = notices.my_notices_listed(p)
     if not rows:
         return 0, None
-    done = notices.read_ids(p, [n.id for n in rows])
-    unread = sum(1 for n in rows if n.id not in done)
-    return unread, _notice_item(rows[0], rows[0].id in done)
+    unread = sum(1 for r in rows if not r.read)
+    first, n = rows[0], rows[0].notice
+    return unread, {"id": n.id, "title": n.title, "source": "township" if n.township_id is not None else "village",
+                    "source_name": first.source_name, "category": n.category, "pinned": n.pinned,
+                    "published_at": n.published_at, "read": first.read}
 
 
 def latest_disclosure(village_id: int | None) -> dict[str, Any] | None:

@@ -41,7 +41,7 @@ from tests.notices.conftest import bind
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 2 March 2026, 09:00 in 临江村
 BUDGET = 8
-HOME_BUDGET = 16
+HOME_BUDGET = 12
 MANY = 30  # notices, vouchers of the disclosed month and of the year
 YEARS = (2021, 2022, 2023, 2024, 2025)  # dividend years; the small village has the first one only
 
