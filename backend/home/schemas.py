@@ -1,28 +1,13 @@
-"""Output shape of ``GET /me/home`` (contract fields as in the brief; more may be added, none renamed)."""
+"""Output shape of ``GET /me/home``: the caller as ``/me`` shows them, votes as ``/me/votes``, and its own parts."""
 
 from __future__ import annotations
 
 from marshmallow import fields
 
+from backend.auth.schemas import MeMemberSchema
 from backend.core.schemas import BaseSchema, IsoDateTime, Yuan
-
-
-class HomeMemberSchema(BaseSchema):
-    id = fields.Integer()
-    name = fields.String()
-    household_id = fields.Integer()
-
-
-class HomeVillageSchema(BaseSchema):
-    id = fields.Integer()
-    code = fields.String()
-    name = fields.String()
-
-
-class HomeTownshipSchema(BaseSchema):
-    id = fields.Integer()
-    code = fields.String()
-    name = fields.String()
+from backend.decisions.schemas import MyVoteSchema
+from backend.registry.schemas import PlaceSchema
 
 
 class HomeNoticeSchema(BaseSchema):
@@ -34,14 +19,6 @@ class HomeNoticeSchema(BaseSchema):
     pinned = fields.Boolean()
     published_at = IsoDateTime()
     read = fields.Boolean()
-
-
-class HomeVoteSchema(BaseSchema):
-    id = fields.Integer()
-    decision_id = fields.Integer()
-    title = fields.String()
-    closes_at = IsoDateTime()
-    has_voted = fields.Boolean()
 
 
 class HomeDisclosureSchema(BaseSchema):
@@ -65,14 +42,14 @@ class HomeMoneySchema(BaseSchema):
 class HomeSchema(BaseSchema):
     person_id = fields.Integer()
     name = fields.String()
-    member = fields.Nested(HomeMemberSchema, allow_none=True)
-    village = fields.Nested(HomeVillageSchema, allow_none=True)
-    township = fields.Nested(HomeTownshipSchema, allow_none=True)
+    member = fields.Nested(MeMemberSchema, allow_none=True)
+    village = fields.Nested(PlaceSchema, allow_none=True)
+    township = fields.Nested(PlaceSchema, allow_none=True)
     roles = fields.List(fields.String())
     unread_notices = fields.Integer(metadata={"description": "发给我、我还没读的公告（与“我的公告”同一规则）"})
     latest_notice = fields.Nested(HomeNoticeSchema, allow_none=True,
                                   metadata={"description": "“我的公告”列表的第一条（置顶的在前，最新的在前）"})
-    open_votes = fields.List(fields.Nested(HomeVoteSchema), metadata={"description": "与“我的表决”相同"})
+    open_votes = fields.List(fields.Nested(MyVoteSchema), metadata={"description": "与“我的表决”相同"})
     latest_disclosure = fields.Nested(HomeDisclosureSchema, allow_none=True,
                                       metadata={"description": "本村最新公开的财务公开"})
     money_this_year = fields.Nested(HomeMoneySchema)

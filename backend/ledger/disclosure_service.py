@@ -540,7 +540,12 @@ def sealed_fields(seal_id: int, seal_hash: str, prev_hash: str) -> dict[str, Any
     """The ``SEALED_FIELDS`` of a published disclosure, from the sealed text itself (what was published is what is
     shown: ``sealed_payload`` copied them from the frozen content)."""
     canonical = db.session.execute(_SEALED_TEXT, {"seal_id": seal_id}).scalar_one()
-    c = json.loads(canonical)
+    return _sealed_view(json.loads(canonical), seal_hash, prev_hash, canonical)
+
+
+def _sealed_view(c: dict[str, Any], seal_hash: str | None, prev_hash: str | None,
+                 canonical: str | None) -> dict[str, Any]:
+    """The ``SEALED_FIELDS`` from a disclosure's content ``c`` and its seal (None while it is a draft)."""
     return {
         "village": c["village"],
         "income_total": c["income_total"],
@@ -581,19 +586,8 @@ def detail(d: Disclosure) -> dict[str, Any]:
     """Everything a reader of one disclosure sees (the contract's fields and more)."""
     c = d.content_data()
     s = d.seal
-    return {
-        **open_fields(d, corrected_by(d)),
-        "village": c["village"],
-        "income_total": c["income_total"],
-        "expense_total": c["expense_total"],
-        "lines": c["lines"],
-        "by_category": c["by_category"],
-        "large_items": c["large_items"],
-        "large_expense_threshold": c["large_expense_threshold"],
-        "seal": s.hash if s else None,
-        "prev_seal": s.prev_hash if s else None,
-        "sealed_content": s.canonical if s else None,
-    }
+    return {**open_fields(d, corrected_by(d)),
+            **_sealed_view(c, s.hash if s else None, s.prev_hash if s else None, s.canonical if s else None)}
 
 
 def detail_url(base: str, disclosure_id: int) -> str:
