@@ -9,6 +9,11 @@ function money(yuan) {
   return `${sign}${digits}.${frac.padEnd(2, '0').slice(0, 2)} 元`
 }
 
+// "0.00", "-0.00", "" or nothing: no money on that side (the API's yuan strings, compared as text)
+function isZero(yuan) {
+  return !yuan || /^-?0+(\.0+)?$/.test(yuan)
+}
+
 // "2026-03-17T16:00:00+08:00" or "2026-03-17" → "2026年3月17日" (the date as written, Beijing time)
 function date(iso) {
   if (!iso) return ''
@@ -71,6 +76,6 @@ function shortSeal(hash) {
 }
 
 module.exports = {
-  money, date, dateTime, period, label, shortSeal, sumMu, RENT_STATUS,
+  money, isZero, date, dateTime, period, label, shortSeal, sumMu, RENT_STATUS,
   DIVIDEND_STATUS, VOTE_CHOICES, DECISION_STATUS, STAGE_STATUS, APPLICATION_STATUS, STAGES,
 }

@@ -16,10 +16,6 @@ function disclosureRow(d) {
   }
 }
 
-function isZero(yuan) {
-  return !yuan || /^-?0+(\.0+)?$/.test(yuan)
-}
-
 Page({
   data: { rootFontSize: '18px', loading: true, error: '', years: [], year: 0, summary: null, disclosures: [], hasMore: false, busy: false },
 
@@ -52,10 +48,10 @@ Page({
           netText: s.net ? fmt.money(s.net) : '',
           // only the categories with money in them: a row of zeros tells a villager nothing
           categories: s.by_category
-            .filter((c) => !isZero(c.income) || !isZero(c.expense))
+            .filter((c) => !fmt.isZero(c.income) || !fmt.isZero(c.expense))
             .map((c) => ({
               category: c.category,
-              text: isZero(c.expense) ? `收入 ${fmt.money(c.income)}` : `支出 ${fmt.money(c.expense)}`,
+              text: fmt.isZero(c.expense) ? `收入 ${fmt.money(c.income)}` : `支出 ${fmt.money(c.expense)}`,
             })),
         },
         disclosures: list.items.map(disclosureRow),

@@ -6,10 +6,6 @@ const fmt = require('../../utils/format')
 const ui = require('../../utils/ui')
 const { verifySeal } = require('../../utils/sha256')
 
-function isZero(yuan) {
-  return !yuan || /^-?0+(\.0+)?$/.test(yuan)
-}
-
 Page({
   data: {
     rootFontSize: '18px', loading: true, error: '', lines: [], largeItems: [], questions: [],
@@ -48,8 +44,8 @@ Page({
           summary: l.summary,
           category: l.category,
           dateText: fmt.date(l.date),
-          isIncome: !isZero(l.income),
-          amountText: fmt.money(isZero(l.income) ? l.expense : l.income),
+          isIncome: !fmt.isZero(l.income),
+          amountText: fmt.money(fmt.isZero(l.income) ? l.expense : l.income),
         })),
         questions: (d.questions || []).map((q) => ({ ...q, dueText: fmt.date(q.due_on) })),
       }
