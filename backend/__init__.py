@@ -13,6 +13,7 @@ from backend import config as config_module
 from backend.core.errors import install_content_type_guard, register_error_handlers
 from backend.core.hardening import install_request_hardening
 from backend.core.ratelimit import init_rate_limits
+from backend.core.response_cache import install_response_cache
 from backend.extensions import api, db, migrate
 
 API_PREFIX = "/api/v1"
@@ -64,6 +65,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
 
     _import_models()
+    # first of the after_request hooks to be added, so the last to run: it keeps the answer as the client gets it
+    install_response_cache(app)
     install_request_hardening(app)  # before the blueprints: the int converter bounds their path ids
     _register_blueprints()
     _register_health(app)

@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 
 from backend.core.permissions import require_login
 from backend.core.ratelimit import bind_limit, limiter, login_limit
+from backend.core.response_cache import cached_read
 
 from . import service
 from .schemas import BindSchema, LoginResultSchema, MeSchema, WeChatLoginSchema
@@ -53,6 +54,7 @@ def logout() -> None:
 
 
 @blp.route("/me", methods=["GET"])
+@cached_read
 @blp.response(200, MeSchema)
 @blp.doc(security=[{"bearer": []}])
 def me() -> dict[str, Any]:

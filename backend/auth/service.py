@@ -222,15 +222,21 @@ _AUTHENTICATE = (
 
 def authenticate(raw: str) -> tuple[Principal | None, str | None]:
     """(principal, None) for a live token, else (None, reason). One statement: the token with its principal."""
+    principal, problem, _ = _authenticate(raw)
+    return principal, problem
+
+
+def _authenticate(raw: str) -> tuple[Principal | None, str | None, datetime | None]:
+    """:func:`authenticate` and the token's expiry (an answer kept in memory lives no longer than its token)."""
     rows = db.session.execute(_AUTHENTICATE, {"token_hash": _hash(raw)}).all()
     if not rows:
-        return None, "invalid"
+        return None, "invalid", None
     token_id, expires_at, revoked_at = rows[0][registry.PRINCIPAL_COLUMNS :]
     if revoked_at is not None:
-        return None, "invalid"
+        return None, "invalid", None
     if expires_at <= utcnow():
-        return None, "expired"
-    return registry.principal_of(rows, token_id), None
+        return None, "expired", None
+    return registry.principal_of(rows, token_id), None, expires_at
 
 
 def logout(principal: Principal) -> None:
@@ -252,7 +258,7 @@ def install_request_loader(app: Flask) -> None:
         if scheme.lower() != "bearer" or not raw.strip():
             g.auth_problem = "invalid"
             return
-        g.principal, g.auth_problem = authenticate(raw.strip())
+        g.principal, g.auth_problem, g.token_expires_at = _authenticate(raw.strip())
 
 
 # ---------------------------------------------------------------- /me

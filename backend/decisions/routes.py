@@ -11,6 +11,7 @@ from backend.core.db import db
 from backend.core.errors import not_found, unprocessable
 from backend.core.idempotency import OPENAPI_PARAMETER, key_from_request
 from backend.core.permissions import require_login, requires
+from backend.core.response_cache import cached_read
 
 from . import votes
 from .models import Decision
@@ -32,6 +33,7 @@ SECURITY = [{"bearer": []}]
 
 
 @blp.route("/me/votes", methods=["GET"])
+@cached_read
 @requires(None)
 @blp.response(200, MyVoteSchema(many=True))
 @blp.doc(security=SECURITY)

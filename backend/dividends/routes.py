@@ -21,6 +21,7 @@ from backend.core.money import fen_to_yuan
 from backend.core.objections import PublicObjectionSchema
 from backend.core.pagination import page_schema, paginate
 from backend.core.permissions import Principal, current_principal, require_login, requires
+from backend.core.response_cache import cached_read
 from backend.registry import service as registry
 from backend.registry import settings
 from backend.registry.models import Household
@@ -431,6 +432,7 @@ def record_payments(args: dict[str, Any], distribution_id: int) -> Any:
 
 
 @blp.route("/me/dividends", methods=["GET"])
+@cached_read
 @requires(None)
 @blp.arguments(DistributionListArgs, location="query")
 @blp.response(200, page_schema(MyDividendSchema))

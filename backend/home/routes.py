@@ -7,6 +7,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from backend.core.permissions import require_login, requires
+from backend.core.response_cache import cached_read
 
 from . import service
 from .schemas import HomeSchema
@@ -15,6 +16,7 @@ blp = Blueprint("home", __name__, description="首页：一次请求取回首页
 
 
 @blp.route("/me/home", methods=["GET"])
+@cached_read
 @requires(None)
 @blp.response(200, HomeSchema)
 @blp.doc(security=[{"bearer": []}])

@@ -20,6 +20,7 @@ from backend.core.idempotency import OPENAPI_PARAMETER, key_from_request
 from backend.core.money import fen_to_yuan
 from backend.core.pagination import PageArgs, page_schema, paginate
 from backend.core.permissions import require_login, requires
+from backend.core.response_cache import cached_read
 from backend.registry import service as registry
 
 from . import service
@@ -357,6 +358,7 @@ def add_price(args: dict[str, Any], township_id: int) -> Any:
 
 
 @blp.route("/me/land", methods=["GET"])
+@cached_read
 @requires(None)
 @blp.response(200, MyLandSchema)
 @blp.doc(security=SECURITY)

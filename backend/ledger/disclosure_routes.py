@@ -15,6 +15,7 @@ from backend.core.db import db
 from backend.core.errors import conflict, not_found
 from backend.core.pagination import PageArgs, page_schema, paginate
 from backend.core.permissions import Principal, require_login, requires
+from backend.core.response_cache import cached_read
 from backend.registry import service as registry
 
 from . import disclosure_service as service
@@ -92,6 +93,7 @@ def list_published(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 
 
 @blp.route("/disclosures/<int:disclosure_id>", methods=["GET"])
+@cached_read
 @requires("village.view", obj=(Disclosure, "disclosure_id"))
 @blp.response(200, DisclosureSchema)
 @blp.doc(security=SECURITY)

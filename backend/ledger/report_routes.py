@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 
 from backend.core.clock import today
 from backend.core.permissions import requires
+from backend.core.response_cache import cached_read
 from backend.registry import service as registry
 
 from . import reports
@@ -66,6 +67,7 @@ def income_statement(args: dict[str, Any], village_id: int) -> reports.IncomeSta
 
 
 @blp.route("/villages/<int:village_id>/accounts/summary", methods=["GET"])
+@cached_read
 @requires("village.view", village="village_id")
 @blp.arguments(SummaryArgs, location="query")
 @blp.response(200, AccountsSummarySchema)

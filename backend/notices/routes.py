@@ -17,6 +17,7 @@ from backend.core.db import db
 from backend.core.errors import forbidden, not_found
 from backend.core.pagination import PageArgs, page_schema
 from backend.core.permissions import Principal, require, require_login, requires
+from backend.core.response_cache import cached_read
 from backend.core.schemas import BaseSchema, IsoDateTime, Text, length, one_of, range_
 from backend.registry import service as registry
 from backend.registry.models import Person
@@ -187,6 +188,7 @@ def publish_village(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 
 
 @blp.route("/me/notices", methods=["GET"])
+@cached_read
 @requires(None)
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_schema(NoticeItemSchema))
