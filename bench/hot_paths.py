@@ -46,6 +46,8 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -69,6 +71,7 @@ from backend.auth import service as auth
 from backend.core.clock import utcnow
 from backend.core.db import db
 from backend.core.identity import birth_date_from_id, gender_from_id, id_hashes
+from backend.core.response_cache import settle, wait_until_listening
 from backend.ledger import disclosure_service as disclosures
 from backend.ledger.disclosure_models import Disclosure
 from backend.ledger.models import Account, Period, Voucher, VoucherCounter, VoucherLine
@@ -218,9 +221,11 @@ class Village_:
     big_disclosure_lines: int
     small_disclosure_lines: int
     year: int  # the busy year of the accounts summary
+    crowd: list[str]  # tokens of CROWD household heads (the mixed run)
+    notice_ids: list[int]  # the village's notices (the mixed run's writes mark them read)
 
 
-def build(households: int, years: list[int], lines: int, n_notices: int, reuse: bool) -> Village_:
+def build(households: int, years: list[int], lines: int, n_notices: int, reuse: bool, crowd: int) -> Village_:
     from backend import demo
 
     built = db.session.execute(text("SELECT to_regclass('public.notices')")).scalar() is not None and reuse
@@ -252,17 +257,24 @@ def build(households: int, years: list[int], lines: int, n_notices: int, reuse: 
     small = next(d for d in reversed(published) if d.period > f"{years[-1]}-Q4")
     big = next(d for d in published if d.period == f"{years[-1]}-Q4")
     token, _ = auth.issue_token(zhang.id, None)
+    # the crowd of the mixed run: household heads of the village, each with a token
+    heads = db.session.execute(
+        select(Member.person_id).where(Member.village_id == v.id, Member.is_head.is_(True))
+        .order_by(Member.id).limit(crowd)).scalars().all()
+    crowd_tokens = [auth.issue_token(pid, None)[0] for pid in heads]
+    from backend.notices.models import Notice
+
+    notice_ids = db.session.execute(select(Notice.id).where(Notice.village_id == v.id)).scalars().all()
     db.session.commit()
     counts = {name: db.session.execute(select(func.count()).select_from(t)).scalar_one() for name, t in (
         ("households", Household), ("people", Person), ("voucher lines", VoucherLine), ("disclosures", Disclosure))}
     from backend.dividends.models import DividendLine
-    from backend.notices.models import Notice
 
     counts["notices"] = db.session.execute(select(func.count()).select_from(Notice)).scalar_one()
     counts["dividend lines"] = db.session.execute(select(func.count()).select_from(DividendLine)).scalar_one()
     print("  database: " + ", ".join(f"{n:,} {k}" for k, n in counts.items()))
     return Village_(token, v.id, small.id, big.id, len(big.content_data()["lines"]),
-                    len(small.content_data()["lines"]), years[-1])
+                    len(small.content_data()["lines"]), years[-1], crowd_tokens, list(notice_ids))
 
 
 # ---------------------------------------------------------------- gunicorn and wrk
@@ -347,6 +359,7 @@ def vacuum(url: str) -> None:
         conn.execute("VACUUM ANALYZE")
 
 
+MIXED = ("me", "dividends", "notices", "home", "disclosure", "summary")  # the mixed run's paths
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
@@ -356,8 +369,11 @@ def _ms(text_: str) -> float:
     return float(m.group(1)) * _UNITS[m.group(2)]
 
 
-def run_wrk(url: str, headers: dict[str, str], seconds: int, connections: int, threads: int) -> Figures:
+def run_wrk(url: str, headers: dict[str, str], seconds: int, connections: int, threads: int,
+            script: Path | None = None) -> Figures:
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    if script is not None:
+        cmd += ["-s", str(script)]
     for k, v in headers.items():
         cmd += ["-H", f"{k}: {v}"]
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
@@ -447,6 +463,58 @@ def in_process(app: Any, path: str, headers: dict[str, str]) -> tuple[float, flo
     return best, calls
 
 
+# ---------------------------------------------------------------- the mixed run: many villagers, and writes
+
+
+def crowd_script(tokens: list[str], paths: list[str], directory: Path) -> Path:
+    """A wrk Lua script: each request a random villager's token and a random one of ``paths``."""
+    def lua_list(items: list[str]) -> str:
+        return "{" + ", ".join('"' + x.replace('"', '\\"') + '"' for x in items) + "}"
+
+    script = directory / "crowd.lua"
+    script.write_text(f"""local tokens = {lua_list(tokens)}
+local paths = {lua_list(paths)}
+math.randomseed(os.time() + tonumber(tostring({{}}):sub(8), 16))
+request = function()
+  local headers = {{}}
+  headers["Authorization"] = "Bearer " .. tokens[math.random(#tokens)]
+  return wrk.format("GET", paths[math.random(#paths)], headers)
+end
+""")
+    return script
+
+
+def transactions(url: str) -> int:
+    """Transactions the bench database has ended so far (pg_stat_database; a backend reports within a second)."""
+    u = make_url(url)
+    admin = u.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+        row = conn.execute("SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = %s",
+                           (u.database,)).fetchone()
+        return int(row[0]) if row else 0
+
+
+class Writer(threading.Thread):
+    """Villagers marking notices read, ``per_second`` requests a second (each one a write and a commit)."""
+
+    def __init__(self, base: str, tokens: list[str], notice_ids: list[int], per_second: float) -> None:
+        super().__init__(daemon=True)
+        self.base, self.tokens, self.notice_ids, self.per_second = base, tokens, notice_ids, per_second
+        self.stopping = threading.Event()
+        self.done = self.failed = 0
+
+    def run(self) -> None:
+        rnd = random.Random(11)
+        http = requests.Session()
+        while not self.stopping.wait(1 / self.per_second):
+            r = http.post(f"{self.base}/api/v1/notices/{rnd.choice(self.notice_ids)}/read",
+                          headers={"Authorization": f"Bearer {rnd.choice(self.tokens)}"}, timeout=10)
+            if r.status_code == 204:
+                self.done += 1
+            else:
+                self.failed += 1
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -461,6 +529,8 @@ def main() -> int:
     n_years = int(os.environ.get("YEARS", "4"))
     lines = int(os.environ.get("LINES", "6000"))
     n_notices = int(os.environ.get("NOTICES", "30"))
+    crowd = int(os.environ.get("CROWD", "300"))
+    writes_per_s = float(os.environ.get("WRITES", "1"))
     seconds = int(os.environ.get("DURATION", "10"))
     connections = int(os.environ.get("CONNECTIONS", "32"))
     workers = int(os.environ.get("WORKERS", "2"))
@@ -482,7 +552,7 @@ def main() -> int:
         version = db.session.execute(text("SHOW server_version")).scalar()
         print(f"hot paths bench: PostgreSQL {version}; Python {platform.python_version()}, {os.cpu_count()} cores, "
               f"{platform.machine()} {platform.system()}; load average {load_average()}")
-        v = build(households, years, lines, n_notices, reuse)
+        v = build(households, years, lines, n_notices, reuse, crowd)
         db.session.remove()
         db.engine.dispose()
     standin.stop()
@@ -510,19 +580,28 @@ def main() -> int:
         "disclosure-big": f"/disclosures/{{id}} ({v.big_disclosure_lines:,} lines)",
     }
     only = {x for x in args.only.split(",") if x}
+    all_rows = list(rows)
     rows = [r for r in rows if not only or r[0] in only]
     headers = {"Authorization": f"Bearer {v.token}"}
     from bare_app import app as bare_app
 
-    print("in process (test client, one thread; the lowest of 3 × 100 requests):")
+    print("in process (test client, one thread; the lowest of 3 × 100 requests), answers kept in memory "
+          "(core/response_cache.py) / every request to the database (RESPONSE_CACHE=0):")
     single = {"bare": in_process(bare_app, "/ping", {})}
+    single_cold: dict[str, tuple[float, float]] = {}
     api_app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None, "LOG_LEVEL": "WARNING"})
+    cold_app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None, "LOG_LEVEL": "WARNING",
+                           "RESPONSE_CACHE": False})
+    assert wait_until_listening(api_app) and settle(api_app)
     for name, path in rows:
         if api_app.test_client().get(path, headers=headers).status_code == 200:
             single[name] = in_process(api_app, path, headers)
-            print(f"  {path:<58} {single[name][0]:6.2f} ms CPU, {single[name][1]:7,.0f} Python calls", flush=True)
-    with api_app.app_context():
-        db.engine.dispose()
+            single_cold[name] = in_process(cold_app, path, headers)
+            print(f"  {path:<58} {single[name][0]:6.2f} / {single_cold[name][0]:6.2f} ms CPU, "
+                  f"{single[name][1]:7,.0f} / {single_cold[name][1]:7,.0f} Python calls", flush=True)
+    for a in (api_app, cold_app):
+        with a.app_context():
+            db.engine.dispose()
     if wrk:
         tool = "wrk " + subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split()[1]
     else:
@@ -546,17 +625,23 @@ def main() -> int:
         return f
 
     results: dict[str, tuple[Figures, Figures]] = {}  # name → (bare just before, the path)
+    cold: dict[str, Figures] = {}  # name → the path with RESPONSE_CACHE=0, right after
+    mixed: dict[str, tuple[Figures, float, int]] = {}  # cache on / off → figures, transactions a request, writes
+    mixed_bare: Figures | None = None
     ok = True
-    bare_port, api_port = free_port(), free_port()
+    bare_port, api_port, cold_port = free_port(), free_port(), free_port()
     bare_base, base = f"http://127.0.0.1:{bare_port}", f"http://127.0.0.1:{api_port}"
+    cold_base = f"http://127.0.0.1:{cold_port}"
     env = {"DATABASE_URL": url, "REDIS_URL": "", "LOG_LEVEL": "WARNING", "APP_ENV": "development"}
     bare_proc = start("bare_app:app", {}, bare_port, workers, threads, chdir=ROOT / "bench")
-    proc = None
+    proc = cold_proc = None
     try:
         proc = start("backend.wsgi:app", env, api_port, workers, threads)
+        cold_proc = start("backend.wsgi:app", {**env, "RESPONSE_CACHE": "0"}, cold_port, workers, threads)
         wait_ready(bare_proc, f"{bare_base}/ping")
         wait_ready(proc, f"{base}/readyz")
-        print("each path right after the bare app (the other server idles meanwhile):")
+        wait_ready(cold_proc, f"{cold_base}/readyz")
+        print("each path right after the bare app, then with RESPONSE_CACHE=0 (the other servers idle meanwhile):")
         for name, path in rows:
             r = requests.get(base + path, headers=headers, timeout=10)
             if r.status_code != 200:
@@ -565,35 +650,81 @@ def main() -> int:
                 continue
             before = measure(bare_proc, bare_base, "/ping", {}, False)
             results[name] = (before, f := measure(proc, base, path, headers, True))
-            ok = ok and f.bad == 0 and before.bad == 0
+            cold[name] = c = measure(cold_proc, cold_base, path, headers, True)
+            ok = ok and f.bad == 0 and before.bad == 0 and c.bad == 0
+        if (not only or "mixed" in only) and wrk:
+            mixed_paths = [p for n, p in all_rows if n in MIXED]
+            print(f"mixed: {len(v.crowd)} villagers, each request a random one of them and a random one of "
+                  f"{len(mixed_paths)} paths ({', '.join(labels[n] for n in MIXED)}); {writes_per_s:g} write/s "
+                  "(a villager marks a notice read):")
+            with tempfile.TemporaryDirectory() as tmp:
+                script = crowd_script(v.crowd, mixed_paths, Path(tmp))
+                mixed_bare = measure(bare_proc, bare_base, "/ping", {}, False)
+                for label, p_, b_ in (("as deployed", proc, base), ("RESPONSE_CACHE=0", cold_proc, cold_base)):
+                    assert p_ is not None
+                    run_wrk(b_ + "/", {}, 2, connections, 2, script)  # warm-up
+                    writer = Writer(b_, v.crowd, v.notice_ids, writes_per_s)
+                    workers_, pg = children(p_.pid), backends(url)
+                    time.sleep(1.5)
+                    tx0, app0, db0 = transactions(url), cpu_seconds(workers_), cpu_seconds(pg)
+                    writer.start()
+                    f = run_wrk(b_ + "/", {}, seconds, connections, 2, script)
+                    writer.stopping.set()
+                    writer.join()
+                    f.app_cpu = (cpu_seconds(workers_) - app0) * 1000 / max(1, f.requests)
+                    f.db_cpu = (cpu_seconds(pg) - db0) * 1000 / max(1, f.requests)
+                    time.sleep(1.5)  # the backends report their counts
+                    tx = (transactions(url) - tx0 - writer.done - writer.failed) / max(1, f.requests)
+                    mixed[label] = (f, tx, writer.done)
+                    bad = f"  NON-2xx: {f.bad}" if f.bad else ""
+                    print(f"  {label:<58} {f.rps:8.0f} req/s  p50 {f.p50:6.1f} ms  p99 {f.p99:6.1f} ms  "
+                          f"{tx:.2f} transactions/request, {writer.done} writes  CPU/req app "
+                          f"{f.app_cpu:5.2f} ms, PostgreSQL {f.db_cpu:5.2f} ms{bad}", flush=True)
+                    ok = ok and f.bad == 0 and writer.failed == 0
     finally:
         stop_gunicorn(bare_proc)
-        if proc is not None:
-            stop_gunicorn(proc)
-    bare = statistics.median(b.rps for b, _ in results.values())
-    bare_cpu = statistics.median(b.app_cpu for b, _ in results.values())
+        for p in (proc, cold_proc):
+            if p is not None:
+                stop_gunicorn(p)
+    bare = statistics.median(b.rps for b, _ in results.values()) if results else 0.0
+    bare_cpu = statistics.median(b.app_cpu for b, _ in results.values()) if results else 0.0
     print(f"\nresults (PostgreSQL {version}, {os.cpu_count()} cores shared by gunicorn, PostgreSQL and the load "
           f"generator; load average now {load_average()}):")
     print(f"  | {'path':<46} | {'req/s':>6} | {'p50 ms':>6} | {'p99 ms':>6} | {'bare req/s':>10} | {'÷ bare':>6} | "
-          f"{'app CPU ms':>10} | {'PG CPU ms':>9} | {'÷ bare CPU':>10} | {'1-thread ms':>11} | {'calls':>6} |")
+          f"{'app CPU ms':>10} | {'PG CPU ms':>9} | {'÷ bare CPU':>10} | {'1-thread ms':>11} | {'calls':>6} |"
+          f" {'no cache: req/s':>15} | {'÷ bare':>6} | {'p99 ms':>6} | {'app+PG CPU ms':>13} | {'1-thread ms':>11} |")
     print(f"  |{'-' * 48}|{'-' * 8}|{'-' * 8}|{'-' * 8}|{'-' * 12}|{'-' * 8}|{'-' * 12}|{'-' * 11}|{'-' * 12}|"
-          f"{'-' * 13}|{'-' * 8}|")
+          f"{'-' * 13}|{'-' * 8}|{'-' * 17}|{'-' * 8}|{'-' * 8}|{'-' * 15}|{'-' * 13}|")
     print(f"  | {'bare Flask /ping (median of its runs)':<46} | {bare:6.0f} | {'':>6} | {'':>6} | {'':>10} | "
-          f"{'':>6} | {bare_cpu:10.2f} | {0:9.2f} | {'':>10} | {single['bare'][0]:11.2f} | {single['bare'][1]:6.0f} |")
+          f"{'':>6} | {bare_cpu:10.2f} | {0:9.2f} | {'':>10} | {single['bare'][0]:11.2f} | {single['bare'][1]:6.0f} |"
+          f" {'':>15} | {'':>6} | {'':>6} | {'':>13} | {'':>11} |")
     for name, (b, f) in results.items():
         ratio = f.rps / b.rps
         goal = "" if name in ("readyz", "disclosure-big") else (" ✓" if ratio >= 0.6 else " ✗")
         cpu_ratio = b.app_cpu / (f.app_cpu + f.db_cpu) if f.app_cpu + f.db_cpu else 0.0
         one, calls = single.get(name, (0.0, 0.0))
+        c = cold[name]
+        one_c = single_cold.get(name, (0.0, 0.0))[0]
         print(f"  | {labels[name]:<46} | {f.rps:6.0f} | {f.p50:6.1f} | {f.p99:6.1f} | {b.rps:10.0f} | {ratio:6.0%} | "
-              f"{f.app_cpu:10.2f} | {f.db_cpu:9.2f} | {cpu_ratio:10.0%} | {one:11.2f} | {calls:6.0f} |{goal}")
+              f"{f.app_cpu:10.2f} | {f.db_cpu:9.2f} | {cpu_ratio:10.0%} | {one:11.2f} | {calls:6.0f} |"
+              f" {c.rps:15.0f} | {c.rps / b.rps:6.0%} | {c.p99:6.1f} | {c.app_cpu + c.db_cpu:13.2f} | {one_c:11.2f} |"
+              f"{goal}")
     print("  ÷ bare: requests/s over those of the bare app measured just before (goal of issue 10: ≥ 60% for each "
-          "villager hot path, ✓/✗; /readyz and the large disclosure are references). CPU per request: the gunicorn "
-          "workers' and the PostgreSQL backends' user + system time over the run ÷ requests (/proc); ÷ bare CPU: the "
-          "bare app's CPU per request over the path's (app + PostgreSQL), what the throughput ratio would be if the "
-          "server's CPU were the only limit — the machine's other load moves it far less than requests/s. "
-          "1-thread ms and calls: one request through the test client in this process, alone (CPU, and Python "
-          "function calls, which no load moves).")
+          "villager hot path, ✓/✗; /readyz and the large disclosure are references). The API as deployed: a "
+          "repeated read is answered from memory until anything is written (core/response_cache.py); 'no cache': "
+          "the same API with RESPONSE_CACHE=0, loaded right after, every request to the database (what a first "
+          "read costs). CPU per request: the gunicorn workers' and the PostgreSQL backends' user + system time over "
+          "the run ÷ requests (/proc); ÷ bare CPU: the bare app's CPU per request over the path's (app + "
+          "PostgreSQL), what the throughput ratio would be if the server's CPU were the only limit — the machine's "
+          "other load moves it far less than requests/s. 1-thread ms and calls: one request through the test "
+          "client in this process, alone (CPU, and Python function calls, which no load moves).")
+    if mixed and mixed_bare is not None:
+        print(f"\nmixed ({len(v.crowd)} villagers × {len(MIXED)} paths at random, {writes_per_s:g} write/s; bare "
+              f"/ping just before: {mixed_bare.rps:.0f} req/s):")
+        for label, (f, tx, writes) in mixed.items():
+            print(f"  | {label:<18} | {f.rps:6.0f} req/s | {f.rps / mixed_bare.rps:5.0%} of bare | "
+                  f"p50 {f.p50:6.1f} ms | p99 {f.p99:6.1f} ms | {tx:.2f} database transactions a request | "
+                  f"{writes} writes | CPU/req app {f.app_cpu:.2f} ms + PostgreSQL {f.db_cpu:.2f} ms |")
     print(f"finished {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC")
     return 0 if ok else 1
 
