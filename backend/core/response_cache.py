@@ -32,7 +32,9 @@ An answer is given from memory only while all of these hold:
    closing, "this year", a 公示 period ending) is at most that late. A clock moved backwards makes it a miss too.
 
 ``RESPONSE_CACHE`` = ``0`` turns it off. ``RESPONSE_CACHE_STAMP_DIR`` is where the stamp files live (the system's
-temporary directory by default; every process of one deployment must see the same one).
+temporary directory by default; every process of one deployment on a host must see the same one).
+``RESPONSE_CACHE_LISTEN_URL``: where the listener connects, when ``DATABASE_URL`` goes through PgBouncer in
+transaction pooling mode (which accepts LISTEN and never delivers a notification); by default ``DATABASE_URL``.
 """
 
 from __future__ import annotations
@@ -368,7 +370,8 @@ def install_response_cache(app: Flask) -> ResponseCache | None:
         max_entries=int(app.config.get("RESPONSE_CACHE_ENTRIES", 5000)),
         max_bytes=int(app.config.get("RESPONSE_CACHE_BYTES", 64 * 1024 * 1024)),
         max_body=int(app.config.get("RESPONSE_CACHE_MAX_BODY", 512 * 1024)),
-        listen_url=url if postgres else None,
+        # PgBouncer in transaction pooling mode swallows LISTEN: the listener may need a direct URL of its own
+        listen_url=(app.config.get("RESPONSE_CACHE_LISTEN_URL") or url) if postgres else None,
     )
     app.extensions["response_cache"] = cache
     app.wsgi_app = CachedReads(app.wsgi_app, cache)  # type: ignore[method-assign]

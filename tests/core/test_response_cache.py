@@ -221,6 +221,16 @@ def test_large_answers_and_the_bounds(client, make, zhang, kept, statements) -> 
         kept.max_body, kept.max_entries, kept.max_bytes = max_body, max_entries, max_bytes
 
 
+def test_the_listener_may_have_a_url_of_its_own(postgres_only, database_url: str) -> None:
+    """Behind PgBouncer in transaction mode LISTEN never hears anything: the listener connects directly."""
+    direct = make_url(database_url).set(query={"application_name": "sunshine-listener"})
+    direct_url = direct.render_as_string(hide_password=False)
+    a = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "RESPONSE_CACHE_LISTEN_URL": direct_url})
+    assert a.extensions["response_cache"].listen_url == direct_url
+    b = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    assert b.extensions["response_cache"].listen_url == database_url
+
+
 def test_off_when_turned_off_or_in_memory(database_url: str) -> None:
     off = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "RESPONSE_CACHE": False})
     assert "response_cache" not in off.extensions
