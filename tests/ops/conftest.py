@@ -89,6 +89,8 @@ class TcpProxy:
             listener, self._listener = self._listener, None
             socks, self._socks = set(self._socks), set()
         if listener is not None:
+            with contextlib.suppress(OSError):  # wakes the thread blocked in accept(), which close() alone does not
+                listener.shutdown(socket.SHUT_RDWR)
             listener.close()
         for s in socks:
             with contextlib.suppress(OSError):

@@ -22,6 +22,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
 
 from backend import create_app
+from backend.config import engine_options
 from backend.core.audit import AuditEntry
 from backend.core.db import db
 from backend.land.models import RentAllocation, RentDue, RentPayment
@@ -169,6 +170,40 @@ def test_postgres_down_before_the_request_is_503_and_every_pooled_connection_is_
         assert r.status_code == 200, r.json
     assert _pay(client, books, headers, "k1").status_code == 201
     assert _written()[0] == 1
+
+
+def test_without_pre_ping_one_request_fails_after_a_restart_and_the_rest_recover(app, make, books, database_url,
+                                                                                 postgres_only):
+    """DB_POOL_PRE_PING=0 saves a round trip per request; what it costs: after the server comes back, the first
+    request meets a dead pooled connection and gets 503 — and SQLAlchemy then discards the whole pool, so the
+    next requests get fresh connections."""
+    url = make_url(database_url)
+    proxy = TcpProxy((url.host or "127.0.0.1", url.port or 5432))
+    proxied_url = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    papp = create_app({
+        "TESTING": True, "SQLALCHEMY_DATABASE_URI": proxied_url, "REDIS_URL": None,
+        "SQLALCHEMY_ENGINE_OPTIONS": {**engine_options(proxied_url), "pool_pre_ping": False},
+        "WECHAT_API_BASE_URL": app.config["WECHAT_API_BASE_URL"],
+    })
+    try:
+        headers = make.headers(books.accountant)
+        client = papp.test_client()
+        path = f"{API}/land-contracts/{books.contract_ids[0]}/payments"
+        with papp.app_context():
+            conns = [db.engine.connect() for _ in range(4)]
+            for c in conns:
+                c.close()
+        assert client.get(path, headers=headers).status_code == 200
+        proxy.cut()
+        proxy.restore()
+        assert client.get(path, headers=headers).json == UNAVAILABLE  # a dead connection, found by using it
+        for _ in range(6):
+            assert client.get(path, headers=headers).status_code == 200
+        assert _pay(client, books, headers, "k-after").status_code == 201
+    finally:
+        proxy.cut()
+        with papp.app_context():
+            db.engine.dispose()
 
 
 # ---------------------------------------------------------------- SQLite: the write lock held elsewhere
