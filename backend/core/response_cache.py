@@ -81,13 +81,22 @@ def cached_read(view: F) -> F:
 # ---------------------------------------------------------------- the change stamp
 
 
+class UnsafeStampFile(OSError):
+    pass
+
+
 class ChangeStamp:
     """8 bytes shared through a file by every process of this host that serves one database."""
 
     def __init__(self, path: Path) -> None:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        # In a shared temporary directory someone else could have made the file first, to write old bytes back
+        # (answers outliving a logout): a symbolic link is not followed, and the file must be ours and only ours.
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
         try:
-            if os.fstat(fd).st_size < 8:
+            st = os.fstat(fd)
+            if st.st_uid != os.geteuid() or st.st_mode & 0o077:
+                raise UnsafeStampFile(f"{path} must belong to this user and be readable by nobody else")
+            if st.st_size < 8:
                 os.ftruncate(fd, 8)  # two processes racing here both make it 8 bytes long
             self._map = mmap.mmap(fd, 8)
         finally:
@@ -356,7 +365,11 @@ def install_response_cache(app: Flask) -> ResponseCache | None:
     if not app.config.get("RESPONSE_CACHE", True):
         return None
     url = str(app.config["SQLALCHEMY_DATABASE_URI"])
-    stamp = stamp_for(url, app.config.get("RESPONSE_CACHE_STAMP_DIR"))
+    try:
+        stamp = stamp_for(url, app.config.get("RESPONSE_CACHE_STAMP_DIR"))
+    except OSError as exc:  # UnsafeStampFile, a symbolic link, a directory we may not write: serve without it
+        log.error("response cache off: its stamp file cannot be used safely (%s)", exc)
+        return None
     if stamp is None:
         return None
     with app.app_context():

@@ -7,6 +7,7 @@ logout in one is seen at once by the other."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -229,6 +230,36 @@ def test_the_listener_may_have_a_url_of_its_own(postgres_only, database_url: str
     assert a.extensions["response_cache"].listen_url == direct_url
     b = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
     assert b.extensions["response_cache"].listen_url == database_url
+
+
+def test_a_stamp_file_made_by_someone_else_is_not_used(tmp_path, caplog) -> None:
+    """In a shared temporary directory another user could make the file first and write old bytes back into it;
+    a file open to others, or a symbolic link, turns the cache off (the app still serves, from the database)."""
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    key = rc.database_key(url)
+    assert key is not None
+    name = "sunshine-changes-" + hashlib.sha256(key.encode()).hexdigest()[:20]
+    open_to_all = tmp_path / "open"
+    open_to_all.mkdir()
+    (open_to_all / name).write_bytes(b"\0" * 8)
+    (open_to_all / name).chmod(0o666)
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / name).symlink_to(tmp_path / "elsewhere")
+    for directory in (open_to_all, linked):
+        rc._stamps.pop(key, None)
+        a = create_app({"SQLALCHEMY_DATABASE_URI": url, "RESPONSE_CACHE_STAMP_DIR": str(directory)})
+        assert "response_cache" not in a.extensions
+        assert "response cache off" in caplog.text
+        assert a.test_client().get("/healthz").status_code == 200
+    assert not (tmp_path / "elsewhere").exists()
+    rc._stamps.pop(key, None)
+    private = tmp_path / "private"
+    private.mkdir()
+    assert "response_cache" in create_app({"SQLALCHEMY_DATABASE_URI": url,
+                                           "RESPONSE_CACHE_STAMP_DIR": str(private)}).extensions
+    assert (private / name).stat().st_mode & 0o777 == 0o600
+    rc._stamps.pop(key, None)
 
 
 def test_off_when_turned_off_or_in_memory(database_url: str) -> None:
