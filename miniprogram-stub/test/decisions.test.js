@@ -1,5 +1,5 @@
 // Decisions under 四议两公开 (pages decisions and decision), read against the seeded demo:
-// 临江村 (LJ01) holds one decision through all six steps (2025年度收益分配方案), one at 决议 with the open
+// 临江村 (LJ01) holds one decision through all six steps (last year's 收益分配方案), one at 决议 with the open
 // 村民代表会议 vote, one just proposed (村文化广场建设), and an older one recorded without steps.
 // Writes here happen only in 新竹村 (XZ02), by its secretary 周海, so other test files are not disturbed:
 // enough decisions there to need a second page, and one with an open 村民会议 vote.
@@ -8,6 +8,8 @@ const h = require('./harness')
 // each test gets a fresh phone already signed in (one login per person per file)
 const phone = (person) => h.signedIn(person)
 const tokenOf = (person) => h.tokenOf(person)
+// the demo names it after last year, in China's calendar (backend/demo_decisions.py)
+const DIVIDEND_PLAN = `${new Date(Date.now() + 8 * 3600 * 1000).getUTCFullYear() - 1}年度集体收益分配方案`
 const fmt = require('../utils/format')
 
 const LJ = 1
@@ -60,7 +62,7 @@ describe('the list of decisions', () => {
     const pv = items.find((t) => t.includes('村级光伏电站扩建项目'))
     expect(pv).toContain('现在到了第4步（共6步）：决议')
     expect(pv).toContain('进行中')
-    const done = items.find((t) => t.includes('2025年度集体收益分配方案'))
+    const done = items.find((t) => t.includes(DIVIDEND_PLAN))
     expect(done).toContain('六个步骤都已完成')
     expect(done).toContain('已完成')
     const fresh = items.find((t) => t.includes('村文化广场建设'))
@@ -133,17 +135,22 @@ describe('one decision', () => {
   test('all six steps in order, each with its date, summary, attendance (实到/应到) and the reason it passed', async () => {
     await phone('zhangdashan')
     const list = await h.call('GET', `/villages/${LJ}/decisions`, { token: await tokenOf('zhangdashan') })
-    const id = list.data.items.find((d) => d.title === '2025年度集体收益分配方案').id
+    const id = list.data.items.find((d) => d.title === DIVIDEND_PLAN).id
+    // the demo dates its decision from today (backend/demo_decisions.py): the dates expected are the server's own,
+    // written here the way a villager reads them
+    const detail = (await h.call('GET', `/decisions/${id}`, { token: await tokenOf('zhangdashan') })).data
+    const cn = (iso) => { const [y, m, d] = iso.split('-').map(Number); return `${y}年${m}月${d}日` }
+    const publicity = detail.stages[4].result.publicity
     const page = await h.openPage('decision', { id: String(id) })
     expect(page.data.error).toBe('')
-    expect(h.text(page, '.decision-title')).toBe('2025年度集体收益分配方案')
+    expect(h.text(page, '.decision-title')).toBe(DIVIDEND_PLAN)
     expect(h.text(page, '.decision-amount')).toBe('19,400.00 元')
     expect(h.text(page, '.decision-description')).toContain('每股50元')
 
     expect(h.texts(page, '.step-name')).toEqual(fmt.STAGES)
     expect(h.texts(page, '.step-status')).toEqual(Array(6).fill('已通过'))
     const steps = h.texts(page, '.step')
-    expect(steps[0]).toContain('2026年2月15日')
+    expect(steps[0]).toContain(cn(detail.stages[0].held_on))
     expect(steps[0]).toContain('党支部提议收益分配方案')
     expect(steps[0]).toContain('实到 5 人 / 应到 5 人')
     expect(steps[2]).toContain('实到 11 人 / 应到 13 人')
@@ -151,7 +158,7 @@ describe('one decision', () => {
     expect(steps[3]).toContain('同意 139 票，反对 3 票，弃权 4 票')
     expect(steps[3]).toContain('决议通过') // the server's reason, in full
     expect(steps[3]).toContain('成员大会')
-    expect(steps[4]).toContain('2026年3月8日 到 2026年3月13日')
+    expect(steps[4]).toContain(`${cn(publicity.start_on)} 到 ${cn(publicity.end_on)}`)
     expect(steps[4]).toContain('公示期内无异议')
     expect(steps[5]).toContain('19,400.00 元')
     expect(steps[5]).toContain('分红已全部打入农户账户')
