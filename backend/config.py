@@ -95,8 +95,8 @@ def from_env() -> dict[str, Any]:
         "RESPONSE_CACHE_BYTES": _int("RESPONSE_CACHE_BYTES", 64 * 1024 * 1024),
         "RESPONSE_CACHE_MAX_BODY": _int("RESPONSE_CACHE_MAX_BODY", 512 * 1024),
         "RESPONSE_CACHE_STAMP_DIR": os.environ.get("RESPONSE_CACHE_STAMP_DIR") or None,
-        "RESPONSE_CACHE_LISTEN_URL": database_url(os.environ.get("RESPONSE_CACHE_LISTEN_URL")) if os.environ.get(
-            "RESPONSE_CACHE_LISTEN_URL") else None,
+        "RESPONSE_CACHE_LISTEN_URL": database_url(listen) if (listen := os.environ.get("RESPONSE_CACHE_LISTEN_URL"))
+        else None,
         "ROSTER_MAX_ROWS": _int("ROSTER_MAX_ROWS", 20000),
         "VOUCHER_IMPORT_MAX_ROWS": _int("VOUCHER_IMPORT_MAX_ROWS", 20000),
         "SHARE_REGISTER_MAX_ROWS": _int("SHARE_REGISTER_MAX_ROWS", 60000),

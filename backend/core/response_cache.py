@@ -362,7 +362,7 @@ class CachedReads:
 
 def install_response_cache(app: Flask) -> ResponseCache | None:
     """Wrap the app when ``RESPONSE_CACHE`` is on and the database can be shared (not SQLite in memory)."""
-    if not app.config.get("RESPONSE_CACHE", True):
+    if not app.config["RESPONSE_CACHE"]:
         return None
     url = str(app.config["SQLALCHEMY_DATABASE_URI"])
     try:
@@ -379,10 +379,10 @@ def install_response_cache(app: Flask) -> ResponseCache | None:
     postgres = make_url(url).get_backend_name() == "postgresql"
     cache = ResponseCache(
         stamp,
-        seconds=float(app.config.get("RESPONSE_CACHE_SECONDS", 5)),
-        max_entries=int(app.config.get("RESPONSE_CACHE_ENTRIES", 5000)),
-        max_bytes=int(app.config.get("RESPONSE_CACHE_BYTES", 64 * 1024 * 1024)),
-        max_body=int(app.config.get("RESPONSE_CACHE_MAX_BODY", 512 * 1024)),
+        seconds=float(app.config["RESPONSE_CACHE_SECONDS"]),  # the defaults live in config.py, once
+        max_entries=int(app.config["RESPONSE_CACHE_ENTRIES"]),
+        max_bytes=int(app.config["RESPONSE_CACHE_BYTES"]),
+        max_body=int(app.config["RESPONSE_CACHE_MAX_BODY"]),
         # PgBouncer in transaction pooling mode swallows LISTEN: the listener may need a direct URL of its own
         listen_url=(app.config.get("RESPONSE_CACHE_LISTEN_URL") or url) if postgres else None,
     )
