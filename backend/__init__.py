@@ -89,12 +89,12 @@ def _import_models() -> None:
     import backend.auth.models
     import backend.core.audit
     import backend.core.seal
-    import backend.decisions.models
-    import backend.decisions.vote_models
+    import backend.decisions.pipeline.models
+    import backend.decisions.votes.models
+    import backend.disclosures.models
     import backend.dividends.models
     import backend.jobs.models
     import backend.land.models
-    import backend.ledger.disclosure_models
     import backend.ledger.models
     import backend.notices.models
     import backend.registry.models  # noqa: F401
@@ -102,16 +102,16 @@ def _import_models() -> None:
 
 def _register_blueprints() -> None:
     from backend.auth.routes import blp as auth_blp
-    from backend.decisions.pipeline_routes import blp as pipeline_blp
-    from backend.decisions.routes import blp as decisions_blp
-    from backend.dividends.register_routes import blp as share_files_blp
+    from backend.decisions.pipeline.routes import blp as pipeline_blp
+    from backend.decisions.votes.routes import blp as decisions_blp
+    from backend.disclosures.routes import blp as disclosure_blp
     from backend.dividends.routes import blp as dividends_blp
+    from backend.dividends.shares.routes import blp as share_files_blp
     from backend.home.routes import blp as home_blp
     from backend.jobs.routes import blp as jobs_blp
-    from backend.land.import_routes import blp as land_files_blp
+    from backend.land.imports.routes import blp as land_files_blp
     from backend.land.routes import blp as land_blp
-    from backend.ledger.disclosure_routes import blp as disclosure_blp
-    from backend.ledger.report_routes import blp as report_blp
+    from backend.ledger.reports.routes import blp as report_blp
     from backend.ledger.routes import blp as ledger_blp
     from backend.notices.routes import blp as notices_blp
     from backend.registry.routes import blp as registry_blp

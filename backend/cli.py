@@ -27,8 +27,8 @@ def votes_tally_due() -> None:
     from sqlalchemy import select
 
     from backend.core.clock import utcnow
-    from backend.decisions import votes
-    from backend.decisions.vote_models import Vote
+    from backend.decisions.votes import service as votes
+    from backend.decisions.votes.models import Vote
 
     due = db.session.execute(select(Vote).where(Vote.closes_at <= utcnow(), Vote.result.is_(None))).scalars().all()
     done = 0
@@ -100,7 +100,7 @@ def _village_or_fail(code: str) -> Any:
 def shares_import(path: Path, village_code: str, on: Any, note: str | None, dry_run: bool) -> None:
     """Import a share register .xlsx into the village: the file is the register on --on; the difference is
     recorded as one event. Every bad row is listed, and nothing is imported then."""
-    from backend.dividends import register_io
+    from backend.dividends.shares import xlsx as register_io
 
     village = _village_or_fail(village_code)
     try:
@@ -129,7 +129,7 @@ def shares_import(path: Path, village_code: str, on: Any, note: str | None, dry_
 def shares_export(village_code: str, on: Any, path: Path) -> None:
     """Write the village's share register on --on to the .xlsx file -o."""
     from backend.core.clock import today
-    from backend.dividends import register_io
+    from backend.dividends.shares import xlsx as register_io
 
     village = _village_or_fail(village_code)
     day = on.date() if on else today()
@@ -138,7 +138,7 @@ def shares_export(village_code: str, on: Any, path: Path) -> None:
 
 
 def _land_import(kind: str, path: Path, village_code: str, dry_run: bool) -> None:
-    from backend.land import importer
+    from backend.land.imports import service as importer
 
     village = _village_or_fail(village_code)
     fn = importer.import_parcels if kind == "parcels" else importer.import_contracts
@@ -203,7 +203,7 @@ def seal_verify(village_code: str) -> None:
 @demo_cli.command("seed")
 def demo_seed() -> None:
     """Seed the demo township of shared/DEMO.md (safe to run again: nothing is duplicated)."""
-    from backend import demo
+    from backend.demo import registry as demo
 
     summary = demo.seed()
     db.session.commit()
@@ -213,7 +213,7 @@ def demo_seed() -> None:
 @demo_cli.command("logins")
 def demo_logins() -> None:
     """Print how to log in as each demo person."""
-    from backend import demo
+    from backend.demo import registry as demo
 
     click.echo(demo.logins_text())
 

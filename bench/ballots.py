@@ -49,9 +49,9 @@ from backend import create_app
 from backend.auth import service as auth
 from backend.core.clock import utcnow
 from backend.core.db import db
-from backend.decisions import service as decisions
-from backend.decisions import votes
-from backend.decisions.vote_models import Ballot, VoteParticipation
+from backend.decisions.pipeline import refs as decisions
+from backend.decisions.votes import service as votes
+from backend.decisions.votes.models import Ballot, VoteParticipation
 from backend.registry import service as registry
 from backend.registry.models import Household, RoleAssignment
 from tests.factories import id_card

@@ -55,10 +55,10 @@ from backend.core import audit, clock
 from backend.core.clock import today, utcnow
 from backend.core.db import db
 from backend.core.identity import birth_date_from_id, gender_from_id, id_hashes
-from backend.decisions import service as decisions
-from backend.dividends import register
+from backend.decisions.pipeline import refs as decisions
 from backend.dividends import service as dividends
 from backend.dividends.models import DividendLine, ShareChange, ShareEvent
+from backend.dividends.shares import service as register
 from backend.ledger import service as ledger
 from backend.registry import service as registry
 from backend.registry.models import Household, Member, Person, Village

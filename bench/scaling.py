@@ -54,10 +54,10 @@ from backend import create_app
 from backend.auth import service as auth
 from backend.core.clock import today
 from backend.core.db import db
-from backend.decisions import pipeline
+from backend.decisions.pipeline import service as pipeline
+from backend.disclosures import service as disclosures
 from backend.dividends import service as dividends
 from backend.dividends.models import DividendLine
-from backend.ledger import disclosure_service as disclosures
 from backend.ledger import service as ledger
 from backend.ledger.models import Account, Period, Voucher, VoucherCounter, VoucherLine
 from backend.registry import service as registry

@@ -52,8 +52,9 @@ def main() -> int:
     from flask_migrate import upgrade
     from werkzeug.serving import make_server
 
-    from backend import create_app, demo
+    from backend import create_app
     from backend.core.db import db
+    from backend.demo import registry as demo
     from backend.wechat.standin import StandIn
 
     tmp = tempfile.TemporaryDirectory(prefix="sunshine-mp-")

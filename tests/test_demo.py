@@ -11,11 +11,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from backend import demo
 from backend.auth.models import WeChatAccount
 from backend.core.audit import AuditEntry
 from backend.core.db import db
 from backend.core.identity import gender_from_id, normalize_id_card
+from backend.demo import registry as demo
 from backend.registry import service as registry
 from backend.registry.models import Household, Member, Person, RoleAssignment, Township, Village
 
@@ -296,7 +296,7 @@ def test_zhangdashans_home(app: Flask, client: FlaskClient) -> None:
     """张大山's home screen: 临江村, his notices as /me/notices lists them (the pinned township notice first), and
     the 荣联 rent of this year — the demo pays it on 26 February, or on the seeding day if that comes first, so
     always in this calendar year."""
-    from backend import demo_notices
+    from backend.demo import notices as demo_notices
 
     _seed()
     headers = {"Authorization": f"Bearer {_login(client, 'demo-zhangdashan')['token']}"}

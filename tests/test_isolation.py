@@ -48,7 +48,7 @@ def world(make):
     voucher = ledger.create_voucher(a, ledger.VoucherInput(date(2026, 1, 5), "收租金", [
         ledger.LineInput("102", debit_fen=100_00), ledger.LineInput("501002", credit_fen=100_00)]), actor=None)
     ledger.post_voucher(voucher, actor=None)
-    from backend.ledger import disclosure_service as disclosures
+    from backend.disclosures import service as disclosures
 
     ledger.close_period(a, "2026-01", actor=None)
     a_supervisor = make.member(a, "孙立平", roles=("supervisor",))
@@ -59,8 +59,8 @@ def world(make):
     from datetime import timedelta
 
     from backend.core.clock import utcnow
-    from backend.decisions import service as decisions
-    from backend.decisions import votes
+    from backend.decisions.pipeline import refs as decisions
+    from backend.decisions.votes import service as votes
 
     decision = decisions.record_resolved(a.id, "村道修缮", "project", None, date(2026, 1, 2))
     vote = votes.open_vote(decision, stage="决议", body="representatives_meeting", title="村道修缮方案",
@@ -70,7 +70,7 @@ def world(make):
                                opens_at=utcnow(), closes_at=utcnow() + timedelta(days=7), actor=None)
     proxy = votes.record_proxy(assembly, spouse.person_id, a_member.person_id, "委托书-001", actor=None)
     from backend.core.clock import today
-    from backend.decisions import pipeline
+    from backend.decisions.pipeline import service as pipeline
 
     # a decision going through 四议两公开, its 决议 posted with an objection raised
     piped = pipeline.create_decision(a.id, pipeline.DecisionInput("村小学修缮", "project", "村干部提议"), actor=None)
@@ -81,8 +81,8 @@ def world(make):
     objection = pipeline.record_objection(piped, raised_by="陈桂兰", text="请公布预算明细", raised_on=None,
                                           raised_by_person_id=None, actor=None)
     # a published dividend list with an objection
-    from backend.dividends import register as shares
     from backend.dividends import service as dividends
+    from backend.dividends.shares import service as shares
 
     share_type = shares.create_share_type(a, shares.ShareTypeInput("member", "成员股", per_person=1), actor=None)
     shares.record_event(a, shares.EventInput("initial", date(2026, 1, 1), changes=[

@@ -6,12 +6,11 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
+from backend.auth import service
+from backend.auth.schemas import BindSchema, LoginResultSchema, MeSchema, WeChatLoginSchema
 from backend.core.permissions import require_login
 from backend.core.ratelimit import bind_limit, limiter, login_limit
 from backend.core.response_cache import cached_read
-
-from . import service
-from .schemas import BindSchema, LoginResultSchema, MeSchema, WeChatLoginSchema
 
 blp = Blueprint("auth", __name__, description="微信登录、绑定与当前用户")
 

@@ -13,6 +13,7 @@ from flask import Flask, current_app, g, request
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
+from backend.auth.models import ApiToken, BindTicket, WeChatAccount
 from backend.core import audit
 from backend.core.clock import utcnow
 from backend.core.db import db
@@ -22,8 +23,6 @@ from backend.core.permissions import Principal
 from backend.registry import service as registry
 from backend.registry.models import Person, Township, Village
 from backend.wechat.client import gateway_from_config
-
-from .models import ApiToken, BindTicket, WeChatAccount
 
 
 def _hash(secret: str) -> str:

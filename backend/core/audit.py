@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .clock import utcnow
-from .db import BigId, UTCDateTime, db
-from .permissions import Principal
+from backend.core.clock import utcnow
+from backend.core.db import BigId, UTCDateTime, db
+from backend.core.permissions import Principal
 
 
 class AuditEntry(db.Model):

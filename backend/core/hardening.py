@@ -24,8 +24,8 @@ from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from .errors import AppError
-from .schemas import INT64_MAX
+from backend.core.errors import AppError
+from backend.core.schemas import INT64_MAX
 
 MULTIPART = "multipart/form-data"
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import request
 
-from .errors import AppError
+from backend.core.errors import AppError
 
 HEADER = "Idempotency-Key"
 MAX_LENGTH = 80

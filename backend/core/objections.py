@@ -12,13 +12,13 @@ from marshmallow import fields
 from sqlalchemy import ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
-from . import audit
-from .clock import to_iso, utcnow
-from .db import UTCDateTime, db
-from .errors import conflict
-from .identity import mask_name
-from .permissions import Principal
-from .schemas import BaseSchema
+from backend.core import audit
+from backend.core.clock import to_iso, utcnow
+from backend.core.db import UTCDateTime, db
+from backend.core.errors import conflict
+from backend.core.identity import mask_name
+from backend.core.permissions import Principal
+from backend.core.schemas import BaseSchema
 
 ANSWERED_CHECK = "(answer IS NULL) = (answered_at IS NULL)"  # name it "answered" in the table's __table_args__
 

@@ -9,7 +9,7 @@ from marshmallow import fields
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from .schemas import BaseSchema, range_
+from backend.core.schemas import BaseSchema, range_
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100

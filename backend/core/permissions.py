@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 
 from flask import g, has_request_context
 
-from .db import db
-from .errors import AppError, forbidden, not_found, unauthorized
+from backend.core.db import db
+from backend.core.errors import AppError, forbidden, not_found, unauthorized
 
 ROLES: tuple[str, ...] = (
     "villager",  # derived: an active entry on the village roster
@@ -218,27 +218,32 @@ def requires(
     *,
     village: str | None = None,
     township: str | None = None,
-    obj: tuple[type[Any], str] | None = None,
+    obj: tuple[type[Any], str] | tuple[type[Any], str, str] | None = None,
     allow: Callable[[Principal, Any], bool] | None = None,
 ) -> Callable[[F], F]:
     """Route decorator: the route's permission, stated once, checked before any input is parsed.
 
     Put it right under ``@blp.route`` so that a stranger gets 401/403/404 whatever they send.
-    ``village``/``township`` name the URL argument holding the scope's id; ``obj=(Model, "arg")``
-    loads that object (404 if missing) and checks the permission in its village; ``allow`` lets a
+    ``village``/``township`` name the URL argument holding the scope's id; ``obj=(Model, "thing_id")``
+    loads that object (404 if missing), checks the permission in its village and hands the loaded object to
+    the view as ``thing`` in place of ``thing_id`` (or under the name a third element gives: the view uses it,
+    no second load); ``allow`` lets a
     caller through on other grounds (a member reading their own record). ``permission=None`` only
     asks for a login.
     """
+    if obj is not None and not obj[1].endswith("_id"):
+        raise ValueError(f"requires(obj=...): the URL argument {obj[1]!r} must end in _id")
 
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             p = require_login()
             if obj is not None:
-                model, arg = obj
-                target = db.session.get(model, kwargs[arg])
+                model, arg = obj[0], obj[1]
+                target = db.session.get(model, kwargs.pop(arg))
                 if target is None:
                     raise not_found()
+                kwargs[obj[2] if len(obj) == 3 else arg.removesuffix("_id")] = target
                 if allow is not None and allow(p, target):
                     return view(*args, **kwargs)
                 if permission is not None:

@@ -25,7 +25,7 @@ from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter, RateLimitExceeded
 from limits import parse_many
 
-from .errors import AppError, error_response
+from backend.core.errors import AppError, error_response
 
 MESSAGE = "操作太频繁，请稍后再试"
 SETTINGS = ("RATELIMIT_LOGIN", "RATELIMIT_BIND")

@@ -60,7 +60,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session
 
-from .clock import utcnow
+from backend.core.clock import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -373,7 +373,7 @@ def install_response_cache(app: Flask) -> ResponseCache | None:
     if stamp is None:
         return None
     with app.app_context():
-        from .db import db
+        from backend.core.db import db
 
         watch_engine(db.engine, stamp)
     postgres = make_url(url).get_backend_name() == "postgresql"

@@ -157,12 +157,12 @@ class Yuan(fields.String):
     """Money in the API: a string of yuan with at most two decimals ↔ integer fen in code."""
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
-        from .money import fen_to_yuan
+        from backend.core.money import fen_to_yuan
 
         return None if value is None else fen_to_yuan(int(value))
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
-        from .money import MoneyError, yuan_to_fen
+        from backend.core.money import MoneyError, yuan_to_fen
 
         if not isinstance(value, str):
             raise ValidationError('金额应写成文字形式，例如 "1234.50"')
@@ -195,6 +195,6 @@ class IsoDateTime(fields.DateTime):
         return result
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
-        from .clock import to_iso
+        from backend.core.clock import to_iso
 
         return to_iso(value)

@@ -19,9 +19,9 @@ from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, sele
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .clock import utcnow
-from .db import BigId, UTCDateTime, db
-from .errors import conflict
+from backend.core.clock import utcnow
+from backend.core.db import BigId, UTCDateTime, db
+from backend.core.errors import conflict
 
 GENESIS = ""
 

@@ -13,7 +13,7 @@ from typing import Any
 from flask import current_app, has_app_context
 from openpyxl import load_workbook
 
-from .errors import AppError
+from backend.core.errors import AppError
 
 UNREADABLE = "文件无法读取，请确认是 Excel 的 .xlsx 文件（不是 .xls 或 .csv）"
 

@@ -22,13 +22,9 @@ from backend.core.objections import PublicObjectionSchema
 from backend.core.pagination import page_schema, paginate
 from backend.core.permissions import Principal, current_principal, require_login, requires
 from backend.core.response_cache import cached_read
-from backend.registry import service as registry
-from backend.registry import settings
-from backend.registry.models import Household
-
-from . import register, service
-from .models import Distribution, DividendObjection, ShareType
-from .schemas import (
+from backend.dividends import service
+from backend.dividends.models import Distribution, DividendObjection, ShareType
+from backend.dividends.schemas import (
     CancelInSchema,
     CertificateInSchema,
     CertificateSchema,
@@ -58,6 +54,10 @@ from .schemas import (
     TemplateInSchema,
     TemplateSchema,
 )
+from backend.dividends.shares import service as register
+from backend.registry import service as registry
+from backend.registry import settings
+from backend.registry.models import Household
 
 blp = Blueprint("dividends", __name__, description="股权登记与收益分配：股份类型、登记簿、分配方案、分红名单、发放")
 SECURITY = [{"bearer": []}]
@@ -102,12 +102,13 @@ def create_share_type(args: dict[str, Any], village_id: int) -> Any:
 
 
 @blp.route("/share-types/<int:type_id>", methods=["PATCH"])
-@requires("dividends.manage", obj=(ShareType, "type_id"))
+@requires("dividends.manage", obj=(ShareType, "type_id", "share_type"))
 @blp.arguments(ShareTypePatchSchema)
 @blp.response(200, ShareTypeSchema)
 @blp.doc(security=SECURITY)
-def update_share_type(args: dict[str, Any], type_id: int) -> Any:
+def update_share_type(args: dict[str, Any], share_type: ShareType) -> Any:
     """修改股份类型的名称、单位、每人配股数、排序或停用（代码和持有方不能改）。"""
+    type_id = share_type.id
     if not args:
         raise unprocessable("validation.empty", "没有要修改的内容")
     st = register.update_share_type(register.get_share_type(type_id), args, actor=require_login())
@@ -194,8 +195,9 @@ def record_share_event(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 @blp.arguments(CertificateInSchema)
 @blp.response(200, CertificateSchema)
 @blp.doc(security=SECURITY)
-def put_certificate(args: dict[str, Any], household_id: int) -> Any:
+def put_certificate(args: dict[str, Any], household: Household) -> Any:
     """发放或更正一户的股权证号（以户为单位发证）。"""
+    household_id = household.id
     h = db.session.get(Household, household_id)
     assert h is not None
     cert = register.set_certificate(registry.get_village(h.village_id), household_id, args["number"],
@@ -209,8 +211,9 @@ def put_certificate(args: dict[str, Any], household_id: int) -> Any:
 @blp.arguments(PayeeInSchema)
 @blp.response(200, PayeeSchema)
 @blp.doc(security=SECURITY)
-def put_payee(args: dict[str, Any], household_id: int) -> dict[str, Any]:
+def put_payee(args: dict[str, Any], household: Household) -> dict[str, Any]:
     """登记一户领取分红的银行账户（用于银行代发）。"""
+    household_id = household.id
     h = db.session.get(Household, household_id)
     assert h is not None
     row = register.set_payee(registry.get_village(h.village_id), household_id, args["account_name"],
@@ -299,8 +302,9 @@ def create_distribution(args: dict[str, Any], village_id: int) -> dict[str, Any]
 @requires("village.view", obj=(Distribution, "distribution_id"))
 @blp.response(200, DividendPlanSchema)
 @blp.doc(security=SECURITY)
-def get_distribution(distribution_id: int) -> dict[str, Any]:
+def get_distribution(distribution: Distribution) -> dict[str, Any]:
     """一个分配方案：可分配收益、各项分配金额、分红方式和每股金额、公示期、封存哈希、异议及答复。"""
+    distribution_id = distribution.id
     d = _visible(service.get_distribution(distribution_id))
     return service.distribution_view(d, staff=_staff(current_principal(), d.village_id))
 
@@ -310,8 +314,9 @@ def get_distribution(distribution_id: int) -> dict[str, Any]:
 @blp.arguments(ComputeInSchema)
 @blp.response(200, DividendPlanSchema)
 @blp.doc(security=SECURITY)
-def compute(args: dict[str, Any], distribution_id: int) -> dict[str, Any]:
+def compute(args: dict[str, Any], distribution: Distribution) -> dict[str, Any]:
     """按股权登记日冻结登记簿并计算到户金额（最大余额法，到户金额合计恰好等于分红资金），可反复试算。"""
+    distribution_id = distribution.id
     d = service.compute(service.get_distribution(distribution_id), args["record_date"], actor=require_login())
     db.session.commit()
     return service.distribution_view(d, staff=True)
@@ -322,8 +327,9 @@ def compute(args: dict[str, Any], distribution_id: int) -> dict[str, Any]:
 @blp.arguments(DistributionListArgs, location="query")
 @blp.response(200, page_schema(DividendLineSchema))
 @blp.doc(security=SECURITY)
-def lines(args: dict[str, Any], distribution_id: int) -> dict[str, Any]:
+def lines(args: dict[str, Any], distribution: Distribution) -> dict[str, Any]:
     """分红名单：工作人员看完整名单（含试算）；村民看公布后的名单，户主姓名和身份证号已脱敏。"""
+    distribution_id = distribution.id
     d = _visible(service.get_distribution(distribution_id))
     page = paginate(db.session, service.lines_stmt(d), args["page"], args["page_size"])
     if _staff(current_principal(), d.village_id):
@@ -337,8 +343,9 @@ def lines(args: dict[str, Any], distribution_id: int) -> dict[str, Any]:
 @blp.arguments(PublishInSchema)
 @blp.response(200, DividendPlanSchema)
 @blp.doc(security=SECURITY)
-def publish(args: dict[str, Any], distribution_id: int) -> dict[str, Any]:
+def publish(args: dict[str, Any], distribution: Distribution) -> dict[str, Any]:
     """公布分红名单：须有成员大会或成员代表大会通过的决议；名单封存（哈希入链）并开始公示。"""
+    distribution_id = distribution.id
     d = service.publish(service.get_distribution(distribution_id), args["decision_id"], actor=require_login())
     db.session.commit()
     return service.distribution_view(d, staff=True)
@@ -349,8 +356,9 @@ def publish(args: dict[str, Any], distribution_id: int) -> dict[str, Any]:
 @blp.arguments(CancelInSchema)
 @blp.response(200, DividendPlanSchema)
 @blp.doc(security=SECURITY)
-def cancel(args: dict[str, Any], distribution_id: int) -> dict[str, Any]:
+def cancel(args: dict[str, Any], distribution: Distribution) -> dict[str, Any]:
     """作废分配方案（开始发放前）；已公布的名单仍留在封存链中。"""
+    distribution_id = distribution.id
     d = service.cancel_distribution(service.get_distribution(distribution_id), args["reason"], actor=require_login())
     db.session.commit()
     return service.distribution_view(d, staff=True)
@@ -361,8 +369,9 @@ def cancel(args: dict[str, Any], distribution_id: int) -> dict[str, Any]:
 @blp.arguments(DividendObjectionInSchema)
 @blp.response(201, PublicObjectionSchema)
 @blp.doc(security=SECURITY)
-def raise_objection(args: dict[str, Any], distribution_id: int) -> dict[str, Any]:
+def raise_objection(args: dict[str, Any], distribution: Distribution) -> dict[str, Any]:
     """公示期内对分红名单提出异议。"""
+    distribution_id = distribution.id
     d = _visible(service.get_distribution(distribution_id))
     o = service.raise_objection(d, args["text"], actor=require_login())
     db.session.commit()
@@ -374,8 +383,9 @@ def raise_objection(args: dict[str, Any], distribution_id: int) -> dict[str, Any
 @blp.arguments(DividendAnswerInSchema)
 @blp.response(200, PublicObjectionSchema)
 @blp.doc(security=SECURITY)
-def answer_objection(args: dict[str, Any], dividend_objection_id: int) -> dict[str, Any]:
+def answer_objection(args: dict[str, Any], dividend_objection: DividendObjection) -> dict[str, Any]:
     """答复异议（每条异议答复后才能发放）。"""
+    dividend_objection_id = dividend_objection.id
     o = service.answer_objection(service.get_objection(dividend_objection_id), args["answer"], actor=require_login())
     db.session.commit()
     return service.objection_view(o, staff=True)
@@ -388,8 +398,9 @@ def answer_objection(args: dict[str, Any], dividend_objection_id: int) -> dict[s
 @requires("dividends.manage", obj=(Distribution, "distribution_id"))
 @blp.response(200, DividendPlanSchema)
 @blp.doc(security=SECURITY)
-def open_payout(distribution_id: int) -> dict[str, Any]:
+def open_payout(distribution: Distribution) -> dict[str, Any]:
     """公示期满且异议都已答复后开始发放：记收益分配凭证（提取留存、应付到户）。"""
+    distribution_id = distribution.id
     d = service.open_payout(service.get_distribution(distribution_id), actor=require_login())
     db.session.commit()
     return service.distribution_view(d, staff=True)
@@ -399,8 +410,9 @@ def open_payout(distribution_id: int) -> dict[str, Any]:
 @requires("dividends.manage", obj=(Distribution, "distribution_id"))
 @blp.response(200, content_type=XLSX)
 @blp.doc(security=SECURITY)
-def bank_batch(distribution_id: int) -> Response:
+def bank_batch(distribution: Distribution) -> Response:
     """导出银行代发表（尚未发放、有账户的农户：户名、开户行、账号、金额）；缺少账户的农户列在第二张表。"""
+    distribution_id = distribution.id
     d = service.get_distribution(distribution_id)
     data, _, _ = service.bank_batch_xlsx(d)
     village = registry.get_village(d.village_id)
@@ -414,8 +426,9 @@ def bank_batch(distribution_id: int) -> Response:
 @blp.response(201, PaymentBatchSchema)
 @blp.alt_response(200, schema=PaymentBatchSchema, description="同一幂等键的重复请求：返回第一次的结果")
 @blp.doc(security=SECURITY, parameters=[OPENAPI_PARAMETER])
-def record_payments(args: dict[str, Any], distribution_id: int) -> Any:
+def record_payments(args: dict[str, Any], distribution: Distribution) -> Any:
     """登记发放（银行代发回单或现金发放）并记账；任何一户已发放则整笔不登记。支持 Idempotency-Key 安全重试。"""
+    distribution_id = distribution.id
     key = key_from_request()
     data = service.PaymentInput(household_ids=args["household_ids"], method=args["method"], paid_on=args["paid_on"],
                                 reference=args["reference"])

@@ -8,10 +8,9 @@ from marshmallow.exceptions import ValidationError
 from backend.core.objections import PublicObjectionSchema
 from backend.core.pagination import PageArgs
 from backend.core.schemas import BaseSchema, Text, Yuan, length, one_of, range_
-
-from .models import BUCKET_KINDS, COMPONENT_KINDS, EVENT_KINDS, HOLDERS
-from .register import EVENT_LABELS, HOLDER_LABELS
-from .service import COMPONENT_LABELS
+from backend.dividends.models import BUCKET_KINDS, COMPONENT_KINDS, EVENT_KINDS, HOLDERS
+from backend.dividends.service import COMPONENT_LABELS
+from backend.dividends.shares.service import EVENT_LABELS, HOLDER_LABELS
 
 BUCKET_LABELS = {"retain": "留存（公积公益金等）", "dividend": "成员分红"}
 METHOD_LABELS = {"bank": "银行代发", "cash": "现金发放"}

@@ -38,15 +38,8 @@ from backend.core.money import fen_to_yuan, split_largest_remainder
 from backend.core.permissions import Principal
 from backend.core.seal import Seal, seal
 from backend.core.xlsx import text_only
-from backend.decisions import service as decisions
-from backend.ledger import reports as ledger_reports
-from backend.ledger import service as ledger
-from backend.registry import service as registry
-from backend.registry import settings
-from backend.registry.models import Village
-
-from . import register
-from .models import (
+from backend.decisions.pipeline import refs as decisions
+from backend.dividends.models import (
     BucketTemplate,
     Distribution,
     DistributionBucket,
@@ -56,6 +49,12 @@ from .models import (
     DividendPayment,
     PaymentBatch,
 )
+from backend.dividends.shares import service as register
+from backend.ledger import service as ledger
+from backend.ledger.reports import service as ledger_reports
+from backend.registry import service as registry
+from backend.registry import settings
+from backend.registry.models import Village
 
 PUBLICITY_DAYS = settings.declare("dividends.publicity_days", "分红名单公示天数", 7, 1, 60, "天")
 MIN_RETAIN = settings.declare(

@@ -8,9 +8,8 @@ from flask_smorest import Blueprint
 
 from backend.core.permissions import require_login, requires
 from backend.core.response_cache import cached_read
-
-from . import service
-from .schemas import HomeSchema
+from backend.home import service
+from backend.home.schemas import HomeSchema
 
 blp = Blueprint("home", __name__, description="首页：一次请求取回首页所需的全部内容")
 

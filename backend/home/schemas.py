@@ -6,7 +6,7 @@ from marshmallow import fields
 
 from backend.auth.schemas import MeMemberSchema
 from backend.core.schemas import BaseSchema, IsoDateTime, Yuan
-from backend.decisions.schemas import MyVoteSchema
+from backend.decisions.votes.schemas import MyVoteSchema
 from backend.registry.schemas import PlaceSchema
 
 

@@ -23,10 +23,9 @@ from backend.core.objections import PublicObjectionSchema
 from backend.core.pagination import PageArgs, page_schema, paginate
 from backend.core.permissions import current_principal, require, require_login, requires
 from backend.core.schemas import BaseSchema, IsoDateTime, Text, Yuan, length, one_of, range_
+from backend.jobs import service
+from backend.jobs.models import CATEGORIES, JobHire, JobObjection, JobPosting
 from backend.registry import service as registry
-
-from . import service
-from .models import CATEGORIES, JobHire, JobObjection, JobPosting
 
 blp = Blueprint("jobs", __name__, description="公益岗位：发布、报名、封存与抽签、公示、聘用、考勤与工资")
 SECURITY = [{"bearer": []}]
@@ -296,8 +295,9 @@ def create_posting(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 @requires("village.view", obj=(JobPosting, "posting_id"))
 @blp.response(200, JobPostingSchema)
 @blp.doc(security=SECURITY)
-def get_posting(posting_id: int) -> dict[str, Any]:
+def get_posting(posting: JobPosting) -> dict[str, Any]:
     """一个岗位：条件、我能否报名（及原因）、报名名单（截止后，姓名脱敏）、封存与抽签、公示与异议。"""
+    posting_id = posting.id
     return _detail(service.get_posting(posting_id))
 
 
@@ -306,9 +306,10 @@ def get_posting(posting_id: int) -> dict[str, Any]:
 @blp.arguments(JobApplyInSchema)
 @blp.response(201, JobApplicationSchema)
 @blp.doc(security=SECURITY)
-def apply(args: dict[str, Any], posting_id: int) -> dict[str, Any]:
+def apply(args: dict[str, Any], posting: JobPosting) -> dict[str, Any]:
     """报名。不符合条件返回 403 job.not_eligible 及原因；重复报名 409 job.already_applied；不在报名时间 409 job.closed。
     工作人员可代没有手机的村民报名（填 person_id，记为代报名）。"""
+    posting_id = posting.id
     p = service.get_posting(posting_id)
     who = require_login()
     person_id, assisted = who.person_id, False
@@ -325,8 +326,9 @@ def apply(args: dict[str, Any], posting_id: int) -> dict[str, Any]:
 @requires("jobs.manage", obj=(JobPosting, "posting_id"))
 @blp.response(200, JobPostingSchema)
 @blp.doc(security=SECURITY)
-def seal_applicants(posting_id: int) -> dict[str, Any]:
+def seal_applicants(posting: JobPosting) -> dict[str, Any]:
     """报名截止后封存报名名单（入封存链），之后才能公布抽签种子。"""
+    posting_id = posting.id
     p = service.get_posting(posting_id)
     service.seal_applicants(p, actor=require_login())
     db.session.commit()
@@ -338,8 +340,9 @@ def seal_applicants(posting_id: int) -> dict[str, Any]:
 @blp.arguments(JobSeedInSchema)
 @blp.response(200, JobPostingSchema)
 @blp.doc(security=SECURITY)
-def draw(args: dict[str, Any], posting_id: int) -> dict[str, Any]:
+def draw(args: dict[str, Any], posting: JobPosting) -> dict[str, Any]:
     """公布种子并抽签：优先群体在前，同组按种子和回执号确定顺序，前 N 名拟聘用并开始公示。任何人可按公开算法复算。"""
+    posting_id = posting.id
     p = service.get_posting(posting_id)
     service.announce_seed(p, args["seed"], args["source"], actor=require_login())
     db.session.commit()
@@ -351,8 +354,9 @@ def draw(args: dict[str, Any], posting_id: int) -> dict[str, Any]:
 @blp.arguments(JobTextInSchema)
 @blp.response(201, PublicObjectionSchema)
 @blp.doc(security=SECURITY)
-def object_to(args: dict[str, Any], posting_id: int) -> dict[str, Any]:
+def object_to(args: dict[str, Any], posting: JobPosting) -> dict[str, Any]:
     """公示期内对拟聘名单提出异议。"""
+    posting_id = posting.id
     o = service.raise_objection(service.get_posting(posting_id), args["text"], actor=require_login())
     db.session.commit()
     return objections.view(o, staff=True)
@@ -363,8 +367,9 @@ def object_to(args: dict[str, Any], posting_id: int) -> dict[str, Any]:
 @blp.arguments(JobAnswerInSchema)
 @blp.response(200, PublicObjectionSchema)
 @blp.doc(security=SECURITY)
-def answer(args: dict[str, Any], job_objection_id: int) -> dict[str, Any]:
+def answer(args: dict[str, Any], job_objection: JobObjection) -> dict[str, Any]:
     """答复异议。"""
+    job_objection_id = job_objection.id
     o = service.answer_objection(service.get_objection(job_objection_id), args["answer"], actor=require_login())
     db.session.commit()
     return objections.view(o, staff=True)
@@ -384,8 +389,9 @@ def _hire_view(h: JobHire) -> dict[str, Any]:
 @blp.arguments(JobConfirmInSchema)
 @blp.response(201, JobHireListSchema)
 @blp.doc(security=SECURITY)
-def confirm(args: dict[str, Any], posting_id: int) -> dict[str, Any]:
+def confirm(args: dict[str, Any], posting: JobPosting) -> dict[str, Any]:
     """公示期满、异议答复后确认聘用，签订劳务协议（聘期不超过岗位聘期）。"""
+    posting_id = posting.id
     hires = service.confirm_hires(service.get_posting(posting_id), args["start_on"], actor=require_login())
     db.session.commit()
     return {"items": [_hire_view(h) for h in hires]}
@@ -395,8 +401,9 @@ def confirm(args: dict[str, Any], posting_id: int) -> dict[str, Any]:
 @requires("jobs.read", obj=(JobPosting, "posting_id"))
 @blp.response(200, JobHireListSchema)
 @blp.doc(security=SECURITY)
-def hires(posting_id: int) -> dict[str, Any]:
+def hires(posting: JobPosting) -> dict[str, Any]:
     """岗位的聘用人员。"""
+    posting_id = posting.id
     return {"items": [_hire_view(h) for h in service.hires_of(service.get_posting(posting_id))]}
 
 
@@ -404,8 +411,9 @@ def hires(posting_id: int) -> dict[str, Any]:
 @requires("jobs.read", obj=(JobPosting, "posting_id"))
 @blp.response(200, content_type=XLSX)
 @blp.doc(security=SECURITY)
-def selected_xlsx(posting_id: int) -> Response:
+def selected_xlsx(posting: JobPosting) -> Response:
     """导出拟聘用（已聘用）名单 .xlsx，附报名名单封存哈希和抽签种子。"""
+    posting_id = posting.id
     p = service.get_posting(posting_id)
     return send_file(io.BytesIO(service.selected_xlsx(p)), as_attachment=True,
                      download_name=f"job-{p.id}-selected.xlsx", mimetype=XLSX)
@@ -416,8 +424,9 @@ def selected_xlsx(posting_id: int) -> Response:
 @blp.arguments(JobEndInSchema)
 @blp.response(200, JobHireSchema)
 @blp.doc(security=SECURITY)
-def end(args: dict[str, Any], hire_id: int) -> dict[str, Any]:
+def end(args: dict[str, Any], hire: JobHire) -> dict[str, Any]:
     """终止聘用（不履职、入学参军、户口迁出、长期外出等），写明原因。"""
+    hire_id = hire.id
     h = service.end_hire(service.get_hire(hire_id), args["on"], args["reason"], actor=require_login())
     db.session.commit()
     return _hire_view(h)
@@ -428,8 +437,9 @@ def end(args: dict[str, Any], hire_id: int) -> dict[str, Any]:
 @blp.arguments(JobPayInSchema)
 @blp.response(201, JobPaySchema)
 @blp.doc(security=SECURITY)
-def record_pay(args: dict[str, Any], hire_id: int) -> dict[str, Any]:
+def record_pay(args: dict[str, Any], hire: JobHire) -> dict[str, Any]:
     """登记某月出勤和应发工资（每人每月一条）。"""
+    hire_id = hire.id
     row = service.record_pay(service.get_hire(hire_id), args["month"], args["days_worked"], args["amount"],
                              score=args["score"], note=args["note"], actor=require_login())
     db.session.commit()

@@ -34,12 +34,11 @@ from backend.core.money import fen_to_yuan
 from backend.core.permissions import Principal
 from backend.core.seal import seal
 from backend.core.xlsx import text_only
+from backend.jobs.models import JobApplication, JobDraw, JobHire, JobObjection, JobPay, JobPosting
 from backend.ledger import service as ledger
 from backend.registry import service as registry
 from backend.registry import settings
 from backend.registry.models import Household, Member, Person, Village
-
-from .models import JobApplication, JobDraw, JobHire, JobObjection, JobPay, JobPosting
 
 MIN_AGE = settings.declare("jobs.min_age", "公益岗位最低年龄", 16, 16, 30, "岁")
 MAX_AGE = settings.declare("jobs.max_age", "公益岗位最高年龄（含）", 65, 50, 75, "岁")

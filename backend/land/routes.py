@@ -21,11 +21,9 @@ from backend.core.money import fen_to_yuan
 from backend.core.pagination import PageArgs, page_schema, paginate
 from backend.core.permissions import require_login, requires
 from backend.core.response_cache import cached_read
-from backend.registry import service as registry
-
-from . import service
-from .models import Contract, Parcel, RentAllocation, RentDue
-from .schemas import (
+from backend.land import service
+from backend.land.models import Contract, Parcel, RentAllocation, RentDue
+from backend.land.schemas import (
     ArrearsArgs,
     ArrearsSchema,
     ContractInSchema,
@@ -46,6 +44,7 @@ from .schemas import (
     RentPaymentSchema,
     RentPeriodInSchema,
 )
+from backend.registry import service as registry
 
 blp = Blueprint("land", __name__, description="土地经营权流转与集体资产出租：地块、合同、租金、欠租")
 SECURITY = [{"bearer": []}]
@@ -61,7 +60,7 @@ SECURITY = [{"bearer": []}]
 @blp.doc(security=SECURITY)
 def list_parties(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     """本村登记的流入方、承租方。"""
-    from .models import Party
+    from backend.land.models import Party
 
     stmt = select(Party).where(Party.village_id == village_id).order_by(Party.name)
     return paginate(db.session, stmt, args["page"], args["page_size"]).envelope()
@@ -111,8 +110,9 @@ def create_parcel(args: dict[str, Any], village_id: int) -> Any:
 @requires("land.read", obj=(Parcel, "parcel_id"))
 @blp.response(200, ParcelSchema)
 @blp.doc(security=SECURITY)
-def get_parcel(parcel_id: int) -> Any:
+def get_parcel(parcel: Parcel) -> Any:
     """一块地。"""
+    parcel_id = parcel.id
     return service.get_parcel(parcel_id)
 
 
@@ -229,8 +229,9 @@ def create_contract(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 @requires("land.read", obj=(Contract, "contract_id"))
 @blp.response(200, LandContractSchema)
 @blp.doc(security=SECURITY)
-def get_contract(contract_id: int) -> dict[str, Any]:
+def get_contract(contract: Contract) -> dict[str, Any]:
     """一份合同：双方、地块、期限、租金标准、每年应收与已收。"""
+    contract_id = contract.id
     return contract_view(service.get_contract(contract_id))
 
 
@@ -239,8 +240,9 @@ def get_contract(contract_id: int) -> dict[str, Any]:
 @blp.arguments(RentPeriodInSchema)
 @blp.response(201, LandContractSchema)
 @blp.doc(security=SECURITY)
-def add_period(args: dict[str, Any], contract_id: int) -> dict[str, Any]:
+def add_period(args: dict[str, Any], contract: Contract) -> dict[str, Any]:
     """长包短定：约定下一段的租金（接着上一段），尚未收款的各年按新标准计算。"""
+    contract_id = contract.id
     c = service.get_contract(contract_id)
     service.add_rent_period(c, _period(args, c.rent_kind), actor=require_login())
     db.session.commit()
@@ -267,9 +269,10 @@ def _payment_view(p: Any, replayed: bool) -> dict[str, Any]:
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_schema(RentPaymentSchema))
 @blp.doc(security=SECURITY)
-def list_payments(args: dict[str, Any], contract_id: int) -> dict[str, Any]:
+def list_payments(args: dict[str, Any], contract: Contract) -> dict[str, Any]:
     """合同的收款记录及每笔到户分配。"""
-    from .models import RentPayment
+    contract_id = contract.id
+    from backend.land.models import RentPayment
 
     stmt = select(RentPayment).where(RentPayment.contract_id == contract_id).order_by(RentPayment.id.desc())
     page = paginate(db.session, stmt, args["page"], args["page_size"])
@@ -282,9 +285,10 @@ def list_payments(args: dict[str, Any], contract_id: int) -> dict[str, Any]:
 @blp.response(201, RentPaymentSchema)
 @blp.alt_response(200, schema=RentPaymentSchema, description="同一幂等键的重复请求：返回第一次的结果")
 @blp.doc(security=SECURITY, parameters=[OPENAPI_PARAMETER])
-def record_payment(args: dict[str, Any], contract_id: int) -> Any:
+def record_payment(args: dict[str, Any], contract: Contract) -> Any:
     """登记收到的租金：按剩余应收在农户与集体间精确拆分（服务费从农户租金中扣除须有合同依据），农户部分按面积
     分到户（最大余额法），记账并代发到户。不能超过欠款；支持 Idempotency-Key 安全重试。"""
+    contract_id = contract.id
     key = key_from_request()
     data = service.PaymentInput(due_id=args["due_id"], amount_fen=args["amount"], paid_on=args["paid_on"],
                                 method=args["method"], reference=args["reference"])
@@ -334,7 +338,7 @@ def rent_arrears(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def list_prices(township_id: int) -> dict[str, Any]:
     """镇公布的各年粮食价格（实物计租折款用）。"""
-    from .models import GrainPrice
+    from backend.land.models import GrainPrice
 
     rows = db.session.execute(select(GrainPrice).where(GrainPrice.township_id == township_id)
                               .order_by(GrainPrice.year.desc(), GrainPrice.grain)).scalars().all()

@@ -6,9 +6,8 @@ from marshmallow import ValidationError, fields
 
 from backend.core.pagination import PageArgs
 from backend.core.schemas import BaseSchema, Text, Yuan, length, one_of, range_
-
-from .models import CONTRACT_KINDS, LAND_TYPES, PARCEL_KINDS, PARTY_KINDS
-from .service import AGRICULTURAL_USES, GRAINS, PARTY_LABELS, parse_mu
+from backend.land.models import CONTRACT_KINDS, LAND_TYPES, PARCEL_KINDS, PARTY_KINDS
+from backend.land.service import AGRICULTURAL_USES, GRAINS, PARTY_LABELS, parse_mu
 
 PARCEL_LABELS = {"contracted": "农户承包地", "collective_land": "集体自有土地",
                  "collective_asset": "集体资产（鱼塘、门面等）"}
@@ -30,7 +29,7 @@ class Mu(fields.String):
             raise ValidationError(exc.message) from exc
 
     def _serialize(self, value, attr, obj, **kwargs):  # type: ignore[no-untyped-def]
-        from .service import mu_text
+        from backend.land.service import mu_text
 
         return None if value is None else mu_text(int(value))
 

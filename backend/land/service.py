@@ -37,12 +37,8 @@ from backend.core.errors import conflict, not_found, unprocessable
 from backend.core.identity import id_hashes
 from backend.core.money import fen_to_yuan, split_largest_remainder
 from backend.core.permissions import Principal
-from backend.decisions import service as decisions
-from backend.ledger import service as ledger
-from backend.registry import service as registry
-from backend.registry.models import Township, Village
-
-from .models import (
+from backend.decisions.pipeline import refs as decisions
+from backend.land.models import (
     Contract,
     ContractParcel,
     GrainPrice,
@@ -53,6 +49,9 @@ from .models import (
     RentPayment,
     RentPeriod,
 )
+from backend.ledger import service as ledger
+from backend.registry import service as registry
+from backend.registry.models import Township, Village
 
 MU4 = 10_000  # areas are mu × 10,000
 MAX_TERM_YEARS = 70  # a sanity bound: the remaining contract term (2nd round extended 30 years) is the real limit

@@ -12,12 +12,9 @@ from backend.core import errors
 from backend.core.db import db
 from backend.core.pagination import page_schema, paginate
 from backend.core.permissions import require, require_login, requires
-from backend.registry import service as registry
-from backend.registry import settings
-
-from . import service, voucher_import
-from .models import Voucher
-from .schemas import (
+from backend.ledger import service, voucher_import
+from backend.ledger.models import Voucher
+from backend.ledger.schemas import (
     PERIOD_RE,
     AccountSchema,
     PeriodSchema,
@@ -29,6 +26,8 @@ from .schemas import (
     VoucherListArgs,
     VoucherSchema,
 )
+from backend.registry import service as registry
+from backend.registry import settings
 
 blp = Blueprint("ledger", __name__, description="集体经济组织账务：科目、凭证、结账（会计、书记、代理会计）")
 SECURITY = [{"bearer": []}]
@@ -82,7 +81,7 @@ def list_vouchers(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     """凭证列表，可按月份和状态筛选。"""
     from sqlalchemy.orm import selectinload
 
-    from .models import VoucherLine
+    from backend.ledger.models import VoucherLine
 
     stmt = (
         select(Voucher)
@@ -115,8 +114,9 @@ def create_voucher(args: dict[str, Any], village_id: int) -> Any:
 @requires("ledger.read", obj=(Voucher, "voucher_id"))
 @blp.response(200, VoucherSchema)
 @blp.doc(security=SECURITY)
-def get_voucher(voucher_id: int) -> Any:
+def get_voucher(voucher: Voucher) -> Any:
     """一张凭证及其分录。"""
+    voucher_id = voucher.id
     return service.get_voucher(voucher_id)
 
 
@@ -125,8 +125,9 @@ def get_voucher(voucher_id: int) -> Any:
 @blp.arguments(VoucherInSchema)
 @blp.response(200, VoucherSchema)
 @blp.doc(security=SECURITY)
-def update_voucher(args: dict[str, Any], voucher_id: int) -> Any:
+def update_voucher(args: dict[str, Any], voucher: Voucher) -> Any:
     """修改凭证草稿（已记账的凭证不能修改）。"""
+    voucher_id = voucher.id
     service.update_draft(service.get_voucher(voucher_id), _input(args), actor=require_login())
     db.session.commit()
     return service.get_voucher(voucher_id)
@@ -136,8 +137,9 @@ def update_voucher(args: dict[str, Any], voucher_id: int) -> Any:
 @requires("ledger.write", obj=(Voucher, "voucher_id"))
 @blp.response(204)
 @blp.doc(security=SECURITY)
-def delete_voucher(voucher_id: int) -> None:
+def delete_voucher(voucher: Voucher) -> None:
     """删除凭证草稿。"""
+    voucher_id = voucher.id
     service.delete_draft(service.get_voucher(voucher_id), actor=require_login())
     db.session.commit()
 
@@ -146,8 +148,9 @@ def delete_voucher(voucher_id: int) -> None:
 @requires("ledger.write", obj=(Voucher, "voucher_id"))
 @blp.response(200, VoucherSchema)
 @blp.doc(security=SECURITY)
-def post_voucher(voucher_id: int) -> Any:
+def post_voucher(voucher: Voucher) -> Any:
     """记账：编号（每村每月连续），此后不能修改。大额支出须注明已通过的决议。"""
+    voucher_id = voucher.id
     service.post_voucher(service.get_voucher(voucher_id), actor=require_login())
     db.session.commit()
     return service.get_voucher(voucher_id)
@@ -158,8 +161,9 @@ def post_voucher(voucher_id: int) -> Any:
 @blp.arguments(ReverseSchema)
 @blp.response(201, VoucherSchema)
 @blp.doc(security=SECURITY)
-def reverse_voucher(args: dict[str, Any], voucher_id: int) -> Any:
+def reverse_voucher(args: dict[str, Any], voucher: Voucher) -> Any:
     """冲销已记账的凭证：生成一张方向相反、指向原凭证的新凭证。"""
+    voucher_id = voucher.id
     rev = service.reverse_voucher(service.get_voucher(voucher_id), args["date"], args["reason"], actor=require_login())
     db.session.commit()
     return service.get_voucher(rev.id)

@@ -27,12 +27,11 @@ from backend.core.db import db
 from backend.core.errors import AppError, conflict, not_found, unprocessable
 from backend.core.money import fen_to_yuan
 from backend.core.permissions import Principal
-from backend.decisions import service as decisions
+from backend.decisions.pipeline import refs as decisions
+from backend.ledger.chart import CHART_2023, DEFAULT_SUBACCOUNTS, ChartEntry
+from backend.ledger.models import Account, Period, Voucher, VoucherCounter, VoucherLine
 from backend.registry import settings
 from backend.registry.models import Village
-
-from .chart import CHART_2023, DEFAULT_SUBACCOUNTS, ChartEntry
-from .models import Account, Period, Voucher, VoucherCounter, VoucherLine
 
 LARGE_EXPENSE = settings.declare(
     "ledger.large_expense_fen", "大额支出须经四议两公开决议的金额（分）", 5_000_000, 0, 10_000_000_000, "分"

@@ -45,11 +45,10 @@ from backend.core.money import fen_to_yuan
 from backend.core.permissions import Principal
 from backend.core.schemas import BaseSchema
 from backend.core.xlsx import RowErrors, open_first_sheet
+from backend.ledger import service
+from backend.ledger.chart import MAP_2004_BY_NAME
+from backend.ledger.models import Account, Voucher, VoucherCounter, VoucherLine
 from backend.registry.models import Village
-
-from . import service
-from .chart import MAP_2004_BY_NAME
-from .models import Account, Voucher, VoucherCounter, VoucherLine
 
 KEY = "凭证号"
 DATE = "日期"

@@ -19,11 +19,10 @@ from backend.core.pagination import PageArgs, page_schema
 from backend.core.permissions import Principal, require, require_login, requires
 from backend.core.response_cache import cached_read
 from backend.core.schemas import BaseSchema, IsoDateTime, Text, length, one_of, range_
+from backend.notices import service
+from backend.notices.models import AUDIENCES, CATEGORIES, READ_CHANNELS, Notice
 from backend.registry import service as registry
 from backend.registry.models import Person
-
-from . import service
-from .models import AUDIENCES, CATEGORIES, READ_CHANNELS, Notice
 
 blp = Blueprint("notices", __name__, description="公告：镇村发布、已读回执与触达、订阅消息推送")
 SECURITY = [{"bearer": []}]
@@ -207,8 +206,9 @@ def my_notices(args: dict[str, Any]) -> dict[str, Any]:
 @requires("village.view", obj=(Notice, "notice_id"), allow=_sees)
 @blp.response(200, NoticeSchema)
 @blp.doc(security=SECURITY)
-def get_notice(notice_id: int) -> dict[str, Any]:
+def get_notice(notice: Notice) -> dict[str, Any]:
     """一条公告的全文。"""
+    notice_id = notice.id
     return _detail(_visible(notice_id), require_login())
 
 
@@ -216,8 +216,9 @@ def get_notice(notice_id: int) -> dict[str, Any]:
 @requires("village.view", obj=(Notice, "notice_id"), allow=_sees)
 @blp.response(204)
 @blp.doc(security=SECURITY)
-def read(notice_id: int) -> None:
+def read(notice: Notice) -> None:
     """标记已读（重复调用无妨）。"""
+    notice_id = notice.id
     n = _visible(notice_id)
     p = require_login()
     service.mark_read(n, p.person_id, p.village_id)
@@ -228,8 +229,9 @@ def read(notice_id: int) -> None:
 @requires("village.view", obj=(Notice, "notice_id"), allow=_sees)
 @blp.response(204)
 @blp.doc(security=SECURITY)
-def withdraw(notice_id: int) -> None:
+def withdraw(notice: Notice) -> None:
     """撤回公告（发布方）：不再显示，未发出的推送取消。"""
+    notice_id = notice.id
     n = service.get_notice(notice_id)
     if n.township_id is not None:  # only the township withdraws its notice (not a target village's staff)
         if not service.can_see(n, require_login()):
@@ -245,8 +247,9 @@ def withdraw(notice_id: int) -> None:
 @requires("village.view", obj=(Notice, "notice_id"), allow=_sees)
 @blp.response(200, ReachSchema)
 @blp.doc(security=SECURITY)
-def reach(notice_id: int) -> dict[str, Any]:
+def reach(notice: Notice) -> dict[str, Any]:
     """触达：每个村的对象人数、已读（小程序、会议或广播）和比例；推送任务状态。"""
+    notice_id = notice.id
     n = service.get_notice(notice_id)
     _p, villages = _manage(n)
     pushes = service.outbox_counts("notice", n.id)
@@ -258,8 +261,9 @@ def reach(notice_id: int) -> dict[str, Any]:
 @blp.arguments(VillageArgs, location="query")
 @blp.response(200, UnreadSchema)
 @blp.doc(security=SECURITY)
-def unread(args: dict[str, Any], notice_id: int) -> dict[str, Any]:
+def unread(args: dict[str, Any], notice: Notice) -> dict[str, Any]:
     """某村还没有读的人（可只提醒他们，或登记会议、广播宣读）。"""
+    notice_id = notice.id
     n = service.get_notice(notice_id)
     _p, villages = _manage(n, args["village_id"])
     people = sorted(pid for v in villages for pid in service.unread(n, v))
@@ -272,8 +276,9 @@ def unread(args: dict[str, Any], notice_id: int) -> dict[str, Any]:
 @blp.arguments(RemindInSchema)
 @blp.response(200, CountSchema)
 @blp.doc(security=SECURITY)
-def remind(args: dict[str, Any], notice_id: int) -> dict[str, Any]:
+def remind(args: dict[str, Any], notice: Notice) -> dict[str, Any]:
     """只提醒还没读的人（每人每条公告最多提醒一次）。"""
+    notice_id = notice.id
     n = service.get_notice(notice_id)
     p, _villages = _manage(n, args["village_id"])
     count = service.remind(n, args["village_id"], actor=p)
@@ -286,8 +291,9 @@ def remind(args: dict[str, Any], notice_id: int) -> dict[str, Any]:
 @blp.arguments(OfflineInSchema)
 @blp.response(200, CountSchema)
 @blp.doc(security=SECURITY)
-def offline_reads(args: dict[str, Any], notice_id: int) -> dict[str, Any]:
+def offline_reads(args: dict[str, Any], notice: Notice) -> dict[str, Any]:
     """登记在会议上宣读或广播过的村民（没有手机的也算触达）。"""
+    notice_id = notice.id
     n = service.get_notice(notice_id)
     p = require("notices.manage", village_id=args["village_id"])
     if args["village_id"] not in service.targets_of(n):

@@ -31,11 +31,10 @@ from backend.core.clock import to_iso, utcnow
 from backend.core.db import db
 from backend.core.errors import AppError, not_found, unprocessable
 from backend.core.permissions import Principal
+from backend.notices.models import Notice, NoticeRead, NoticeTarget, PushConsent, PushJob
 from backend.registry import service as registry
 from backend.registry.models import Township, Village
 from backend.wechat.client import gateway_from_config
-
-from .models import Notice, NoticeRead, NoticeTarget, PushConsent, PushJob
 
 log = logging.getLogger(__name__)
 

@@ -38,9 +38,8 @@ from backend.core.permissions import Principal
 from backend.core.xlsx import RowErrors, open_first_sheet, text_only
 from backend.core.xlsx import cell_blank as _blank
 from backend.core.xlsx import cell_text as _text
-
-from . import service
-from .models import Household, Member, Person, Village
+from backend.registry import service
+from backend.registry.models import Household, Member, Person, Village
 
 MEMBER_ID = "成员编号"
 HOUSEHOLD = "户号"

@@ -14,10 +14,9 @@ from backend.core.db import db
 from backend.core.identity import mask_phone
 from backend.core.pagination import PageArgs, page_schema, paginate
 from backend.core.permissions import Principal, require, require_login, requires
-
-from . import roster, service
-from .models import Household, Member, Person, RoleAssignment
-from .schemas import (
+from backend.registry import roster, service
+from backend.registry.models import Household, Member, Person, RoleAssignment
+from backend.registry.schemas import (
     AuditEntrySchema,
     HouseholdDetailSchema,
     HouseholdInSchema,
@@ -133,8 +132,9 @@ def create_household(args: dict[str, Any], village_id: int) -> Any:
 @requires("roster.read", obj=(Household, "household_id"), allow=lambda p, h: p.household_id == h.id)
 @blp.response(200, HouseholdDetailSchema)
 @blp.doc(security=SECURITY)
-def get_household(household_id: int) -> Any:
+def get_household(household: Household) -> Any:
     """一户及其成员（本户成员本人也可查看）。"""
+    household_id = household.id
     return db.session.get(Household, household_id)
 
 
@@ -143,8 +143,9 @@ def get_household(household_id: int) -> Any:
 @blp.arguments(HouseholdPatchSchema)
 @blp.response(200, HouseholdSchema)
 @blp.doc(security=SECURITY)
-def patch_household(args: dict[str, Any], household_id: int) -> Any:
+def patch_household(args: dict[str, Any], household: Household) -> Any:
     """修改户信息（户号、住址、脱贫户/监测户标记）。"""
+    household_id = household.id
     h = db.session.get(Household, household_id)
     service.update_household(h, args, actor=require_login())
     db.session.commit()
@@ -188,8 +189,9 @@ def create_member(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 @requires("roster.read", obj=(Member, "member_id"), allow=lambda p, m: p.member_id == m.id)
 @blp.response(200, MemberSchema)
 @blp.doc(security=SECURITY)
-def get_member(member_id: int) -> dict[str, Any]:
+def get_member(member: Member) -> dict[str, Any]:
     """一名在册人员（本人可查看自己的记录）。"""
+    member_id = member.id
     return _member_view(db.session.get(Member, member_id), require_login())
 
 
@@ -198,8 +200,9 @@ def get_member(member_id: int) -> dict[str, Any]:
 @blp.arguments(MemberPatchSchema)
 @blp.response(200, MemberSchema)
 @blp.doc(security=SECURITY)
-def patch_member(args: dict[str, Any], member_id: int) -> dict[str, Any]:
+def patch_member(args: dict[str, Any], member: Member) -> dict[str, Any]:
     """修改在册人员信息。"""
+    member_id = member.id
     m, p = db.session.get(Member, member_id), require_login()
     service.update_member(m, args, actor=p)
     db.session.commit()

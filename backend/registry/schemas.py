@@ -5,8 +5,7 @@ from marshmallow import fields
 from backend.core.pagination import PageArgs
 from backend.core.permissions import ROLE_LABELS
 from backend.core.schemas import BaseSchema, IsoDateTime, Text, length, one_of
-
-from .service import ASSIGNABLE_ROLES, RELATIONS, STATUSES
+from backend.registry.service import ASSIGNABLE_ROLES, RELATIONS, STATUSES
 
 
 class PlaceSchema(BaseSchema):

@@ -29,8 +29,7 @@ from backend.core.identity import (
     normalize_phone,
 )
 from backend.core.permissions import ROLE_LABELS, ROLES, TOWNSHIP_ROLES, Grant, Principal
-
-from .models import Household, Member, Person, RoleAssignment, Township, Village
+from backend.registry.models import Household, Member, Person, RoleAssignment, Township, Village
 
 # Roles that come from the roster itself rather than from an assignment.
 DERIVED_ROLES = frozenset({"villager", "member"})
@@ -716,3 +715,36 @@ __all__: Sequence[str] = [
     "update_household",
     "update_member",
 ]
+
+
+# ---------------------------------------------------------------- reads other domains make by id
+
+
+def person_names(ids: Collection[int]) -> dict[int, str]:
+    """person id → name, in one query (ids that do not exist are left out)."""
+    wanted = [i for i in set(ids) if i is not None]
+    if not wanted:
+        return {}
+    return dict(db.session.execute(select(Person.id, Person.name).where(Person.id.in_(wanted))).all())
+
+
+def village_names(ids: Collection[int]) -> dict[int, str]:
+    """village id → name, in one query."""
+    wanted = [i for i in set(ids) if i is not None]
+    if not wanted:
+        return {}
+    return dict(db.session.execute(select(Village.id, Village.name).where(Village.id.in_(wanted))).all())
+
+
+def township_names(ids: Collection[int]) -> dict[int, str]:
+    """township id → name, in one query."""
+    wanted = [i for i in set(ids) if i is not None]
+    if not wanted:
+        return {}
+    return dict(db.session.execute(select(Township.id, Township.name).where(Township.id.in_(wanted))).all())
+
+
+def household_ids_by_number(village_id: int) -> dict[str, int]:
+    """The village's household numbers → household ids (every household, whatever its members' status)."""
+    return dict(db.session.execute(
+        select(Household.number, Household.id).where(Household.village_id == village_id)).all())

@@ -17,8 +17,7 @@ from backend.core import audit
 from backend.core.db import db
 from backend.core.errors import unprocessable
 from backend.core.permissions import Principal
-
-from .models import Setting, Township, Village
+from backend.registry.models import Setting, Township, Village
 
 
 @dataclass(frozen=True)

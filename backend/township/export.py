@@ -1,7 +1,7 @@
 """The monthly report (按月通报) of the township's progress table: an .xlsx for the office and an A4 PDF to print.
 
 Pure functions over a :class:`~backend.township.service.Progress`; the PDF reuses the disclosure's typesetting
-(:mod:`backend.ledger.export`: the embedded Noto Sans CJK font, the bordered table with its heading repeated on
+(:mod:`backend.disclosures.printing`: the embedded Noto Sans CJK font, the bordered table with its heading repeated on
 every page, 第 N 页 共 M 页 in the footer).
 """
 
@@ -16,7 +16,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from backend.core.xlsx import text_only
-from backend.ledger.export import (
+from backend.disclosures.printing import (
     _BODY_PT,
     _SUBTITLE_PT,
     _TITLE_PT,
@@ -26,8 +26,7 @@ from backend.ledger.export import (
     format_yuan,
     yuan_decimal,
 )
-
-from .service import Progress, VillageProgress
+from backend.township.service import Progress, VillageProgress
 
 COLUMNS = (
     "名次", "村", "总收入（元）", "达标", "经营性收入（元）", "达标", "得分", "上期公开", "在办事项", "停滞环节",

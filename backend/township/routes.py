@@ -12,8 +12,7 @@ from marshmallow import fields
 
 from backend.core.permissions import requires
 from backend.core.schemas import BaseSchema, range_
-
-from . import export, service
+from backend.township import export, service
 
 blp = Blueprint("township", __name__, description="乡镇：各村集体经济收入进度、排名、考核得分和按月通报")
 SECURITY = [{"bearer": []}]

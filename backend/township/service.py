@@ -2,9 +2,11 @@
 to date against the year's targets, its rank and score, whether it has published its last disclosure, and its open
 decisions; counts and shares of villages meeting each target.
 
-Read-only. Every figure comes from another domain's service: income from :func:`backend.ledger.reports.year_income`
-(one query for all villages), disclosures from :func:`backend.ledger.disclosure_service.township_status`, decisions
-from :func:`backend.decisions.pipeline.list_stmt`, targets and the scoring rule from :mod:`backend.registry.settings`.
+Read-only. Every figure comes from another domain's service: income from
+:func:`backend.ledger.reports.service.year_income` (one query for all villages), disclosures from
+:func:`backend.disclosures.service.township_status`, decisions from
+:func:`backend.decisions.pipeline.service.list_stmt`, targets and the scoring rule from
+:mod:`backend.registry.settings`.
 
 Rules (the one place they are stated):
 
@@ -34,8 +36,9 @@ from backend.core.clock import today, utcnow
 from backend.core.db import db
 from backend.core.errors import unprocessable
 from backend.core.money import fen_to_yuan
-from backend.decisions import pipeline
-from backend.ledger import disclosure_service, reports
+from backend.decisions.pipeline import service as pipeline
+from backend.disclosures import service as disclosure_service
+from backend.ledger.reports import service as reports
 from backend.registry import service as registry
 from backend.registry import settings
 from backend.registry.models import Township

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from backend.core.clock import utcnow
 from backend.core.db import db
-from backend.decisions import service as decisions
-from backend.decisions import votes
-from backend.decisions.vote_models import Ballot, VoteParticipation
+from backend.decisions.pipeline import refs as decisions
+from backend.decisions.votes import service as votes
+from backend.decisions.votes.models import Ballot, VoteParticipation
 from tests.factories import parallel
 
 HEX12 = re.compile(r"^[0-9a-f]{12}$")

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from backend import demo
 from backend.core.clock import utcnow
 from backend.core.db import db
-from backend.decisions.models import Decision
+from backend.decisions.pipeline.models import Decision
+from backend.demo import registry as demo
 from backend.registry import service as registry
 
 
@@ -38,7 +38,7 @@ def test_the_demo_decisions_and_the_open_vote(app, client, make):
     assert client.get("/api/v1/me/votes", headers=zhang).json == []
     no = client.post(f"/api/v1/votes/{vote_id}/ballots", json={"choice": "agree"}, headers=zhang)
     assert no.status_code == 403 and no.json["error"]["code"] == "vote.not_eligible"
-    from backend.decisions.vote_models import Vote
+    from backend.decisions.votes.models import Vote
 
     vote = db.session.get(Vote, vote_id)
     assert timedelta(days=6, hours=23) < vote.closes_at - utcnow() <= timedelta(days=7)

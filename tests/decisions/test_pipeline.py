@@ -12,8 +12,9 @@ from backend.core.audit import AuditEntry
 from backend.core.clock import SHANGHAI, today, utcnow
 from backend.core.db import db
 from backend.core.errors import AppError
-from backend.decisions import pipeline, votes
-from backend.decisions.models import Decision
+from backend.decisions.pipeline import service as pipeline
+from backend.decisions.pipeline.models import Decision
+from backend.decisions.votes import service as votes
 from backend.ledger import service as ledger
 from backend.registry import settings
 

@@ -10,9 +10,9 @@ from sqlalchemy import func, inspect, select
 from backend.core.clock import utcnow
 from backend.core.db import db
 from backend.core.seal import verify_chain
-from backend.decisions import service as decisions
-from backend.decisions import votes
-from backend.decisions.vote_models import Ballot, VoteElector, VoteParticipation
+from backend.decisions.pipeline import refs as decisions
+from backend.decisions.votes import service as votes
+from backend.decisions.votes.models import Ballot, VoteElector, VoteParticipation
 from tests.factories import parallel
 
 
@@ -337,7 +337,7 @@ def test_the_cli_tallies_votes_past_their_closing_time(app, client, make, w, now
     now[0] += timedelta(days=1, seconds=1)
     assert "已统计 1 个" in runner.invoke(args=["votes", "tally-due"]).output
     assert "已统计 0 个" in runner.invoke(args=["votes", "tally-due"]).output
-    from backend.decisions.vote_models import Vote
+    from backend.decisions.votes.models import Vote
 
     stored = db.session.get(Vote, vote["id"])
     db.session.refresh(stored)

@@ -10,8 +10,8 @@ import pytest
 
 from backend.core.clock import today
 from backend.core.db import db
-from backend.decisions import service as decisions
-from backend.dividends import register as shares
+from backend.decisions.pipeline import refs as decisions
+from backend.dividends.shares import service as shares
 from backend.ledger import service as ledger
 from backend.registry.models import Household, Member, Village
 

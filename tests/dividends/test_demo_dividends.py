@@ -9,13 +9,15 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from backend import demo, demo_dividends
 from backend.core.audit import AuditEntry
 from backend.core.clock import today
 from backend.core.db import db
 from backend.core.seal import Seal, verify_chain
-from backend.decisions.models import Decision
-from backend.dividends import register
+from backend.decisions.pipeline.models import Decision
+from backend.demo import dividends as demo_dividends
+from backend.demo import registry as demo
+from backend.disclosures import service as disclosure_service
+from backend.disclosures.models import Disclosure
 from backend.dividends import service as dividends
 from backend.dividends.models import (
     Distribution,
@@ -27,9 +29,8 @@ from backend.dividends.models import (
     ShareEvent,
     ShareType,
 )
-from backend.ledger import disclosure_service
+from backend.dividends.shares import service as register
 from backend.ledger import service as ledger
-from backend.ledger.disclosure_models import Disclosure
 from backend.ledger.models import Period, Voucher
 from backend.registry import service as registry
 from tests.factories import Factory

@@ -21,9 +21,9 @@ from backend.core.clock import today
 from backend.core.db import db
 from backend.core.errors import AppError
 from backend.core.money import split_largest_remainder
-from backend.dividends import register as shares
 from backend.dividends import service
 from backend.dividends.models import Distribution, DistributionBucket, DividendLine
+from backend.dividends.shares import service as shares
 from backend.ledger import service as ledger
 from backend.registry import settings as village_settings
 from backend.registry.models import Village

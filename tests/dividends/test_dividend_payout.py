@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from backend.core.audit import AuditEntry
 from backend.core.clock import today
 from backend.core.db import db
-from backend.dividends import register as shares
 from backend.dividends.models import Distribution, DividendLine, DividendPayment, PaymentBatch
+from backend.dividends.shares import service as shares
 from backend.ledger.models import Account, Voucher, VoucherLine
 from tests.factories import parallel
 

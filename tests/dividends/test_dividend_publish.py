@@ -13,7 +13,7 @@ from backend.core.clock import today
 from backend.core.db import db
 from backend.core.identity import mask_name
 from backend.core.seal import Seal, canonical_json, compute_hash, seal, verify_chain, verify_seal
-from backend.decisions.models import Decision
+from backend.decisions.pipeline.models import Decision
 from backend.dividends import service
 from backend.dividends.models import Distribution, DividendLine, DividendObjection, ShareChange, ShareEvent
 from backend.registry import settings

@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from backend.core.clock import today
 from backend.core.db import db
 from backend.core.errors import AppError
-from backend.dividends import register as shares
 from backend.dividends import service
 from backend.dividends.models import (
     PayeeAccount,
@@ -23,6 +22,7 @@ from backend.dividends.models import (
     ShareRegister,
     ShareType,
 )
+from backend.dividends.shares import service as shares
 from backend.registry import settings
 from tests.factories import parallel
 

@@ -20,10 +20,10 @@ from backend.core.audit import AuditEntry
 from backend.core.clock import today
 from backend.core.db import db
 from backend.core.errors import AppError
-from backend.dividends import register as shares
-from backend.dividends import register_io
 from backend.dividends import service as dividends
 from backend.dividends.models import ShareCertificate, ShareChange, ShareEvent, ShareRegister
+from backend.dividends.shares import service as shares
+from backend.dividends.shares import xlsx as register_io
 from backend.registry import service as registry
 from backend.registry.models import Household, Member, Village
 from tests.factories import Factory, id_card

@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import event
 
 from backend.core.db import db
-from backend.decisions import votes
-from backend.decisions.models import Decision
-from backend.dividends import register as shares
+from backend.decisions.pipeline.models import Decision
+from backend.decisions.votes import service as votes
+from backend.disclosures import service as disclosures
+from backend.dividends.shares import service as shares
 from backend.land import service as land
-from backend.ledger import disclosure_service as disclosures
 from backend.ledger import service as ledger
 from backend.registry.models import Member, Person, Village
 from tests.dividends.conftest import approving_decision, post_income

@@ -14,11 +14,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from backend import demo, demo_jobs
 from backend.core.audit import AuditEntry
 from backend.core.clock import today, utcnow
 from backend.core.db import db
 from backend.core.seal import Seal, verify_chain, verify_seal
+from backend.demo import jobs as demo_jobs
+from backend.demo import registry as demo
 from backend.jobs import service as jobs
 from backend.jobs.models import JobApplication, JobDraw, JobHire, JobObjection, JobPay, JobPosting
 from backend.ledger.models import Voucher

@@ -10,12 +10,13 @@ from datetime import date
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from backend import demo, demo_land
 from backend.core.audit import AuditEntry
 from backend.core.clock import today
 from backend.core.db import db
 from backend.core.seal import Seal, verify_chain
-from backend.demo_ledger import month_start
+from backend.demo import land as demo_land
+from backend.demo import registry as demo
+from backend.demo.ledger import month_start
 from backend.land import service as land
 from backend.land.models import (
     Contract,

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from backend.core.audit import AuditEntry
 from backend.core.db import db
 from backend.core.errors import AppError
-from backend.decisions import service as decisions
+from backend.decisions.pipeline import refs as decisions
 from backend.land import service as land
 from backend.land.models import Contract, ContractParcel, GrainPrice, Parcel, Party, RentDue, RentPeriod
 from backend.registry.models import Household, Member, Village

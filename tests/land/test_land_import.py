@@ -18,8 +18,8 @@ from sqlalchemy import event, func, select
 from backend.core.audit import AuditEntry
 from backend.core.db import db
 from backend.core.errors import AppError
-from backend.land import importer
 from backend.land import service as land
+from backend.land.imports import service as importer
 from backend.land.models import Contract, ContractParcel, Parcel, Party, RentDue, RentPeriod
 from backend.registry.models import Member, Village
 from tests.factories import Factory

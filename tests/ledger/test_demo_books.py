@@ -6,10 +6,10 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from backend import demo_ledger
 from backend.core import clock
 from backend.core.db import db
-from backend.decisions import service as decisions
+from backend.decisions.pipeline import refs as decisions
+from backend.demo import ledger as demo_ledger
 from backend.ledger import service as ledger
 from backend.ledger.models import Period, Voucher, VoucherLine
 from backend.registry import service as registry
@@ -76,9 +76,9 @@ def test_month_start_goes_back_across_years():
 
 
 def test_the_demo_publishes_the_last_three_quarters_sealed(app, client, make):
-    from backend import demo
     from backend.core.seal import verify_chain
-    from backend.ledger.disclosure_models import Disclosure
+    from backend.demo import registry as demo
+    from backend.disclosures.models import Disclosure
 
     demo.seed()
     db.session.commit()

@@ -15,10 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from backend.core.audit import AuditEntry
 from backend.core.db import db
 from backend.core.seal import Seal, seal, verify_chain, verify_seal
-from backend.decisions import service as decisions
-from backend.ledger import disclosure_service as disclosures
+from backend.decisions.pipeline import refs as decisions
+from backend.disclosures import service as disclosures
+from backend.disclosures.models import Disclosure
 from backend.ledger import service as ledger
-from backend.ledger.disclosure_models import Disclosure
 from backend.registry import settings
 
 MONEY = re.compile(r"^-?\d+\.\d{2}$")

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from openpyxl.worksheet.worksheet import Worksheet
 from pypdf import PdfReader
 
-from backend.ledger.export import (
+from backend.disclosures.printing import (
     FONT_BOLD,
     FONT_REGULAR,
     MISSING_MARK,

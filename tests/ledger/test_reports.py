@@ -20,8 +20,8 @@ from sqlalchemy import event
 from backend.core import clock
 from backend.core.db import db
 from backend.core.errors import AppError
-from backend.ledger import reports
 from backend.ledger import service as ledger
+from backend.ledger.reports import service as reports
 from backend.registry import service as registry
 from tests.factories import id_card
 

@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from backend.core.audit import AuditEntry
 from backend.core.db import db
 from backend.core.errors import AppError
-from backend.decisions import service as decisions
-from backend.decisions.models import Decision
+from backend.decisions.pipeline import refs as decisions
+from backend.decisions.pipeline.models import Decision
 from backend.ledger import service as ledger
 from backend.ledger import voucher_import
 from backend.ledger.models import Account, Period, Voucher, VoucherCounter, VoucherLine

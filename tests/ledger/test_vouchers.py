@@ -23,8 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from backend.core.audit import AuditEntry
 from backend.core.db import db
 from backend.core.errors import AppError
-from backend.decisions import service as decisions
-from backend.decisions.models import Decision
+from backend.decisions.pipeline import refs as decisions
+from backend.decisions.pipeline.models import Decision
 from backend.ledger import service as ledger
 from backend.ledger.models import Account, Period, Voucher, VoucherCounter, VoucherLine
 from backend.registry import service as registry
@@ -805,7 +805,7 @@ def test_a_small_voucher_citing_a_decision_must_cite_one_of_its_village(app, mak
     from datetime import date as _date
 
     from backend.core.errors import AppError
-    from backend.decisions import service as decisions
+    from backend.decisions.pipeline import refs as decisions
     from backend.ledger import service as ledger
 
     a, b = make.village(), make.village("XZ02", "新竹村")

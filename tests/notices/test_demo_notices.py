@@ -11,8 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from backend import demo, demo_notices
 from backend.core.db import db
+from backend.demo import notices as demo_notices
+from backend.demo import registry as demo
 from backend.notices import service as notices
 from backend.notices.models import Notice, NoticeRead, NoticeTarget, PushConsent, PushJob
 from backend.wechat.standin import StandIn

@@ -29,12 +29,12 @@ from sqlalchemy import event
 from backend.core.db import db
 from backend.core.permissions import Principal
 from backend.core.response_cache import settle
-from backend.decisions import votes
-from backend.decisions.models import Decision
-from backend.dividends import register as shares
+from backend.decisions.pipeline.models import Decision
+from backend.decisions.votes import service as votes
+from backend.disclosures import service as disclosures
 from backend.dividends import service as dividends
+from backend.dividends.shares import service as shares
 from backend.land import service as land
-from backend.ledger import disclosure_service as disclosures
 from backend.ledger import service as ledger
 from backend.notices import service as notices
 from backend.registry.models import Household, Member, Person, Village

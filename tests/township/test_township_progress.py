@@ -15,8 +15,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from backend.core.db import db
-from backend.decisions import pipeline
-from backend.ledger import disclosure_service
+from backend.decisions.pipeline import service as pipeline
+from backend.disclosures import service as disclosure_service
 from backend.ledger import service as ledger
 from backend.registry import settings
 from backend.township import service as township

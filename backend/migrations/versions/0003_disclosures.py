@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 import backend.core.db
-from backend.ledger import disclosure_models
+from backend.disclosures import models as disclosure_models
 
 
 # revision identifiers, used by Alembic.

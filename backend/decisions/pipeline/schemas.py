@@ -1,0 +1,168 @@
+"""Schemas of the 四议两公开 pipeline endpoints (contract: shared/API.md "Decisions under 四议两公开")."""
+
+from __future__ import annotations
+
+from marshmallow import fields
+
+from backend.core.pagination import PageArgs
+from backend.core.schemas import BaseSchema, IsoDateTime, Text, Yuan, length, one_of, range_
+from backend.decisions.pipeline.models import ORIGINS
+from backend.decisions.pipeline.service import CATEGORIES, RESOLUTION_BODIES
+from backend.decisions.rules import BODIES, MATTERS
+
+OUTCOMES = {"passed": "通过", "failed": "未通过"}
+
+
+class DecisionInSchema(BaseSchema):
+    title = Text(required=True, validate=length(1, 120))
+    category = Text(required=True, validate=one_of(list(CATEGORIES), CATEGORIES))
+    origin = Text(required=True, validate=one_of(ORIGINS), metadata={"description": "动议事由，各环节保持一致"})
+    amount = Yuan(load_default=None, allow_none=True, metadata={"description": "涉及金额（元）"})
+    description = Text(load_default=None, allow_none=True, validate=length(max=4000))
+    decision_body = Text(load_default=None, allow_none=True,
+                         validate=one_of(RESOLUTION_BODIES, {k: BODIES[k].label for k in RESOLUTION_BODIES}),
+                         metadata={"description": "决议机构；不填则按事项类别默认"})
+    special_matter = Text(load_default=None, allow_none=True,
+                          validate=one_of(list(MATTERS), {k: m.label for k, m in MATTERS.items()}))
+
+
+class OfficialSchema(BaseSchema):
+    name = Text(required=True, validate=length(1, 40))
+    post = Text(load_default="", validate=length(max=60))
+
+
+class CountsSchema(BaseSchema):
+    agree = fields.Integer(required=True, validate=range_(min=0))
+    oppose = fields.Integer(required=True, validate=range_(min=0))
+    abstain = fields.Integer(load_default=0, validate=range_(min=0))
+
+
+class MeetingInSchema(BaseSchema):
+    stage = Text(required=True, validate=length(1, 20), metadata={"description": "环节名称，如 提议、审议、决议"})
+    held_on = fields.Date(required=True)
+    outcome = Text(required=True, validate=one_of(list(OUTCOMES), OUTCOMES))
+    meeting_form = Text(load_default=None, allow_none=True, validate=length(max=40),
+                        metadata={"description": "会议形式"})
+    attendees = fields.List(fields.Integer(), load_default=None, allow_none=True,
+                            metadata={"description": "实到人员（人员编号），须在应到名单内"})
+    eligible = fields.Integer(load_default=None, allow_none=True, validate=range_(min=0),
+                              metadata={"description": "应到人数：仅用于无法按名册核对的会议"})
+    present = fields.Integer(load_default=None, allow_none=True, validate=range_(min=0))
+    votes = fields.Nested(CountsSchema, load_default=None, allow_none=True,
+                          metadata={"description": "举手表决结果"})
+    summary = Text(load_default=None, allow_none=True, validate=length(max=2000), metadata={"description": "内容"})
+    minutes = Text(load_default=None, allow_none=True, validate=length(max=20000))
+    reason = Text(load_default=None, allow_none=True, validate=length(max=2000),
+                  metadata={"description": "未通过的原因"})
+    township_officials = fields.List(fields.Nested(OfficialSchema), load_default=None, allow_none=True,
+                                     metadata={"description": "乡镇参会人员（含职务）"})
+    attachments = fields.List(Text(validate=length(1, 300)), load_default=None, allow_none=True)
+
+
+class PublicityInSchema(BaseSchema):
+    stage = Text(required=True, validate=length(1, 20))
+    start_on = fields.Date(load_default=None, allow_none=True, metadata={"description": "公示开始日期，默认今天"})
+    summary = Text(load_default=None, allow_none=True, validate=length(max=2000),
+                   metadata={"description": "公开情况"})
+    channel = Text(load_default=None, allow_none=True, validate=length(max=60), metadata={"description": "公开渠道"})
+
+
+class PublicityCloseInSchema(BaseSchema):
+    stage = Text(required=True, validate=length(1, 20))
+    supervisor_opinion = Text(load_default=None, allow_none=True, validate=length(max=2000),
+                              metadata={"description": "村务监督委员会意见"})
+
+
+class ObjectionInSchema(BaseSchema):
+    raised_by = Text(required=True, validate=length(1, 60), metadata={"description": "提出人"})
+    raised_by_person_id = fields.Integer(load_default=None, allow_none=True)
+    text = Text(required=True, validate=length(1, 2000))
+    raised_on = fields.Date(load_default=None, allow_none=True)
+
+
+class AnswerInSchema(BaseSchema):
+    answer = Text(required=True, validate=length(1, 2000))
+
+
+class AcceptanceSchema(BaseSchema):
+    accepted_on = fields.Date(required=True)
+    accepted_by = Text(required=True, validate=length(1, 60))
+    opinion = Text(load_default=None, allow_none=True, validate=length(max=2000))
+
+
+class ResultInSchema(BaseSchema):
+    spent = Yuan(required=True, metadata={"description": "实际使用资金（元）"})
+    acceptance = fields.Nested(AcceptanceSchema, load_default=None, allow_none=True, metadata={"description": "验收"})
+    voucher_ids = fields.List(fields.Integer(), load_default=list, metadata={"description": "支付该事项的已记账凭证"})
+    summary = Text(load_default=None, allow_none=True, validate=length(max=2000))
+
+
+class EndInSchema(BaseSchema):
+    reason = Text(required=True, validate=length(1, 500))
+
+
+class DecisionListArgs(PageArgs):
+    status = Text(load_default=None, validate=one_of(("in_progress", "resolved", "failed", "done")))
+
+
+class DecisionItemSchema(BaseSchema):
+    id = fields.Integer()
+    title = fields.String()
+    stage = fields.String(allow_none=True, metadata={"description": "当前环节"})
+    status = fields.String(metadata={"description": "in_progress/resolved/failed/done"})
+    updated_at = IsoDateTime()
+    category = fields.String()
+    origin = fields.String(allow_none=True)
+    amount = fields.String(allow_none=True)
+    resolved_on = fields.Date(allow_none=True)
+
+
+class StageSchema(BaseSchema):
+    stage = fields.String()
+    status = fields.String(metadata={"description": "pending/open/passed/failed"})
+    kind = fields.String(metadata={"description": "meeting/publicity/result"})
+    body = fields.String(allow_none=True)
+    body_label = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    held_on = fields.Date(allow_none=True, metadata={"description": "会议日期；公示环节为公示开始日期"})
+    summary = fields.String(allow_none=True)
+    attendance = fields.Dict(allow_none=True, metadata={"description": "eligible 应到, present 实到, ratio 比例(%)"})
+    result = fields.Dict(allow_none=True)
+    meeting_form = fields.String(allow_none=True)
+    minutes = fields.String(allow_none=True)
+    township_officials = fields.List(fields.Dict())
+    attachments = fields.List(fields.String())
+
+
+class DecisionVoteSchema(BaseSchema):
+    id = fields.Integer()
+    title = fields.String()
+    stage = fields.String()
+    body = fields.String()
+    state = fields.String()
+    opens_at = IsoDateTime()
+    closes_at = IsoDateTime()
+    result = fields.Dict(allow_none=True, metadata={"description": "表决结束前为空"})
+
+
+class DecisionSchema(DecisionItemSchema):
+    village_id = fields.Integer()
+    description = fields.String(allow_none=True)
+    special_matter = fields.String(allow_none=True)
+    decision_body = fields.String(allow_none=True)
+    variant = fields.String(allow_none=True)
+    failure_reason = fields.String(allow_none=True)
+    ended_on = fields.Date(allow_none=True)
+    created_at = IsoDateTime()
+    stages = fields.List(fields.Nested(StageSchema))
+    votes = fields.List(fields.Nested(DecisionVoteSchema))
+
+
+class ObjectionSchema(BaseSchema):
+    id = fields.Integer()
+    decision_id = fields.Integer()
+    raised_by = fields.String()
+    raised_on = fields.Date()
+    text = fields.String()
+    answer = fields.String(allow_none=True)
+    answered_at = IsoDateTime(allow_none=True)

@@ -1,0 +1,271 @@
+"""财务公开 endpoints: villagers read published disclosures and ask about a line; the accountant drafts and
+publishes; the supervision committee approves or returns; the township sees who has published."""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from flask import Response, current_app, jsonify, send_file
+from flask_smorest import Blueprint
+
+from backend.core.db import db
+from backend.core.errors import conflict, not_found
+from backend.core.pagination import PageArgs, page_schema, paginate
+from backend.core.permissions import Principal, require_login, requires
+from backend.core.response_cache import cached_read
+from backend.disclosures import printing as export
+from backend.disclosures import service
+from backend.disclosures.models import Disclosure, DisclosureQuestion
+from backend.disclosures.schemas import (
+    DisclosureAnswerInSchema,
+    DisclosureCreateSchema,
+    DisclosureErratumSchema,
+    DisclosureQuestionInSchema,
+    DisclosureQuestionSchema,
+    DisclosureReturnSchema,
+    DisclosureSchema,
+    DisclosureStaffListArgs,
+    DisclosureStaffSchema,
+    DisclosureStatusArgs,
+    DisclosureSummarySchema,
+    DisclosureTownshipStatusSchema,
+)
+from backend.registry import service as registry
+
+blp = Blueprint(
+    "ledger_disclosures",
+    __name__,
+    description="财务公开：会计编制、村务监督委员会审核、公开并封签；村民查看和提问；乡镇查看公开情况",
+)
+SECURITY = [{"bearer": []}]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DEFAULT_MINIPROGRAM_URL = "pages/disclosure/detail"
+
+
+def _readable(disclosure_id: int) -> tuple[Disclosure, Principal]:
+    """The disclosure if the caller may read it: published ones for the village, drafts for its book-keepers."""
+    p = require_login()
+    d = db.session.get(Disclosure, disclosure_id)  # @requires has loaded it: no second statement
+    if d is None or (d.status != "published" and not p.can("ledger.read", village_id=d.village_id)):
+        raise not_found("disclosure.not_found", "找不到该财务公开")
+    return d, p
+
+
+# A published disclosure never changes (a trigger refuses any UPDATE of it), and its seal's hash names its sealed
+# content: the dumped sealed fields are kept per worker, by that hash, for the next reader (bounded, least recently
+# used first out). Only the open fields (state, the erratum that corrects it, questions) are read and dumped anew.
+SEALED_CACHE_SIZE = 128
+_SEALED_SCHEMA = DisclosureSchema(only=service.SEALED_FIELDS)
+_OPEN_SCHEMA = DisclosureSchema(exclude=service.SEALED_FIELDS)
+_sealed: OrderedDict[str, dict[str, Any]] = OrderedDict()
+_sealed_lock = threading.Lock()
+
+
+def _sealed_dump(seal_id: int, seal_hash: str, prev_hash: str) -> dict[str, Any]:
+    with _sealed_lock:
+        hit = _sealed.get(seal_hash)
+        if hit is not None:
+            _sealed.move_to_end(seal_hash)
+            return hit
+    dumped: dict[str, Any] = _SEALED_SCHEMA.dump(service.sealed_fields(seal_id, seal_hash, prev_hash))
+    with _sealed_lock:
+        _sealed[seal_hash] = dumped
+        while len(_sealed) > SEALED_CACHE_SIZE:
+            _sealed.popitem(last=False)
+    return dumped
+
+
+# ---------------------------------------------------------------- the contract: what the village sees
+
+
+@blp.route("/villages/<int:village_id>/disclosures", methods=["GET"])
+@requires("village.view", village="village_id")
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(DisclosureSummarySchema))
+@blp.doc(security=SECURITY)
+def list_published(args: dict[str, Any], village_id: int) -> dict[str, Any]:
+    """本村已公开的财务公开，最新的在前（每份都有封签）。"""
+    return paginate(db.session, service.published_query(village_id), args["page"], args["page_size"]).envelope()
+
+
+@blp.route("/disclosures/<int:disclosure_id>", methods=["GET"])
+@cached_read
+@requires("village.view", obj=(Disclosure, "disclosure_id"))
+@blp.response(200, DisclosureSchema)
+@blp.doc(security=SECURITY)
+def get_disclosure(disclosure: Disclosure) -> dict[str, Any] | Response:
+    """一份财务公开：逐笔收支明细、分类合计、大额支出及其决议、审核人、封签、更正和村民提问。"""
+    disclosure_id = disclosure.id
+    d, _ = _readable(disclosure_id)
+    if d.status != "published" or d.seal_id is None:
+        return service.detail(d)
+    # the same body as DisclosureSchema().dump(service.detail(d)), its sealed part dumped once per seal
+    seal_hash, prev_hash, corrected = service.seal_head(d)
+    return jsonify({**_sealed_dump(d.seal_id, seal_hash, prev_hash),
+                    **_OPEN_SCHEMA.dump(service.open_fields(d, corrected))})
+
+
+def _export(disclosure_id: int, render: Any, mimetype: str, ext: str) -> Response:
+    d, _ = _readable(disclosure_id)
+    base = current_app.config.get("MINIPROGRAM_DISCLOSURE_URL") or DEFAULT_MINIPROGRAM_URL
+    doc = service.export_doc(d, service.detail_url(base, d.id))
+    try:
+        data = render(doc)
+    except ValueError as exc:  # the document refuses figures it cannot print (e.g. a negative total)
+        raise conflict("disclosure.export_failed", f"无法导出：{exc}") from exc
+    village = registry.get_village(d.village_id)
+    return send_file(
+        io.BytesIO(data),
+        mimetype=mimetype,
+        as_attachment=True,
+        download_name=f"{village.code}-{d.period}-disclosure-{d.id}.{ext}",
+    )
+
+
+@blp.route("/disclosures/<int:disclosure_id>/export.xlsx", methods=["GET"])
+@requires("village.view", obj=(Disclosure, "disclosure_id"))
+@blp.response(200, content_type=XLSX)
+@blp.doc(security=SECURITY)
+def export_xlsx(disclosure: Disclosure) -> Response:
+    """导出已公开的财务公开 .xlsx（带封签码）。"""
+    disclosure_id = disclosure.id
+    return _export(disclosure_id, export.disclosure_xlsx, XLSX, "xlsx")
+
+
+@blp.route("/disclosures/<int:disclosure_id>/export.pdf", methods=["GET"])
+@requires("village.view", obj=(Disclosure, "disclosure_id"))
+@blp.response(200, content_type="application/pdf")
+@blp.doc(security=SECURITY)
+def export_pdf(disclosure: Disclosure) -> Response:
+    """导出已公开的财务公开 PDF，供张贴：每页有封签码，末页有扫码核对的二维码。"""
+    disclosure_id = disclosure.id
+    return _export(disclosure_id, export.disclosure_pdf, "application/pdf", "pdf")
+
+
+# ---------------------------------------------------------------- drafting, review, publication (staff)
+
+
+@blp.route("/villages/<int:village_id>/disclosures", methods=["POST"])
+@requires("ledger.write", village="village_id")
+@blp.arguments(DisclosureCreateSchema)
+@blp.response(201, DisclosureSchema)
+@blp.alt_response(200, schema=DisclosureSchema, description="该期间已有草稿：按账簿重新生成")
+@blp.doc(security=SECURITY)
+def create_disclosure(args: dict[str, Any], village_id: int) -> Any:
+    """编制财务公开（会计）：取该月或该季度已结账的账簿内容冻结为草稿；未审核前再次提交即重新生成。"""
+    d, created = service.draft_disclosure(
+        registry.get_village(village_id), args["period"], args.get("title"), actor=require_login()
+    )
+    db.session.commit()
+    return service.detail(service.get_disclosure(d.id)), 201 if created else 200
+
+
+@blp.route("/villages/<int:village_id>/disclosures/drafts", methods=["GET"])
+@requires("ledger.read", village="village_id")
+@blp.arguments(DisclosureStaffListArgs, location="query")
+@blp.response(200, page_schema(DisclosureStaffSchema))
+@blp.doc(security=SECURITY)
+def list_all(args: dict[str, Any], village_id: int) -> dict[str, Any]:
+    """本村全部财务公开（含草稿、已退回、已审核），供会计和监督委员会使用。"""
+    stmt = service.all_query(village_id, args.get("status"))
+    return paginate(db.session, stmt, args["page"], args["page_size"]).envelope()
+
+
+@blp.route("/disclosures/<int:disclosure_id>/approve", methods=["POST"])
+@requires("disclosure.approve", obj=(Disclosure, "disclosure_id"))
+@blp.response(200, DisclosureSchema)
+@blp.doc(security=SECURITY)
+def approve(disclosure: Disclosure) -> dict[str, Any]:
+    """审核通过（村务监督委员会）：编制人本人不能审核。"""
+    disclosure_id = disclosure.id
+    service.approve(service.get_disclosure(disclosure_id, lock=True), actor=require_login())
+    db.session.commit()
+    return service.detail(service.get_disclosure(disclosure_id))
+
+
+@blp.route("/disclosures/<int:disclosure_id>/return", methods=["POST"])
+@requires("disclosure.approve", obj=(Disclosure, "disclosure_id"))
+@blp.arguments(DisclosureReturnSchema)
+@blp.response(200, DisclosureSchema)
+@blp.doc(security=SECURITY)
+def return_disclosure(args: dict[str, Any], disclosure: Disclosure) -> dict[str, Any]:
+    """退回（村务监督委员会）：写明理由，会计修改后重新编制。"""
+    disclosure_id = disclosure.id
+    service.return_disclosure(service.get_disclosure(disclosure_id, lock=True), args["reason"], actor=require_login())
+    db.session.commit()
+    return service.detail(service.get_disclosure(disclosure_id))
+
+
+@blp.route("/disclosures/<int:disclosure_id>/publish", methods=["POST"])
+@requires("ledger.write", obj=(Disclosure, "disclosure_id"))
+@blp.response(200, DisclosureSchema)
+@blp.doc(security=SECURITY)
+def publish(disclosure: Disclosure) -> dict[str, Any]:
+    """公开：审核通过的财务公开封签后向全村公开，此后不能修改。"""
+    disclosure_id = disclosure.id
+    service.publish(service.get_disclosure(disclosure_id, lock=True), actor=require_login())
+    db.session.commit()
+    return service.detail(service.get_disclosure(disclosure_id))
+
+
+@blp.route("/disclosures/<int:disclosure_id>/erratum", methods=["POST"])
+@requires("ledger.write", obj=(Disclosure, "disclosure_id"))
+@blp.arguments(DisclosureErratumSchema)
+@blp.response(201, DisclosureSchema)
+@blp.alt_response(200, schema=DisclosureSchema, description="已有更正草稿：按账簿重新生成")
+@blp.doc(security=SECURITY)
+def erratum(args: dict[str, Any], disclosure: Disclosure) -> Any:
+    """发布更正（会计）：新编一份指向原公告的财务公开，同样须经审核才能公开，原公告仍然可见。"""
+    disclosure_id = disclosure.id
+    d, created = service.draft_erratum(
+        service.get_disclosure(disclosure_id, lock=True), args["reason"], args.get("title"), actor=require_login()
+    )
+    db.session.commit()
+    return service.detail(service.get_disclosure(d.id)), 201 if created else 200
+
+
+# ---------------------------------------------------------------- questions
+
+
+@blp.route("/disclosures/<int:disclosure_id>/questions", methods=["POST"])
+@requires("village.view", obj=(Disclosure, "disclosure_id"))
+@blp.arguments(DisclosureQuestionInSchema)
+@blp.response(201, DisclosureQuestionSchema)
+@blp.doc(security=SECURITY)
+def ask(args: dict[str, Any], disclosure: Disclosure) -> dict[str, Any]:
+    """对已公开的某一行提问（本村村民），村里须在规定天数内答复。"""
+    disclosure_id = disclosure.id
+    d, p = _readable(disclosure_id)
+    q = service.ask(d, args["line_no"], args["text"], actor=p)
+    db.session.commit()
+    return service.question_view(q)
+
+
+@blp.route("/questions/<int:question_id>/answer", methods=["POST"])
+@requires("disclosure.answer", obj=(DisclosureQuestion, "question_id"))
+@blp.arguments(DisclosureAnswerInSchema)
+@blp.response(200, DisclosureQuestionSchema)
+@blp.doc(security=SECURITY)
+def answer(args: dict[str, Any], question: DisclosureQuestion) -> dict[str, Any]:
+    """答复村民的提问（书记、村委、会计）；答复后不能修改。"""
+    question_id = question.id
+    q = service.answer(service.get_question(question_id, lock=True), args["text"], actor=require_login())
+    db.session.commit()
+    return service.question_view(q)
+
+
+# ---------------------------------------------------------------- the township
+
+
+@blp.route("/townships/<int:township_id>/disclosure-status", methods=["GET"])
+@requires("township.view", township="township_id")
+@blp.arguments(DisclosureStatusArgs, location="query")
+@blp.response(200, DisclosureTownshipStatusSchema)
+@blp.doc(security=SECURITY)
+def township_status(args: dict[str, Any], township_id: int) -> dict[str, Any]:
+    """各村某一期间（默认上一个季度）是否已财务公开，以及未答复、超期未答复的村民提问。"""
+    registry.get_township(township_id)
+    return service.township_status(township_id, args.get("period"))

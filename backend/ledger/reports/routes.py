@@ -1,0 +1,77 @@
+"""Report endpoints: 科目余额表, 资产负债表, 收益及收益分配表 (the books' keepers and overseers), and the
+yearly summary of the collective's accounts that every villager may read (the contract's /accounts/summary)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from backend.core.clock import today
+from backend.core.permissions import requires
+from backend.core.response_cache import cached_read
+from backend.ledger.reports import service as reports
+from backend.ledger.reports.schemas import (
+    AccountsSummarySchema,
+    BalanceSheetSchema,
+    IncomeStatementSchema,
+    ReportArgs,
+    SummaryArgs,
+    TrialBalanceSchema,
+)
+from backend.registry import service as registry
+
+blp = Blueprint(
+    "ledger_reports", __name__, description="账务报表：科目余额表、资产负债表、收益及收益分配表，村民可看的年度收支"
+)
+SECURITY = [{"bearer": []}]
+
+
+def _span(args: dict[str, Any]) -> reports.Span:
+    span: reports.Span | None = args.get("period")
+    return span if span is not None else reports.year_span(today().year)
+
+
+@blp.route("/villages/<int:village_id>/reports/trial-balance", methods=["GET"])
+@requires("ledger.read", village="village_id")
+@blp.arguments(ReportArgs, location="query")
+@blp.response(200, TrialBalanceSchema)
+@blp.doc(security=SECURITY)
+def trial_balance(args: dict[str, Any], village_id: int) -> reports.TrialBalance:
+    """科目余额表：各科目期初余额、本期借贷发生额、期末余额（只计已记账凭证）。"""
+    registry.get_village(village_id)
+    return reports.trial_balance(village_id, _span(args))
+
+
+@blp.route("/villages/<int:village_id>/reports/balance-sheet", methods=["GET"])
+@requires("ledger.read", village="village_id")
+@blp.arguments(ReportArgs, location="query")
+@blp.response(200, BalanceSheetSchema)
+@blp.doc(security=SECURITY)
+def balance_sheet(args: dict[str, Any], village_id: int) -> reports.BalanceSheet:
+    """资产负债表：期末与年初的资产、负债和所有者权益。"""
+    registry.get_village(village_id)
+    return reports.balance_sheet(village_id, _span(args))
+
+
+@blp.route("/villages/<int:village_id>/reports/income-statement", methods=["GET"])
+@requires("ledger.read", village="village_id")
+@blp.arguments(ReportArgs, location="query")
+@blp.response(200, IncomeStatementSchema)
+@blp.doc(security=SECURITY)
+def income_statement(args: dict[str, Any], village_id: int) -> reports.IncomeStatement:
+    """收益及收益分配表：本期收入、支出、收益，以及收益分配和未分配收益。"""
+    registry.get_village(village_id)
+    return reports.income_statement(village_id, _span(args))
+
+
+@blp.route("/villages/<int:village_id>/accounts/summary", methods=["GET"])
+@cached_read
+@requires("village.view", village="village_id")
+@blp.arguments(SummaryArgs, location="query")
+@blp.response(200, AccountsSummarySchema)
+@blp.doc(security=SECURITY)
+def accounts_summary(args: dict[str, Any], village_id: int) -> reports.AccountsSummary:
+    """本村集体一年的收支：总收入、经营性收入、总支出和各类别收支。"""
+    # no registry.get_village: @requires let the caller through, so the village exists (a grant names it)
+    return reports.accounts_summary(village_id, args.get("year") or today().year)
