@@ -748,3 +748,9 @@ def household_ids_by_number(village_id: int) -> dict[str, int]:
     """The village's household numbers → household ids (every household, whatever its members' status)."""
     return dict(db.session.execute(
         select(Household.number, Household.id).where(Household.village_id == village_id)).all())
+
+
+def person_name_select(person_id: Any) -> Select[tuple[str]]:
+    """The name of the person whose id is in ``person_id`` (another domain's column): a statement to embed as a
+    correlated ``.scalar_subquery()``, so that a listing reads its rows and their people's names in one statement."""
+    return select(Person.name).where(Person.id == person_id)
