@@ -1,1 +1,10 @@
-"""WeChat login, binding a WeChat account to a person on the roster, API tokens, the current user."""
+"""WeChat login, binding a WeChat account to a person on the roster, API tokens, the current user.
+
+Other packages use what is listed below: a notice's pushes go to the people's bound WeChat accounts
+(``openids_of``); the villager's home page shows who they are (``me``, ``MeMemberSchema``).
+"""
+
+from backend.auth.schemas import MeMemberSchema
+from backend.auth.service import me, openids_of
+
+__all__ = ["MeMemberSchema", "me", "openids_of"]
