@@ -202,8 +202,8 @@ def seal_verify(village_code: str) -> None:
 
 @demo_cli.command("seed")
 def demo_seed() -> None:
-    """Seed the demo township of shared/DEMO.md (safe to run again: nothing is duplicated)."""
-    from backend.demo import registry as demo
+    """Seed the demo township of docs/demo.md (safe to run again: nothing is duplicated)."""
+    from backend import demo
 
     summary = demo.seed()
     db.session.commit()
@@ -213,7 +213,7 @@ def demo_seed() -> None:
 @demo_cli.command("logins")
 def demo_logins() -> None:
     """Print how to log in as each demo person."""
-    from backend.demo import registry as demo
+    from backend import demo
 
     click.echo(demo.logins_text())
 

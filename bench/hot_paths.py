@@ -11,7 +11,7 @@ with the villager's ``Authorization`` header. Without wrk a Python load generato
 saturates before the server does, so its figures are much lower and only their ratios mean anything.
 
 The village (timed, not the figures): the migrations on a dropped and rebuilt public schema, the demo of
-shared/DEMO.md (``backend.demo.registry.seed()``, with the WeChat stand-in for the notices' content check), then 临江村
+docs/demo.md (``backend.demo.seed()``, with the WeChat stand-in for the notices' content check), then 临江村
 made large: ``HOUSEHOLDS`` (3,000) more households with 1–5 people each, ``YEARS`` (4) earlier years of books
 of ``LINES`` (6,000) voucher lines a year (bench/ledger_books.py's generator; those months closed), the four
 quarters of the last of those years disclosed (drafted by the accountant, approved by the supervisor, published and
@@ -76,13 +76,12 @@ from ledger_books import Books, Rows
 from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.engine import make_url
 
-from backend import create_app
+from backend import create_app, disclosures
 from backend.auth import service as auth
 from backend.core.clock import utcnow
 from backend.core.db import db
 from backend.core.identity import birth_date_from_id, gender_from_id, id_hashes
 from backend.core.response_cache import settle, wait_until_listening
-from backend.disclosures import service as disclosures
 from backend.disclosures.models import Disclosure
 from backend.ledger.models import Account, Period, Voucher, VoucherCounter, VoucherLine
 from backend.notices import service as notices
@@ -193,7 +192,7 @@ def earlier_books(v: Village, years: list[int], lines_per_year: int) -> int:
 
 def disclose_year(v: Village, year: int) -> list[int]:
     """The year's four quarters drafted by the accountant, approved by the supervisor, published (sealed)."""
-    from backend.demo import registry as demo
+    from backend import demo
 
     accountant = registry.load_principal(demo.person("lixiuying").id)
     supervisor = registry.load_principal(demo.person("zhaodeming").id)
@@ -209,7 +208,7 @@ def disclose_year(v: Village, year: int) -> list[int]:
 
 
 def more_notices(v: Village, n: int, reader_id: int) -> None:
-    from backend.demo import registry as demo
+    from backend import demo
 
     secretary = registry.load_principal(demo.person("wangjianguo").id)
     assert secretary
@@ -236,7 +235,7 @@ class Village_:
 
 
 def build(households: int, years: list[int], lines: int, n_notices: int, reuse: bool, crowd: int) -> Village_:
-    from backend.demo import registry as demo
+    from backend import demo
 
     built = db.session.execute(text("SELECT to_regclass('public.notices')")).scalar() is not None and reuse
     if built:
@@ -248,7 +247,7 @@ def build(households: int, years: list[int], lines: int, n_notices: int, reuse: 
         db.session.commit()
         print("set-up:")
         timed("migrations", upgrade)
-        timed("demo (backend.demo.registry.seed)", lambda: (demo.seed(), db.session.commit()))
+        timed("demo (backend.demo.seed)", lambda: (demo.seed(), db.session.commit()))
         v = demo.village("LJ01")
         people = timed(f"{households:,} more households (bulk)",
                        lambda: more_households(v, households, random.Random(7)))

@@ -107,6 +107,14 @@ def _context(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture
+def wechat(standin: StandIn) -> Iterator[StandIn]:
+    """The session's WeChat stand-in with its consents, messages and faults forgotten, and its faults cleared after."""
+    standin.reset()
+    yield standin
+    standin.clear_faults()
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 

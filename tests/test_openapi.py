@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
+import json
+import os
+from pathlib import Path
+
 CONTRACT = {
     ("post", "/api/v1/auth/wechat-login"),
     ("post", "/api/v1/auth/bind"),
@@ -58,3 +63,20 @@ def test_spec_descriptions_are_chinese(client):
     spec = _spec(client)
     summary = spec["paths"]["/api/v1/auth/wechat-login"]["post"]["summary"]
     assert any("\u4e00" <= ch <= "\u9fff" for ch in summary)
+
+
+SNAPSHOT = Path(__file__).with_name("openapi.json")
+
+
+def test_spec_matches_its_snapshot(client):
+    """The contract changes only on purpose: every path, method, parameter, body and response is in
+    tests/openapi.json, and a change shows there in review. Regenerate with UPDATE_OPENAPI_SNAPSHOT=1."""
+    served = json.dumps(_spec(client), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    if os.environ.get("UPDATE_OPENAPI_SNAPSHOT") == "1":
+        SNAPSHOT.write_text(served, encoding="utf-8")
+    kept = SNAPSHOT.read_text(encoding="utf-8")
+    if served != kept:
+        diff = "".join(difflib.unified_diff(kept.splitlines(True), served.splitlines(True), "tests/openapi.json",
+                                            "served", n=2))
+        raise AssertionError("the served spec differs from tests/openapi.json (UPDATE_OPENAPI_SNAPSHOT=1 to accept "
+                             "a deliberate change):\n" + diff[:6000])

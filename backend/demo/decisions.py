@@ -1,4 +1,4 @@
-"""Demo decisions (issue 4) in 临江村, relative to the seeding day (shared/DEMO.md):
+"""Demo decisions in 临江村, relative to the seeding day (docs/demo.md):
 
 - last year's income distribution plan, through all six stages of 四议两公开 (决议 by the 成员大会);
 - a project at the resolution stage with an open 村民代表会议 vote that closes 7 days after seeding
@@ -20,6 +20,7 @@ from backend.core.permissions import Principal
 from backend.decisions.pipeline import service as pipeline
 from backend.decisions.pipeline.models import Decision
 from backend.decisions.votes import service as votes
+from backend.demo.registry import person
 from backend.registry import service as registry
 from backend.registry.models import Village
 
@@ -75,8 +76,6 @@ def _meeting(
 
 def seed_decisions() -> int:
     """Create the three demo decisions (and the open vote); returns how many were created."""
-    from backend.demo.registry import person
-
     village = registry.village_by_code("LJ01")
     if village is None:
         return 0

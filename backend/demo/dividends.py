@@ -1,10 +1,10 @@
-"""Demo dividends (shared/DEMO.md): 临江村's share register and last year's distribution, paid; a small register
+"""Demo dividends (docs/demo.md): 临江村's share register and last year's distribution, paid; a small register
 in 新竹村.
 
 临江村 reformed its collective into a 股份经济合作社 on the register's base day (``reform_day``: 1 January 2023 for
 the 2026 roster) under a static charter (生不增、死不减). Every member of the collective then alive got 1 成员股;
 劳龄股 count the years of working age (from 16) up to the reform, 1 share per full 20 years, at most 2. That gives
-household LJ-005 (张大山 1972, 孙红 1971, 张小燕 1999: all three collective members) exactly DEMO.md's 3 成员股
+household LJ-005 (张大山 1972, 孙红 1971, 张小燕 1999: all three collective members) exactly docs/demo.md's 3 成员股
 and 2 劳龄股. Later changes, all before the record date: the children born since (recorded, no shares under the
 static charter), a death (no change: the shares stay with the household) and a transfer of 1 劳龄股 between two
 households. 股权证 for every shareholding household; bank accounts for all but two of them.
@@ -25,21 +25,21 @@ accounts by household, the distribution by (village, year, not cancelled). Retur
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
-from backend.core import clock
-from backend.core.clock import SHANGHAI, today
+from backend.core.clock import today
 from backend.core.db import db
 from backend.core.identity import id_hashes
 from backend.core.permissions import Principal
 from backend.decisions.pipeline import refs as decisions
 from backend.decisions.pipeline.models import Decision
-from backend.dividends import service as dividends
+from backend.demo.days import on_day
+from backend.demo.registry import REF_YEAR, principal, roster_plan
+from backend.dividends import computing, plans, publishing
+from backend.dividends import payout as payouts
 from backend.dividends.models import (
     BucketTemplate,
     Distribution,
@@ -53,13 +53,13 @@ from backend.registry import service as registry
 from backend.registry import settings
 from backend.registry.models import Member, Person, Village
 
-PER_SHARE_FEN = 5_000  # DEMO.md: 50.00 元 per share
+PER_SHARE_FEN = 5_000  # docs/demo.md: 50.00 元 per share
 MEMBER, LABOR = "member", "labor"
 LABOR_YEARS_PER_SHARE, LABOR_MAX = 20, 2
 LJ_BUCKETS = (
-    dividends.BucketInput("提取公积金", "retain", 5000, "扩大生产、弥补亏损", dividends.RESERVE_ACCOUNT),
-    dividends.BucketInput("提取公益金", "retain", 4000, "村内公益事业、集体福利", dividends.RESERVE_ACCOUNT),
-    dividends.BucketInput("股金分红", "dividend", 1000, "按成员股、劳龄股分配到户", None),
+    plans.BucketInput("提取公积金", "retain", 5000, "扩大生产、弥补亏损", plans.RESERVE_ACCOUNT),
+    plans.BucketInput("提取公益金", "retain", 4000, "村内公益事业、集体福利", plans.RESERVE_ACCOUNT),
+    plans.BucketInput("股金分红", "dividend", 1000, "按成员股、劳龄股分配到户", None),
 )
 NO_ACCOUNT = 2  # households without a bank account: paid in cash (孙有福's LJ-007 and the oldest other head)
 BANK_RETURNED = 2  # households whose bank transfer came back (户名不符、账户冻结): paid in cash too
@@ -70,8 +70,6 @@ BANKS = (("山东夏津农村商业银行青山支行", "6230", 19), ("中国邮
 def reform_day(now: date) -> date:
     """The register's base day: 1 January 2023 (the roster's youngest children were born that year), and never
     later than two years before the seeding day."""
-    from backend.demo.registry import REF_YEAR
-
     return date(min(REF_YEAR - 3, now.year - 2), 1, 1)
 
 
@@ -104,8 +102,6 @@ class RegisterPlan:
 
 
 def register_plan(village_code: str, on: date) -> RegisterPlan:
-    from backend.demo.registry import roster_plan
-
     households = [h for h in roster_plan() if h.village == village_code]
     initial: list[Allotment] = []
     births: list[tuple[str, str, date]] = []
@@ -138,30 +134,8 @@ def register_plan(village_code: str, on: date) -> RegisterPlan:
 # ---------------------------------------------------------------- helpers
 
 
-@contextmanager
-def on_day(day: date, at: time = time(10, 0)) -> Iterator[None]:
-    """Run the service calls inside as if it were ``day`` (Asia/Shanghai), then put the clock back."""
-    previous = clock._now
-    moment = datetime.combine(day, at, tzinfo=SHANGHAI).astimezone(UTC)
-    clock.set_now(lambda: moment)
-    try:
-        yield
-    finally:
-        clock.set_now(previous)
-
-
-def _principal(key: str) -> Principal:
-    from backend.demo.registry import person
-
-    p = registry.load_principal(person(key).id)
-    assert p is not None
-    return p
-
-
 def _members(village: Village) -> dict[str, tuple[int, int]]:
     """ID number of every planned member of the village → (member id, household id)."""
-    from backend.demo.registry import roster_plan
-
     key = registry.identity_key()
     cards = {id_hashes(key, m.id_card)[0]: m.id_card
              for h in roster_plan() if h.village == village.code for m in h.members}
@@ -196,7 +170,7 @@ def _seed_linjiang_register(village: Village, plan: RegisterPlan, actor: Princip
     member_type = _share_type(village, register.ShareTypeInput(MEMBER, "成员股", per_person=1), actor)
     labor_type = _share_type(village, register.ShareTypeInput(LABOR, "劳龄股", sort=1), actor)
     if not db.session.execute(select(BucketTemplate.id).where(BucketTemplate.village_id == village.id)).first():
-        dividends.set_bucket_template(village, LJ_BUCKETS, actor=actor)
+        plans.set_bucket_template(village, LJ_BUCKETS, actor=actor)
     households = _household_ids(village)
     if not db.session.execute(select(ShareEvent.id).where(ShareEvent.village_id == village.id).limit(1)).first():
         _seed_linjiang_events(village, plan, member_type, labor_type, actor)
@@ -272,34 +246,32 @@ def _seed_linjiang_distribution(village: Village, plan: RegisterPlan) -> int:
     ref = decisions.get_ref(village.id, decision.id) if decision is not None else None
     if ref is None or not ref.resolved or ref.resolved_on is None:
         return 0  # no resolved plan to rest on
-    secretary, accountant = _principal("wangjianguo"), _principal("lixiuying")
+    secretary, accountant = principal("wangjianguo"), principal("lixiuying")
     resolved = ref.resolved_on
     # 股权登记日: the year's last day (the 决议 day if the demo decision was resolved before the year ended)
     record_date = min(date(year, 12, 31), resolved)
     total_shares = sum(h.shares for h in register.register_at(village.id, record_date))
 
     with on_day(resolved + timedelta(days=1), time(9, 0)):
-        d = dividends.create_distribution(village, dividends.DistributionInput(
+        d = plans.create_distribution(village, plans.DistributionInput(
             year=year, title=f"{year}年度收益分配方案（分红名单）",
-            components=[dividends.ComponentInput("equity", "股金分红")],
+            components=[plans.ComponentInput("equity", "股金分红")],
             dividend_total_fen=total_shares * PER_SHARE_FEN), actor=accountant)
-        dividends.compute(d, record_date, actor=accountant)
+        computing.compute(d, record_date, actor=accountant)
     with on_day(resolved + timedelta(days=1), time(15, 0)):
-        dividends.publish(d, ref.id, actor=secretary)
+        publishing.publish(d, ref.id, actor=secretary)
     assert d.publicity_until is not None
     if plan.births:  # during the 公示 a parent asks why the newborn has no share: the static charter
-        from backend.demo.registry import roster_plan
-
         number = plan.births[0][0]
         head_card = next(h.members[0].id_card for h in roster_plan() if h.number == number)
         asker = registry.person_by_id_card(head_card)
-        principal = registry.load_principal(asker.id) if asker is not None else None
-        if principal is not None:
+        asking = registry.load_principal(asker.id) if asker is not None else None
+        if asking is not None:
             with on_day(resolved + timedelta(days=3), time(19, 30)):
-                o = dividends.raise_objection(d, "我家孩子是股改以后出生的，名单上为什么没有孩子的成员股？",
-                                              actor=principal)
+                o = publishing.raise_objection(d, "我家孩子是股改以后出生的，名单上为什么没有孩子的成员股？",
+                                               actor=asking)
             with on_day(resolved + timedelta(days=4), time(9, 30)):
-                dividends.answer_objection(o, (
+                publishing.answer_objection(o, (
                     f"本社章程实行静态管理（生不增、死不减），{plan.on.year}年{plan.on.month}月{plan.on.day}日"
                     "股改基准日以后出生的不再配股；股份由全户共享，可依章程继承或在本社内部转让取得。"),
                     actor=secretary)
@@ -314,13 +286,13 @@ def _seed_linjiang_distribution(village: Village, plan: RegisterPlan) -> int:
     cash = [n for n in listed if n in plan.no_account or n in plan.bank_returned]
     bank = [n for n in listed if n not in cash]
     with on_day(payout, time(9, 0)):
-        dividends.open_payout(d, actor=accountant)
+        payouts.open_payout(d, actor=accountant)
     with on_day(bank_day, time(16, 0)):
-        dividends.record_payments(d, dividends.PaymentInput(
+        payouts.record_payments(d, payouts.PaymentInput(
             [households[n] for n in bank], "bank", bank_day, f"农商银行批量代发 LJ{year}FH01"),
             idempotency_key=f"demo-{village.code}-{year}-bank", actor=accountant)
     with on_day(cash_day, time(11, 0)):
-        dividends.record_payments(d, dividends.PaymentInput(
+        payouts.record_payments(d, payouts.PaymentInput(
             [households[n] for n in cash], "cash", cash_day, "分红大会现场发放（本人签字领取）"),
             idempotency_key=f"demo-{village.code}-{year}-cash", actor=accountant)
     assert d.status == "paid", d.status
@@ -332,9 +304,7 @@ def _seed_linjiang_distribution(village: Village, plan: RegisterPlan) -> int:
 
 def _seed_xinzhu_register(village: Village, on: date) -> None:
     """新竹村 reformed a year earlier under a dynamic charter (随人口增减调整): a child born since got 1 成员股."""
-    from backend.demo.registry import roster_plan
-
-    actor = _principal("zhouhai")
+    actor = principal("zhouhai")
     member_type = _share_type(village, register.ShareTypeInput(MEMBER, "成员股", per_person=1), actor)
     if db.session.execute(select(ShareEvent.id).where(ShareEvent.village_id == village.id).limit(1)).first():
         return
@@ -376,7 +346,7 @@ def seed_dividends() -> int:
     lj = registry.village_by_code("LJ01")
     if lj is not None:
         plan = register_plan("LJ01", on)
-        _seed_linjiang_register(lj, plan, _principal("lixiuying"))
+        _seed_linjiang_register(lj, plan, principal("lixiuying"))
         created += _seed_linjiang_distribution(lj, plan)
     xz = registry.village_by_code("XZ02")
     if xz is not None:

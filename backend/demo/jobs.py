@@ -1,4 +1,4 @@
-"""Demo public-benefit jobs (shared/DEMO.md): 临江村's posts from posting to pay, and the open 村道保洁员 posting.
+"""Demo public-benefit jobs (docs/demo.md): 临江村's posts from posting to pay, and the open 村道保洁员 posting.
 
 Three postings in 临江村, each through the real services (``backend.jobs.service``), every step "on" a plausible
 day (``demo_dividends.on_day``), so every rule holds: ages, one applicant per household, no cadre families, the
@@ -13,7 +13,7 @@ list sealed before the seed is announced, 公示 for the village's days, hires o
 - 巡河护岸员 (running): 2 posts at 550.00 from the collective's income, hired from the first day of the month six
   months back for a year. A 脱贫户 applicant comes first; the other four, one of them applied for by the
   secretary, are ranked by the lottery; the completed months are recorded and paid like the 护路员's.
-- 村道保洁员 (open, DEMO.md's fixed figures): **2 posts, 600.00 a month, open for 14 days from the seeding
+- 村道保洁员 (open, docs/demo.md's fixed figures): **2 posts, 600.00 a month, open for 14 days from the seeding
   moment**, funded by 衔接资金. Two villagers have applied from their phones and one without a phone through the
   secretary; 刘小梅 (her 护路员 term is over) has not, so that she can apply in a demonstration. 王建国's household
   may not (cadre family), nor 孙有福 (over 65).
@@ -38,8 +38,8 @@ from sqlalchemy import select
 from backend.core.clock import SHANGHAI, today, utcnow
 from backend.core.db import db
 from backend.core.permissions import Principal
-from backend.demo.dividends import on_day
-from backend.demo.ledger import month_start
+from backend.demo.days import month_start, on_day
+from backend.demo.registry import principal, roster_plan
 from backend.jobs import service as jobs
 from backend.jobs.models import JobHire, JobPay, JobPosting
 from backend.ledger import service as ledger
@@ -48,7 +48,7 @@ from backend.registry.models import Person, Village
 
 OPEN_TITLE = "村道保洁员"
 OPEN_POSITIONS = 2
-OPEN_WAGE_FEN = 60_000  # DEMO.md: 600.00 元 a month
+OPEN_WAGE_FEN = 60_000  # docs/demo.md: 600.00 元 a month
 OPEN_DAYS = 14
 PAY_DAY = 5  # the month's pay goes out by bank on the 5th of the next month
 MATCH_DAYS = 183  # a planned posting is "the same" as one whose window opened within this many days
@@ -153,8 +153,6 @@ def _principal(person_id: int) -> Principal:
 
 
 def _person_id(household: str, name: str) -> int | None:
-    from backend.demo.registry import roster_plan
-
     for h in roster_plan():
         if h.village == "LJ01" and h.number == household:
             for m in h.members:
@@ -306,12 +304,10 @@ def _seed_open(village: Village, staff: Principal) -> int:
 
 def seed_jobs() -> int:
     """Seed 临江村's public-benefit jobs; returns the postings created."""
-    from backend.demo.registry import person
-
     village = registry.village_by_code("LJ01")
     if village is None:
         return 0
-    staff = _principal(person("wangjianguo").id)  # the secretary: posts, draws, hires, records and pays
+    staff = principal("wangjianguo")  # the secretary: posts, draws, hires, records and pays
     now = today()
     cycles = (past_cycle(now), running_cycle(now))
     created = 0

@@ -1,14 +1,14 @@
-"""Demo land (shared/DEMO.md): 临江村's contracted parcels, the collective's land and assets, transferees and lessees,
+"""Demo land (docs/demo.md): 临江村's contracted parcels, the collective's land and assets, transferees and lessees,
 their contracts, the township's grain prices, and the rent received in the last two years.
 
 The parcels come from the roster (a pure plan, ``land_plan``): every household holds its second-round contract land
 (二轮承包, extended by 30 years to 31 December 2057) as 1–4 parcels, about so many mu for every member it had in
 1998 — 1.60 mu in the crowded 1组 by the river, 3.3–3.6 mu in the other groups — so LJ-005 (张大山 and 孙红; 张小燕
-was born in 1999: 增人不增地) holds exactly DEMO.md's 1.20 mu 东坡地 and 2.00 mu 河湾地. Parcel codes follow the
+was born in 1999: 增人不增地) holds exactly docs/demo.md's 1.20 mu 东坡地 and 2.00 mu 河湾地. Parcel codes follow the
 确权 scheme: 发包方编码 (county 371427, township 105, village 201, group) + a 5-digit parcel number; certificates
 are the household's 承包方编码 + "J".
 
-The contracts (numbers stable, dates relative to the seeding day so that what DEMO.md fixes is always true):
+The contracts (numbers stable, dates relative to the seeding day so that what docs/demo.md fixes is always true):
 
 - LJLZ-001 荣联农业合作社, entrusted transfer (集体受托流转, each household's 流转委托书) of the east block
   (1–5组), 310.00 mu including LJ-005's two parcels, 800.00 元/亩/年 in cash, 10 years from 1 March, each
@@ -49,9 +49,9 @@ from sqlalchemy import select
 from backend.core.clock import today
 from backend.core.db import db
 from backend.core.permissions import Principal
-from backend.demo.dividends import on_day
-from backend.demo.ledger import month_start
-from backend.land import service as land
+from backend.demo.days import month_start, on_day
+from backend.demo.registry import principal, roster_plan
+from backend.land import contracts, parcels, payments
 from backend.land.models import Contract, GrainPrice, Parcel, Party
 from backend.ledger import service as ledger
 from backend.registry import service as registry
@@ -61,10 +61,10 @@ VILLAGE = "LJ01"
 FABAO = "371427105201"  # 发包方编码 without the group: 夏津县 371427, 青山镇 105, 临江村 201
 CONTRACT_UNTIL = date(2057, 12, 31)  # second-round contracts extended by 30 years (1998 → 2027 → 2057)
 PER_CAPITA_MU = {1: 1.6, 2: 3.4, 3: 3.6, 4: 3.3, 5: 3.5, 6: 3.4}  # mu per member at the 1998 contracting
-LJ005 = (("东坡地", 12_000), ("河湾地", 20_000))  # DEMO.md: 1.20 and 2.00 mu
+LJ005 = (("东坡地", 12_000), ("河湾地", 20_000))  # docs/demo.md: 1.20 and 2.00 mu
 RONGLIAN = "荣联农业合作社"
 RONGLIAN_MU4 = 3_100_000  # 310.00 mu: × 60 元 = the 18,600.00 元 service fee demo_ledger books every March
-RONGLIAN_PER_MU = 800_00  # DEMO.md: 800 元 per mu per year
+RONGLIAN_PER_MU = 800_00  # docs/demo.md: 800 元 per mu per year
 SERVICE_FEE_PER_MU = 60_00
 SELF_FARMING = frozenset({"LJ-008", "LJ-019", "LJ-027", "LJ-035", "LJ-046", "LJ-058"})  # keep farming their land
 TARGETS = (("sx", 120_000), ("xy", 420_000))  # after 荣联's block: 孙晓明 ~12 mu, 鑫源 ~42 mu; 惠农 the rest
@@ -131,8 +131,6 @@ def _split(total: int, k: int, rng: random.Random) -> list[int]:
 @functools.cache
 def land_plan() -> tuple[PlanParcel, ...]:
     """临江村's contracted parcels and their blocks, then the collective's. Deterministic."""
-    from backend.demo.registry import roster_plan
-
     rng = random.Random(f"{VILLAGE}-land")
     out: list[PlanParcel] = []
     seq: dict[int, int] = {}
@@ -219,24 +217,22 @@ def credit_code(kind: str, org: str) -> str:
 
 def _person_card(number: str) -> tuple[str, str, str | None]:
     """(name, ID number, phone) of the head of a 临江村 household in the roster plan."""
-    from backend.demo.registry import roster_plan
-
     head = next(h.members[0] for h in roster_plan() if h.village == VILLAGE and h.number == number)
     return head.name, head.id_card, head.phone
 
 
-def parties() -> dict[str, land.PartyInput]:
+def parties() -> dict[str, parcels.PartyInput]:
     farmer, farmer_card, farmer_phone = _person_card("LJ-035")
     owner, _, owner_phone = _person_card("LJ-008")
     return {
-        "rl": land.PartyInput("cooperative", RONGLIAN, credit_code("93", "MA3C7L2K"), representative="王建军",
-                              phone="13905391688", address="夏津县青山镇临江村1组（村东粮食烘干中心）"),
-        "hn": land.PartyInput("company", "惠农粮油有限公司", credit_code("91", "MA3D0H6N"), representative="高振华",
-                              phone="05347215566", address="夏津县青山镇工业园纬二路8号"),
-        "xy": land.PartyInput("family_farm", "鑫源家庭农场", credit_code("92", "MA3E5X1Y"), representative=owner,
-                              phone=owner_phone, address="夏津县青山镇临江村1组"),
-        "sx": land.PartyInput("person", farmer, id_card=farmer_card, phone=farmer_phone,
-                              address="夏津县青山镇临江村4组（种粮大户）"),
+        "rl": parcels.PartyInput("cooperative", RONGLIAN, credit_code("93", "MA3C7L2K"), representative="王建军",
+                                 phone="13905391688", address="夏津县青山镇临江村1组（村东粮食烘干中心）"),
+        "hn": parcels.PartyInput("company", "惠农粮油有限公司", credit_code("91", "MA3D0H6N"), representative="高振华",
+                                 phone="05347215566", address="夏津县青山镇工业园纬二路8号"),
+        "xy": parcels.PartyInput("family_farm", "鑫源家庭农场", credit_code("92", "MA3E5X1Y"), representative=owner,
+                                 phone=owner_phone, address="夏津县青山镇临江村1组"),
+        "sx": parcels.PartyInput("person", farmer, id_card=farmer_card, phone=farmer_phone,
+                                 address="夏津县青山镇临江村4组（种粮大户）"),
     }
 
 
@@ -252,7 +248,7 @@ class Spec:
     start: date
     years: int
     use: str
-    periods: list[land.PeriodInput]
+    periods: list[contracts.PeriodInput]
     due: tuple[int, int] | None = None  # (month, day); default: the start's
     parcels: str | tuple[str, ...] = ()  # a block key, or the codes of the collective's parcels
     entrusted: bool = False
@@ -283,38 +279,38 @@ def specs(on: date) -> list[Spec]:
     # 惠农: this year's rent fell due about 40 days ago and is unpaid
     anchor = max(on - timedelta(days=40), date(y, 1, 2))
     hn_start = date(y - 1, anchor.month, min(anchor.day, 28))
-    area = RONGLIAN_MU4 // land.MU4
+    area = RONGLIAN_MU4 // parcels.MU4
     lead = "流入方另向村集体支付"
     return [
         Spec("LJLZ-001", "rl", "transfer", "东片土地集中流转（小麦玉米规模种植）", date(rl_year, 3, 1), 10, "粮食种植",
-             [land.PeriodInput(1, 10, RONGLIAN_PER_MU)], due=(3, 1), parcels="rl", entrusted=True,
+             [contracts.PeriodInput(1, 10, RONGLIAN_PER_MU)], due=(3, 1), parcels="rl", entrusted=True,
              fee_note=(f"{lead}流转服务费每亩每年{SERVICE_FEE_PER_MU // 100}元（{area}亩计"
                        f"{area * SERVICE_FEE_PER_MU // 100}元），于每年3月单独缴纳，不从农户租金中扣除；"
                        "依据村民代表会议决议"),
              late_fee=3, deposit_fen=30_000_00, pay_this_year_early=True,
              note="承包农户书面委托村股份经济合作社统一流转；租金逐户打卡发放；耕地地力保护补贴归承包农户"),
         Spec("LJLZ-002", "hn", "transfer", "南片稻田流转（优质稻订单种植）", hn_start, 5, "粮食种植",
-             [land.PeriodInput(1, 5, IN_KIND_JIN)], parcels="hn", entrusted=True, rent_kind="in_kind",
+             [contracts.PeriodInput(1, 5, IN_KIND_JIN)], parcels="hn", entrusted=True, rent_kind="in_kind",
              late_fee=5, deposit_fen=10_000_00, unpaid_years=frozenset({y}),
              note="每亩每年稻谷500斤，按当年国家稻谷最低收购价折款支付"),
         Spec("LJLZ-003", "xy", "transfer", "5组南大片流转（长包短定）", date(y - 1, 10, 1), 10, "蔬菜种植",
-             [land.PeriodInput(1, 3, 700_00, collective_per_mu=30_00)], parcels="xy", entrusted=True,
+             [contracts.PeriodInput(1, 3, 700_00, collective_per_mu=30_00)], parcels="xy", entrusted=True,
              fee_note=f"{lead}每亩每年30元（集体统一协调、机耕路和灌溉设施维护），不从农户租金中扣除；依据村民代表会议决议",
              late_fee=5, lead_days=4,
              note="长包短定：合同期10年，租金每3年协商一次，首期（第1—3年）每亩700元"),
         Spec("LJLZ-004", "sx", "transfer", "5组连片地流转（农户自行签订、向村备案）", date(y - 1, 9, 1), 6, "粮食种植",
-             [land.PeriodInput(1, 6, 750_00)], parcels="sx", increase=(500, 3), late_fee=5, lead_days=5,
+             [contracts.PeriodInput(1, 6, 750_00)], parcels="sx", increase=(500, 3), late_fee=5, lead_days=5,
              note="承包农户与流入方直接签订，报村股份经济合作社备案，租金由村代收代付"),
         Spec("LJZL-001", "hn", "lease", "村委会西侧临街门面出租（粮食收购及农资服务点）", date(y - 1, 1, 1), 5,
              "粮食收购和农资服务",
-             [land.PeriodInput(1, 5, 0, flat_fen=18_000_00)], parcels=(f"{FABAO}0000003",), lead_days=4,
+             [contracts.PeriodInput(1, 5, 0, flat_fen=18_000_00)], parcels=(f"{FABAO}0000003",), lead_days=4,
              deposit_fen=3_000_00),
         Spec("LJZL-002", "sx", "lease", "村东鱼塘发包（水产养殖）", date(y - 1, 4, 1), 5, "水产养殖",
-             [land.PeriodInput(1, 5, 900_00)], parcels=(f"{FABAO}0000001",), method="cash", lead_days=5),
+             [contracts.PeriodInput(1, 5, 900_00)], parcels=(f"{FABAO}0000001",), method="cash", lead_days=5),
         Spec("LJZL-003", "xy", "lease", "集体蚕房出租", date(y - 1, 3, 1), 3, "养蚕",
-             [land.PeriodInput(1, 3, 0, flat_fen=3_600_00)], parcels=(f"{FABAO}0000004",), lead_days=3),
+             [contracts.PeriodInput(1, 3, 0, flat_fen=3_600_00)], parcels=(f"{FABAO}0000004",), lead_days=3),
         Spec("LJZL-004", "rl", "lease", "镇区商铺出租（物业经济，农产品直销店）", date(y - 1, 7, 1), 5, "农产品直销",
-             [land.PeriodInput(1, 5, 0, flat_fen=12_000_00)], parcels=(f"{FABAO}0000005",), lead_days=4),
+             [contracts.PeriodInput(1, 5, 0, flat_fen=12_000_00)], parcels=(f"{FABAO}0000005",), lead_days=4),
     ]
 
 
@@ -324,14 +320,6 @@ def grain_price(year: int) -> int:
 
 
 # ---------------------------------------------------------------- seeding
-
-
-def _principal(key: str) -> Principal:
-    from backend.demo.registry import person
-
-    p = registry.load_principal(person(key).id)
-    assert p is not None
-    return p
 
 
 def _first_open_day(village: Village) -> date:
@@ -351,7 +339,7 @@ def _seed_parcels(village: Village, plan: Sequence[PlanParcel], on: date) -> dic
         for p in plan:
             if p.code in existing:
                 continue
-            existing[p.code] = land.create_parcel(village, land.ParcelInput(
+            existing[p.code] = parcels.create_parcel(village, parcels.ParcelInput(
                 code=p.code, name=p.name, area_mu4=p.area_mu4, kind=p.kind,
                 household_id=households[p.household] if p.household else None, location=p.location,
                 land_type=p.land_type, grade=p.grade, measured_mu4=p.measured_mu4, basic_farmland=p.basic,
@@ -367,14 +355,14 @@ def _seed_parties(village: Village, actor: Principal, on: date) -> dict[str, int
     for key, data in parties().items():
         if data.name not in existing:
             with on_day(on):
-                existing[data.name] = land.create_party(village, data, actor=actor).id
+                existing[data.name] = parcels.create_party(village, data, actor=actor).id
         out[key] = existing[data.name]
     return out
 
 
 def _seed_grain_prices(village: Village, years: Sequence[int]) -> None:
     township = registry.get_township(village.township_id)
-    staff = _principal("zhengwen")
+    staff = principal("zhengwen")
     for year in years:
         if db.session.execute(select(GrainPrice.id).where(
                 GrainPrice.township_id == township.id, GrainPrice.year == year, GrainPrice.grain == "稻谷",
@@ -382,33 +370,35 @@ def _seed_grain_prices(village: Village, years: Sequence[int]) -> None:
             continue
         fen = grain_price(year)
         with on_day(min(date(year, 1, 5), today())):  # 镇农经站 posts the year's price as soon as it is announced
-            land.set_grain_price(township, year, "稻谷", "minimum", fen,
-                                 f"{year}年国家稻谷最低收购价（早籼稻，每50公斤{fen}元），镇农经站转发", actor=staff)
+            contracts.set_grain_price(
+                township, year, "稻谷", "minimum", fen,
+                f"{year}年国家稻谷最低收购价（早籼稻，每50公斤{fen}元），镇农经站转发", actor=staff)
 
 
-def _lines(spec: Spec, plan: Sequence[PlanParcel], ids: dict[str, int]) -> list[land.LineInput]:
+def _lines(spec: Spec, plan: Sequence[PlanParcel], ids: dict[str, int]) -> list[contracts.LineInput]:
     if isinstance(spec.parcels, tuple):
-        return [land.LineInput(ids[code]) for code in spec.parcels]
+        return [contracts.LineInput(ids[code]) for code in spec.parcels]
     chosen = [p for p in plan if p.block == spec.parcels]
     if not spec.entrusted:
-        return [land.LineInput(ids[p.code]) for p in chosen]
+        return [contracts.LineInput(ids[p.code]) for p in chosen]
     numbers: dict[str, int] = {}
     out = []
     for p in chosen:
         assert p.household is not None
         n = numbers.setdefault(p.household, len(numbers) + 1)
         signed = spec.signed - timedelta(days=10 + n % 12)
-        out.append(land.LineInput(
+        out.append(contracts.LineInput(
             ids[p.code], entrustment_no=f"{spec.number}-WT{n:03d}", entrustment_on=signed,
             entrustment_scope=(f"委托村股份经济合作社将本户上列地块经营权出租给流入方，期限{spec.start.isoformat()}"
                                f"至{spec.end.isoformat()}，代收代付租金")))
     return out
 
 
-def _create(village: Village, spec: Spec, party_id: int, lines: list[land.LineInput], actor: Principal) -> Contract:
+def _create(village: Village, spec: Spec, party_id: int, lines: list[contracts.LineInput],
+            actor: Principal) -> Contract:
     month, day = spec.due or (spec.start.month, spec.start.day)
     with on_day(spec.signed):
-        return land.create_contract(village, land.ContractInput(
+        return contracts.create_contract(village, contracts.ContractInput(
             number=spec.number, kind=spec.kind, party_id=party_id, title=spec.title, start_date=spec.start,
             end_date=spec.end, use=spec.use, signed_on=spec.signed, lines=lines, periods=spec.periods,
             due_month=month, due_day=day, rent_kind=spec.rent_kind,
@@ -424,8 +414,8 @@ def _create(village: Village, spec: Spec, party_id: int, lines: list[land.LineIn
 
 def _pay(spec: Spec, c: Contract, on: date, first_open: date, actor: Principal) -> None:
     """Every due the schedule says was paid: in full, ``lead_days`` before it fell due, in an open month."""
-    for d in land.dues_of(c):
-        total = land.due_total(d)
+    for d in contracts.dues_of(c):
+        total = contracts.due_total(d)
         if total is None or d.paid_fen >= total or d.due_date.year in spec.unpaid_years:
             continue
         if d.due_date > on and not (spec.pay_this_year_early and d.due_date.year == on.year):
@@ -433,8 +423,8 @@ def _pay(spec: Spec, c: Contract, on: date, first_open: date, actor: Principal) 
         paid_on = max(min(d.due_date - timedelta(days=spec.lead_days), on), spec.signed, first_open)
         ref = None if spec.method == "cash" else f"农商银行转账 {spec.number}-{d.year_no}"
         with on_day(paid_on):
-            land.record_payment(c, land.PaymentInput(d.id, total - d.paid_fen, paid_on, spec.method, ref),
-                                idempotency_key=f"demo-{spec.number}-{d.year_no}", actor=actor)
+            payments.record_payment(c, payments.PaymentInput(d.id, total - d.paid_fen, paid_on, spec.method, ref),
+                                    idempotency_key=f"demo-{spec.number}-{d.year_no}", actor=actor)
 
 
 def seed_land() -> int:
@@ -448,7 +438,7 @@ def seed_land() -> int:
     todo = specs(now)
     earliest = min(s.signed for s in todo) - timedelta(days=60)
     ids = _seed_parcels(village, plan, earliest)
-    secretary, accountant = _principal("wangjianguo"), _principal("lixiuying")
+    secretary, accountant = principal("wangjianguo"), principal("lixiuying")
     party_ids = _seed_parties(village, secretary, earliest)
     _seed_grain_prices(village, range(now.year - 2, now.year + 1))
     numbers = dict(db.session.execute(
@@ -456,7 +446,7 @@ def seed_land() -> int:
     created = 0
     for spec in todo:
         if spec.number in numbers:
-            c = land.get_contract(numbers[spec.number])
+            c = contracts.get_contract(numbers[spec.number])
         else:
             c = _create(village, spec, party_ids[spec.party], _lines(spec, plan, ids), secretary)
             created += 1

@@ -1,4 +1,4 @@
-"""Demo books (issue 3): two years of 临江村's accounts in the 2023 chart, smaller books for 新竹村 and 土桥村.
+"""Demo books: two years of 临江村's accounts in the 2023 chart, smaller books for 新竹村 and 土桥村.
 
 Dates are relative to the seeding day: the books open on the first day of the month 24 months ago, every
 completed month is closed, and the current month stays open. Idempotent: a village whose books already
@@ -16,18 +16,14 @@ from backend.core.clock import today
 from backend.core.db import db
 from backend.decisions.pipeline import refs as decisions
 from backend.decisions.pipeline.models import Decision
+from backend.demo.days import month_start
+from backend.demo.registry import person
 from backend.ledger import service as ledger
 from backend.ledger.models import Voucher
 from backend.registry import service as registry
 from backend.registry.models import Village
 
 ROAD_DECISION = "村道硬化修缮工程（二组至三组）"
-
-
-def month_start(d: date, back: int) -> date:
-    """The first day of the month ``back`` months before ``d``'s month."""
-    y, m = divmod(d.year * 12 + d.month - 1 - back, 12)
-    return date(y, m + 1, 1)
 
 
 @dataclass(frozen=True)
@@ -161,8 +157,7 @@ def _quarters_back(on: date, count: int) -> list[str]:
 def seed_disclosures() -> int:
     """临江村's quarterly disclosures for the last three completed quarters: drafted by the accountant 李秀英,
     approved by the supervisor 赵德明, published and sealed; a villager's question on the latest, answered."""
-    from backend.demo.registry import person
-    from backend.disclosures import service as disclosures
+    from backend import disclosures
     from backend.disclosures.models import Disclosure
 
     village = registry.village_by_code("LJ01")

@@ -1,4 +1,4 @@
-"""Demo announcements (shared/DEMO.md): 郑雯's pinned township notice to every 青山镇 village, and 临江村's own.
+"""Demo announcements (docs/demo.md): 郑雯's pinned township notice to every 青山镇 village, and 临江村's own.
 
 Published through the real service (``backend.notices.service.publish``: WeChat's content check as the publisher,
 one push job per bound person in the audience), each "on" a plausible day (``demo_dividends.on_day``):
@@ -31,8 +31,8 @@ from sqlalchemy import select, update
 from backend.core.clock import SHANGHAI, today
 from backend.core.db import db
 from backend.core.errors import AppError
-from backend.core.permissions import Principal
-from backend.demo.dividends import on_day
+from backend.demo.days import on_day
+from backend.demo.registry import PEOPLE, person, principal
 from backend.notices import service as notices
 from backend.notices.models import Notice, NoticeRead, PushConsent, PushJob
 from backend.registry import service as registry
@@ -56,13 +56,13 @@ class Plan:
     body: str
     category: str
     audience: str
-    publisher: str  # DEMO.md key
+    publisher: str  # demo key (docs/demo.md)
     source: str  # township code or village code
     days_ago: int
     at: time
     pinned: bool = False
     expires_days: int | None = None  # counted from the publishing day; the notice expires at 18:00 that day
-    app_readers: tuple[str, ...] = ()  # DEMO.md keys who read it in the app
+    app_readers: tuple[str, ...] = ()  # demo key (docs/demo.md)s who read it in the app
     meetings: tuple[tuple[str, int, int], ...] = ()  # (village code, days after publishing, people) read out
 
 
@@ -119,14 +119,6 @@ def plans(now: date) -> tuple[Plan, ...]:
 # ---------------------------------------------------------------- helpers
 
 
-def _principal(key: str) -> Principal:
-    from backend.demo.registry import person
-
-    p = registry.load_principal(person(key).id)
-    assert p is not None
-    return p
-
-
 def _source(code: str) -> tuple[Township | None, Village | None]:
     if len(code) == 2:
         return registry.township_by_code(code), None
@@ -160,8 +152,6 @@ def _meeting_people(n: Notice, village: Village, count: int, exclude: Sequence[i
 
 def _seed_one(plan: Plan, now: date) -> int:
     """Publish the notice if it is missing (returns 1), then record its reads (idempotent)."""
-    from backend.demo.registry import PEOPLE, person
-
     township, village = _source(plan.source)
     if township is None and village is None:
         return 0
@@ -174,7 +164,7 @@ def _seed_one(plan: Plan, now: date) -> int:
         with on_day(published, plan.at):
             n = notices.publish(notices.NoticeInput(
                 title=plan.title, body=plan.body, category=plan.category, audience=plan.audience, pinned=plan.pinned,
-                expires_at=expires), actor=_principal(plan.publisher), township=township, village=village)
+                expires_at=expires), actor=principal(plan.publisher), township=township, village=village)
         created = 1
         if plan.days_ago > CONSENT_DAYS_AGO:
             # the worker took these jobs long ago, when no one had consented: what it recorded then
@@ -203,7 +193,7 @@ def _seed_one(plan: Plan, now: date) -> int:
         if not people:
             continue  # recorded by an earlier seed (the service would audit an empty read-out)
         with on_day(min(published + timedelta(days=after), now), time(14, 0)):
-            notices.record_offline_reads(n, place, people, "meeting", actor=_principal(secretary))
+            notices.record_offline_reads(n, place, people, "meeting", actor=principal(secretary))
     return created
 
 
@@ -212,8 +202,6 @@ def _seed_one(plan: Plan, now: date) -> int:
 
 def seed_notices() -> int:
     """Seed 青山镇's and 临江村's notices; returns the notices created (0 when WeChat cannot be reached)."""
-    from backend.demo.registry import person
-
     now = today()
     for key, count in CONSENTS:
         pid = person(key).id

@@ -1,36 +1,33 @@
-"""The demo township of shared/DEMO.md: ``flask demo seed`` and ``flask demo logins``.
+"""The demo's places and people (docs/demo.md): townships, villages, the fixed people and generated rosters, roles,
+WeChat bindings — and how the other demo modules find them (:func:`person`, :func:`village`, :func:`household`,
+:func:`principal`).
 
 The named people (``PEOPLE``), places and codes are fixed so that demonstrations and acceptance checks can
 rely on them. Everyone else on the rosters is generated from a fixed seed (``roster_plan``), so every run
 produces the same households, names and ID numbers, and seeding is idempotent: each row is looked up by its
 natural key (place code, household number, ID-number hash, active role assignment, WeChat openid) and only
-created when missing. :func:`seed` runs in the caller's transaction (the CLI commits).
-
-Later domains add their demo data with a ``seed_<domain>(report)`` function called from :func:`seed`; they
-find the fixed people with :func:`person` and places with :func:`village` / :func:`household`. Dates that
-DEMO.md makes relative to the seeding day should start from :func:`backend.core.clock.today`.
+created when missing.
 """
 
 from __future__ import annotations
 
 import functools
 import random
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from backend.auth.models import WeChatAccount
 from backend.core import audit
 from backend.core.clock import utcnow
 from backend.core.db import db
 from backend.core.identity import id_hashes
-from backend.core.permissions import ROLE_LABELS
+from backend.core.permissions import Principal
 from backend.registry import service as registry
-from backend.registry.models import Household, Member, Person, RoleAssignment, Township, Village
+from backend.registry.models import Household, Person, RoleAssignment, Township, Village
 
 # ---------------------------------------------------------------- the fixed places and people
 
@@ -60,7 +57,7 @@ TOWNSHIP_NAMES = dict(TOWNSHIPS)
 
 @dataclass(frozen=True)
 class DemoPerson:
-    """A person of DEMO.md's table. ``roles`` as the table lists them ("member" comes from the roster)."""
+    """A person of docs/demo.md's table. ``roles`` as the table lists them ("member" comes from the roster)."""
 
     key: str
     name: str
@@ -160,7 +157,7 @@ class PlanMember:
     collective: bool = True
     status: str = "active"
     roles: list[str] = field(default_factory=list)  # village-scoped assignments
-    key: str | None = None  # the DEMO.md key of a named person
+    key: str | None = None  # the demo key (docs/demo.md) of a named person
 
     @property
     def gender(self) -> str:
@@ -461,29 +458,6 @@ class SeedReport:
         return "新增 " + "，".join(parts) if parts else "无新增，已是最新"
 
 
-def seed() -> str:
-    """Seed the whole demo (idempotent) in the current transaction and describe it; the caller commits."""
-    from backend.demo.decisions import seed_decisions
-    from backend.demo.dividends import seed_dividends
-    from backend.demo.jobs import seed_jobs
-    from backend.demo.land import seed_land
-    from backend.demo.ledger import close_past_months, seed_disclosures, seed_ledger_demo
-    from backend.demo.notices import seed_notices
-
-    report = SeedReport()
-    seed_registry(report)
-    report.add("张凭证", seed_ledger_demo())  # two years of books (issue 3), months still open
-    report.add("个决策事项", seed_decisions())
-    report.add("个分配方案", seed_dividends())  # its payout vouchers go into last spring's books
-    report.add("份土地合同", seed_land())  # rent received this year and before
-    report.add("个公益岗位", seed_jobs())  # last year's posts paid monthly; this year's open posting
-    report.add("条公告", seed_notices())  # 郑雯's pinned township notice, 临江村's own; pushes left to the worker
-    # later domains: anything that posts into past months comes before they are closed
-    report.add("个月份结账", close_past_months())
-    report.add("期财务公开", seed_disclosures())
-    return summary(report)
-
-
 def seed_registry(report: SeedReport) -> None:
     """Townships, villages, households, people, village and township roles, and WeChat bindings."""
     townships: dict[str, Township] = {}
@@ -616,32 +590,11 @@ def _seed_bindings(report: SeedReport, by_card: dict[str, Person]) -> None:
         report.add("个微信绑定")
 
 
-def summary(report: SeedReport) -> str:
-    """``演示数据：2 个乡镇，4 个村，N 户，M 人，K 个角色（新增 …）``, counted in the database."""
-    codes = [v.code for v in VILLAGES]
-    village_ids = list(db.session.execute(select(Village.id).where(Village.code.in_(codes))).scalars())
-    township_ids = list(db.session.execute(
-        select(Township.id).where(Township.code.in_([c for c, _ in TOWNSHIPS]))).scalars())
-    households = db.session.execute(
-        select(func.count(Household.id)).where(Household.village_id.in_(village_ids))).scalar_one()
-    members = db.session.execute(
-        select(func.count(Member.id)).where(Member.village_id.in_(village_ids))).scalar_one()
-    staff = db.session.execute(select(func.count(Person.id)).outerjoin(Member, Member.person_id == Person.id)
-                               .where(Person.township_id.in_(township_ids), Member.id.is_(None))).scalar_one()
-    roles = db.session.execute(
-        select(func.count(RoleAssignment.id)).where(
-            RoleAssignment.valid_to.is_(None),
-            or_(RoleAssignment.village_id.in_(village_ids), RoleAssignment.township_id.in_(township_ids)))
-    ).scalar_one()
-    return (f"演示数据：{len(township_ids)} 个乡镇，{len(village_ids)} 个村，{households} 户，"
-            f"{members + staff} 人，{roles} 个角色（{report.new_text()}）")
-
-
 # ---------------------------------------------------------------- finding demo things (for later seeders)
 
 
 def person(key: str) -> Person:
-    """The seeded Person of a DEMO.md key (``person("zhangdashan")``)."""
+    """The seeded Person of a demo key (docs/demo.md) (``person("zhangdashan")``)."""
     p = registry.person_by_id_card(PEOPLE_BY_KEY[key].id_card)
     if p is None:
         raise LookupError(f"demo person {key} is not seeded; run `flask demo seed`")
@@ -662,72 +615,9 @@ def household(village_code: str, number: str) -> Household:
     return h
 
 
-# ---------------------------------------------------------------- how to log in (no database needed)
-
-
-def _width(s: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in s)
-
-
-def _pad(s: str, width: int) -> str:
-    return s + " " * max(0, width - _width(s))
-
-
-def _place(p: DemoPerson) -> str:
-    if p.village is None:
-        return f"{TOWNSHIP_NAMES[p.township]} {p.township}（无户籍 no household）"
-    v = VILLAGE_BY_CODE[p.village]
-    return f"{v.name} {v.code} · {p.household}{'（户主）' if p.head else ''}"
-
-
-def _roles(p: DemoPerson) -> str:
-    text = "、".join(f"{ROLE_LABELS[r]} {r}" for r in p.roles)
-    if p.role_villages:
-        names = "、".join(VILLAGE_BY_CODE[c].name for c in p.role_villages)
-        text += f"（{names}的账 keeps their books）"
-    return text
-
-
-def logins_text() -> str:
-    """A table of the demo people and how to log in as each (printed by ``scripts/run``)."""
-    rows = []
-    for p in PEOPLE:
-        if p.bound:
-            login = p.code
-        elif p.key == "zhangxiaoyan":
-            login = f"({p.code})"
-        else:
-            login = "—"
-        rows.append((login, p.name, _place(p), _roles(p)))
-    head = ("登录码 login code", "姓名 name", "村 · 户 village · household", "角色 roles")
-    widths = [max(_width(r[i]) for r in [*rows, head]) + 2 for i in range(3)]
-
-    def line(cells: tuple[str, str, str, str]) -> str:
-        return "  " + "".join(_pad(c, w) for c, w in zip(cells, widths, strict=False)) + cells[3]
-
-    lines = [
-        "阳光村务 演示乡镇 · demo logins (shared/DEMO.md)",
-        "",
-        '登录 log in:  POST /api/v1/auth/wechat-login  {"code": "demo-<key>"}  → {"bound": true, "token": …}',
-        "然后 then:    GET /api/v1/me  with header  Authorization: Bearer <token>",
-        "",
-        line(head),
-        *(line(r) for r in rows),
-    ]
-    xy = PEOPLE_BY_KEY["zhangxiaoyan"]
-    lines += [
-        "",
-        f"({xy.code}) {xy.name} 在册但未绑定 is on the roster but unbound; 绑定 bind her:",
-        f'  1. POST /api/v1/auth/wechat-login {{"code": "{xy.code}"}}  → {{"bound": false, "bind_ticket": …}}',
-        f'  2. POST /api/v1/auth/bind {{"bind_ticket": …, "village_code": "{xy.village}", "name": "{xy.name}", '
-        f'"id_card_last6": "{xy.last6}"}}',
-        f'     或 or {{"bind_ticket": …, "phone_code": "phone-{xy.phone}"}}  (getPhoneNumber stand-in)',
-        "— 孙有福: 在册但没有手机和微信，不绑定 (on the roster, no phone, no WeChat: a villager the village"
-        " serves without the app).",
-        "",
-        "特殊登录码 special codes (WeChat errors): "
-        + "，".join(f"{code} → {errcode}（{why}）" for code, errcode, why in SPECIAL_CODES),
-        "其他任何 demo-<x> 都是一个新的未绑定微信 (any other demo-<x> is a fresh unbound WeChat user).",
-        f"OpenAPI 文档 docs: {DOCS_PATH}   (JSON: /api/v1/openapi.json)",
-    ]
-    return "\n".join(lines)
+def principal(key: str) -> Principal:
+    """The request principal of a demo person (their roles as the API would see them)."""
+    p = registry.load_principal(person(key).id)
+    if p is None:
+        raise LookupError(f"demo person {key} has no principal")
+    return p

@@ -13,12 +13,11 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from backend import disclosures, land
 from backend.core.db import db
 from backend.decisions.pipeline.models import Decision
 from backend.decisions.votes import service as votes
-from backend.disclosures import service as disclosures
 from backend.dividends.shares import service as shares
-from backend.land import service as land
 from backend.ledger import service as ledger
 from backend.registry.models import Member, Person, Village
 from tests.dividends.conftest import approving_decision, post_income
@@ -28,13 +27,6 @@ from tests.notices.conftest import bind
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 2 March 2026, 09:00 in 临江村
 HOME = "/api/v1/me/home"
-
-
-@pytest.fixture
-def wechat(standin):
-    standin.reset()
-    yield standin
-    standin.clear_faults()
 
 
 @dataclass

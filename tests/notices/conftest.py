@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from backend.auth.models import WeChatAccount
 from backend.core.clock import utcnow
 from backend.core.db import db
@@ -14,8 +12,4 @@ def bind(person_id: int, openid: str) -> None:
     db.session.flush()
 
 
-@pytest.fixture
-def wechat(standin):
-    standin.reset()
-    yield standin
-    standin.clear_faults()
+

@@ -26,15 +26,13 @@ import pytest
 from flask import Flask
 from sqlalchemy import event
 
+from backend import disclosures, dividends, land
 from backend.core.db import db
 from backend.core.permissions import Principal
 from backend.core.response_cache import settle
 from backend.decisions.pipeline.models import Decision
 from backend.decisions.votes import service as votes
-from backend.disclosures import service as disclosures
-from backend.dividends import service as dividends
 from backend.dividends.shares import service as shares
-from backend.land import service as land
 from backend.ledger import service as ledger
 from backend.notices import service as notices
 from backend.registry.models import Household, Member, Person, Village
@@ -130,13 +128,6 @@ class Village_:
                             actor=self.make.principal(self.zhang))
         db.session.commit()
         return d.id
-
-
-@pytest.fixture
-def wechat(standin):
-    standin.reset()
-    yield standin
-    standin.clear_faults()
 
 
 @pytest.fixture

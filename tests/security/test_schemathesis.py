@@ -1,6 +1,6 @@
 """schemathesis against our own spec, ``/api/v1/openapi.json``, in process, with a token of each role.
 
-Over the demo township (``backend.demo.registry``), every operation of the spec gets generated requests — valid ones
+Over the demo township (``backend.demo``), every operation of the spec gets generated requests — valid ones
 (positive) and invalid ones (negative: wrong types, missing fields, values outside the schema) — sent through the
 WSGI app with the token of a member (张大山), the secretary (王建国), the accountant (李秀英), the supervisor (赵德明)
 and township staff (郑雯), in turn. Path ids are mostly drawn from the rows that exist, so requests reach the rules
@@ -36,8 +36,8 @@ from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 from sqlalchemy import text
 
+from backend import demo
 from backend.core.db import db
-from backend.demo import registry as demo
 from tests.factories import Factory
 from tests.security.conftest import error_of
 

@@ -1,4 +1,4 @@
-"""The demo's notices (shared/DEMO.md): 郑雯's pinned township notice reaches every 青山镇 village and lists first,
+"""The demo's notices (docs/demo.md): 郑雯's pinned township notice reaches every 青山镇 village and lists first,
 临江村's water-cut notice only 临江村; reach shows real figures per village; the pushes wait for the worker, which
 sends them to whoever consented; a second seed adds nothing."""
 
@@ -11,9 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from backend import demo
 from backend.core.db import db
 from backend.demo import notices as demo_notices
-from backend.demo import registry as demo
 from backend.notices import service as notices
 from backend.notices.models import Notice, NoticeRead, NoticeTarget, PushConsent, PushJob
 from backend.wechat.standin import StandIn

@@ -1,4 +1,4 @@
-"""The demo township of shared/DEMO.md: seeded idempotently, the fixed people as the table says, a realistic
+"""The demo township of docs/demo.md: seeded idempotently, the fixed people as the table says, a realistic
 roster, and the login journeys through the real WeChat stand-in."""
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from backend import demo
 from backend.auth.models import WeChatAccount
 from backend.core.audit import AuditEntry
 from backend.core.db import db
 from backend.core.identity import gender_from_id, normalize_id_card
-from backend.demo import registry as demo
+from backend.demo import registry as demo_registry
 from backend.registry import service as registry
 from backend.registry.models import Household, Member, Person, RoleAssignment, Township, Village
 
@@ -91,8 +92,8 @@ def test_plan_is_deterministic_and_ids_valid() -> None:
     for m in generated:
         assert normalize_id_card(m.id_card) == m.id_card
         assert m.id_card.startswith("371427")
-        assert m.born <= date(demo.REF_YEAR, 12, 31)
-        given = {n for (gender, _gen), names in demo._GIVEN.items() if gender == m.gender for n in names}
+        assert m.born <= date(demo_registry.REF_YEAR, 12, 31)
+        given = {n for (gender, _gen), names in demo_registry._GIVEN.items() if gender == m.gender for n in names}
         assert m.name[1:] in given, (m.name, m.gender)  # a girl's name on a woman's ID number
     for h in fresh:
         head = h.members[0]

@@ -1,4 +1,4 @@
-"""The demo's public-benefit jobs (shared/DEMO.md): the open 村道保洁员 posting (2 posts, 600.00 a month, open 14
+"""The demo's public-benefit jobs (docs/demo.md): the open 村道保洁员 posting (2 posts, 600.00 a month, open 14
 days from seeding), last year's 护路员 with 刘小梅 hired and paid monthly, a running 巡河护岸员 cycle; every draw
 re-runs from the sealed list and the seed, the seal chain verifies, the pay vouchers balance, a second seed adds
 nothing."""
@@ -14,12 +14,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from backend import demo
 from backend.core.audit import AuditEntry
 from backend.core.clock import today, utcnow
 from backend.core.db import db
 from backend.core.seal import Seal, verify_chain, verify_seal
 from backend.demo import jobs as demo_jobs
-from backend.demo import registry as demo
 from backend.jobs import service as jobs
 from backend.jobs.models import JobApplication, JobDraw, JobHire, JobObjection, JobPay, JobPosting
 from backend.ledger.models import Voucher
@@ -67,7 +67,7 @@ def test_the_demo_jobs(app: Flask, client: FlaskClient, monkeypatch: pytest.Monk
     assert lj is not None
     year = today().year - 1
 
-    # DEMO.md's fixed figures, as any 临江村 villager sees them
+    # docs/demo.md's fixed figures, as any 临江村 villager sees them
     zhang = _login(client, "zhangdashan")
     listed = client.get(f"/api/v1/villages/{lj.id}/job-postings", headers=zhang).json
     assert [(p["title"], p["category"], p["positions"], p["monthly_wage"], p["status"]) for p in listed["items"]] \

@@ -1,4 +1,4 @@
-"""The demo's land (shared/DEMO.md): 荣联农业合作社's transfer covers LJ-005's 1.20 and 2.00 mu at 800 元/亩, so
+"""The demo's land (docs/demo.md): 荣联农业合作社's transfer covers LJ-005's 1.20 and 2.00 mu at 800 元/亩, so
 张大山's household is due and paid 2560.00 this year; the in-kind contract's rent of this year is overdue on the
 secretary's arrears screen; every rent voucher is posted and balanced, and seeding again adds nothing."""
 
@@ -10,14 +10,13 @@ from datetime import date
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from backend import demo, land
 from backend.core.audit import AuditEntry
 from backend.core.clock import today
 from backend.core.db import db
 from backend.core.seal import Seal, verify_chain
 from backend.demo import land as demo_land
-from backend.demo import registry as demo
-from backend.demo.ledger import month_start
-from backend.land import service as land
+from backend.demo.days import month_start
 from backend.land.models import (
     Contract,
     ContractParcel,

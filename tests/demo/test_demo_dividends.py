@@ -1,4 +1,4 @@
-"""The demo's dividends (shared/DEMO.md): 临江村's register and last year's distribution, paid, on the demo decision;
+"""The demo's dividends (docs/demo.md): 临江村's register and last year's distribution, paid, on the demo decision;
 张大山's household LJ-005 holds 3 成员股 and 2 劳龄股 and was paid 250.00 at 50.00 per share."""
 
 from __future__ import annotations
@@ -9,16 +9,16 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from backend import demo
+from backend import disclosures as disclosure_service
 from backend.core.audit import AuditEntry
 from backend.core.clock import today
 from backend.core.db import db
 from backend.core.seal import Seal, verify_chain
 from backend.decisions.pipeline.models import Decision
 from backend.demo import dividends as demo_dividends
-from backend.demo import registry as demo
-from backend.disclosures import service as disclosure_service
 from backend.disclosures.models import Disclosure
-from backend.dividends import service as dividends
+from backend.dividends import computing
 from backend.dividends.models import (
     Distribution,
     DividendLine,
@@ -121,7 +121,7 @@ def test_the_demo_distribution_is_paid_and_zhangdashan_sees_250(app: Flask, clie
 
     # the seal chain, the frozen register, the books
     assert verify_chain(lj.id).ok
-    assert dividends.verify_register(d)
+    assert computing.verify_register(d)
     assert register.static_policy(lj)
     vouchers = db.session.execute(select(Voucher).where(Voucher.village_id == lj.id,
                                                         Voucher.source == "dividends")).scalars().all()

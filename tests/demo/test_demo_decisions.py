@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from backend import demo
 from backend.core.clock import utcnow
 from backend.core.db import db
 from backend.decisions.pipeline.models import Decision
-from backend.demo import registry as demo
 from backend.registry import service as registry
 
 
