@@ -754,3 +754,35 @@ def person_name_select(person_id: Any) -> Select[tuple[str]]:
     """The name of the person whose id is in ``person_id`` (another domain's column): a statement to embed as a
     correlated ``.scalar_subquery()``, so that a listing reads its rows and their people's names in one statement."""
     return select(Person.name).where(Person.id == person_id)
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """A person's roster entry with what a rule of age or hardship reads: their birth date and their household's
+    脱贫户/监测户 flags."""
+
+    person_id: int
+    village_id: int
+    household_id: int
+    status: str
+    birth_date: date
+    is_tuopin: bool
+    is_jiance: bool
+
+
+def roster_entry(person_id: int) -> RosterEntry | None:
+    """The person's roster entry (whatever its status; None if they have none), in one query."""
+    row = db.session.execute(
+        select(Member.person_id, Member.village_id, Member.household_id, Member.status, Person.birth_date,
+               Household.is_tuopin, Household.is_jiance)
+        .join(Person, Person.id == Member.person_id).join(Household, Household.id == Member.household_id)
+        .where(Member.person_id == person_id)).first()
+    return None if row is None else RosterEntry(*row)
+
+
+def birth_dates(ids: Collection[int]) -> dict[int, date]:
+    """person id → birth date, in one query."""
+    wanted = [i for i in set(ids) if i is not None]
+    if not wanted:
+        return {}
+    return dict(db.session.execute(select(Person.id, Person.birth_date).where(Person.id.in_(wanted))).all())
