@@ -34,13 +34,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from flask_migrate import upgrade
 from sqlalchemy import bindparam, func, insert, select, text, update
 
-from backend import create_app
+from backend import create_app, registry
 from backend.core.db import db
 from backend.core.money import fen_to_yuan
 from backend.ledger import service as ledger
 from backend.ledger.models import Account, Voucher, VoucherCounter, VoucherLine
 from backend.ledger.reports import service as reports
-from backend.registry import service as registry
 
 SUBACCOUNTS = (
     ("513", "513001", "办公费"),
@@ -287,7 +286,7 @@ def run_reports(village_ids: list[int], year: int) -> None:
     timed(f"income_statement (1 village, {year})", lambda: reports.income_statement(vid, reports.year_span(year)))
     yi = timed(f"year_income ({len(village_ids)} villages, {year})", lambda: reports.year_income(village_ids, year))
     # a quarterly disclosure's content (every income and expense line of the quarter): its months must be closed
-    from backend.disclosures import service as disclosure_service
+    from backend import disclosures as disclosure_service
     from backend.ledger.models import Period
     from backend.registry.models import Village
 

@@ -11,14 +11,16 @@ from typing import Any
 from flask import Response, current_app, jsonify, send_file
 from flask_smorest import Blueprint
 
+from backend import registry
 from backend.core.db import db
-from backend.core.errors import conflict, not_found
-from backend.core.pagination import PageArgs, page_schema, paginate
-from backend.core.permissions import Principal, require_login, requires
+from backend.core.errors import conflict
+from backend.core.pagination import PageArgs, page_schema
+from backend.core.permissions import require_login, requires
 from backend.core.response_cache import cached_read
-from backend.disclosures import printing as export
-from backend.disclosures import service
+from backend.disclosures import drafting, questions, review, service
 from backend.disclosures.models import Disclosure, DisclosureQuestion
+from backend.disclosures.printing.pdf import disclosure_pdf
+from backend.disclosures.printing.sheet import disclosure_xlsx
 from backend.disclosures.schemas import (
     DisclosureAnswerInSchema,
     DisclosureCreateSchema,
@@ -33,7 +35,6 @@ from backend.disclosures.schemas import (
     DisclosureSummarySchema,
     DisclosureTownshipStatusSchema,
 )
-from backend.registry import service as registry
 
 blp = Blueprint(
     "ledger_disclosures",
@@ -43,15 +44,6 @@ blp = Blueprint(
 SECURITY = [{"bearer": []}]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DEFAULT_MINIPROGRAM_URL = "pages/disclosure/detail"
-
-
-def _readable(disclosure_id: int) -> tuple[Disclosure, Principal]:
-    """The disclosure if the caller may read it: published ones for the village, drafts for its book-keepers."""
-    p = require_login()
-    d = db.session.get(Disclosure, disclosure_id)  # @requires has loaded it: no second statement
-    if d is None or (d.status != "published" and not p.can("ledger.read", village_id=d.village_id)):
-        raise not_found("disclosure.not_found", "找不到该财务公开")
-    return d, p
 
 
 # A published disclosure never changes (a trigger refuses any UPDATE of it), and its seal's hash names its sealed
@@ -88,7 +80,7 @@ def _sealed_dump(seal_id: int, seal_hash: str, prev_hash: str) -> dict[str, Any]
 @blp.doc(security=SECURITY)
 def list_published(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     """本村已公开的财务公开，最新的在前（每份都有封签）。"""
-    return paginate(db.session, service.published_query(village_id), args["page"], args["page_size"]).envelope()
+    return service.published_page(village_id, args["page"], args["page_size"]).envelope()
 
 
 @blp.route("/disclosures/<int:disclosure_id>", methods=["GET"])
@@ -98,8 +90,7 @@ def list_published(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def get_disclosure(disclosure: Disclosure) -> dict[str, Any] | Response:
     """一份财务公开：逐笔收支明细、分类合计、大额支出及其决议、审核人、封签、更正和村民提问。"""
-    disclosure_id = disclosure.id
-    d, _ = _readable(disclosure_id)
+    d = service.readable(disclosure, require_login())
     if d.status != "published" or d.seal_id is None:
         return service.detail(d)
     # the same body as DisclosureSchema().dump(service.detail(d)), its sealed part dumped once per seal
@@ -108,8 +99,8 @@ def get_disclosure(disclosure: Disclosure) -> dict[str, Any] | Response:
                     **_OPEN_SCHEMA.dump(service.open_fields(d, corrected))})
 
 
-def _export(disclosure_id: int, render: Any, mimetype: str, ext: str) -> Response:
-    d, _ = _readable(disclosure_id)
+def _export(disclosure: Disclosure, render: Any, mimetype: str, ext: str) -> Response:
+    d = service.readable(disclosure, require_login())
     base = current_app.config.get("MINIPROGRAM_DISCLOSURE_URL") or DEFAULT_MINIPROGRAM_URL
     doc = service.export_doc(d, service.detail_url(base, d.id))
     try:
@@ -131,8 +122,7 @@ def _export(disclosure_id: int, render: Any, mimetype: str, ext: str) -> Respons
 @blp.doc(security=SECURITY)
 def export_xlsx(disclosure: Disclosure) -> Response:
     """导出已公开的财务公开 .xlsx（带封签码）。"""
-    disclosure_id = disclosure.id
-    return _export(disclosure_id, export.disclosure_xlsx, XLSX, "xlsx")
+    return _export(disclosure, disclosure_xlsx, XLSX, "xlsx")
 
 
 @blp.route("/disclosures/<int:disclosure_id>/export.pdf", methods=["GET"])
@@ -141,8 +131,7 @@ def export_xlsx(disclosure: Disclosure) -> Response:
 @blp.doc(security=SECURITY)
 def export_pdf(disclosure: Disclosure) -> Response:
     """导出已公开的财务公开 PDF，供张贴：每页有封签码，末页有扫码核对的二维码。"""
-    disclosure_id = disclosure.id
-    return _export(disclosure_id, export.disclosure_pdf, "application/pdf", "pdf")
+    return _export(disclosure, disclosure_pdf, "application/pdf", "pdf")
 
 
 # ---------------------------------------------------------------- drafting, review, publication (staff)
@@ -156,11 +145,11 @@ def export_pdf(disclosure: Disclosure) -> Response:
 @blp.doc(security=SECURITY)
 def create_disclosure(args: dict[str, Any], village_id: int) -> Any:
     """编制财务公开（会计）：取该月或该季度已结账的账簿内容冻结为草稿；未审核前再次提交即重新生成。"""
-    d, created = service.draft_disclosure(
+    d, created = drafting.draft_disclosure(
         registry.get_village(village_id), args["period"], args.get("title"), actor=require_login()
     )
     db.session.commit()
-    return service.detail(service.get_disclosure(d.id)), 201 if created else 200
+    return service.detail(d), 201 if created else 200
 
 
 @blp.route("/villages/<int:village_id>/disclosures/drafts", methods=["GET"])
@@ -170,8 +159,7 @@ def create_disclosure(args: dict[str, Any], village_id: int) -> Any:
 @blp.doc(security=SECURITY)
 def list_all(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     """本村全部财务公开（含草稿、已退回、已审核），供会计和监督委员会使用。"""
-    stmt = service.all_query(village_id, args.get("status"))
-    return paginate(db.session, stmt, args["page"], args["page_size"]).envelope()
+    return service.all_page(village_id, args.get("status"), args["page"], args["page_size"]).envelope()
 
 
 @blp.route("/disclosures/<int:disclosure_id>/approve", methods=["POST"])
@@ -180,10 +168,9 @@ def list_all(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def approve(disclosure: Disclosure) -> dict[str, Any]:
     """审核通过（村务监督委员会）：编制人本人不能审核。"""
-    disclosure_id = disclosure.id
-    service.approve(service.get_disclosure(disclosure_id, lock=True), actor=require_login())
+    review.approve(disclosure, actor=require_login())
     db.session.commit()
-    return service.detail(service.get_disclosure(disclosure_id))
+    return service.detail(disclosure)
 
 
 @blp.route("/disclosures/<int:disclosure_id>/return", methods=["POST"])
@@ -193,10 +180,9 @@ def approve(disclosure: Disclosure) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def return_disclosure(args: dict[str, Any], disclosure: Disclosure) -> dict[str, Any]:
     """退回（村务监督委员会）：写明理由，会计修改后重新编制。"""
-    disclosure_id = disclosure.id
-    service.return_disclosure(service.get_disclosure(disclosure_id, lock=True), args["reason"], actor=require_login())
+    review.return_disclosure(disclosure, args["reason"], actor=require_login())
     db.session.commit()
-    return service.detail(service.get_disclosure(disclosure_id))
+    return service.detail(disclosure)
 
 
 @blp.route("/disclosures/<int:disclosure_id>/publish", methods=["POST"])
@@ -205,10 +191,9 @@ def return_disclosure(args: dict[str, Any], disclosure: Disclosure) -> dict[str,
 @blp.doc(security=SECURITY)
 def publish(disclosure: Disclosure) -> dict[str, Any]:
     """公开：审核通过的财务公开封签后向全村公开，此后不能修改。"""
-    disclosure_id = disclosure.id
-    service.publish(service.get_disclosure(disclosure_id, lock=True), actor=require_login())
+    review.publish(disclosure, actor=require_login())
     db.session.commit()
-    return service.detail(service.get_disclosure(disclosure_id))
+    return service.detail(disclosure)
 
 
 @blp.route("/disclosures/<int:disclosure_id>/erratum", methods=["POST"])
@@ -219,12 +204,9 @@ def publish(disclosure: Disclosure) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def erratum(args: dict[str, Any], disclosure: Disclosure) -> Any:
     """发布更正（会计）：新编一份指向原公告的财务公开，同样须经审核才能公开，原公告仍然可见。"""
-    disclosure_id = disclosure.id
-    d, created = service.draft_erratum(
-        service.get_disclosure(disclosure_id, lock=True), args["reason"], args.get("title"), actor=require_login()
-    )
+    d, created = drafting.draft_erratum(disclosure, args["reason"], args.get("title"), actor=require_login())
     db.session.commit()
-    return service.detail(service.get_disclosure(d.id)), 201 if created else 200
+    return service.detail(d), 201 if created else 200
 
 
 # ---------------------------------------------------------------- questions
@@ -237,11 +219,10 @@ def erratum(args: dict[str, Any], disclosure: Disclosure) -> Any:
 @blp.doc(security=SECURITY)
 def ask(args: dict[str, Any], disclosure: Disclosure) -> dict[str, Any]:
     """对已公开的某一行提问（本村村民），村里须在规定天数内答复。"""
-    disclosure_id = disclosure.id
-    d, p = _readable(disclosure_id)
-    q = service.ask(d, args["line_no"], args["text"], actor=p)
+    p = require_login()
+    q = questions.ask(service.readable(disclosure, p), args["line_no"], args["text"], actor=p)
     db.session.commit()
-    return service.question_view(q)
+    return questions.question_view(q)
 
 
 @blp.route("/questions/<int:question_id>/answer", methods=["POST"])
@@ -251,10 +232,9 @@ def ask(args: dict[str, Any], disclosure: Disclosure) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def answer(args: dict[str, Any], question: DisclosureQuestion) -> dict[str, Any]:
     """答复村民的提问（书记、村委、会计）；答复后不能修改。"""
-    question_id = question.id
-    q = service.answer(service.get_question(question_id, lock=True), args["text"], actor=require_login())
+    questions.answer(question, args["text"], actor=require_login())
     db.session.commit()
-    return service.question_view(q)
+    return questions.question_view(question)
 
 
 # ---------------------------------------------------------------- the township

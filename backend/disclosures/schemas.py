@@ -9,7 +9,7 @@ from marshmallow import ValidationError, fields, validates
 from backend.core.pagination import PageArgs
 from backend.core.schemas import BaseSchema, IsoDateTime, Text, Yuan, length, one_of, range_
 from backend.disclosures.models import STATUSES
-from backend.disclosures.service import PERIOD_RE
+from backend.disclosures.periods import PERIOD_RE
 
 _PERIOD_HELP = "公开期间：月份 YYYY-MM 或季度 YYYY-Qn，如 2026-03、2026-Q1"
 _STATUS_LABELS = {"draft": "草稿", "returned": "已退回", "approved": "已审核", "published": "已公开"}

@@ -1,1 +1,54 @@
-"""Collective accounts: chart of accounts (2023), vouchers, periods, reports, disclosures (issue 3)."""
+"""The books of a village's collective economic organisation: the chart of accounts (2023 system), vouchers
+(draft → posted, reversals), month closing, the voucher import, and the reports over the posted books.
+
+Other domains post vouchers and read the books through the functions below: dividends, rent received and
+public-benefit pay post vouchers; a disclosure reads a period's income and expense lines; the township reads
+the villages' yearly income.
+"""
+
+from backend.ledger.chart import EXPENSE_CATEGORIES, INCOME_CATEGORIES
+from backend.ledger.reports.income_expense import (
+    IncomeExpense,
+    IncomeExpenseLine,
+    LargeExpense,
+    income_and_expense,
+)
+from backend.ledger.reports.service import IncomeStatement, Span, income_statement, year_income, year_span
+from backend.ledger.service import (
+    LineInput,
+    VoucherInput,
+    accounts,
+    close_period,
+    closed_periods,
+    create_voucher,
+    ensure_chart,
+    find_voucher,
+    get_voucher,
+    post_voucher,
+    reverse_voucher,
+)
+
+__all__ = [
+    "EXPENSE_CATEGORIES",
+    "INCOME_CATEGORIES",
+    "IncomeExpense",
+    "IncomeExpenseLine",
+    "IncomeStatement",
+    "LargeExpense",
+    "LineInput",
+    "Span",
+    "VoucherInput",
+    "accounts",
+    "close_period",
+    "closed_periods",
+    "create_voucher",
+    "ensure_chart",
+    "find_voucher",
+    "get_voucher",
+    "income_and_expense",
+    "income_statement",
+    "post_voucher",
+    "reverse_voucher",
+    "year_income",
+    "year_span",
+]

@@ -6,11 +6,11 @@ from typing import Any
 
 from flask import request
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
+from backend import registry
 from backend.core import errors
 from backend.core.db import db
-from backend.core.pagination import page_schema, paginate
+from backend.core.pagination import page_schema
 from backend.core.permissions import require, require_login, requires
 from backend.ledger import service, voucher_import
 from backend.ledger.models import Voucher
@@ -26,7 +26,6 @@ from backend.ledger.schemas import (
     VoucherListArgs,
     VoucherSchema,
 )
-from backend.registry import service as registry
 from backend.registry import settings
 
 blp = Blueprint("ledger", __name__, description="集体经济组织账务：科目、凭证、结账（会计、书记、代理会计）")
@@ -79,21 +78,9 @@ def add_subaccount(args: dict[str, Any], village_id: int) -> Any:
 @blp.doc(security=SECURITY)
 def list_vouchers(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     """凭证列表，可按月份和状态筛选。"""
-    from sqlalchemy.orm import selectinload
-
-    from backend.ledger.models import VoucherLine
-
-    stmt = (
-        select(Voucher)
-        .where(Voucher.village_id == village_id)
-        .options(selectinload(Voucher.lines).joinedload(VoucherLine.account))
-    )
-    if args.get("period"):
-        stmt = stmt.where(Voucher.period == args["period"])
-    if args.get("status"):
-        stmt = stmt.where(Voucher.status == args["status"])
-    stmt = stmt.order_by(Voucher.period.desc(), Voucher.number.desc().nulls_first(), Voucher.id.desc())
-    return paginate(db.session, stmt, args["page"], args["page_size"]).envelope()
+    return service.vouchers_page(
+        village_id, args.get("period"), args.get("status"), args["page"], args["page_size"]
+    ).envelope()
 
 
 @blp.route("/villages/<int:village_id>/vouchers", methods=["POST"])
@@ -107,7 +94,7 @@ def create_voucher(args: dict[str, Any], village_id: int) -> Any:
     service.ensure_chart(village)
     v = service.create_voucher(village, _input(args), actor=require_login())
     db.session.commit()
-    return service.get_voucher(v.id)
+    return service.with_lines(v)
 
 
 @blp.route("/vouchers/<int:voucher_id>", methods=["GET"])
@@ -116,8 +103,7 @@ def create_voucher(args: dict[str, Any], village_id: int) -> Any:
 @blp.doc(security=SECURITY)
 def get_voucher(voucher: Voucher) -> Any:
     """一张凭证及其分录。"""
-    voucher_id = voucher.id
-    return service.get_voucher(voucher_id)
+    return service.with_lines(voucher)
 
 
 @blp.route("/vouchers/<int:voucher_id>", methods=["PUT"])
@@ -127,10 +113,9 @@ def get_voucher(voucher: Voucher) -> Any:
 @blp.doc(security=SECURITY)
 def update_voucher(args: dict[str, Any], voucher: Voucher) -> Any:
     """修改凭证草稿（已记账的凭证不能修改）。"""
-    voucher_id = voucher.id
-    service.update_draft(service.get_voucher(voucher_id), _input(args), actor=require_login())
+    service.update_draft(voucher, _input(args), actor=require_login())
     db.session.commit()
-    return service.get_voucher(voucher_id)
+    return service.with_lines(voucher)
 
 
 @blp.route("/vouchers/<int:voucher_id>", methods=["DELETE"])
@@ -139,8 +124,7 @@ def update_voucher(args: dict[str, Any], voucher: Voucher) -> Any:
 @blp.doc(security=SECURITY)
 def delete_voucher(voucher: Voucher) -> None:
     """删除凭证草稿。"""
-    voucher_id = voucher.id
-    service.delete_draft(service.get_voucher(voucher_id), actor=require_login())
+    service.delete_draft(voucher, actor=require_login())
     db.session.commit()
 
 
@@ -150,10 +134,9 @@ def delete_voucher(voucher: Voucher) -> None:
 @blp.doc(security=SECURITY)
 def post_voucher(voucher: Voucher) -> Any:
     """记账：编号（每村每月连续），此后不能修改。大额支出须注明已通过的决议。"""
-    voucher_id = voucher.id
-    service.post_voucher(service.get_voucher(voucher_id), actor=require_login())
+    service.post_voucher(voucher, actor=require_login())
     db.session.commit()
-    return service.get_voucher(voucher_id)
+    return service.with_lines(voucher)
 
 
 @blp.route("/vouchers/<int:voucher_id>/reverse", methods=["POST"])
@@ -163,10 +146,9 @@ def post_voucher(voucher: Voucher) -> Any:
 @blp.doc(security=SECURITY)
 def reverse_voucher(args: dict[str, Any], voucher: Voucher) -> Any:
     """冲销已记账的凭证：生成一张方向相反、指向原凭证的新凭证。"""
-    voucher_id = voucher.id
-    rev = service.reverse_voucher(service.get_voucher(voucher_id), args["date"], args["reason"], actor=require_login())
+    rev = service.reverse_voucher(voucher, args["date"], args["reason"], actor=require_login())
     db.session.commit()
-    return service.get_voucher(rev.id)
+    return service.with_lines(rev)
 
 
 @blp.route("/villages/<int:village_id>/periods", methods=["GET"])
@@ -175,9 +157,7 @@ def reverse_voucher(args: dict[str, Any], voucher: Voucher) -> Any:
 @blp.doc(security=SECURITY)
 def list_periods(village_id: int) -> list[dict[str, Any]]:
     """已结账的月份，以及有凭证但未结账的月份。"""
-    closed = set(service.closed_periods(village_id))
-    used = set(db.session.execute(select(Voucher.period).where(Voucher.village_id == village_id).distinct()).scalars())
-    return [{"period": p, "closed": p in closed} for p in sorted(closed | used, reverse=True)]
+    return service.periods(village_id)
 
 
 @blp.route("/villages/<int:village_id>/periods/<period>/close", methods=["POST"])

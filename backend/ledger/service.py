@@ -16,27 +16,28 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
+from backend import registry
 from backend.core import audit
 from backend.core.clock import utcnow
 from backend.core.db import db
 from backend.core.errors import AppError, conflict, not_found, unprocessable
 from backend.core.money import fen_to_yuan
+from backend.core.pagination import Page, paginate
 from backend.core.permissions import Principal
-from backend.decisions.pipeline import refs as decisions
-from backend.ledger.chart import CHART_2023, DEFAULT_SUBACCOUNTS, ChartEntry
+from backend.core.tenancy import find_in_village
+from backend.decisions.pipeline.refs import get_ref  # interim: until backend.decisions exports it
+from backend.ledger.chart import CHART_2023, DEFAULT_SUBACCOUNTS
 from backend.ledger.models import Account, Period, Voucher, VoucherCounter, VoucherLine
-from backend.registry import settings
-from backend.registry.models import Village
+from backend.registry import Village
 
-LARGE_EXPENSE = settings.declare(
+LARGE_EXPENSE = registry.settings.declare(
     "ledger.large_expense_fen", "大额支出须经四议两公开决议的金额（分）", 5_000_000, 0, 10_000_000_000, "分"
 )
-QUESTION_DAYS = settings.declare("ledger.question_answer_days", "村民对财务公开提问的答复期限", 7, 1, 60, "天")
 
 
 def period_of(d: date) -> str:
@@ -332,9 +333,15 @@ def expense_total(v: Voucher) -> int:
     return expense_of((ln.account, ln.debit_fen, ln.credit_fen) for ln in v.lines)
 
 
+def large_expense_threshold(village: Village) -> int:
+    """Spending above this many fen needs a resolved 四议两公开 decision (the village's setting, else its
+    township's, else the default)."""
+    return registry.settings.get(village, LARGE_EXPENSE.key)
+
+
 def check_large_expense(village: Village, spent: int, decision_ref: str | None) -> None:
     """422 unless spending ``spent`` fen is within the village's threshold or rests on a resolved decision."""
-    threshold = settings.get(village, LARGE_EXPENSE.key)
+    threshold = large_expense_threshold(village)
     if spent <= threshold:
         return
     ref_text = (decision_ref or "").strip()
@@ -347,7 +354,7 @@ def check_large_expense(village: Village, spent: int, decision_ref: str | None) 
         )
     # a decision number is its id: ASCII digits that fit a BIGINT ("²".isdigit() is True, int("²") fails)
     ok = ref_text.isascii() and ref_text.isdigit() and len(ref_text) <= 18
-    ref = decisions.get_ref(village.id, int(ref_text)) if ok else None
+    ref = get_ref(village.id, int(ref_text)) if ok else None
     if ref is None:
         raise unprocessable("ledger.decision_unknown", "找不到所注明的决议（须是本村的决议）")
     if not ref.resolved:
@@ -359,16 +366,17 @@ def _check_large_expense(v: Voucher, village: Village) -> None:
     ref_text = (v.decision_ref or "").strip()
     if ref_text:  # a small voucher may cite a decision too, but it must be one of this village's
         ok = ref_text.isascii() and ref_text.isdigit() and len(ref_text) <= 18
-        if not ok or decisions.get_ref(village.id, int(ref_text)) is None:
+        if not ok or get_ref(village.id, int(ref_text)) is None:
             raise unprocessable("ledger.decision_unknown", "找不到所注明的决议（须是本村的决议）")
 
 
 def _lock(v: Voucher) -> None:
-    """Lock the voucher's row for the rest of the transaction and re-read it, so that two requests on one
-    voucher (a post and an edit, two posts, two reversals) queue here and the second sees what the first did
-    (PostgreSQL; SQLite has one writer at a time anyway). The lines are re-read too (refresh cascades)."""
-    db.session.flush()  # a refresh would drop changes not yet flushed
-    db.session.refresh(v, with_for_update=True)
+    """Lock the voucher's row for the rest of the transaction and re-read it with its lines and their accounts,
+    so that two requests on one voucher (a post and an edit, two posts, two reversals) queue here and the second
+    sees what the first did (PostgreSQL; SQLite has one writer at a time anyway)."""
+    db.session.flush()  # re-reading would drop changes not yet flushed
+    if db.session.execute(_with_lines(v.id).with_for_update(of=Voucher)).scalar_one_or_none() is None:
+        raise not_found("ledger.voucher_not_found", "找不到该凭证")  # deleted meanwhile
 
 
 def _counter_row(village_id: int, period: str) -> None:
@@ -403,8 +411,7 @@ def post_voucher(v: Voucher, *, actor: Principal | None) -> Voucher:
     _lock(v)
     if v.status != "draft":
         raise conflict("ledger.voucher_posted", "该凭证已经记账")
-    village = db.session.get(Village, v.village_id)
-    assert village is not None
+    village = registry.get_village(v.village_id)
     lines = [LineInput(ln.account.code, ln.debit_fen, ln.credit_fen) for ln in v.lines]
     total = check_balanced(lines)
     # the accounts again: one may have got sub-accounts (or been retired) since the draft was written
@@ -444,8 +451,7 @@ def reverse_voucher(v: Voucher, on: date, reason: str, *, actor: Principal | Non
     if on < v.voucher_date:
         raise unprocessable("ledger.reversal_date", "冲销日期不能早于原凭证日期")
     lines = [LineInput(ln.account.code, ln.credit_fen, ln.debit_fen, ln.summary) for ln in v.lines]
-    village = db.session.get(Village, v.village_id)
-    assert village is not None
+    village = registry.get_village(v.village_id)
     rev = create_voucher(
         village,
         VoucherInput(on, f"冲销{v.period}第{v.number}号凭证：{reason.strip()}", lines),
@@ -466,15 +472,49 @@ def reverse_voucher(v: Voucher, on: date, reason: str, *, actor: Principal | Non
     return rev
 
 
-def get_voucher(voucher_id: int) -> Voucher:
-    v = db.session.execute(
+def _with_lines(voucher_id: int) -> Select[tuple[Voucher]]:
+    """The voucher read afresh, its lines and their accounts in a second statement (not one per line)."""
+    return (
         select(Voucher)
         .where(Voucher.id == voucher_id)
         .options(selectinload(Voucher.lines).joinedload(VoucherLine.account))
-    ).scalar_one_or_none()
+        .execution_options(populate_existing=True)
+    )
+
+
+def get_voucher(voucher_id: int) -> Voucher:
+    """The voucher with its lines (404 if none)."""
+    v = db.session.execute(_with_lines(voucher_id)).scalar_one_or_none()
     if v is None:
         raise not_found("ledger.voucher_not_found", "找不到该凭证")
     return v
+
+
+def with_lines(v: Voucher) -> Voucher:
+    """``v`` with its lines and their accounts loaded, for an answer (after a commit every attribute is stale)."""
+    db.session.execute(_with_lines(v.id))
+    return v
+
+
+def find_voucher(village_id: int, voucher_id: int) -> Voucher | None:
+    """The voucher ``voucher_id`` of ``village_id`` with its lines, or None if the village has no such voucher."""
+    v = find_in_village(Voucher, voucher_id, village_id)
+    return with_lines(v) if v is not None else None
+
+
+def vouchers_page(village_id: int, period: str | None, status: str | None, page: int, page_size: int) -> Page:
+    """The village's vouchers with their lines, newest month first, drafts (no number yet) first in a month."""
+    stmt = (
+        select(Voucher)
+        .where(Voucher.village_id == village_id)
+        .options(selectinload(Voucher.lines).joinedload(VoucherLine.account))
+    )
+    if period:
+        stmt = stmt.where(Voucher.period == period)
+    if status:
+        stmt = stmt.where(Voucher.status == status)
+    stmt = stmt.order_by(Voucher.period.desc(), Voucher.number.desc().nulls_first(), Voucher.id.desc())
+    return paginate(db.session, stmt, page, page_size)
 
 
 # ---------------------------------------------------------------- periods
@@ -510,17 +550,8 @@ def closed_periods(village_id: int) -> list[str]:
     )
 
 
-def voucher_dict(v: Voucher) -> dict[str, Any]:
-    return {"id": v.id, "number": v.number, "period": v.period, "status": v.status, "total_fen": v.total_fen}
-
-
-__all__ = [
-    "ChartEntry",
-    "LineInput",
-    "VoucherInput",
-    "close_period",
-    "create_voucher",
-    "ensure_chart",
-    "post_voucher",
-    "reverse_voucher",
-]
+def periods(village_id: int) -> list[dict[str, Any]]:
+    """The closed months and the months that have vouchers but are still open, newest first."""
+    closed = set(closed_periods(village_id))
+    used = set(db.session.execute(select(Voucher.period).where(Voucher.village_id == village_id).distinct()).scalars())
+    return [{"period": p, "closed": p in closed} for p in sorted(closed | used, reverse=True)]

@@ -16,16 +16,13 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from backend.core.xlsx import text_only
-from backend.disclosures.printing import (
-    _BODY_PT,
-    _SUBTITLE_PT,
-    _TITLE_PT,
-    _Notice,
-    _section,
-    _table,
-    format_yuan,
-    yuan_decimal,
-)
+from backend.disclosures import BODY_PT as _BODY_PT
+from backend.disclosures import SUBTITLE_PT as _SUBTITLE_PT
+from backend.disclosures import TITLE_PT as _TITLE_PT
+from backend.disclosures import Notice as _Notice
+from backend.disclosures import format_yuan, yuan_decimal
+from backend.disclosures import notice_section as _section
+from backend.disclosures import notice_table as _table
 from backend.township.service import Progress, VillageProgress
 
 COLUMNS = (

@@ -32,13 +32,13 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from backend import disclosures as disclosure_service
+from backend import ledger as reports
 from backend.core.clock import today, utcnow
 from backend.core.db import db
 from backend.core.errors import unprocessable
 from backend.core.money import fen_to_yuan
 from backend.decisions.pipeline import service as pipeline
-from backend.disclosures import service as disclosure_service
-from backend.ledger.reports import service as reports
 from backend.registry import service as registry
 from backend.registry import settings
 from backend.registry.models import Township

@@ -14,9 +14,9 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from backend import disclosures as disclosure_service
 from backend.core.db import db
 from backend.decisions.pipeline import service as pipeline
-from backend.disclosures import service as disclosure_service
 from backend.ledger import service as ledger
 from backend.registry import settings
 from backend.township import service as township

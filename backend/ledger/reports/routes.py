@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
+from backend import registry
 from backend.core.clock import today
 from backend.core.permissions import requires
 from backend.core.response_cache import cached_read
@@ -19,7 +20,6 @@ from backend.ledger.reports.schemas import (
     SummaryArgs,
     TrialBalanceSchema,
 )
-from backend.registry import service as registry
 
 blp = Blueprint(
     "ledger_reports", __name__, description="账务报表：科目余额表、资产负债表、收益及收益分配表，村民可看的年度收支"

@@ -25,22 +25,18 @@ from hypothesis import strategies as st
 from openpyxl.worksheet.worksheet import Worksheet
 from pypdf import PdfReader
 
-from backend.disclosures.printing import (
-    FONT_BOLD,
-    FONT_REGULAR,
-    MISSING_MARK,
+from backend.disclosures.printing.document import (
     DisclosureDoc,
     DisclosureLine,
     LargeItem,
     amount_in_words,
-    disclosure_pdf,
-    disclosure_xlsx,
     format_yuan,
     period_label,
     short_code,
-    unprintable_chars,
     yuan_decimal,
 )
+from backend.disclosures.printing.pdf import FONT_BOLD, FONT_REGULAR, MISSING_MARK, disclosure_pdf, unprintable_chars
+from backend.disclosures.printing.sheet import disclosure_xlsx
 
 SEAL = "3f2a91bc" + "5e0d7c4b" * 7
 PREV = "0a1b2c3d" + "9f8e7d6c" * 7

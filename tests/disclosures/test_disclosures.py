@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from backend import disclosures
 from backend.core.audit import AuditEntry
 from backend.core.db import db
 from backend.core.seal import Seal, seal, verify_chain, verify_seal
 from backend.decisions.pipeline import refs as decisions
-from backend.disclosures import service as disclosures
 from backend.disclosures.models import Disclosure
 from backend.ledger import service as ledger
 from backend.registry import settings
@@ -436,7 +436,7 @@ def test_questions_due_dates_overdue_and_answers(client, make, lj, now):
     assert client.post(url, json={"line_no": 1, "text": "草稿能问吗"}, headers=h(make, lj["plain"])).status_code == 404
     approve(client, make, lj, d["id"])
     publish(client, make, lj, d["id"])
-    settings.put(ledger.QUESTION_DAYS.key, 5, actor=None, village=lj["v"])
+    settings.put(disclosures.QUESTION_DAYS.key, 5, actor=None, village=lj["v"])
     db.session.commit()
     vh = h(make, lj["plain"])
     for body, code in (

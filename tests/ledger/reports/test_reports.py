@@ -17,12 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event
 
+from backend import registry
 from backend.core import clock
 from backend.core.db import db
 from backend.core.errors import AppError
 from backend.ledger import service as ledger
 from backend.ledger.reports import service as reports
-from backend.registry import service as registry
 from tests.factories import id_card
 
 API = "/api/v1"
