@@ -1,15 +1,15 @@
 """The chart of accounts of the 2023 农村集体经济组织会计制度 (财会〔2023〕14号), 42 first-level accounts.
 
-Source: DOMAIN.md §4.1 (from third-party code annotated with the official order 1–42; to be checked against
-the official PDF before release). Each entry: code, name, class, whether its balance is normally a debit,
-and for income and expense accounts the 财务公开 category they report under.
+Source: the 会计科目 table of 财会〔2023〕14号, in the order 1–42 that third-party code annotates it with (to be
+checked against the official PDF before release). Each entry: code, name, class, whether its balance is normally a
+debit, and for income and expense accounts the 财务公开 category they report under.
 
 Income and expense categories (what a villager sees on a disclosure) are derived from the accounts: an
 account reports under its own ``category``, else its parent's. 发包及上交收入 no longer exists as a
 first-level account in 2023 (it was split into 经营收入 and 投资收益); villages that still show it keep a
 sub-account 501001 发包及上交收入 under 经营收入, seeded for every village.
 
-**Operating income (经营性收入)** — the figure behind targets such as seed 002's "total ≥ 8万 and operating
+**Operating income (经营性收入)** — the figure behind a township's targets such as "total ≥ 8万 and operating
 ≥ 2万" — is defined once, here: the credit-side movement of 501 经营收入 and 502 投资收益 and their
 sub-accounts, i.e. collective income the village earns from its own assets and business; 503 补助收入
 (subsidies) and 504 其他收入 (donations, windfalls) count towards total income but not operating income.

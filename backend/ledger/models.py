@@ -4,7 +4,7 @@
 - a posted voucher has a number, unique in its village and month, and the month's counter hands numbers
   out without gaps (the counter row is locked while posting);
 - a voucher is reversed at most once (unique ``reverses_id``); a period is closed at most once;
-- disclosure numbering and seals: a published disclosure carries its seal and never changes.
+- a posted voucher and its lines never change (the triggers of :mod:`backend.ledger.guards`).
 """
 
 from __future__ import annotations

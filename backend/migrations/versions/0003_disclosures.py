@@ -92,7 +92,7 @@ def upgrade():
         batch_op.create_index('ix_ledger_disclosure_questions_open', ['village_id', 'answered_at', 'due_on'], unique=False)
 
     # ### end Alembic commands ###
-    # a published disclosure is never updated (see backend/ledger/disclosure_models.py)
+    # a published disclosure is never updated (see backend/disclosures/models.py)
     for statement in disclosure_models.guard_create_statements(op.get_bind().dialect.name):
         op.execute(statement)
 
