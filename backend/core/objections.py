@@ -1,24 +1,31 @@
 """Objections raised while something is publicly posted (公示) and the answers they get: the part every domain
-shares (a dividend list, a job's selected list). Each domain keeps its own table, with what it is an objection to;
-the columns, the answering and the public view are here.
+shares (a dividend list, a job's selected list). Each domain keeps its own table, with what it is an objection to,
+and its rule for when one may be raised; the columns, the answering, the public view and the two endpoints (raise
+one, answer one) are here, built for a domain by :func:`add_routes` from its :class:`ObjectionRoutes`.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from marshmallow import fields
 from sqlalchemy import ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
-from backend.core import audit
+from backend.core import audit, schemas
 from backend.core.clock import to_iso, utcnow
 from backend.core.db import UTCDateTime, db
 from backend.core.errors import conflict
 from backend.core.identity import mask_name
-from backend.core.permissions import Principal
-from backend.core.schemas import BaseSchema
+from backend.core.permissions import Principal, require_login, requires
+from backend.core.schemas import BaseSchema, length
+
+if TYPE_CHECKING:
+    from flask_smorest import Blueprint
 
 ANSWERED_CHECK = "(answer IS NULL) = (answered_at IS NULL)"  # name it "answered" in the table's __table_args__
 
@@ -74,3 +81,73 @@ class PublicObjectionSchema(BaseSchema):
     raised_at = fields.String()
     answer = fields.String(allow_none=True)
     answered_at = fields.String(allow_none=True)
+
+
+class ObjectionInSchema(BaseSchema):
+    text = schemas.Text(required=True, validate=length(1, 2000))
+
+
+class ObjectionAnswerInSchema(BaseSchema):
+    answer = schemas.Text(required=True, validate=length(1, 2000))
+
+
+@dataclass(frozen=True)
+class ObjectionRoutes:
+    """What a domain says of its objection endpoints. Anyone who may view the village of the posted thing raises
+    an objection (``POST raise_url``, body ``{"text"}``); those holding ``manage`` in its village answer one
+    (``POST answer_url``, body ``{"answer"}``); both answer with the objection as staff see it. Each URL names the
+    id of the row it loads (``<int:posting_id>``), which the permission check loads and places in its village."""
+
+    subject: type[Any]  # the thing publicly posted (a row with ``village_id``)
+    raise_url: str
+    raise_view: tuple[str, str]  # the endpoint's name and its docstring (the API's summary)
+    raise_objection: Callable[..., Any]  # (subject, text, *, actor) → objection: the domain's window and audit
+    objection: type[Any]  # the domain's table (ObjectionMixin)
+    answer_url: str
+    answer_view: tuple[str, str]
+    answer_objection: Callable[..., Any]  # (objection, answer, *, actor) → objection, through :func:`answer`
+    manage: str  # the permission that answers
+    shown: Callable[[Any], Any] | None = None  # the subject as the caller may see it (refuses with 404 if not)
+    security: tuple[dict[str, list[str]], ...] = ({"bearer": []},)
+
+
+def _url_arg(url: str) -> str:
+    (arg,) = re.findall(r"<int:(\w+)>", url)
+    return arg
+
+
+def _named(view: Callable[..., Any], name_and_doc: tuple[str, str]) -> Callable[..., Any]:
+    view.__name__ = view.__qualname__ = name_and_doc[0]
+    view.__doc__ = name_and_doc[1]
+    return view
+
+
+def add_routes(blp: Blueprint, r: ObjectionRoutes) -> None:
+    """Register ``r``'s two endpoints on the domain's blueprint (under the names ``r`` gives them)."""
+    security = list(r.security)
+
+    def raise_one(args: dict[str, Any], **loaded: Any) -> dict[str, Any]:
+        (subject,) = loaded.values()
+        if r.shown is not None:
+            subject = r.shown(subject)
+        o = r.raise_objection(subject, args["text"], actor=require_login())
+        db.session.commit()
+        return view(o, staff=True)
+
+    def answer_one(args: dict[str, Any], **loaded: Any) -> dict[str, Any]:
+        (o,) = loaded.values()
+        o = r.answer_objection(o, args["answer"], actor=require_login())
+        db.session.commit()
+        return view(o, staff=True)
+
+    raising = blp.doc(security=security)(_named(raise_one, r.raise_view))
+    raising = blp.response(201, PublicObjectionSchema)(raising)
+    raising = blp.arguments(ObjectionInSchema)(raising)
+    raising = requires("village.view", obj=(r.subject, _url_arg(r.raise_url)))(raising)
+    blp.route(r.raise_url, methods=["POST"])(raising)
+
+    answering = blp.doc(security=security)(_named(answer_one, r.answer_view))
+    answering = blp.response(200, PublicObjectionSchema)(answering)
+    answering = blp.arguments(ObjectionAnswerInSchema)(answering)
+    answering = requires(r.manage, obj=(r.objection, _url_arg(r.answer_url)))(answering)
+    blp.route(r.answer_url, methods=["POST"])(answering)

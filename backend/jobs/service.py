@@ -1,4 +1,4 @@
-"""Public-benefit jobs from posting to pay (shared/DOMAIN.md §7; every threshold is a setting).
+"""Public-benefit jobs (公益岗位) from posting to pay: the rules of each step; every threshold is a setting.
 
 Flow: a posting is open for applications in its window → after the window the applicant list is sealed into the
 village's chain (``seal_applicants``) → a seed announced afterwards (``announce_seed``: e.g. the numbers drawn at
@@ -7,13 +7,14 @@ the villagers' meeting) orders the applicants deterministically: priority groups
 re-run it from the sealed list and the seed (``draw_order``) → the selected list is sealed and publicly posted
 (公示, ``jobs.publicity_days``) → objections answered → hires confirmed (an agreement of at most
 ``jobs.max_term_months``) → monthly attendance and pay, posted to the ledger as 514 公益支出.
+
+What the endpoints show of these (a posting's detail, the applicant list, the exports) is in ``views``.
 """
 
 from __future__ import annotations
 
 import calendar
 import hashlib
-import io
 import json
 import re
 import secrets
@@ -25,20 +26,17 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from backend import ledger, registry
 from backend.core import audit, objections
-from backend.core.clock import SHANGHAI, to_iso, today, utcnow
+from backend.core.clock import SHANGHAI, today, utcnow
 from backend.core.db import db
-from backend.core.errors import AppError, conflict, not_found, unprocessable
+from backend.core.errors import AppError, conflict, unprocessable
 from backend.core.identity import mask_name
 from backend.core.money import fen_to_yuan
 from backend.core.permissions import Principal
-from backend.core.seal import seal
-from backend.core.xlsx import text_only
+from backend.core.seal import Seal, seal
 from backend.jobs.models import JobApplication, JobDraw, JobHire, JobObjection, JobPay, JobPosting
-from backend.ledger import service as ledger
-from backend.registry import service as registry
-from backend.registry import settings
-from backend.registry.models import Household, Member, Person, Village
+from backend.registry import Village, settings
 
 MIN_AGE = settings.declare("jobs.min_age", "公益岗位最低年龄", 16, 16, 30, "岁")
 MAX_AGE = settings.declare("jobs.max_age", "公益岗位最高年龄（含）", 65, 50, 75, "岁")
@@ -115,13 +113,6 @@ def create_posting(village: Village, data: PostingInput, *, actor: Principal | N
     return p
 
 
-def get_posting(posting_id: int) -> JobPosting:
-    p = db.session.get(JobPosting, posting_id)
-    if p is None:
-        raise not_found("job.not_found", "找不到该岗位")
-    return p
-
-
 def _lock(p: JobPosting) -> JobPosting:
     db.session.execute(select(JobPosting.id).where(JobPosting.id == p.id).with_for_update())
     db.session.refresh(p)
@@ -158,33 +149,31 @@ class Eligibility:
     reason: str | None
     priority: bool
     priority_reason: str | None
-    member: Member | None
+    household_id: int | None  # the applicant's household on the village's roster (None: not on it)
 
 
 def eligibility(p: JobPosting, person_id: int, on: date | None = None) -> Eligibility:
     """Whether ``person_id`` may apply to ``p`` on ``on``, and why not; and whether they are in a priority group."""
     on = on or today()
-    member = db.session.execute(select(Member).where(Member.person_id == person_id)).scalar_one_or_none()
-    if member is None or member.village_id != p.village_id or member.status != "active":
+    entry = registry.roster_entry(person_id)
+    if entry is None or entry.village_id != p.village_id or entry.status != "active":
         return Eligibility(False, "公益岗位面向本村户籍村民，您不在本村花名册上", False, None, None)
-    person = db.session.get(Person, person_id)
-    household = db.session.get(Household, member.household_id)
-    assert person is not None and household is not None
-    age = age_on(person.birth_date, on)
+    hid = entry.household_id
+    age = age_on(entry.birth_date, on)
     if age < p.min_age or age > p.max_age:
-        return Eligibility(False, f"该岗位要求年龄 {p.min_age} 到 {p.max_age} 岁，您现在 {age} 岁", False, None, member)
+        return Eligibility(False, f"该岗位要求年龄 {p.min_age} 到 {p.max_age} 岁，您现在 {age} 岁", False, None, hid)
     groups = []
-    if p.priority_tuopin and household.is_tuopin:
+    if p.priority_tuopin and entry.is_tuopin:
         groups.append("脱贫户")
-    if p.priority_jiance and household.is_jiance:
+    if p.priority_jiance and entry.is_jiance:
         groups.append("监测户")
     if p.priority_only and not groups:
-        return Eligibility(False, "该岗位只面向脱贫户、监测户等优先群体", False, None, member)
-    if p.exclude_cadre_families and _cadre_household(p.village_id, household.id, on):
-        return Eligibility(False, "村干部及其家庭成员不能申请公益岗位", False, None, member)
+        return Eligibility(False, "该岗位只面向脱贫户、监测户等优先群体", False, None, hid)
+    if p.exclude_cadre_families and _cadre_household(p.village_id, hid, on):
+        return Eligibility(False, "村干部及其家庭成员不能申请公益岗位", False, None, hid)
     if _holds_post(person_id, on):
-        return Eligibility(False, "您已在公益岗位任职，不能同时担任两个岗位", False, None, member)
-    return Eligibility(True, None, bool(groups), "、".join(groups) or None, member)
+        return Eligibility(False, "您已在公益岗位任职，不能同时担任两个岗位", False, None, hid)
+    return Eligibility(True, None, bool(groups), "、".join(groups) or None, hid)
 
 
 def _cadre_household(village_id: int, household_id: int, on: date) -> bool:
@@ -227,11 +216,10 @@ def apply(p: JobPosting, person_id: int, *, note: str | None, actor: Principal,
     e = eligibility(p, person_id)
     if not e.ok:
         raise AppError(403, "job.not_eligible", e.reason or "不符合报名条件", {"reason": e.reason})
-    assert e.member is not None
-    _refuse_taken(p, person_id, e.member.household_id)
-    a = JobApplication(posting_id=p.id, village_id=p.village_id, person_id=person_id,
-                       household_id=e.member.household_id,
-                       household_key=e.member.household_id if p.one_per_household else None, priority=e.priority,
+    assert e.household_id is not None
+    _refuse_taken(p, person_id, e.household_id)
+    a = JobApplication(posting_id=p.id, village_id=p.village_id, person_id=person_id, household_id=e.household_id,
+                       household_key=e.household_id if p.one_per_household else None, priority=e.priority,
                        priority_reason=e.priority_reason, note=(note or "").strip() or None,
                        assisted_by_id=actor.person_id if assisted else None, receipt=secrets.token_hex(8))
     try:
@@ -239,7 +227,7 @@ def apply(p: JobPosting, person_id: int, *, note: str | None, actor: Principal,
             db.session.add(a)
             db.session.flush()
     except IntegrityError:
-        _refuse_taken(p, person_id, e.member.household_id)
+        _refuse_taken(p, person_id, e.household_id)
         raise conflict("job.household_applied", "该岗位每户限一人，您家已有人报名") from None
     audit.record("job.apply", "job_application", a.id, actor=actor, village_id=p.village_id,
                  after={"posting_id": p.id, "person_id": person_id, "assisted": assisted, "priority": e.priority})
@@ -257,8 +245,7 @@ def _applicants(p: JobPosting) -> list[JobApplication]:
 
 def sealed_list(p: JobPosting, apps: Sequence[JobApplication]) -> dict[str, Any]:
     """What is sealed before the seed is known: the posting's places and each applicant's receipt and group."""
-    names = {pid: name for pid, name in db.session.execute(
-        select(Person.id, Person.name).where(Person.id.in_([a.person_id for a in apps]))).all()}
+    names = registry.person_names([a.person_id for a in apps])
     return {"posting_id": p.id, "title": p.title, "positions": p.positions,
             "applicants": [{"receipt": a.receipt, "priority": a.priority, "name": mask_name(names.get(a.person_id, ""))}
                            for a in apps]}
@@ -306,8 +293,6 @@ def announce_seed(p: JobPosting, seed_text: str, source: str | None, *, actor: P
     seed_text = seed_text.strip()
     if not seed_text:
         raise unprocessable("job.seed_invalid", "请填写公开产生的抽签种子（如村民大会现场摇出的号码）")
-    from backend.core.seal import Seal
-
     sealed = db.session.get(Seal, d.list_seal_id)
     assert sealed is not None
     listed = json.loads(sealed.canonical)["applicants"]
@@ -320,8 +305,7 @@ def announce_seed(p: JobPosting, seed_text: str, source: str | None, *, actor: P
         a.status = "selected" if rank <= p.positions else "waitlisted"
     village = registry.get_village(p.village_id)
     p.publicity_until = today() + timedelta(days=settings.get(village, PUBLICITY_DAYS.key) - 1)
-    names = {pid: name for pid, name in db.session.execute(
-        select(Person.id, Person.name).where(Person.id.in_([a.person_id for a in by_receipt.values()]))).all()}
+    names = registry.person_names([a.person_id for a in by_receipt.values()])
     s = seal(p.village_id, "job_selection", p.id, {
         "posting_id": p.id, "list_hash": d.list_hash, "seed": seed_text, "order": order,
         "selected": [{"receipt": r, "name": mask_name(names[by_receipt[r].person_id])} for r in order[:p.positions]],
@@ -345,13 +329,6 @@ def raise_objection(p: JobPosting, text: str, *, actor: Principal) -> JobObjecti
     db.session.add(o)
     db.session.flush()
     audit.record("job.objection", "job_objection", o.id, actor=actor, village_id=p.village_id)
-    return o
-
-
-def get_objection(objection_id: int) -> JobObjection:
-    o = db.session.get(JobObjection, objection_id)
-    if o is None:
-        raise not_found("job.objection_not_found", "找不到该异议")
     return o
 
 
@@ -422,13 +399,6 @@ def hires_of(p: JobPosting) -> list[JobHire]:
     return list(db.session.execute(select(JobHire).where(JobHire.posting_id == p.id).order_by(JobHire.id)).scalars())
 
 
-def get_hire(hire_id: int) -> JobHire:
-    h = db.session.get(JobHire, hire_id)
-    if h is None:
-        raise not_found("job.hire_not_found", "找不到该聘用记录")
-    return h
-
-
 def end_hire(h: JobHire, on: date, reason: str, *, actor: Principal | None) -> JobHire:
     if h.ended_on is not None:
         raise conflict("job.hire_ended", "该聘用已经终止")
@@ -447,7 +417,7 @@ def end_hire(h: JobHire, on: date, reason: str, *, actor: Principal | None) -> J
 _MONTH = re.compile(r"[1-9]\d{3}-(0[1-9]|1[0-2])", re.ASCII)
 
 
-def _month_bounds(month: str) -> tuple[date, date]:
+def month_bounds(month: str) -> tuple[date, date]:
     """First and last day of ``YYYY-MM``; nothing else (``+2026-3`` would be March again under another name, and
     one record per hire and month rests on the month's one spelling)."""
     if not _MONTH.fullmatch(month):
@@ -458,7 +428,7 @@ def _month_bounds(month: str) -> tuple[date, date]:
 
 def record_pay(h: JobHire, month: str, days_worked: int, amount_fen: int | None, *, score: int | None,
                note: str | None, actor: Principal | None) -> JobPay:
-    first, last = _month_bounds(month)
+    first, last = month_bounds(month)
     if last < h.start_on or first > (h.ended_on or h.end_on):
         raise unprocessable("job.month_outside", f"{month} 不在聘用期内")
     if first > today():
@@ -482,7 +452,7 @@ def record_pay(h: JobHire, month: str, days_worked: int, amount_fen: int | None,
 def pay_month(village: Village, month: str, paid_on: date, method: str, *, actor: Principal | None) -> tuple[int, int]:
     """Mark every unpaid record of ``month`` in the village paid and post one voucher (Dr 514 公益支出); returns
     (records, total fen). Running it again pays nothing twice."""
-    _month_bounds(month)
+    month_bounds(month)
     if method not in PAY_ACCOUNTS:
         raise unprocessable("job.method_invalid", "发放方式应为银行或现金")
     if paid_on > today():
@@ -521,84 +491,21 @@ def pay_of_person(person_id: int) -> list[tuple[JobPay, JobHire, JobPosting]]:
         .where(JobHire.person_id == person_id).order_by(JobPay.month.desc())).all())
 
 
+def pay_sheet_rows(village: Village, month: str) -> list[tuple[JobPay, JobPosting, str]]:
+    """A month's pay records of the village with their postings and the people's names, by posting and name."""
+    month_bounds(month)
+    name = registry.person_name_select(JobHire.person_id).scalar_subquery()
+    return [(pay, post, person_name) for pay, post, person_name in db.session.execute(
+        select(JobPay, JobPosting, name)
+        .join(JobHire, JobHire.id == JobPay.hire_id).join(JobPosting, JobPosting.id == JobHire.posting_id)
+        .where(JobPay.village_id == village.id, JobPay.month == month).order_by(JobPosting.id, name))]
+
+
 def applications_of(person_id: int) -> list[tuple[JobApplication, JobPosting]]:
     return list(db.session.execute(
         select(JobApplication, JobPosting).join(JobPosting, JobPosting.id == JobApplication.posting_id)
         .where(JobApplication.person_id == person_id)
         .order_by(JobApplication.updated_at.desc(), JobApplication.id.desc())).all())
-
-
-# ---------------------------------------------------------------- views and exports
-
-
-def posting_item(p: JobPosting) -> dict[str, Any]:
-    return {"id": p.id, "title": p.title, "category": p.category, "positions": p.positions,
-            "monthly_wage": fen_to_yuan(p.monthly_wage_fen), "apply_until": to_iso(p.apply_until),
-            "apply_from": to_iso(p.apply_from), "status": p.status, "status_label": STATUS_LABELS[p.status]}
-
-
-def applicant_rows(p: JobPosting, *, staff: bool) -> list[dict[str, Any]]:
-    apps = _applicants(p)
-    people = {pid: (name, born) for pid, name, born in db.session.execute(
-        select(Person.id, Person.name, Person.birth_date).where(Person.id.in_([a.person_id for a in apps]))).all()}
-    numbers = {hid: num for hid, num in db.session.execute(
-        select(Household.id, Household.number).where(Household.id.in_([a.household_id for a in apps]))).all()}
-    out = []
-    for a in sorted(apps, key=lambda x: (x.rank or 10**6, x.receipt)):
-        name, born = people[a.person_id]
-        row = {"receipt": a.receipt, "name": name if staff else mask_name(name), "priority": a.priority,
-               "priority_reason": a.priority_reason, "status": a.status, "rank": a.rank,
-               "household_number": numbers.get(a.household_id) if staff else None,
-               "age": age_on(born, today()) if staff else None, "assisted": a.assisted_by_id is not None}
-        out.append(row)
-    return out
-
-
-def selected_xlsx(p: JobPosting) -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "拟聘用名单"
-    ws.append([f"{p.title}（{p.category}）拟聘用人员名单"])
-    ws.append(["序号", "姓名", "户号", "年龄", "优先群体", "抽签序号", "状态"])
-    rows = [r for r in applicant_rows(p, staff=True) if r["status"] in ("selected", "hired")]
-    for i, r in enumerate(rows, start=1):
-        ws.append([i, r["name"], r["household_number"], r["age"], r["priority_reason"] or "", r["rank"],
-                   APPLICATION_LABELS[r["status"]]])
-    d = get_draw(p)
-    if d is not None:
-        ws.append([])
-        ws.append(["报名名单封存哈希", d.list_hash])
-        ws.append(["抽签种子", d.seed or ""])
-    buf = io.BytesIO()
-    text_only(wb).save(buf)
-    return buf.getvalue()
-
-
-def pay_sheet_xlsx(village: Village, month: str) -> bytes:
-    from openpyxl import Workbook
-
-    _month_bounds(month)
-    rows = db.session.execute(
-        select(JobPay, JobHire, JobPosting, Person.name)
-        .join(JobHire, JobHire.id == JobPay.hire_id).join(JobPosting, JobPosting.id == JobHire.posting_id)
-        .join(Person, Person.id == JobHire.person_id)
-        .where(JobPay.village_id == village.id, JobPay.month == month).order_by(JobPosting.id, Person.name)).all()
-    wb = Workbook()
-    ws = wb.active
-    ws.title = f"{month}工资表"
-    ws.append([f"{village.name}公益岗位{month}考勤及工资表"])
-    ws.append(["序号", "姓名", "岗位", "出勤天数", "考核分", "应发（元）", "发放日期", "签字"])
-    total = 0
-    for i, (pay, _hire, post, name) in enumerate(rows, start=1):
-        ws.append([i, name, post.title, pay.days_worked, pay.score if pay.score is not None else "",
-                   fen_to_yuan(pay.amount_fen), pay.paid_on.isoformat() if pay.paid_on else "", ""])
-        total += pay.amount_fen
-    ws.append(["合计", "", "", "", "", fen_to_yuan(total), "", ""])
-    buf = io.BytesIO()
-    text_only(wb).save(buf)
-    return buf.getvalue()
 
 
 def count_applications(p: JobPosting) -> int:

@@ -1,1 +1,10 @@
-"""Announcements, read receipts and the WeChat push outbox (issue 8)."""
+"""Announcements (公告) from the township and the village: publishing after WeChat's content check, who sees them,
+read receipts (in the app, at a meeting, on the loudspeaker) and reach, and the outbox that pushes them as WeChat
+subscribe messages.
+
+Other packages read a villager's notices through ``my_notices_listed`` (the villager's home page).
+"""
+
+from backend.notices.service import Listed, my_notices_listed
+
+__all__ = ["Listed", "my_notices_listed"]

@@ -16,6 +16,8 @@ from backend.core.clock import utcnow
 from backend.core.db import BigId, UTCDateTime, db
 
 AUDIENCES = ("everyone", "members", "representatives", "party_members")
+AUDIENCE_LABELS = {"everyone": "全体村民", "members": "集体经济组织成员", "representatives": "村民代表",
+                   "party_members": "党员"}
 CATEGORIES = ("通知", "公告", "政策宣传", "会议", "便民服务", "其他")
 READ_CHANNELS = ("app", "meeting", "loudspeaker")
 PUSH_STATUSES = ("pending", "sending", "sent", "no_consent", "failed")
@@ -49,6 +51,10 @@ class Notice(db.Model):
         CheckConstraint(_in("category", CATEGORIES), name="category"),
         CheckConstraint("content_check IN ('pass', 'review')", name="content_check"),
     )
+
+    def is_live(self) -> bool:
+        """Not withdrawn and not expired: readers see it, and its pushes still go out."""
+        return self.withdrawn_at is None and (self.expires_at is None or self.expires_at > utcnow())
 
 
 class NoticeTarget(db.Model):

@@ -1,55 +1,40 @@
-"""Announcements from the township and the village, read receipts and reach, and the push outbox.
+"""Announcements from the township and the village: publishing, who sees them, read receipts and reach.
 
 - A township's staff publish to all its villages or chosen ones; a village's secretary (or committee) to their own.
   Audience: everyone on the roster, 成员 only, 村民代表, 党员. The text passes WeChat's content check first.
 - Read receipts: in the app (``mark_read``, idempotent), or recorded by staff for people who heard it at a meeting
   or on the loudspeaker. Reach per village = readers ÷ audience; staff see who has not read and remind only them.
-- Push: publishing writes one subscribe-message job per person in the audience with a bound WeChat account, in the
-  same transaction (``push_outbox``, unique per notice and person). ``work`` sends due jobs: it claims them with
-  ``FOR UPDATE SKIP LOCKED`` (several workers never take the same job), uses one of the person's one-time consents
-  (none → ``no_consent``, never sent), retries WeChat failures with exponential backoff and gives up after
-  ``MAX_ATTEMPTS``.
+- Push: publishing queues one subscribe-message job per person in the audience with a bound WeChat account, in the
+  same transaction; ``outbox`` sends them.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import String, and_, cast, func, or_, select, update
+from sqlalchemy import String, and_, cast, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from backend.auth import service as auth
+from backend import auth, registry
 from backend.core import audit
-from backend.core.clock import to_iso, utcnow
+from backend.core.clock import utcnow
 from backend.core.db import db
-from backend.core.errors import AppError, not_found, unprocessable
+from backend.core.errors import AppError, forbidden, not_found, unprocessable
 from backend.core.permissions import Principal
-from backend.notices.models import Notice, NoticeRead, NoticeTarget, PushConsent, PushJob
-from backend.registry import service as registry
-from backend.registry.models import Township, Village
-from backend.wechat.client import gateway_from_config
+from backend.notices import outbox
+from backend.notices.models import Notice, NoticeRead, NoticeTarget
+from backend.registry import Township, Village
+from backend.wechat import gateway_from_config
 
-log = logging.getLogger(__name__)
-
-NOTICE_TEMPLATE = "notice-published"  # overridden by the config key WECHAT_TEMPLATE_NOTICE
-MAX_ATTEMPTS = 6
-BACKOFF_SECONDS = 30  # 30 s, 60 s, 120 s … capped at an hour
-AUDIENCE_LABELS = {"everyone": "全体村民", "members": "集体经济组织成员", "representatives": "村民代表",
-                   "party_members": "党员"}
 # the role that puts a person in each audience (roster-derived or assigned): a principal carries them
 AUDIENCE_ROLE = {"everyone": "villager", "members": "member", "representatives": "representative",
                  "party_members": "party_member"}
-
-
-def template_id() -> str:
-    return str(current_app.config.get("WECHAT_TEMPLATE_NOTICE") or NOTICE_TEMPLATE)
 
 
 # ---------------------------------------------------------------- audience
@@ -121,7 +106,7 @@ def publish(data: NoticeInput, *, actor: Principal, township: Township | None = 
     db.session.add(n)
     db.session.flush()
     db.session.add_all(NoticeTarget(notice_id=n.id, village_id=v) for v in targets)
-    queued = _queue_pushes(n, targets)
+    queued = outbox.queue_notice(n, audience(targets, n.audience))
     db.session.flush()
     audit.record("notice.publish", "notice", n.id, actor=actor, village_id=village.id if village else None,
                  township_id=township.id if township else None,
@@ -130,30 +115,39 @@ def publish(data: NoticeInput, *, actor: Principal, township: Township | None = 
     return n
 
 
-def _queue_pushes(n: Notice, village_ids: Sequence[int]) -> int:
-    people = audience(village_ids, n.audience)
-    bound = auth.openids_of(list(people))
-    if not bound:
-        return 0
-    data = json.dumps({"thing1": n.title[:20], "time2": to_iso(n.published_at)[:16].replace("T", " ")},
-                      ensure_ascii=False)
-    rows = [{"kind": "notice", "object_id": n.id, "person_id": pid, "template_id": template_id(),
-             "page": f"pages/notices/detail?id={n.id}", "data": data, "status": "pending", "attempts": 0,
-             "next_attempt_at": utcnow(), "created_at": utcnow()} for pid in sorted(bound)]
-    db.session.execute(PushJob.__table__.insert(), rows)
-    return len(rows)
-
-
-def get_notice(notice_id: int) -> Notice:
-    n = db.session.get(Notice, notice_id)
-    if n is None or n.withdrawn_at is not None:
+def unless_withdrawn(n: Notice) -> Notice:
+    """``n``, or 404 once it is withdrawn: there is nothing left of it to manage."""
+    if n.withdrawn_at is not None:
         raise not_found("notice.not_found", "找不到该公告")
     return n
 
 
-def is_live(n: Notice) -> bool:
-    """Not withdrawn and not expired: readers see it."""
-    return n.withdrawn_at is None and (n.expires_at is None or n.expires_at > utcnow())
+def shown_to(n: Notice, p: Principal) -> Notice:
+    """``n``, or 404 if ``p`` may not see it (neither its audience nor staff of its source)."""
+    if not can_see(n, p):
+        raise not_found("notice.not_found", "找不到该公告")
+    return n
+
+
+def readable(n: Notice, p: Principal) -> Notice:
+    """``n`` for a reader: 404 once it is withdrawn or expired (gone for readers), or if ``p`` may not see it."""
+    if not n.is_live():
+        raise not_found("notice.not_found", "找不到该公告")
+    return shown_to(n, p)
+
+
+def target_village(n: Notice, village_id: int) -> Village:
+    """The village ``village_id`` among ``n``'s targets; 404 if the notice was not sent to it."""
+    if village_id not in targets_of(n):
+        raise not_found("notice.not_found", "找不到该公告")
+    return registry.get_village(village_id)
+
+
+def source_name(n: Notice) -> str:
+    """The name of the township or village the notice comes from."""
+    if n.township_id is not None:
+        return registry.township_names([n.township_id]).get(n.township_id, "")
+    return registry.village_names([n.village_id]).get(n.village_id, "")  # type: ignore[list-item]
 
 
 def targets_of(n: Notice) -> list[int]:
@@ -163,26 +157,13 @@ def targets_of(n: Notice) -> list[int]:
 
 def withdraw(n: Notice, *, actor: Principal) -> Notice:
     n.withdrawn_at = utcnow()
-    db.session.execute(update(PushJob).where(PushJob.kind == "notice", PushJob.object_id == n.id,
-                                             PushJob.status == "pending").values(status="failed",
-                                                                                 last_error="公告已撤回"))
+    outbox.cancel(n, "公告已撤回")
     db.session.flush()
     audit.record("notice.withdraw", "notice", n.id, actor=actor, village_id=n.village_id, township_id=n.township_id)
     return n
 
 
 # ---------------------------------------------------------------- who sees what
-
-
-def targets_by_notice(notice_ids: Sequence[int]) -> dict[int, list[int]]:
-    """Notice id → its target villages, for many notices in one query."""
-    out: dict[int, list[int]] = {i: [] for i in notice_ids}
-    if notice_ids:
-        for nid, vid in db.session.execute(select(NoticeTarget.notice_id, NoticeTarget.village_id)
-                                           .where(NoticeTarget.notice_id.in_(list(notice_ids)))
-                                           .order_by(NoticeTarget.notice_id, NoticeTarget.village_id)):
-            out[nid].append(vid)
-    return out
 
 
 def can_see(n: Notice, p: Principal, targets: Sequence[int] | None = None) -> bool:
@@ -204,8 +185,29 @@ def in_audience(n: Notice, p: Principal, targets: Sequence[int] | None = None) -
     return any(p.has_role(AUDIENCE_ROLE[n.audience], v) for v in targets)
 
 
+def managed_villages(n: Notice, p: Principal, village_id: int | None = None) -> list[int]:
+    """The target villages (``village_id`` only, when given) whose reach ``p`` may see, whose unread people they
+    may list and remind: every one for the source township's staff; their own for a target village's secretary
+    and committee. 404 to whoever cannot see the notice (or for a village it was not sent to), 403 to a reader."""
+    targets = targets_of(n)
+    if village_id is not None and village_id not in targets:
+        if not can_see(n, p):
+            raise not_found("notice.not_found", "找不到该公告")
+        raise not_found("notice.village_not_targeted", "这条公告没有发给该村")
+    scope = [village_id] if village_id is not None else targets
+    if n.township_id is not None and p.can("township.view", township_id=n.township_id):
+        return scope
+    mine = [v for v in scope if p.can("notices.manage", village_id=v) or p.can("township.view", village_id=v)]
+    if mine:
+        return mine
+    if not can_see(n, p):
+        raise not_found("notice.not_found", "找不到该公告")
+    raise forbidden()
+
+
 def _mine(p: Principal) -> list[Any] | None:
-    """The conditions of ``my_notices_stmt`` (None: the caller has no village nor township, so no notices)."""
+    """Where the caller may find notices: live, and sent to their village or from a township they are staff of
+    (None: they have neither, so no notices)."""
     now = utcnow()
     live = and_(Notice.withdrawn_at.is_(None), or_(Notice.expires_at.is_(None), Notice.expires_at > now))
     conds = []
@@ -220,14 +222,6 @@ def _mine(p: Principal) -> list[Any] | None:
 _ORDER = (Notice.pinned.desc(), Notice.published_at.desc(), Notice.id.desc())
 
 
-def my_notices_stmt(p: Principal) -> Any:
-    """Notices for the caller: where they are in the audience (their village) or township staff of the source."""
-    where = _mine(p)
-    if where is None:
-        return select(Notice).where(False)
-    return select(Notice).where(*where).order_by(*_ORDER)
-
-
 @dataclass(frozen=True)
 class Listed:
     """A notice of the caller's list: ``notice`` is a row of the notice's columns a list and ``can_see`` need."""
@@ -238,9 +232,10 @@ class Listed:
 
 
 def my_notices_listed(p: Principal) -> list[Listed]:
-    """``my_notices_stmt``'s notices that the caller may see, in its order, each with whether they have read it and
-    the name of its source — in one statement, whatever the number of notices: the read receipt, the target villages
-    (for ``can_see``) and the source's name are columns of each row, and only the columns a list shows are read."""
+    """The notices the caller may see, pinned first, then the latest; each with whether they have read it and the
+    name of its source. A fixed number of statements, whatever the number of notices: one for the notices, whose
+    read receipt and target villages (for ``can_see``) are columns of each row, and only the columns a list shows;
+    then one for the names of the townships and one for the villages they come from."""
     where = _mine(p)
     if where is None:
         return []
@@ -248,24 +243,18 @@ def my_notices_listed(p: Principal) -> list[Listed]:
             .exists())
     targets = (select(func.aggregate_strings(cast(NoticeTarget.village_id, String), ","))
                .where(NoticeTarget.notice_id == Notice.id).scalar_subquery())
-    source = func.coalesce(select(Township.name).where(Township.id == Notice.township_id).scalar_subquery(),
-                           select(Village.name).where(Village.id == Notice.village_id).scalar_subquery())
     stmt = (select(Notice.id, Notice.township_id, Notice.village_id, Notice.title, Notice.category, Notice.audience,
-                   Notice.pinned, Notice.published_at, Notice.withdrawn_at, read, targets, source)
+                   Notice.pinned, Notice.published_at, Notice.withdrawn_at, read, targets)
             .where(*where).order_by(*_ORDER))
-    out = []
+    rows = []
     for row in db.session.execute(stmt):
         target_ids = sorted(int(v) for v in row[10].split(",")) if row[10] else []
         if can_see(row, p, target_ids):  # the row has the columns can_see reads
-            out.append(Listed(row, bool(row[9]), row[11]))
-    return out
-
-
-def visible_to(notices: Sequence[Notice], p: Principal) -> list[Notice]:
-    """Keep the notices whose audience includes the caller (the statement above filters by village only); the
-    targets of all of them in one query."""
-    targets = targets_by_notice([n.id for n in notices])
-    return [n for n in notices if can_see(n, p, targets[n.id])]
+            rows.append(row)
+    townships = registry.township_names({r.township_id for r in rows if r.township_id is not None})
+    villages = registry.village_names({r.village_id for r in rows if r.village_id is not None})
+    return [Listed(r, bool(r[9]), townships.get(r.township_id, "") if r.township_id is not None
+                   else villages.get(r.village_id, "")) for r in rows]
 
 
 def read_ids(p: Principal, notice_ids: Sequence[int]) -> set[int]:
@@ -318,7 +307,7 @@ def reach(n: Notice) -> list[dict[str, Any]]:
         vid = people.get(pid)
         if vid is not None:
             reads[vid][channel] += 1
-    names = {v.id: v.name for v in db.session.execute(select(Village).where(Village.id.in_(targets))).scalars()}
+    names = registry.village_names(targets)
     out = []
     for vid in targets:
         total, got = per_village.get(vid, 0), sum(reads[vid].values())
@@ -344,140 +333,15 @@ def unread(n: Notice, village_id: int | None = None) -> list[int]:
     return sorted(pid for pid in people if pid not in done)
 
 
+def unread_named(n: Notice, village_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """Who in these villages has not read ``n`` yet, with their names, by person id."""
+    people = sorted(pid for v in village_ids for pid in unread(n, v))
+    names = registry.person_names(people)
+    return [{"person_id": pid, "name": names.get(pid, "")} for pid in people]
+
+
 def remind(n: Notice, village_id: int, *, actor: Principal) -> int:
     """Queue a reminder push only to those who have not read it (once per notice and person: the outbox key)."""
-    people = unread(n, village_id)
-    bound = auth.openids_of(people)
-    queued = 0
-    for pid in sorted(bound):
-        exists = db.session.execute(select(PushJob.id).where(PushJob.kind == "reminder", PushJob.object_id == n.id,
-                                                             PushJob.person_id == pid)).first()
-        if exists:
-            continue
-        db.session.add(PushJob(kind="reminder", object_id=n.id, person_id=pid, template_id=template_id(),
-                               page=f"pages/notices/detail?id={n.id}",
-                               data=json.dumps({"thing1": ("请阅读：" + n.title)[:20]}, ensure_ascii=False)))
-        queued += 1
-    db.session.flush()
+    queued = outbox.queue_reminders(n, unread(n, village_id))
     audit.record("notice.remind", "notice", n.id, actor=actor, village_id=village_id, after={"queued": queued})
     return queued
-
-
-# ---------------------------------------------------------------- consents and the worker
-
-
-def add_consent(person_id: int, template: str, count: int = 1) -> int:
-    """The mini-program reports that the person accepted ``count`` one-time subscriptions to ``template``."""
-    row = db.session.execute(select(PushConsent).where(PushConsent.person_id == person_id,
-                                                       PushConsent.template_id == template)
-                             .with_for_update()).scalar_one_or_none()
-    if row is None:
-        try:
-            with db.session.begin_nested():
-                row = PushConsent(person_id=person_id, template_id=template, remaining=0)
-                db.session.add(row)
-                db.session.flush()
-        except IntegrityError:
-            row = db.session.execute(select(PushConsent).where(PushConsent.person_id == person_id,
-                                                               PushConsent.template_id == template)
-                                     .with_for_update()).scalar_one()
-    row.remaining += count
-    db.session.flush()
-    return row.remaining
-
-
-def _use_consent(person_id: int, template: str) -> bool:
-    res = db.session.execute(update(PushConsent).where(
-        PushConsent.person_id == person_id, PushConsent.template_id == template, PushConsent.remaining > 0)
-        .values(remaining=PushConsent.remaining - 1).execution_options(synchronize_session=False))
-    return bool(res.rowcount)  # type: ignore[attr-defined]
-
-
-def _claim(limit: int) -> list[int]:
-    """Take up to ``limit`` due jobs for this worker (committed as 'sending', so no other worker takes them)."""
-    now = utcnow()
-    ids = list(db.session.execute(
-        select(PushJob.id).where(PushJob.status == "pending", PushJob.next_attempt_at <= now)
-        .order_by(PushJob.next_attempt_at, PushJob.id).limit(limit).with_for_update(skip_locked=True)).scalars())
-    if ids:
-        db.session.execute(update(PushJob).where(PushJob.id.in_(ids)).values(status="sending", next_attempt_at=now)
-                           .execution_options(synchronize_session=False))
-    db.session.commit()
-    return ids
-
-
-@dataclass
-class WorkReport:
-    sent: int = 0
-    no_consent: int = 0
-    retried: int = 0
-    failed: int = 0
-
-
-def work(limit: int = 50) -> WorkReport:
-    """Send one batch of due jobs; each outcome is committed as it happens. Returns what happened."""
-    report = WorkReport()
-    gateway = gateway_from_config(current_app.config)
-    for job_id in _claim(limit):
-        job = db.session.get(PushJob, job_id)
-        assert job is not None
-        if job.kind in ("notice", "reminder"):
-            n = db.session.get(Notice, job.object_id)
-            if n is None or not is_live(n):  # withdrawn or expired meanwhile: nothing to announce any more
-                job.status, job.last_error = "failed", "公告已过期或已撤回，不再推送"
-                report.failed += 1
-                db.session.commit()
-                continue
-        openid = auth.openids_of([job.person_id]).get(job.person_id)
-        if openid is None or not _use_consent(job.person_id, job.template_id):
-            job.status, job.last_error = "no_consent", "没有可用的订阅授权" if openid else "未绑定微信"
-            report.no_consent += 1
-            db.session.commit()
-            continue
-        db.session.commit()  # the consent is spent before the call: a crash never sends it twice
-        try:
-            result = gateway.send_subscribe_message(openid, job.template_id, json.loads(job.data), page=job.page)
-            ok, errcode, errmsg = result.ok, result.errcode, result.errmsg
-            msgid = result.msgid
-        except AppError as exc:  # network failure, timeout, HTTP 5xx
-            ok, errcode, errmsg, msgid = False, -1, exc.message, None
-        job.attempts += 1
-        if ok:
-            job.status, job.sent_at, job.msgid, job.last_error = "sent", utcnow(), str(msgid or ""), None
-            report.sent += 1
-        elif errcode == 43101:  # WeChat says no consent left: don't retry
-            job.status, job.last_error = "no_consent", f"{errcode} {errmsg}"[:200]
-            report.no_consent += 1
-        elif job.attempts >= MAX_ATTEMPTS:
-            job.status, job.last_error = "failed", f"{errcode} {errmsg}"[:200]
-            report.failed += 1
-        else:
-            # the consent was not used by WeChat: give it back, and try again later
-            db.session.execute(update(PushConsent).where(PushConsent.person_id == job.person_id,
-                                                         PushConsent.template_id == job.template_id)
-                               .values(remaining=PushConsent.remaining + 1))
-            delay = min(BACKOFF_SECONDS * 2 ** (job.attempts - 1), 3600)
-            job.status, job.next_attempt_at = "pending", utcnow() + timedelta(seconds=delay)
-            job.last_error = f"{errcode} {errmsg}"[:200]
-            report.retried += 1
-        db.session.commit()
-    return report
-
-
-def recover_stale(older_than: timedelta = timedelta(minutes=10)) -> int:
-    """Jobs left 'sending' by a worker that died mid-call: WeChat may or may not have delivered them, and a
-    consent allows one message, so they are marked failed — never sent a second time."""
-    cutoff = utcnow() - older_than
-    stale = list(db.session.execute(select(PushJob).where(PushJob.status == "sending",
-                                                          PushJob.next_attempt_at < cutoff)).scalars())
-    for job in stale:
-        job.status, job.last_error = "failed", "发送中断，未确认是否送达（不重发）"
-    db.session.commit()
-    return len(stale)
-
-
-def outbox_counts(kind: str, object_id: int) -> dict[str, int]:
-    rows = db.session.execute(select(PushJob.status, func.count()).where(PushJob.kind == kind,
-                                                                         PushJob.object_id == object_id)
-                              .group_by(PushJob.status)).all()
-    return {status: int(n) for status, n in rows}

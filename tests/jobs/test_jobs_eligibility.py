@@ -10,10 +10,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from backend import registry
 from backend.core.db import db
 from backend.jobs import service as jobs_service
 from backend.jobs.models import JobApplication, JobPosting
-from backend.registry import service as registry
 from backend.registry import settings
 from backend.registry.models import RoleAssignment
 from tests.jobs.conftest import DAY0, refused, snapshot

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from backend.core.db import db
+from backend.notices import outbox
 from backend.notices import service as notices
 from backend.notices.models import Notice, PushConsent, PushJob
 from tests.notices.conftest import bind
@@ -46,14 +47,14 @@ def _jobs(**where):
 
 def _consent(person_id):
     return db.session.scalar(select(PushConsent.remaining).where(PushConsent.person_id == person_id,
-                                                                  PushConsent.template_id == notices.template_id()))
+                                                                  PushConsent.template_id == outbox.template_id()))
 
 
 def _give(wechat, m, i, local=1, remote=1):
-    notices.add_consent(m.person_id, notices.template_id(), local)
+    outbox.add_consent(m.person_id, outbox.template_id(), local)
     db.session.commit()
     if remote:
-        wechat.grant_consent(f"o-{i}", notices.template_id(), remote)
+        wechat.grant_consent(f"o-{i}", outbox.template_id(), remote)
 
 
 def _sends(wechat):
@@ -74,20 +75,20 @@ def test_a_job_per_bound_audience_member_in_the_same_transaction(make, wechat):
 
 def test_without_a_local_consent_nothing_is_sent(make, wechat):
     qs, _lj, staff, _people = _world(make, n_people=2)
-    wechat.grant_consent("o-0", notices.template_id())  # WeChat would accept, but we were never told of a consent
+    wechat.grant_consent("o-0", outbox.template_id())  # WeChat would accept, but we were never told of a consent
     n = _publish(make, staff, qs)
-    report = notices.work()
+    report = outbox.work()
     assert (report.sent, report.no_consent) == (0, 2)
     assert {j.status for j in _jobs(object_id=n.id)} == {"no_consent"}
     assert _sends(wechat) == [] and wechat.messages() == []
-    assert notices.work().no_consent == 0  # not retried
+    assert outbox.work().no_consent == 0  # not retried
 
 
 def test_with_a_consent_sent_once_and_the_consent_used(make, wechat):
     qs, _lj, staff, people = _world(make, n_people=2)
     _give(wechat, people[0], 0, local=2, remote=2)
     n = _publish(make, staff, qs)
-    report = notices.work()
+    report = outbox.work()
     assert (report.sent, report.no_consent, report.retried, report.failed) == (1, 1, 0, 0)
     [msg] = wechat.messages()
     assert msg["touser"] == "o-0" and msg["page"] == f"pages/notices/detail?id={n.id}"
@@ -95,19 +96,19 @@ def test_with_a_consent_sent_once_and_the_consent_used(make, wechat):
     job = _jobs(person_id=people[0].person_id)[0]
     assert (job.status, job.attempts, job.msgid) == ("sent", 1, str(msg["msgid"]))
     assert _consent(people[0].person_id) == 1  # one of two used
-    assert notices.work().sent == 0 and len(wechat.messages()) == 1
+    assert outbox.work().sent == 0 and len(wechat.messages()) == 1
 
 
 def test_wechat_43101_is_no_consent_and_not_retried(make, wechat, now):
     qs, _lj, staff, people = _world(make, n_people=1)
     _give(wechat, people[0], 0, local=1, remote=0)  # we think there is one; WeChat says none
     _publish(make, staff, qs)
-    assert notices.work().no_consent == 1
+    assert outbox.work().no_consent == 1
     [job] = _jobs()
     assert job.status == "no_consent" and job.last_error.startswith("43101") and job.attempts == 1
     now[0] = now[0] + timedelta(hours=2)
-    wechat.grant_consent("o-0", notices.template_id())
-    assert notices.work().sent == 0 and len(_sends(wechat)) == 1 and wechat.messages() == []
+    wechat.grant_consent("o-0", outbox.template_id())
+    assert outbox.work().sent == 0 and len(_sends(wechat)) == 1 and wechat.messages() == []
 
 
 @pytest.mark.parametrize("mode", ["errcode", "http500", "drop"])
@@ -117,20 +118,20 @@ def test_faults_are_retried_with_backoff_until_wechat_recovers(make, wechat, now
     _publish(make, staff, qs)
     wechat.add_fault(SEND, mode, errcode=-1)
     start = now[0]
-    r = notices.work()
+    r = outbox.work()
     assert (r.sent, r.retried) == (0, 1)
     [job] = _jobs()
     assert (job.status, job.attempts, job.next_attempt_at) == ("pending", 1, start + timedelta(seconds=30))
     assert _consent(people[0].person_id) == 1  # given back: WeChat did not use it
     now[0] = start + timedelta(seconds=29)
-    assert notices.work().retried == 0  # not due yet
+    assert outbox.work().retried == 0  # not due yet
     now[0] = start + timedelta(seconds=30)
-    assert notices.work().retried == 1
+    assert outbox.work().retried == 1
     db.session.refresh(job)
     assert (job.attempts, job.next_attempt_at) == (2, now[0] + timedelta(seconds=60))
     wechat.clear_faults()
     now[0] = now[0] + timedelta(seconds=60)
-    assert notices.work().sent == 1
+    assert outbox.work().sent == 1
     db.session.refresh(job)
     assert (job.status, job.attempts, job.last_error) == ("sent", 3, None)
     assert [m["touser"] for m in wechat.messages()] == ["o-0"]
@@ -143,20 +144,20 @@ def test_gives_up_after_max_attempts(make, wechat, now):
     _publish(make, staff, qs)
     wechat.add_fault(SEND, "http500")
     delays = []
-    for _ in range(notices.MAX_ATTEMPTS - 1):
-        assert notices.work().retried == 1
+    for _ in range(outbox.MAX_ATTEMPTS - 1):
+        assert outbox.work().retried == 1
         [job] = _jobs()
         delays.append((job.next_attempt_at - now[0]).total_seconds())
         now[0] = job.next_attempt_at
-    assert delays == [30 * 2**k for k in range(notices.MAX_ATTEMPTS - 1)]
-    assert notices.work().failed == 1
+    assert delays == [30 * 2**k for k in range(outbox.MAX_ATTEMPTS - 1)]
+    assert outbox.work().failed == 1
     db.session.expire_all()
     [job] = _jobs()
-    assert (job.status, job.attempts) == ("failed", notices.MAX_ATTEMPTS)
+    assert (job.status, job.attempts) == ("failed", outbox.MAX_ATTEMPTS)
     wechat.clear_faults()
     now[0] = now[0] + timedelta(days=1)
-    assert notices.work().sent == 0 and wechat.messages() == []
-    assert len(_sends(wechat)) == notices.MAX_ATTEMPTS
+    assert outbox.work().sent == 0 and wechat.messages() == []
+    assert len(_sends(wechat)) == outbox.MAX_ATTEMPTS
 
 
 def test_a_job_stuck_sending_is_failed_never_resent(make, wechat, now):
@@ -165,15 +166,15 @@ def test_a_job_stuck_sending_is_failed_never_resent(make, wechat, now):
         _give(wechat, m, i)
     _publish(make, staff, qs)
     now[0] = now[0] + timedelta(hours=1)  # the jobs waited an hour (no worker running)
-    claimed = notices._claim(1)  # a worker takes one and dies
+    claimed = outbox._claim(1)  # a worker takes one and dies
     assert len(claimed) == 1
-    assert notices.recover_stale() == 0  # claimed just now: not stale, however long it had waited
+    assert outbox.recover_stale() == 0  # claimed just now: not stale, however long it had waited
     now[0] = now[0] + timedelta(minutes=11)
-    assert notices.recover_stale() == 1
+    assert outbox.recover_stale() == 1
     stuck = db.session.get(PushJob, claimed[0])
     db.session.refresh(stuck)
     assert stuck.status == "failed"
-    assert notices.work().sent == 1  # the other one
+    assert outbox.work().sent == 1  # the other one
     assert len(wechat.messages()) == 1 and db.session.get(PushJob, claimed[0]).status == "failed"
     assert not _jobs(status="sending")
 
@@ -193,14 +194,14 @@ def test_the_cli_worker_prints_what_it_did(app, make, wechat):
 def test_two_workers_in_parallel_send_each_job_exactly_once(app, make, wechat, postgres_only):
     qs, _lj, staff, people = _world(make, n_people=100)
     for i, m in enumerate(people):
-        notices.add_consent(m.person_id, notices.template_id(), 1)
-        wechat.grant_consent(f"o-{i}", notices.template_id(), 2)  # WeChat would accept a second send: we must not
+        outbox.add_consent(m.person_id, outbox.template_id(), 1)
+        wechat.grant_consent(f"o-{i}", outbox.template_id(), 2)  # WeChat would accept a second send: we must not
     db.session.commit()
     n = _publish(make, staff, qs)
     assert len(_jobs(object_id=n.id)) == 100
     db.session.remove()
     barrier = threading.Barrier(2)
-    reports: list[list[notices.WorkReport]] = [[], []]
+    reports: list[list[outbox.WorkReport]] = [[], []]
     errors: list[BaseException] = []
 
     def worker(k: int) -> None:
@@ -208,7 +209,7 @@ def test_two_workers_in_parallel_send_each_job_exactly_once(app, make, wechat, p
             try:
                 barrier.wait()
                 while True:
-                    r = notices.work(limit=7)
+                    r = outbox.work(limit=7)
                     reports[k].append(r)
                     if not (r.sent + r.no_consent + r.retried + r.failed):
                         return

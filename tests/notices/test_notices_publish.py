@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from backend.core.clock import to_iso
 from backend.core.db import db
+from backend.notices import outbox
 from backend.notices import service as notices
 from backend.notices.models import Notice, NoticeTarget, PushJob
 from tests.notices.conftest import bind
@@ -187,7 +188,7 @@ def test_withdrawn_notices_disappear_and_only_the_source_withdraws(client, make,
     ha = make.headers(a)
     assert client.get("/api/v1/me/notices", headers=ha).json["items"] == []
     assert client.get(f"/api/v1/notices/{nid}", headers=ha).status_code == 404
-    assert notices.outbox_counts("notice", nid) == {"failed": 1}  # a's pending push cancelled
+    assert outbox.outbox_counts("notice", nid) == {"failed": 1}  # a's pending push cancelled
 
 
 def test_me_notices_contract_pinned_first_then_newest(client, make, wechat, now):

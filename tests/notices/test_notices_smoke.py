@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from backend.core.db import db
+from backend.notices import outbox
 from backend.notices import service as notices
 from tests.notices.conftest import bind
 
@@ -30,13 +31,13 @@ def test_a_township_notice_reaches_the_villages(client, make, wechat):
 
     # a consent for a only: one message to a, none to the others (no consent, never sent)
     ra = client.post("/api/v1/me/push-consents", headers=make.headers(a),
-                     json={"template_id": notices.template_id(), "count": 1})
+                     json={"template_id": outbox.template_id(), "count": 1})
     assert ra.status_code == 200 and ra.json["remaining"] == 1
-    wechat.grant_consent("o-a", notices.template_id())
-    report = notices.work()
+    wechat.grant_consent("o-a", outbox.template_id())
+    report = outbox.work()
     assert (report.sent, report.no_consent) == (1, 2)
     assert [m["touser"] for m in wechat.messages()] == ["o-a"]
-    assert notices.work().sent == 0  # nothing twice
+    assert outbox.work().sent == 0  # nothing twice
 
     mine = client.get("/api/v1/me/notices", headers=make.headers(a)).json["items"]
     assert mine == [{"id": nid, "title": "秋冬季防火通知", "source": "township", "source_name": "青山镇",
@@ -62,13 +63,13 @@ def test_a_notice_withdrawn_or_expired_before_its_push_is_not_pushed(make, wecha
     a = make.member(lj, "张大山")
     bind(staff.id, "o-zw")
     bind(a.person_id, "o-a")
-    notices.add_consent(a.person_id, notices.template_id(), 2)
-    wechat.grant_consent("o-a", notices.template_id(), 2)
+    outbox.add_consent(a.person_id, outbox.template_id(), 2)
+    wechat.grant_consent("o-a", outbox.template_id(), 2)
     n = notices.publish(notices.NoticeInput("停电通知", "明天停电。", expires_at=utcnow() + timedelta(hours=1)),
                         actor=make.principal(staff), township=qs)
     db.session.commit()
     now[0] = now[0] + timedelta(hours=2)
-    report = notices.work()
+    report = outbox.work()
     assert (report.sent, report.failed) == (0, 1)
     assert wechat.messages() == []
     job = db.session.execute(db.select(PushJob).where(PushJob.object_id == n.id)).scalar_one()

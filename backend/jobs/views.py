@@ -1,0 +1,150 @@
+"""What the job endpoints show: a posting as a list item and in full (with the applicants, the draw and the 公示's
+objections as the caller may see them), hires, a villager's own applications and pay, and the two exports (the
+selected list, a month's pay sheet). Names come from the registry; staff see them in full, everyone else masked.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from backend import registry
+from backend.core import objections
+from backend.core.clock import to_iso, today
+from backend.core.identity import mask_name
+from backend.core.money import fen_to_yuan
+from backend.core.permissions import Principal
+from backend.core.xlsx import text_only
+from backend.jobs import service
+from backend.jobs.models import JobApplication, JobHire, JobPay, JobPosting
+from backend.registry import Village
+
+DRAW_ALGORITHM = "按封存名单：优先群体在前，其余在后；各组内按 sha256(种子 + \":\" + 回执号) 的十六进制升序"
+
+
+def is_staff(who: Principal | None, village_id: int) -> bool:
+    return who is not None and who.can("jobs.read", village_id=village_id)
+
+
+def posting_item(p: JobPosting) -> dict[str, Any]:
+    return {"id": p.id, "title": p.title, "category": p.category, "positions": p.positions,
+            "monthly_wage": fen_to_yuan(p.monthly_wage_fen), "apply_until": to_iso(p.apply_until),
+            "apply_from": to_iso(p.apply_from), "status": p.status, "status_label": service.STATUS_LABELS[p.status]}
+
+
+def posting_detail(p: JobPosting, who: Principal | None) -> dict[str, Any]:
+    """The posting in full for ``who``: whether they may apply (while it is open); the applicants once it is
+    closed (names masked but for staff, who see them all along); the sealed list and the draw; the 公示."""
+    staff = is_staff(who, p.village_id)
+    d = service.get_draw(p)
+    elig = None
+    if who is not None and p.status == "open":
+        e = service.eligibility(p, who.person_id)
+        elig = {"ok": e.ok, "reason": e.reason, "priority": e.priority}
+    groups = [g for g, on in (("脱贫户", p.priority_tuopin), ("监测户", p.priority_jiance)) if on]
+    return {
+        **posting_item(p), "term_months": p.term_months, "duties": p.duties, "place": p.place,
+        "funding": p.funding, "min_age": p.min_age, "max_age": p.max_age, "priority_groups": groups,
+        "priority_only": p.priority_only, "one_per_household": p.one_per_household,
+        "exclude_cadre_families": p.exclude_cadre_families, "applications": service.count_applications(p),
+        "applicants": applicant_rows(p, staff=staff) if (staff or p.status != "open") else [],
+        "draw": None if d is None else {
+            "list_hash": d.list_hash, "sealed_at": to_iso(d.sealed_at), "seed": d.seed, "seed_source": d.seed_source,
+            "seed_at": to_iso(d.seed_at), "order": [] if d.result is None else json.loads(d.result),
+            "algorithm": DRAW_ALGORITHM},
+        "publicity_until": p.publicity_until,
+        "objections": [objections.view(o, staff=staff) for o in service.objections_of(p)],
+        "eligibility": elig,
+    }
+
+
+def applicant_rows(p: JobPosting, *, staff: bool) -> list[dict[str, Any]]:
+    apps = service._applicants(p)
+    names = registry.person_names([a.person_id for a in apps])
+    born = registry.birth_dates([a.person_id for a in apps]) if staff else {}
+    numbers = ({hid: h.number for hid, h in registry.households_brief(p.village_id,
+                                                                      {a.household_id for a in apps}).items()}
+               if staff else {})
+    out = []
+    for a in sorted(apps, key=lambda x: (x.rank or 10**6, x.receipt)):
+        name = names[a.person_id]
+        out.append({"receipt": a.receipt, "name": name if staff else mask_name(name), "priority": a.priority,
+                    "priority_reason": a.priority_reason, "status": a.status, "rank": a.rank,
+                    "household_number": numbers.get(a.household_id) if staff else None,
+                    "age": service.age_on(born[a.person_id], today()) if staff else None,
+                    "assisted": a.assisted_by_id is not None})
+    return out
+
+
+def application_view(a: JobApplication) -> dict[str, Any]:
+    return {"id": a.id, "posting_id": a.posting_id, "receipt": a.receipt, "status": a.status,
+            "priority": a.priority, "priority_reason": a.priority_reason, "assisted": a.assisted_by_id is not None}
+
+
+def hire_views(hires: list[JobHire]) -> list[dict[str, Any]]:
+    names = registry.person_names([h.person_id for h in hires])
+    return [{"id": h.id, "person_id": h.person_id, "name": names.get(h.person_id, ""), "start_on": h.start_on,
+             "end_on": h.end_on, "monthly_wage": fen_to_yuan(h.monthly_wage_fen), "agreement_no": h.agreement_no,
+             "ended_on": h.ended_on, "end_reason": h.end_reason} for h in hires]
+
+
+def pay_view(row: JobPay) -> dict[str, Any]:
+    return {"id": row.id, "month": row.month, "days_worked": row.days_worked, "score": row.score,
+            "amount": fen_to_yuan(row.amount_fen), "paid_on": row.paid_on}
+
+
+def my_application_views(person_id: int) -> list[dict[str, Any]]:
+    """A villager's applications, the latest change first."""
+    return [{"id": a.id, "posting": {"id": p.id, "title": p.title}, "receipt": a.receipt, "status": a.status,
+             "status_label": service.APPLICATION_LABELS[a.status], "updated_at": to_iso(a.updated_at)}
+            for a, p in service.applications_of(person_id)]
+
+
+def my_pay_views(person_id: int) -> list[dict[str, Any]]:
+    """A villager's monthly pay, the latest month first."""
+    return [{"posting": {"id": p.id, "title": p.title}, "month": pay.month, "days_worked": pay.days_worked,
+             "amount": fen_to_yuan(pay.amount_fen), "paid_on": pay.paid_on}
+            for pay, _h, p in service.pay_of_person(person_id)]
+
+
+def selected_xlsx(p: JobPosting) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "拟聘用名单"
+    ws.append([f"{p.title}（{p.category}）拟聘用人员名单"])
+    ws.append(["序号", "姓名", "户号", "年龄", "优先群体", "抽签序号", "状态"])
+    rows = [r for r in applicant_rows(p, staff=True) if r["status"] in ("selected", "hired")]
+    for i, r in enumerate(rows, start=1):
+        ws.append([i, r["name"], r["household_number"], r["age"], r["priority_reason"] or "", r["rank"],
+                   service.APPLICATION_LABELS[r["status"]]])
+    d = service.get_draw(p)
+    if d is not None:
+        ws.append([])
+        ws.append(["报名名单封存哈希", d.list_hash])
+        ws.append(["抽签种子", d.seed or ""])
+    buf = io.BytesIO()
+    text_only(wb).save(buf)
+    return buf.getvalue()
+
+
+def pay_sheet_xlsx(village: Village, month: str) -> bytes:
+    from openpyxl import Workbook
+
+    rows = service.pay_sheet_rows(village, month)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = f"{month}工资表"
+    ws.append([f"{village.name}公益岗位{month}考勤及工资表"])
+    ws.append(["序号", "姓名", "岗位", "出勤天数", "考核分", "应发（元）", "发放日期", "签字"])
+    total = 0
+    for i, (pay, post, person_name) in enumerate(rows, start=1):
+        ws.append([i, person_name, post.title, pay.days_worked, pay.score if pay.score is not None else "",
+                   fen_to_yuan(pay.amount_fen), pay.paid_on.isoformat() if pay.paid_on else "", ""])
+        total += pay.amount_fen
+    ws.append(["合计", "", "", "", "", fen_to_yuan(total), "", ""])
+    buf = io.BytesIO()
+    text_only(wb).save(buf)
+    return buf.getvalue()
