@@ -23,7 +23,7 @@ from backend.core.db import db
 from backend.core.errors import conflict
 from backend.core.money import fen_to_yuan
 from backend.core.permissions import Principal
-from backend.decisions.pipeline.refs import get_ref  # interim: until backend.decisions exports it
+from backend.decisions import get_ref
 from backend.disclosures.models import Disclosure
 from backend.disclosures.periods import months_of, period_label
 from backend.disclosures.review import lock_disclosure

@@ -70,7 +70,7 @@ def _sealed_dump(seal_id: int, seal_hash: str, prev_hash: str) -> dict[str, Any]
     return dumped
 
 
-# ---------------------------------------------------------------- the contract: what the village sees
+# ---------------------------------------------------------------- what the village sees (docs/api.md)
 
 
 @blp.route("/villages/<int:village_id>/disclosures", methods=["GET"])

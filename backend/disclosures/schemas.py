@@ -1,4 +1,4 @@
-"""财务公开 schemas: the contract's shapes for villagers, and the staff's drafting and review shapes."""
+"""财务公开 schemas: the shapes villagers read (docs/api.md), and the staff's drafting and review shapes."""
 
 from __future__ import annotations
 
@@ -65,11 +65,11 @@ class DisclosureStatusArgs(BaseSchema):
         _check_period(value)
 
 
-# ---------------------------------------------------------------- output: the contract
+# ---------------------------------------------------------------- output: what villagers read (docs/api.md)
 
 
 class DisclosureSummarySchema(BaseSchema):
-    """One published disclosure in the village's list (contract: exactly these fields)."""
+    """One published disclosure in the village's list (docs/api.md: exactly these fields)."""
 
     id = fields.Integer()
     period = fields.String()
@@ -134,7 +134,7 @@ class DisclosureVillageSchema(BaseSchema):
 
 
 class DisclosureSchema(BaseSchema):
-    """One disclosure: the contract's fields, the seal to recompute, corrections and questions."""
+    """One disclosure: the fields of docs/api.md, the seal to recompute, corrections and questions."""
 
     id = fields.Integer()
     village_id = fields.Integer()

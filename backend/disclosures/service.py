@@ -143,7 +143,7 @@ def open_fields(d: Disclosure, corrected: int | None) -> dict[str, Any]:
 
 
 def detail(d: Disclosure) -> dict[str, Any]:
-    """Everything a reader of one disclosure sees (the contract's fields and more)."""
+    """Everything a reader of one disclosure sees (the fields of docs/api.md and more)."""
     c = d.content_data()
     s = d.seal
     return {**open_fields(d, corrected_by(d)),

@@ -30,7 +30,7 @@ from backend.core.money import fen_to_yuan
 from backend.core.pagination import Page, paginate
 from backend.core.permissions import Principal
 from backend.core.tenancy import find_in_village
-from backend.decisions.pipeline.refs import get_ref  # interim: until backend.decisions exports it
+from backend.decisions import get_ref
 from backend.ledger.chart import CHART_2023, DEFAULT_SUBACCOUNTS
 from backend.ledger.models import Account, Period, Voucher, VoucherCounter, VoucherLine
 from backend.registry import Village

@@ -1,5 +1,5 @@
 """Report endpoints: 科目余额表, 资产负债表, 收益及收益分配表 (the books' keepers and overseers), and the
-yearly summary of the collective's accounts that every villager may read (the contract's /accounts/summary)."""
+yearly summary of the collective's accounts that every villager may read (/accounts/summary, docs/api.md)."""
 
 from __future__ import annotations
 

@@ -134,7 +134,7 @@ class IncomeStatementSchema(_SpanOut):
     distribution = fields.Nested(DistributionSchema, metadata={"description": "收益分配"})
 
 
-# ---------------------------------------------------------------- the contract: /accounts/summary
+# ---------------------------------------------------------------- /accounts/summary (docs/api.md)
 
 
 class CategoryAmountSchema(BaseSchema):
