@@ -36,14 +36,15 @@ from backend.core.money import fen_to_yuan
 from backend.core.permissions import Principal
 from backend.core.seal import Seal, seal
 from backend.jobs.models import JobApplication, JobDraw, JobHire, JobObjection, JobPay, JobPosting
-from backend.registry import Village, settings
+from backend.registry import Village
 
-MIN_AGE = settings.declare("jobs.min_age", "公益岗位最低年龄", 16, 16, 30, "岁")
-MAX_AGE = settings.declare("jobs.max_age", "公益岗位最高年龄（含）", 65, 50, 75, "岁")
-MAX_TERM = settings.declare("jobs.max_term_months", "公益岗位聘用期最长", 12, 1, 36, "个月")
-PUBLICITY_DAYS = settings.declare("jobs.publicity_days", "公益岗位拟聘人员公示天数", 5, 1, 30, "天")
-ONE_PER_HOUSEHOLD = settings.declare("jobs.one_per_household", "每户限一人（1 是，0 否）", 1, 0, 1)
-EXCLUDE_CADRES = settings.declare("jobs.exclude_cadre_families", "村干部及其家庭成员不得申请（1 是，0 否）", 1, 0, 1)
+MIN_AGE = registry.settings.declare("jobs.min_age", "公益岗位最低年龄", 16, 16, 30, "岁")
+MAX_AGE = registry.settings.declare("jobs.max_age", "公益岗位最高年龄（含）", 65, 50, 75, "岁")
+MAX_TERM = registry.settings.declare("jobs.max_term_months", "公益岗位聘用期最长", 12, 1, 36, "个月")
+PUBLICITY_DAYS = registry.settings.declare("jobs.publicity_days", "公益岗位拟聘人员公示天数", 5, 1, 30, "天")
+ONE_PER_HOUSEHOLD = registry.settings.declare("jobs.one_per_household", "每户限一人（1 是，0 否）", 1, 0, 1)
+EXCLUDE_CADRES = registry.settings.declare("jobs.exclude_cadre_families", "村干部及其家庭成员不得申请（1 是，0 否）",
+                                           1, 0, 1)
 CADRE_ROLES = ("secretary", "committee")  # 书记、副书记、主任、副主任、文书 are in the two committees
 EXPENSE_ACCOUNT = "514"  # 公益支出
 PAY_ACCOUNTS = {"bank": "102", "cash": "101"}
@@ -78,12 +79,12 @@ class PostingInput:
 
 
 def create_posting(village: Village, data: PostingInput, *, actor: Principal | None) -> JobPosting:
-    floor, ceiling = settings.get(village, MIN_AGE.key), settings.get(village, MAX_AGE.key)
+    floor, ceiling = registry.settings.get(village, MIN_AGE.key), registry.settings.get(village, MAX_AGE.key)
     min_age = data.min_age if data.min_age is not None else floor
     max_age = data.max_age if data.max_age is not None else ceiling
     if min_age < floor or max_age > ceiling or min_age > max_age:
         raise unprocessable("job.ages_invalid", f"年龄条件应在本地规定的 {floor} 到 {ceiling} 岁之间")
-    max_term = settings.get(village, MAX_TERM.key)
+    max_term = registry.settings.get(village, MAX_TERM.key)
     term = data.term_months if data.term_months is not None else max_term
     if not 1 <= term <= max_term:
         raise unprocessable("job.term_invalid", f"聘用期最长 {max_term} 个月（可到期后续聘）")
@@ -101,9 +102,9 @@ def create_posting(village: Village, data: PostingInput, *, actor: Principal | N
         funding=data.funding, apply_from=data.apply_from, apply_until=data.apply_until, min_age=min_age,
         max_age=max_age, priority_tuopin=data.priority_tuopin, priority_jiance=data.priority_jiance,
         priority_only=data.priority_only,
-        one_per_household=bool(settings.get(village, ONE_PER_HOUSEHOLD.key)) if data.one_per_household is None
+        one_per_household=bool(registry.settings.get(village, ONE_PER_HOUSEHOLD.key)) if data.one_per_household is None
         else data.one_per_household,
-        exclude_cadre_families=bool(settings.get(village, EXCLUDE_CADRES.key))
+        exclude_cadre_families=bool(registry.settings.get(village, EXCLUDE_CADRES.key))
         if data.exclude_cadre_families is None else data.exclude_cadre_families,
         created_by_id=actor.person_id if actor else None)
     db.session.add(p)
@@ -304,7 +305,7 @@ def announce_seed(p: JobPosting, seed_text: str, source: str | None, *, actor: P
         a.rank = rank
         a.status = "selected" if rank <= p.positions else "waitlisted"
     village = registry.get_village(p.village_id)
-    p.publicity_until = today() + timedelta(days=settings.get(village, PUBLICITY_DAYS.key) - 1)
+    p.publicity_until = today() + timedelta(days=registry.settings.get(village, PUBLICITY_DAYS.key) - 1)
     names = registry.person_names([a.person_id for a in by_receipt.values()])
     s = seal(p.village_id, "job_selection", p.id, {
         "posting_id": p.id, "list_hash": d.list_hash, "seed": seed_text, "order": order,
@@ -371,7 +372,7 @@ def confirm_hires(p: JobPosting, start_on: date, *, actor: Principal | None) -> 
     if start_on < today():
         raise unprocessable("job.start_invalid", "聘用开始日期不能早于今天")
     # the posting's term, and never beyond the local maximum in force when the agreement is signed
-    months = min(p.term_months, settings.get(registry.get_village(p.village_id), MAX_TERM.key))
+    months = min(p.term_months, registry.settings.get(registry.get_village(p.village_id), MAX_TERM.key))
     end_on = term_end(start_on, months)
     hires, withdrawn = [], []
     for a in _applicants(p):

@@ -233,9 +233,8 @@ class Listed:
 
 def my_notices_listed(p: Principal) -> list[Listed]:
     """The notices the caller may see, pinned first, then the latest; each with whether they have read it and the
-    name of its source. A fixed number of statements, whatever the number of notices: one for the notices, whose
-    read receipt and target villages (for ``can_see``) are columns of each row, and only the columns a list shows;
-    then one for the names of the townships and one for the villages they come from."""
+    name of its source — in one statement, whatever the number of notices: the read receipt, the target villages
+    (for ``can_see``) and the source's name are columns of each row, and only the columns a list shows are read."""
     where = _mine(p)
     if where is None:
         return []
@@ -243,18 +242,16 @@ def my_notices_listed(p: Principal) -> list[Listed]:
             .exists())
     targets = (select(func.aggregate_strings(cast(NoticeTarget.village_id, String), ","))
                .where(NoticeTarget.notice_id == Notice.id).scalar_subquery())
+    source = registry.place_name_select(Notice.township_id, Notice.village_id)
     stmt = (select(Notice.id, Notice.township_id, Notice.village_id, Notice.title, Notice.category, Notice.audience,
-                   Notice.pinned, Notice.published_at, Notice.withdrawn_at, read, targets)
+                   Notice.pinned, Notice.published_at, Notice.withdrawn_at, read, targets, source)
             .where(*where).order_by(*_ORDER))
-    rows = []
+    out = []
     for row in db.session.execute(stmt):
         target_ids = sorted(int(v) for v in row[10].split(",")) if row[10] else []
         if can_see(row, p, target_ids):  # the row has the columns can_see reads
-            rows.append(row)
-    townships = registry.township_names({r.township_id for r in rows if r.township_id is not None})
-    villages = registry.village_names({r.village_id for r in rows if r.village_id is not None})
-    return [Listed(r, bool(r[9]), townships.get(r.township_id, "") if r.township_id is not None
-                   else villages.get(r.village_id, "")) for r in rows]
+            out.append(Listed(row, bool(row[9]), row[11]))
+    return out
 
 
 def read_ids(p: Principal, notice_ids: Sequence[int]) -> set[int]:
