@@ -45,9 +45,9 @@ def votes_tally_due() -> None:
 @click.option("--dry-run", is_flag=True, help="只检查，不写入")
 def roster_import(village_code: str, path: Path, dry_run: bool) -> None:
     """Import a roster .xlsx into VILLAGE_CODE: every bad row is listed, and nothing is imported then."""
-    from backend.registry import roster, service
+    from backend.registry import places, roster
 
-    village = service.village_by_code(village_code)
+    village = places.village_by_code(village_code)
     if village is None:
         raise click.ClickException(f"找不到村编码 {village_code}")
     total = roster.count_rows(path)
@@ -71,9 +71,9 @@ def roster_import(village_code: str, path: Path, dry_run: bool) -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def roster_export(village_code: str, path: Path) -> None:
     """Write VILLAGE_CODE's roster to PATH (.xlsx)."""
-    from backend.registry import roster, service
+    from backend.registry import places, roster
 
-    village = service.village_by_code(village_code)
+    village = places.village_by_code(village_code)
     if village is None:
         raise click.ClickException(f"找不到村编码 {village_code}")
     path.write_bytes(roster.export_roster(village).getvalue())
@@ -82,9 +82,9 @@ def roster_export(village_code: str, path: Path) -> None:
 
 def _village_or_fail(code: str) -> Any:
     """The village with this code (imported lazily, like the other commands), or a usage error."""
-    from backend.registry import service
+    from backend.registry import places
 
-    village = service.village_by_code(code)
+    village = places.village_by_code(code)
     if village is None:
         raise click.ClickException(f"找不到村编码 {code}")
     return village
@@ -187,9 +187,9 @@ def land_import_contracts(path: Path, village_code: str, dry_run: bool) -> None:
 def seal_verify(village_code: str) -> None:
     """Recompute every seal of VILLAGE_CODE's chain; exit 1 if any link is broken."""
     from backend.core.seal import verify_chain
-    from backend.registry import service
+    from backend.registry import places
 
-    village = service.village_by_code(village_code)
+    village = places.village_by_code(village_code)
     if village is None:
         raise click.ClickException(f"找不到村编码 {village_code}")
     check = verify_chain(village.id)

@@ -45,14 +45,13 @@ from psycopg import sql
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 
-from backend import create_app
+from backend import create_app, registry
 from backend.auth import service as auth
 from backend.core.clock import utcnow
 from backend.core.db import db
 from backend.decisions.pipeline import refs as decisions
 from backend.decisions.votes import service as votes
 from backend.decisions.votes.models import Ballot, VoteParticipation
-from backend.registry import service as registry
 from backend.registry.models import Household, RoleAssignment
 from tests.factories import id_card
 

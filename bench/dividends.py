@@ -49,7 +49,7 @@ from psycopg import sql
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 
-from backend import create_app
+from backend import create_app, registry
 from backend.auth import service as auth
 from backend.core import audit, clock
 from backend.core.clock import today, utcnow
@@ -60,7 +60,6 @@ from backend.dividends import service as dividends
 from backend.dividends.models import DividendLine, ShareChange, ShareEvent
 from backend.dividends.shares import service as register
 from backend.ledger import service as ledger
-from backend.registry import service as registry
 from backend.registry.models import Household, Member, Person, Village
 from tests.factories import id_card
 

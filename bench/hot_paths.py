@@ -76,7 +76,7 @@ from ledger_books import Books, Rows
 from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.engine import make_url
 
-from backend import create_app, disclosures
+from backend import create_app, disclosures, registry
 from backend.auth import service as auth
 from backend.core.clock import utcnow
 from backend.core.db import db
@@ -85,7 +85,6 @@ from backend.core.response_cache import settle, wait_until_listening
 from backend.disclosures.models import Disclosure
 from backend.ledger.models import Account, Period, Voucher, VoucherCounter, VoucherLine
 from backend.notices import service as notices
-from backend.registry import service as registry
 from backend.registry.models import Household, Member, Person, Village
 from tests.factories import id_card
 

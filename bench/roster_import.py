@@ -27,7 +27,7 @@ from sqlalchemy import text
 
 from backend import create_app
 from backend.core.db import db
-from backend.registry import roster, service
+from backend.registry import places, roster
 from tests.factories import id_card
 
 
@@ -51,8 +51,8 @@ def main() -> None:
             db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
             db.session.commit()
         upgrade()
-        t = service.ensure_township("QS", "青山镇")
-        v = service.ensure_village(t, "LJ01", "临江村")
+        t = places.ensure_township("QS", "青山镇")
+        v = places.ensure_village(t, "LJ01", "临江村")
         db.session.commit()
         wb = Workbook()
         ws = wb.active

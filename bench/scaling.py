@@ -50,7 +50,7 @@ from ledger_books import Rows
 from ledger_books import load as load_books
 from sqlalchemy import bindparam, func, insert, select, text, update
 
-from backend import create_app
+from backend import create_app, disclosures, registry
 from backend.auth import service as auth
 from backend.core.clock import today
 from backend.core.db import db
@@ -60,7 +60,6 @@ from backend.dividends import service as dividends
 from backend.dividends.models import DividendLine
 from backend.ledger import service as ledger
 from backend.ledger.models import Account, Period, Voucher, VoucherCounter, VoucherLine
-from backend.registry import service as registry
 from backend.township import service as township
 from tests.factories import Factory
 

@@ -25,12 +25,11 @@ from flask_migrate import upgrade
 from ledger_books import load, timed
 from sqlalchemy import func, select, text
 
-from backend import create_app
+from backend import create_app, registry
 from backend.core.db import db
 from backend.core.money import fen_to_yuan
 from backend.decisions.pipeline import service as pipeline
 from backend.ledger.models import VoucherLine
-from backend.registry import service as registry
 from backend.township import export, service
 
 

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from backend import create_app
-from backend.core import clock
+from backend.core import audit, clock
 from backend.core.db import db
 from backend.ledger import guards
 from backend.wechat.client import clear_gateway_cache
@@ -79,12 +79,12 @@ def _empty_tables() -> None:
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
-    else:  # SQLite: DELETE fires the ledger's guard triggers, so lift them while emptying
-        for statement in guards.drop_statements("sqlite"):
+    else:  # SQLite: DELETE fires the ledger's and the audit log's guard triggers, so lift them while emptying
+        for statement in (*guards.drop_statements("sqlite"), *audit.guard_drop_statements("sqlite")):
             db.session.execute(text(statement))
         for name in tables:
             db.session.execute(text(f"DELETE FROM {name}"))
-        for statement in guards.create_statements("sqlite"):
+        for statement in (*guards.create_statements("sqlite"), *audit.guard_create_statements("sqlite")):
             db.session.execute(text(statement))
     db.session.commit()
 

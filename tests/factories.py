@@ -6,10 +6,11 @@ import itertools
 from datetime import date
 from typing import Any
 
+from backend import registry
 from backend.auth import service as auth_service
 from backend.core.db import db
 from backend.core.permissions import Principal
-from backend.registry import service as registry
+from backend.decisions.pipeline.models import Decision
 from backend.registry.models import Household, Member, Person, RoleAssignment, Township, Village
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

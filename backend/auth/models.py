@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.core.clock import utcnow
 from backend.core.db import BigId, UTCDateTime, db
-from backend.registry.models import Person
+
+if TYPE_CHECKING:
+    from backend.registry import Person
 
 
 class WeChatAccount(db.Model):
@@ -28,7 +31,7 @@ class WeChatAccount(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-    person: Mapped[Person | None] = relationship()
+    person: Mapped[Person | None] = relationship("Person")
 
     __table_args__ = (UniqueConstraint("appid", "openid", name="uq_wechat_accounts_appid_openid"),)
 

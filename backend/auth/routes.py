@@ -1,4 +1,4 @@
-"""Login and identity endpoints (contract: shared/API.md, "Login and identity")."""
+"""Login and identity endpoints (contract: docs/api.md, "Login and identity")."""
 
 from __future__ import annotations
 

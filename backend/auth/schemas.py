@@ -5,7 +5,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validates_schema
 
 from backend.core.schemas import BaseSchema, IsoDateTime, Text, length
-from backend.registry.schemas import PlaceSchema
+from backend.registry import PlaceSchema
 
 
 class WeChatLoginSchema(BaseSchema):

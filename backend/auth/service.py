@@ -13,6 +13,7 @@ from flask import Flask, current_app, g, request
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
+from backend import registry
 from backend.auth.models import ApiToken, BindTicket, WeChatAccount
 from backend.core import audit
 from backend.core.clock import utcnow
@@ -20,9 +21,8 @@ from backend.core.db import db
 from backend.core.errors import AppError, conflict, not_found, unauthorized
 from backend.core.identity import IdentityError, normalize_phone
 from backend.core.permissions import Principal
-from backend.registry import service as registry
-from backend.registry.models import Person, Township, Village
-from backend.wechat.client import gateway_from_config
+from backend.registry import Person
+from backend.wechat import gateway_from_config
 
 
 def _hash(secret: str) -> str:
@@ -180,16 +180,17 @@ def _complete_bind(ticket: BindTicket, people: list[Person], method: str) -> Log
     now = utcnow()
     account.person_id, account.bound_at = person.id, now
     ticket.used_at = now
-    audit.record(
-        "auth.bind", "wechat_account", account.id, actor=None, after={"person_id": person.id, "method": method}
-    )
     token, expires = issue_token(person.id, account.id)
     try:
+        principal = registry.load_principal(person.id)  # flushes the binding: a concurrent bind fails here
+        assert principal is not None
+        audit.record("auth.bind", "wechat_account", account.id, actor=None, village_id=principal.village_id,
+                     township_id=principal.township_id, after={"person_id": person.id, "method": method})
         db.session.commit()
     except IntegrityError:  # a concurrent bind of the same person won the race
         db.session.rollback()
         raise conflict("auth.already_bound", "此人已绑定其他微信，如需更换请联系村委会") from None
-    return LoginResult(True, token, expires, registry.load_principal(person.id))
+    return LoginResult(True, token, expires, principal)
 
 
 def unbind(person_id: int, *, actor: Principal) -> None:
@@ -203,7 +204,10 @@ def unbind(person_id: int, *, actor: Principal) -> None:
         select(ApiToken).where(ApiToken.person_id == person_id, ApiToken.revoked_at.is_(None))
     ).scalars():
         tok.revoked_at = now
-    audit.record("auth.unbind", "wechat_account", account.id, actor=actor, before={"person_id": person_id})
+    person = registry.load_principal(person_id)
+    audit.record("auth.unbind", "wechat_account", account.id, actor=actor,
+                 village_id=person.village_id if person else None, township_id=person.township_id if person else None,
+                 before={"person_id": person_id})
 
 
 # ---------------------------------------------------------------- tokens on each request
@@ -214,7 +218,6 @@ _tokens = ApiToken.__table__
 _AUTHENTICATE = (
     registry.principal_stmt(_tokens.c.person_id)
     .add_columns(_tokens.c.id, _tokens.c.expires_at, _tokens.c.revoked_at)
-    .join(_tokens, _tokens.c.person_id == Person.__table__.c.id)
     .where(_tokens.c.token_hash == bindparam("token_hash"))
 )
 
@@ -242,7 +245,8 @@ def logout(principal: Principal) -> None:
     tok = db.session.get(ApiToken, principal.token_id)
     if tok is not None and tok.revoked_at is None:
         tok.revoked_at = utcnow()
-        audit.record("auth.logout", "api_token", tok.id, actor=principal)
+        audit.record("auth.logout", "api_token", tok.id, actor=principal, village_id=principal.village_id,
+                     township_id=principal.township_id)
     db.session.commit()
 
 
@@ -263,30 +267,20 @@ def install_request_loader(app: Flask) -> None:
 # ---------------------------------------------------------------- /me
 
 
-_townships, _villages = Township.__table__, Village.__table__
-# the caller's township and, for a roster member, their village (in that township): one statement, built once
-_PLACES = (
-    select(_villages.c.id, _villages.c.code, _villages.c.name, _townships.c.id, _townships.c.name, _townships.c.code)
-    .select_from(_townships)
-    .outerjoin(_villages, _villages.c.id == bindparam("village_id"))
-    .where(_townships.c.id == bindparam("township_id"))
-)
-
-
 def me(principal: Principal) -> dict[str, Any]:
     """Who the caller is: the principal of the request (already read) and the names of their places (one
     statement; none for a person with neither a roster entry nor a township)."""
-    v_id = v_code = v_name = t_id = t_name = t_code = None
+    places = None
     if principal.township_id is not None:
-        row = db.session.execute(
-            _PLACES, {"village_id": principal.village_id, "township_id": principal.township_id}
-        ).first()
-        if row is not None:
-            v_id, v_code, v_name, t_id, t_name, t_code = row
+        places = registry.places_of(principal.township_id, principal.village_id)
     member = village = None
     if principal.member_id is not None:
         member = {"id": principal.member_id, "name": principal.name, "household_id": principal.household_id}
-        village = {"id": v_id, "code": v_code, "name": v_name} if v_id is not None else None
+        if places is not None and places.village_id is not None:
+            village = {"id": places.village_id, "code": places.village_code, "name": places.village_name}
+    township = None
+    if places is not None:
+        township = {"id": places.township_id, "name": places.township_name, "code": places.township_code}
     scopes = []
     for gr in principal.grants:
         scopes.append({"role": gr.role, "village_ids": sorted(gr.village_ids), "township_id": gr.township_id})
@@ -295,7 +289,7 @@ def me(principal: Principal) -> dict[str, Any]:
         "name": principal.name,
         "member": member,
         "village": village,
-        "township": {"id": t_id, "name": t_name, "code": t_code} if t_id is not None else None,
+        "township": township,
         "roles": principal.roles(),
         "scopes": scopes,
     }

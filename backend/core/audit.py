@@ -1,7 +1,9 @@
 """Audit log: every write by a person leaves an entry (who, in which role, village, what, when, ids).
 
 Entries are written in the same transaction as the change they describe, so an entry exists if and
-only if the change does. The table is append-only by convention and by code: nothing updates it.
+only if the change does. The table is append-only: nothing in the code updates or deletes an entry, and the
+database refuses to (triggers on SQLite and PostgreSQL, :func:`guard_create_statements`, installed by migration
+0012), so neither can a script or a console that bypasses the code.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, Select, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.core.clock import utcnow
@@ -45,6 +47,11 @@ class AuditEntry(db.Model):
         return json.loads(self.after) if self.after else None
 
 
+def village_entries(village_id: int) -> Select[tuple[AuditEntry]]:
+    """The village's entries, newest first."""
+    return select(AuditEntry).where(AuditEntry.village_id == village_id).order_by(AuditEntry.id.desc())
+
+
 def record(
     action: str,
     object_type: str,
@@ -77,3 +84,43 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+# ---------------------------------------------------------------- the database's guard
+
+APPEND_ONLY = "操作记录只能追加，不能修改或删除"
+GUARD_TRIGGERS = ("audit_log_guard_update", "audit_log_guard_delete")
+
+_SQLITE_CREATE = tuple(
+    f"""CREATE TRIGGER audit_log_guard_{op.lower()} BEFORE {op} ON audit_log
+    BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END"""
+    for op in ("UPDATE", "DELETE")
+)
+_POSTGRES_CREATE = (
+    f"""CREATE FUNCTION audit_log_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      RAISE EXCEPTION '{APPEND_ONLY}' USING ERRCODE = 'integrity_constraint_violation';
+    END $$""",
+    *(
+        f"""CREATE TRIGGER audit_log_guard_{op.lower()} BEFORE {op} ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION audit_log_guard()"""
+        for op in ("UPDATE", "DELETE")
+    ),
+)
+_POSTGRES_DROP = (
+    *(f"DROP TRIGGER IF EXISTS {name} ON audit_log" for name in GUARD_TRIGGERS),
+    "DROP FUNCTION IF EXISTS audit_log_guard()",
+)
+_SQLITE_DROP = tuple(f"DROP TRIGGER IF EXISTS {name}" for name in GUARD_TRIGGERS)
+
+
+def guard_create_statements(dialect: str) -> tuple[str, ...]:
+    """The statements that make the database refuse UPDATE and DELETE of audit rows (INSERT stays free).
+
+    PostgreSQL's TRUNCATE is not a row operation and is not refused: emptying a test database, or ``pg_restore
+    --clean`` dropping the table, still works."""
+    return _POSTGRES_CREATE if dialect == "postgresql" else _SQLITE_CREATE
+
+
+def guard_drop_statements(dialect: str) -> tuple[str, ...]:
+    return _POSTGRES_DROP if dialect == "postgresql" else _SQLITE_DROP

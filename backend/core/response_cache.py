@@ -1,4 +1,4 @@
-"""A villager's repeated reads answered from memory, never older than the last write (issue 10's speed goal).
+"""A villager's repeated reads answered from memory, never older than the last write.
 
 Why: on the 2-core machine of bench/hot_paths.py a bare Flask answer costs ~0.1 ms of CPU and the cheapest answer
 that touches PostgreSQL through SQLAlchemy ~1.2 ms (one ``SELECT 1``), so no view that reads the database gets near

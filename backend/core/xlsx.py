@@ -1,10 +1,12 @@
-"""Reading an uploaded .xlsx safely: the importers' shared pieces (roster, vouchers, share register)."""
+"""Reading an uploaded .xlsx safely: the importers' shared pieces (roster, vouchers, share register, land), from
+opening the file within limits to mapping its header row to columns."""
 
 from __future__ import annotations
 
+import re
 import warnings
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from io import BytesIO
@@ -123,3 +125,61 @@ class RowErrors:
             422, self.code, f"{self.what}有 {bad_rows} 行有误，整份未导入，请改正后重新导入",
             {"rows": self.items[: self.limit], "error_count": len(self.items), "row_count": bad_rows},
         )
+
+
+# ---------------------------------------------------------------- the header row
+
+
+def header_text(value: Any) -> str:
+    """A header cell as people type it, made comparable: “登记面积 (亩)” → “登记面积（亩）” (no spaces, brackets
+    full-width, ％ as %)."""
+    return re.sub(r"\s+", "", cell_text(value)).replace("(", "（").replace(")", "）").replace("％", "%")
+
+
+def map_headers(
+    header: Sequence[Any] | None,
+    known: Sequence[str],
+    *,
+    required: Sequence[str] = (),
+    either: Sequence[tuple[Sequence[str], str]] = (),
+    aliases: Mapping[str, str] | None = None,
+    drop_suffixes: Sequence[str] = (),
+    unknown_note: str = "",
+) -> tuple[dict[str, int], list[str]]:
+    """({known header: column index}, the problems of the header row in Chinese, in column order, then what is
+    missing). A cell matches a known header once both are read by :func:`header_text`, after dropping a unit
+    suffix (``drop_suffixes``, e.g. “（元）”) and following ``aliases`` (normalized text → known header).
+    ``either`` lists groups of which at least one column must be present, with the name a missing group is
+    reported by. Blank header cells are skipped."""
+    canonical = {header_text(h): h for h in known}
+    alias = {header_text(k): header_text(v) for k, v in (aliases or {}).items()}
+    found: dict[str, int] = {}
+    problems: list[str] = []
+    for i, cell in enumerate(header or ()):
+        text = header_text(cell)
+        for suffix in drop_suffixes:
+            text = text.removesuffix(header_text(suffix))
+        if not text:
+            continue
+        name = canonical.get(alias.get(text, text))
+        if name is None:
+            problems.append(f"无法识别的列“{cell_text(cell)}”{unknown_note}")
+        elif name in found:
+            problems.append(f"列“{name}”出现了两次")
+        else:
+            found[name] = i
+    missing = [h for h in required if h not in found]
+    missing += [label for group, label in either if not any(h in found for h in group)]
+    if missing:
+        problems.append("缺少必填的列：" + "、".join(missing))
+    return found, problems
+
+
+def bad_headers_message(problems: Sequence[str], known: Sequence[str]) -> str:
+    return "第1行应为表头。" + "；".join(problems) + "。可用的列：" + "、".join(known)
+
+
+def refuse_bad_headers(code: str, problems: Sequence[str], known: Sequence[str]) -> AppError:
+    """The 422 that refuses a file for its header row: the problems and the headers it may use."""
+    return AppError(422, code, bad_headers_message(problems, known),
+                    {"problems": list(problems), "known_headers": list(known)})

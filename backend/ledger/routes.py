@@ -1,4 +1,4 @@
-"""Books endpoints: chart of accounts, vouchers, month closing, settings of local rules."""
+"""Books endpoints: chart of accounts, vouchers, month closing, the voucher import."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from backend import registry
 from backend.core import errors
 from backend.core.db import db
 from backend.core.pagination import page_schema
-from backend.core.permissions import require, require_login, requires
+from backend.core.permissions import require_login, requires
 from backend.ledger import service, voucher_import
 from backend.ledger.models import Voucher
 from backend.ledger.schemas import (
@@ -19,14 +19,11 @@ from backend.ledger.schemas import (
     AccountSchema,
     PeriodSchema,
     ReverseSchema,
-    SettingInSchema,
-    SettingSchema,
     SubAccountInSchema,
     VoucherInSchema,
     VoucherListArgs,
     VoucherSchema,
 )
-from backend.registry import settings
 
 blp = Blueprint("ledger", __name__, description="集体经济组织账务：科目、凭证、结账（会计、书记、代理会计）")
 SECURITY = [{"bearer": []}]
@@ -171,54 +168,6 @@ def close_period(village_id: int, period: str) -> dict[str, Any]:
     service.close_period(registry.get_village(village_id), period, actor=require_login())
     db.session.commit()
     return {"period": period, "closed": True}
-
-
-# ---------------------------------------------------------------- settings of local rules
-
-
-@blp.route("/villages/<int:village_id>/settings", methods=["GET"])
-@requires("village.view", village="village_id")
-@blp.response(200, SettingSchema(many=True))
-@blp.doc(security=SECURITY)
-def village_settings(village_id: int) -> list[dict[str, Any]]:
-    """本村正在执行的本地规则（金额门槛、公示天数等）。"""
-    return settings.effective(registry.get_village(village_id))
-
-
-@blp.route("/villages/<int:village_id>/settings/<key>", methods=["PUT"])
-@requires("village.view", village="village_id")
-@blp.arguments(SettingInSchema)
-@blp.response(200, SettingSchema)
-@blp.doc(security=SECURITY)
-def put_village_setting(args: dict[str, Any], village_id: int, key: str) -> dict[str, Any]:
-    """为本村单独设定一项规则（乡镇工作人员）。"""
-    village = registry.get_village(village_id)
-    # village_id too: village staff (a secretary) get 403 here, strangers 404 (see permissions.require)
-    p = require("settings.write", village_id=village.id, township_id=village.township_id)
-    settings.put(key, args["value"], actor=p, village=village)
-    db.session.commit()
-    return next(s for s in settings.effective(village) if s["key"] == key)
-
-
-@blp.route("/townships/<int:township_id>/settings/<key>", methods=["PUT"])
-@requires("settings.write", township="township_id")
-@blp.arguments(SettingInSchema)
-@blp.response(200, SettingSchema)
-@blp.doc(security=SECURITY)
-def put_township_setting(args: dict[str, Any], township_id: int, key: str) -> dict[str, Any]:
-    """为全乡镇设定一项规则（各村未单独设定时执行）。"""
-    row = settings.put(key, args["value"], actor=require_login(), township=registry.get_township(township_id))
-    db.session.commit()
-    spec = settings.SPECS[key]
-    return {
-        "key": key,
-        "label": spec.label,
-        "value": int(row.value),
-        "default": spec.default,
-        "minimum": spec.minimum,
-        "maximum": spec.maximum,
-        "unit": spec.unit,
-    }
 
 
 # ---------------------------------------------------------------- import

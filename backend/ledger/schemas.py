@@ -99,17 +99,3 @@ class ReverseSchema(BaseSchema):
 class PeriodSchema(BaseSchema):
     period = fields.String()
     closed = fields.Boolean()
-
-
-class SettingSchema(BaseSchema):
-    key = fields.String()
-    label = fields.String()
-    value = fields.Integer()
-    default = fields.Integer()
-    minimum = fields.Integer()
-    maximum = fields.Integer()
-    unit = fields.String()
-
-
-class SettingInSchema(BaseSchema):
-    value = fields.Integer(required=True, strict=True)

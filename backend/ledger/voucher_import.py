@@ -44,11 +44,11 @@ from backend.core.errors import AppError
 from backend.core.money import fen_to_yuan
 from backend.core.permissions import Principal
 from backend.core.schemas import BaseSchema
-from backend.core.xlsx import RowErrors, open_first_sheet
+from backend.core.xlsx import RowErrors, bad_headers_message, map_headers, open_first_sheet
 from backend.ledger import service
 from backend.ledger.chart import MAP_2004_BY_NAME
 from backend.ledger.models import Account, Voucher, VoucherCounter, VoucherLine
-from backend.registry.models import Village
+from backend.registry import Village
 
 KEY = "凭证号"
 DATE = "日期"
@@ -109,37 +109,16 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _header_name(cell: Any) -> str:
-    text = _text(cell).replace(" ", "").replace("（", "(").replace("）", ")").removesuffix("(元)")
-    return ALIASES.get(text, text)
-
-
 def _open_sheet(data: bytes) -> tuple[Any, Iterator[tuple[Any, ...]]]:
     return open_first_sheet(data, _refuse_file, empty="文件是空的，请选择填好的凭证 .xlsx 文件",
                             no_sheet="文件中没有工作表", unreadable=_UNREADABLE)
 
 
 def _check_headers(header: tuple[Any, ...] | None) -> dict[str, int]:
-    problems: list[str] = []
-    found: dict[str, int] = {}
-    for i, cell in enumerate(header or ()):
-        name = _header_name(cell)
-        if not name:
-            continue
-        if name not in HEADERS:
-            problems.append(f"无法识别的列“{_text(cell)}”")
-        elif name in found:
-            problems.append(f"列“{name}”出现了两次")
-        else:
-            found[name] = i
-    missing = [h for h in REQUIRED_HEADERS if h not in found]
-    if CODE not in found and NAME not in found:
-        missing.append(f"{CODE}或{NAME}")
-    if missing:
-        problems.append("缺少必填的列：" + "、".join(missing))
+    found, problems = map_headers(header, HEADERS, required=REQUIRED_HEADERS,
+                                  either=[((CODE, NAME), f"{CODE}或{NAME}")], aliases=ALIASES, drop_suffixes=("(元)",))
     if problems:
-        raise _refuse_file("第1行应为表头。" + "；".join(problems) + "。可用的列：" + "、".join(HEADERS), row=1,
-                           known_headers=list(HEADERS))
+        raise _refuse_file(bad_headers_message(problems, HEADERS), row=1, known_headers=list(HEADERS))
     return found
 
 

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import inspect, select, text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import URL, make_url
 
+from backend import registry
 from backend.core.db import db
 from backend.core.seal import verify_chain
 
@@ -224,11 +225,8 @@ def _restore_postgres(target: Database, source: Path, kind: str, pg_bin: str | N
 
 def verify_all_chains() -> list[ChainResult]:
     """Every village's seal chain, recomputed from what is stored."""
-    from backend.registry.models import Village
-
     results = []
-    villages = db.session.execute(select(Village.id, Village.code, Village.name).order_by(Village.code)).all()
-    for vid, code, name in villages:
+    for vid, code, name in registry.all_villages():
         check = verify_chain(vid)
         results.append(ChainResult(f"{name}（{code}）", check.ok, check.count, check.broken_seq, check.reason))
     db.session.remove()

@@ -62,7 +62,7 @@ class Household(db.Model):
     village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), nullable=False)
     number: Mapped[str] = mapped_column(String(30), nullable=False)  # 户号, e.g. LJ-005
     address: Mapped[str | None] = mapped_column(String(120), nullable=True)
-    # flags that later decide priority for public-benefit jobs (DOMAIN.md §7)
+    # 脱贫户 / 监测户: the households public-benefit jobs give priority to
     is_tuopin: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)  # 脱贫户
     is_jiance: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)  # 监测户
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)

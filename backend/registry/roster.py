@@ -35,10 +35,10 @@ from backend.core.db import db
 from backend.core.errors import AppError
 from backend.core.identity import IdentityError, id_hashes, normalize_id_card, normalize_phone
 from backend.core.permissions import Principal
-from backend.core.xlsx import RowErrors, open_first_sheet, text_only
+from backend.core.xlsx import RowErrors, map_headers, open_first_sheet, refuse_bad_headers, text_only
 from backend.core.xlsx import cell_blank as _blank
 from backend.core.xlsx import cell_text as _text
-from backend.registry import service
+from backend.registry import households, people
 from backend.registry.models import Household, Member, Person, Village
 
 MEMBER_ID = "成员编号"
@@ -62,7 +62,7 @@ HEADERS: tuple[str, ...] = tuple(h for h, _ in COLUMNS)
 REQUIRED_HEADERS: tuple[str, ...] = (HOUSEHOLD, NAME)
 TEXT_COLUMNS = frozenset({HOUSEHOLD, NAME, ID_CARD, PHONE, ADDRESS})  # written as text so Excel keeps them
 HEAD = "户主"
-STATUS_BY_LABEL = {label: key for key, label in service.STATUSES.items()}
+STATUS_BY_LABEL = {label: key for key, label in people.STATUSES.items()}
 MAX_LISTED_ERRORS = 500
 PROGRESS_EVERY = 100
 _MASKED_RE = re.compile(r"^\*+([0-9X]{4})$")
@@ -111,33 +111,14 @@ def _open_sheet(data: bytes) -> tuple[Any, Iterator[tuple[Any, ...]]]:
 
 
 def _header_map(header: tuple[Any, ...] | None) -> tuple[dict[str, int], list[str]]:
-    """Map each known header to its column index; the second item lists the problems found."""
-    problems: list[str] = []
-    found: dict[str, int] = {}
-    for i, cell in enumerate(header or ()):
-        text = _text(cell)
-        if not text:
-            continue
-        if text not in HEADERS:
-            problems.append(f"无法识别的列“{text}”")
-        elif text in found:
-            problems.append(f"列“{text}”出现了两次")
-        else:
-            found[text] = i
-    return found, problems
+    """Each known header's column index, and the problems of the header row."""
+    return map_headers(header, HEADERS, required=REQUIRED_HEADERS, either=[((ID_CARD, MEMBER_ID), ID_CARD)])
 
 
 def _check_headers(header: tuple[Any, ...] | None) -> dict[str, int]:
     found, problems = _header_map(header)
-    missing = [h for h in REQUIRED_HEADERS if h not in found]
-    if ID_CARD not in found and MEMBER_ID not in found:
-        missing.append(ID_CARD)
-    if missing:
-        problems.append("缺少必填的列：" + "、".join(missing))
     if problems:
-        raise AppError(422, "roster.bad_headers",
-                       "第1行应为表头。" + "；".join(problems) + "。可用的列：" + "、".join(HEADERS),
-                       {"problems": problems, "known_headers": list(HEADERS)})
+        raise refuse_bad_headers("roster.bad_headers", problems, HEADERS)
     return found
 
 
@@ -225,10 +206,10 @@ def _parse_row(number: int, cells: dict[str, Any], errors: RowErrors) -> _Row:
 
     relation = _text(cells.get(RELATION))
     if relation:
-        if relation in service.RELATIONS:
+        if relation in people.RELATIONS:
             r.relation = relation
         else:
-            errors.add(number, RELATION, "与户主关系应为：" + "、".join(service.RELATIONS))
+            errors.add(number, RELATION, "与户主关系应为：" + "、".join(people.RELATIONS))
 
     phone = _text(cells.get(PHONE))
     if phone:
@@ -242,7 +223,7 @@ def _parse_row(number: int, cells: dict[str, Any], errors: RowErrors) -> _Row:
         if status in STATUS_BY_LABEL:
             r.status = STATUS_BY_LABEL[status]
         else:
-            errors.add(number, STATUS, "状态应为：" + "、".join(service.STATUSES.values()))
+            errors.add(number, STATUS, "状态应为：" + "、".join(people.STATUSES.values()))
 
     for column, attr in ((COLLECTIVE, "collective"), (TUOPIN, "tuopin"), (JIANCE, "jiance")):
         try:
@@ -305,7 +286,7 @@ def _rows_text(rows: Iterable[_Row]) -> str:
 
 def _resolve_people(rows: list[_Row], known: _Village, errors: RowErrors) -> None:
     """Which existing member each row updates, or that it adds a new person; duplicates in the file."""
-    key = service.identity_key()
+    key = people.identity_key()
     for r in rows:
         if r.id_card:
             r.id_hash = id_hashes(key, r.id_card)[0]
@@ -401,7 +382,7 @@ class _Plan:
     household_changes: list[tuple[Household, dict[str, Any]]] = field(default_factory=list)
     demotions: list[tuple[Member, dict[str, Any]]] = field(default_factory=list)  # run first
     updates: list[tuple[Member, dict[str, Any]]] = field(default_factory=list)
-    additions: list[service.MemberInput] = field(default_factory=list)
+    additions: list[people.MemberInput] = field(default_factory=list)
     unchanged: int = 0
 
     @property
@@ -430,7 +411,7 @@ def _plan(rows: list[_Row], groups: dict[str, list[_Row]], known: _Village) -> _
     for r in rows:
         m = r.target
         if m is None:
-            plan.additions.append(service.MemberInput(
+            plan.additions.append(people.MemberInput(
                 name=r.name, id_card=r.id_card or "", household_number=r.household,
                 relation=r.relation or HEAD, is_head=r.final_head, phone=r.phone,
                 is_collective_member=True if r.collective is None else r.collective,
@@ -470,14 +451,14 @@ def _plan(rows: list[_Row], groups: dict[str, list[_Row]], known: _Village) -> _
 
 def _write(village: Village, plan: _Plan, *, actor: Principal | None, summary: dict[str, Any]) -> None:
     for h in plan.new_households:
-        service.create_household(village, h.pop("number"), actor=actor, **h)
+        households.create_household(village, h.pop("number"), actor=actor, **h)
     for household, changes in plan.household_changes:
-        service.update_household(household, changes, actor=actor)
+        households.update_household(household, changes, actor=actor)
     for m, changes in plan.demotions:
-        service.update_member(m, changes, actor=actor, interim=True)
+        people.update_member(m, changes, actor=actor, interim=True)
     for m, changes in plan.updates:
-        service.update_member(m, changes, actor=actor)
-    service.add_members(village, plan.additions, actor=actor)
+        people.update_member(m, changes, actor=actor)
+    people.add_members(village, plan.additions, actor=actor)
     audit.record("roster.import", "village", village.id, actor=actor, village_id=village.id, after=summary)
     db.session.flush()
 
@@ -545,7 +526,7 @@ def _member_cells(m: Member) -> list[Any]:
     p, h = m.person, m.household
     return [
         m.id, h.number, p.name, "*" * 14 + p.id_last4, HEAD if m.is_head else m.relation, p.phone or "",
-        "是" if m.is_collective_member else "否", service.STATUSES.get(m.status, m.status),
+        "是" if m.is_collective_member else "否", people.STATUSES.get(m.status, m.status),
         "是" if h.is_tuopin else "否", "是" if h.is_jiance else "否", h.address or "",
     ]
 
@@ -565,7 +546,7 @@ def export_roster(village: Village) -> BytesIO:
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
     text_columns = [i for i, h in enumerate(HEADERS, start=1) if h in TEXT_COLUMNS]
-    for row, m in enumerate(db.session.execute(service.members_query(village.id)).unique().scalars(), start=2):
+    for row, m in enumerate(db.session.execute(people.members_query(village.id)).unique().scalars(), start=2):
         ws.append(_member_cells(m))
         for i in text_columns:
             ws.cell(row=row, column=i).number_format = "@"

@@ -1,4 +1,5 @@
-"""Staff endpoints for the roster and roles. Every route: load in scope (404) → require (403) → service."""
+"""Endpoints of the registry: villages, households and members, roster files, roles, the audit log, local rules
+(settings). Every route: permission (401/403/404) → service → dump."""
 
 from __future__ import annotations
 
@@ -6,16 +7,14 @@ from typing import Any
 
 from flask import Response, request, send_file
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
-from backend.core import errors
-from backend.core.audit import AuditEntry
+from backend.core import audit, errors
 from backend.core.db import db
 from backend.core.identity import mask_phone
 from backend.core.pagination import PageArgs, page_schema, paginate
 from backend.core.permissions import Principal, require, require_login, requires
-from backend.registry import roster, service
-from backend.registry.models import Household, Member, Person, RoleAssignment
+from backend.registry import households, people, places, roles, roster, settings
+from backend.registry.models import Household, Member
 from backend.registry.schemas import (
     AuditEntrySchema,
     HouseholdDetailSchema,
@@ -32,6 +31,8 @@ from backend.registry.schemas import (
     RoleAssignmentSchema,
     RoleInSchema,
     RoleListArgs,
+    SettingInSchema,
+    SettingSchema,
     VillageSchema,
 )
 
@@ -71,13 +72,7 @@ def _member_view(m: Member, viewer: Principal) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def my_villages() -> list[Any]:
     """当前用户能看到的村（村民是本村，乡镇工作人员是本乡镇所有村）。"""
-    p = require_login()
-    from backend.registry.models import Village
-
-    ids = p.village_ids()
-    if not ids:
-        return []
-    return list(db.session.execute(select(Village).where(Village.id.in_(ids)).order_by(Village.code)).scalars())
+    return places.villages_by_ids(require_login().village_ids())
 
 
 @blp.route("/villages/<int:village_id>", methods=["GET"])
@@ -86,7 +81,7 @@ def my_villages() -> list[Any]:
 @blp.doc(security=SECURITY)
 def get_village(village_id: int) -> Any:
     """一个村的基本信息。"""
-    return service.get_village(village_id)
+    return places.get_village(village_id)
 
 
 @blp.route("/townships/<int:township_id>/villages", methods=["GET"])
@@ -95,7 +90,7 @@ def get_village(village_id: int) -> Any:
 @blp.doc(security=SECURITY)
 def township_villages(township_id: int) -> list[Any]:
     """乡镇下的村（乡镇工作人员）。"""
-    return service.villages_of_township(township_id)
+    return places.villages_of_township(township_id)
 
 
 # ---------------------------------------------------------------- households
@@ -108,11 +103,8 @@ def township_villages(township_id: int) -> list[Any]:
 @blp.doc(security=SECURITY)
 def list_households(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     """本村的户（花名册）。"""
-    stmt = select(Household).where(Household.village_id == village_id)
-    if args.get("q"):
-        stmt = stmt.where(Household.number.like(f"%{args['q']}%"))
-    page = paginate(db.session, stmt.order_by(Household.number), args["page"], args["page_size"])
-    return page.envelope()
+    stmt = households.households_query(village_id, args.get("q"))
+    return paginate(db.session, stmt, args["page"], args["page_size"]).envelope()
 
 
 @blp.route("/villages/<int:village_id>/households", methods=["POST"])
@@ -123,7 +115,7 @@ def list_households(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 def create_household(args: dict[str, Any], village_id: int) -> Any:
     """建户。"""
     p = require_login()
-    h = service.create_household(service.get_village(village_id), args.pop("number"), actor=p, **args)
+    h = households.create_household(places.get_village(village_id), args.pop("number"), actor=p, **args)
     db.session.commit()
     return h
 
@@ -134,8 +126,7 @@ def create_household(args: dict[str, Any], village_id: int) -> Any:
 @blp.doc(security=SECURITY)
 def get_household(household: Household) -> Any:
     """一户及其成员（本户成员本人也可查看）。"""
-    household_id = household.id
-    return db.session.get(Household, household_id)
+    return household
 
 
 @blp.route("/households/<int:household_id>", methods=["PATCH"])
@@ -145,11 +136,9 @@ def get_household(household: Household) -> Any:
 @blp.doc(security=SECURITY)
 def patch_household(args: dict[str, Any], household: Household) -> Any:
     """修改户信息（户号、住址、脱贫户/监测户标记）。"""
-    household_id = household.id
-    h = db.session.get(Household, household_id)
-    service.update_household(h, args, actor=require_login())
+    households.update_household(household, args, actor=require_login())
     db.session.commit()
-    return h
+    return household
 
 
 # ---------------------------------------------------------------- members
@@ -165,7 +154,7 @@ def list_members(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     p = require_login()
     page = paginate(
         db.session,
-        service.members_query(village_id, args.get("q"), args.get("status")),
+        people.members_query(village_id, args.get("q"), args.get("status")),
         args["page"],
         args["page_size"],
     )
@@ -180,7 +169,7 @@ def list_members(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 def create_member(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     """登记一名在册人员（户须已建立）。"""
     p = require_login()
-    m = service.add_member(service.get_village(village_id), service.MemberInput(**args), actor=p)
+    m = people.add_member(places.get_village(village_id), people.MemberInput(**args), actor=p)
     db.session.commit()
     return _member_view(m, p)
 
@@ -191,8 +180,7 @@ def create_member(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def get_member(member: Member) -> dict[str, Any]:
     """一名在册人员（本人可查看自己的记录）。"""
-    member_id = member.id
-    return _member_view(db.session.get(Member, member_id), require_login())
+    return _member_view(member, require_login())
 
 
 @blp.route("/members/<int:member_id>", methods=["PATCH"])
@@ -202,11 +190,10 @@ def get_member(member: Member) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def patch_member(args: dict[str, Any], member: Member) -> dict[str, Any]:
     """修改在册人员信息。"""
-    member_id = member.id
-    m, p = db.session.get(Member, member_id), require_login()
-    service.update_member(m, args, actor=p)
+    p = require_login()
+    people.update_member(member, args, actor=p)
     db.session.commit()
-    return _member_view(m, p)
+    return _member_view(member, p)
 
 
 # ---------------------------------------------------------------- roster files
@@ -218,7 +205,7 @@ def patch_member(args: dict[str, Any], member: Member) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def export_roster(village_id: int) -> Response:
     """导出花名册 .xlsx（身份证号只显示后4位；可修改后再导入）。"""
-    village = service.get_village(village_id)
+    village = places.get_village(village_id)
     data = roster.export_roster(village)
     return send_file(
         data,
@@ -251,7 +238,7 @@ def import_roster(village_id: int) -> Any:
     if upload is None:
         raise errors.unprocessable("roster.file_missing", "请选择要导入的 .xlsx 文件")
     dry_run = request.form.get("dry_run", "").lower() in ("1", "true", "yes")
-    report = roster.import_roster(service.get_village(village_id), upload.stream, actor=p, dry_run=dry_run)
+    report = roster.import_roster(places.get_village(village_id), upload.stream, actor=p, dry_run=dry_run)
     return report
 
 
@@ -265,7 +252,7 @@ def import_roster(village_id: int) -> Any:
 @blp.doc(security=SECURITY)
 def village_roles(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     """本村的角色指定（含历史）。"""
-    stmt = service.role_history(village_id=village_id, current_only=args["current"])
+    stmt = roles.role_history(village_id=village_id, current_only=args["current"])
     return paginate(db.session, stmt, args["page"], args["page_size"]).envelope()
 
 
@@ -277,11 +264,9 @@ def village_roles(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 def grant_village_role(args: dict[str, Any], village_id: int) -> Any:
     """指定村级角色。村书记和代理会计只能由乡镇工作人员指定。"""
     p = require_login()
-    village = service.get_village(village_id)
-    person = db.session.get(Person, args["person_id"])
-    if person is None:
-        raise errors.unprocessable("person.not_found", "找不到该人员")
-    ra = service.grant_role(person, args["role"], village=village, actor=p, note=args.get("note"))
+    village = places.get_village(village_id)
+    person = people.person_for_role(args["person_id"])
+    ra = roles.grant_role(person, args["role"], village=village, actor=p, note=args.get("note"))
     db.session.commit()
     return ra
 
@@ -293,7 +278,7 @@ def grant_village_role(args: dict[str, Any], village_id: int) -> Any:
 @blp.doc(security=SECURITY)
 def township_roles(args: dict[str, Any], township_id: int) -> dict[str, Any]:
     """乡镇级角色指定（含历史）。"""
-    stmt = service.role_history(township_id=township_id, current_only=args["current"])
+    stmt = roles.role_history(township_id=township_id, current_only=args["current"])
     return paginate(db.session, stmt, args["page"], args["page_size"]).envelope()
 
 
@@ -305,12 +290,9 @@ def township_roles(args: dict[str, Any], township_id: int) -> dict[str, Any]:
 def grant_township_role(args: dict[str, Any], township_id: int) -> Any:
     """指定乡镇级角色（乡镇工作人员）。"""
     p = require_login()
-    person = db.session.get(Person, args["person_id"])
-    if person is None:
-        raise errors.unprocessable("person.not_found", "找不到该人员")
-    ra = service.grant_role(
-        person, args["role"], township=service.get_township(township_id), actor=p, note=args.get("note")
-    )
+    person = people.person_for_role(args["person_id"])
+    ra = roles.grant_role(person, args["role"], township=places.get_township(township_id), actor=p,
+                          note=args.get("note"))
     db.session.commit()
     return ra
 
@@ -322,14 +304,12 @@ def grant_township_role(args: dict[str, Any], township_id: int) -> Any:
 def end_role(assignment_id: int) -> Any:
     """结束一项角色（记录保留为历史）。"""
     p = require_login()
-    ra = db.session.get(RoleAssignment, assignment_id)
-    if ra is None:
-        raise errors.not_found()
+    ra = roles.get_assignment(assignment_id)
     if ra.village_id is not None:
         require("roles.write", village_id=ra.village_id)
     else:
         require("township.manage", township_id=ra.township_id)
-    service.end_role(ra, actor=p)
+    roles.end_role(ra, actor=p)
     db.session.commit()
     return ra
 
@@ -344,5 +324,43 @@ def end_role(assignment_id: int) -> Any:
 @blp.doc(security=SECURITY)
 def village_audit(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     """本村的操作记录（书记、监督委员会、乡镇）。"""
-    stmt = select(AuditEntry).where(AuditEntry.village_id == village_id).order_by(AuditEntry.id.desc())
-    return paginate(db.session, stmt, args["page"], args["page_size"]).envelope()
+    return paginate(db.session, audit.village_entries(village_id), args["page"], args["page_size"]).envelope()
+
+
+# ---------------------------------------------------------------- settings of local rules
+
+
+@blp.route("/villages/<int:village_id>/settings", methods=["GET"])
+@requires("village.view", village="village_id")
+@blp.response(200, SettingSchema(many=True))
+@blp.doc(security=SECURITY)
+def village_settings(village_id: int) -> list[dict[str, Any]]:
+    """本村正在执行的本地规则（金额门槛、公示天数等）。"""
+    return settings.effective(places.get_village(village_id))
+
+
+@blp.route("/villages/<int:village_id>/settings/<key>", methods=["PUT"])
+@requires("village.view", village="village_id")
+@blp.arguments(SettingInSchema)
+@blp.response(200, SettingSchema)
+@blp.doc(security=SECURITY)
+def put_village_setting(args: dict[str, Any], village_id: int, key: str) -> dict[str, Any]:
+    """为本村单独设定一项规则（乡镇工作人员）。"""
+    village = places.get_village(village_id)
+    # village_id too: village staff (a secretary) get 403 here, strangers 404 (see permissions.require)
+    p = require("settings.write", village_id=village.id, township_id=village.township_id)
+    settings.put(key, args["value"], actor=p, village=village)
+    db.session.commit()
+    return settings.describe(key, settings.get(village, key))
+
+
+@blp.route("/townships/<int:township_id>/settings/<key>", methods=["PUT"])
+@requires("settings.write", township="township_id")
+@blp.arguments(SettingInSchema)
+@blp.response(200, SettingSchema)
+@blp.doc(security=SECURITY)
+def put_township_setting(args: dict[str, Any], township_id: int, key: str) -> dict[str, Any]:
+    """为全乡镇设定一项规则（各村未单独设定时执行）。"""
+    row = settings.put(key, args["value"], actor=require_login(), township=places.get_township(township_id))
+    db.session.commit()
+    return settings.describe(key, int(row.value))

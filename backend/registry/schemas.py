@@ -5,7 +5,8 @@ from marshmallow import fields
 from backend.core.pagination import PageArgs
 from backend.core.permissions import ROLE_LABELS
 from backend.core.schemas import BaseSchema, IsoDateTime, Text, length, one_of
-from backend.registry.service import ASSIGNABLE_ROLES, RELATIONS, STATUSES
+from backend.registry.people import RELATIONS, STATUSES
+from backend.registry.roles import ASSIGNABLE_ROLES
 
 
 class PlaceSchema(BaseSchema):
@@ -136,6 +137,20 @@ class AuditEntrySchema(BaseSchema):
     object_id = fields.Integer(allow_none=True)
     before = fields.Function(lambda e: e.before_data())
     after = fields.Function(lambda e: e.after_data())
+
+
+class SettingSchema(BaseSchema):
+    key = fields.String()
+    label = fields.String()
+    value = fields.Integer()
+    default = fields.Integer()
+    minimum = fields.Integer()
+    maximum = fields.Integer()
+    unit = fields.String()
+
+
+class SettingInSchema(BaseSchema):
+    value = fields.Integer(required=True, strict=True)
 
 
 class RowErrorSchema(BaseSchema):

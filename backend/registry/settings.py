@@ -1,8 +1,8 @@
 """Local rules as settings: a value per village, else per township, else the code default.
 
-DOMAIN.md marks many thresholds as local or unconfirmed (公示 days, money thresholds, age caps); each
-domain declares its keys here with :func:`declare` and reads them with :func:`get`. Township staff set
-them; everyone in the village can read them.
+Many thresholds are local rather than national (公示 days, money thresholds, age caps): each domain declares its
+keys here with :func:`declare` and reads them with :func:`get`. Township staff set them; everyone in the village
+can read them.
 """
 
 from __future__ import annotations
@@ -73,21 +73,16 @@ def get_for_township(township_id: int, key: str) -> int:
     return spec.default if value is None else int(json.loads(value))
 
 
+def describe(key: str, value: int) -> dict[str, Any]:
+    """A setting as staff see it: its value in force beside its label, default and bounds."""
+    spec = SPECS[key]
+    return {"key": key, "label": spec.label, "value": value, "default": spec.default, "minimum": spec.minimum,
+            "maximum": spec.maximum, "unit": spec.unit}
+
+
 def effective(village: Village) -> list[dict[str, Any]]:
-    out = []
-    for key, spec in sorted(SPECS.items()):
-        out.append(
-            {
-                "key": key,
-                "label": spec.label,
-                "value": get(village, key),
-                "default": spec.default,
-                "minimum": spec.minimum,
-                "maximum": spec.maximum,
-                "unit": spec.unit,
-            }
-        )
-    return out
+    """Every declared setting with the value in force for ``village``, by key."""
+    return [describe(key, get(village, key)) for key in sorted(SPECS)]
 
 
 def put(

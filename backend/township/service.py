@@ -32,16 +32,14 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from backend import disclosures as disclosure_service
-from backend import ledger as reports
+from backend import decisions, disclosures, ledger, registry
 from backend.core.clock import today, utcnow
 from backend.core.db import db
 from backend.core.errors import unprocessable
 from backend.core.money import fen_to_yuan
-from backend.decisions.pipeline import service as pipeline
-from backend.registry import service as registry
-from backend.registry import settings
-from backend.registry.models import Township
+from backend.registry import Township
+
+settings = registry.settings  # declared at import, read per village (or township)
 
 WAN = 10_000_00  # 1万元 in fen
 

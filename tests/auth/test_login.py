@@ -1,4 +1,4 @@
-"""WeChat login, binding, lockout, tokens (contract: shared/API.md "Login and identity")."""
+"""WeChat login, binding, lockout, tokens (contract: docs/api.md "Login and identity")."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from backend.auth.models import ApiToken, BindTicket, WeChatAccount
 from backend.core.audit import AuditEntry
+from backend.core.clock import utcnow
 from backend.core.db import db
 from tests.factories import id_card
 
@@ -265,12 +266,26 @@ def test_five_failures_lock_the_ticket_and_slow_the_account(client, village, now
 
 def test_another_wechat_account_is_not_slowed_by_someone_elses_lock(client, village):
     t = ticket(client, "demo-attacker")
+    wrong = {"bind_ticket": t, "village_code": "LJ01", "name": "张大山", "id_card_last6": "000000"}
     for _ in range(5):
-        client.post(BIND, json={"bind_ticket": t, "village_code": "LJ01", "name": "张大山", "id_card_last6": "000000"})
+        client.post(BIND, json=wrong)
+    # the lock is held: on the attacker's ticket and account, and it refuses even the right answer from them
+    db.session.expire_all()
+    attacker = db.session.execute(select(WeChatAccount).where(WeChatAccount.openid == "o-attacker")).scalar_one()
+    assert attacker.bind_blocked_until is not None and attacker.bind_blocked_until > utcnow()
+    locked = db.session.execute(select(BindTicket).where(BindTicket.wechat_account_id == attacker.id)).scalar_one()
+    assert locked.locked_at is not None and locked.failures == 5
+    refused = client.post(BIND, json=dict(wrong, bind_ticket=ticket(client, "demo-attacker"), id_card_last6="15051X"))
+    assert refused.status_code == 429 and refused.json["error"]["code"] == "auth.too_many_attempts"
+    # another WeChat account binds the same person at once: the lock is the attacker's, not the person's
     r = client.post(
         BIND, json={"bind_ticket": ticket(client), "village_code": "LJ01", "name": "张大山", "id_card_last6": "15051X"}
     )
     assert r.status_code == 200
+    db.session.expire_all()
+    assert db.session.get(WeChatAccount, attacker.id).person_id is None
+    other = db.session.execute(select(WeChatAccount).where(WeChatAccount.person_id.is_not(None))).scalar_one()
+    assert other.id != attacker.id and other.bind_blocked_until is None
 
 
 # ---------------------------------------------------------------- tokens
@@ -321,11 +336,11 @@ def test_role_change_takes_effect_on_the_next_request(client, make):
     h = make.headers(sec)
     assert client.get(f"/api/v1/villages/{v.id}/members", headers=h).status_code == 200
     assert "secretary" in client.get("/api/v1/me", headers=h).json["roles"]
-    from backend.registry import service
+    from backend.registry import roles
     from backend.registry.models import RoleAssignment
 
     ra = db.session.execute(select(RoleAssignment)).scalar_one()
-    service.end_role(ra, actor=None)
+    roles.end_role(ra, actor=None)
     db.session.commit()
     assert client.get(f"/api/v1/villages/{v.id}/members", headers=h).status_code == 403
     assert client.get("/api/v1/me", headers=h).json["roles"] == ["villager", "member"]

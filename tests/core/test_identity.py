@@ -28,7 +28,7 @@ from backend.core.identity import (
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _ASCII_WORD = re.compile(r"[A-Za-z]{2,}")
 
-# The demo people of shared/DEMO.md: (ID number, birth date, gender)
+# The demo people of docs/demo.md: (ID number, birth date, gender)
 DEMO_IDS = [
     ("371427196803120115", date(1968, 3, 12), "M"),  # 王建国
     ("371427197508240223", date(1975, 8, 24), "F"),  # 李秀英

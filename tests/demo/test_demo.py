@@ -11,13 +11,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from backend import demo
+from backend import demo, registry
 from backend.auth.models import WeChatAccount
 from backend.core.audit import AuditEntry
 from backend.core.db import db
 from backend.core.identity import gender_from_id, normalize_id_card
 from backend.demo import registry as demo_registry
-from backend.registry import service as registry
 from backend.registry.models import Household, Member, Person, RoleAssignment, Township, Village
 
 MODELS = (Township, Village, Household, Person, Member, RoleAssignment, WeChatAccount, AuditEntry)

@@ -6,13 +6,13 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from backend import decisions, registry
 from backend.core import clock
 from backend.core.db import db
 from backend.decisions.pipeline import refs as decisions
 from backend.demo import ledger as demo_ledger
 from backend.ledger import service as ledger
 from backend.ledger.models import Period, Voucher, VoucherLine
-from backend.registry import service as registry
 
 
 def _seed(make) -> None:

@@ -6,11 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from backend import demo
+from backend import demo, registry
 from backend.core.clock import utcnow
 from backend.core.db import db
 from backend.decisions.pipeline.models import Decision
-from backend.registry import service as registry
 
 
 def test_the_demo_decisions_and_the_open_vote(app, client, make):

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from backend import demo
+from backend import demo, registry
 from backend import disclosures as disclosure_service
 from backend.core.audit import AuditEntry
 from backend.core.clock import today
@@ -32,7 +32,6 @@ from backend.dividends.models import (
 from backend.dividends.shares import service as register
 from backend.ledger import service as ledger
 from backend.ledger.models import Period, Voucher
-from backend.registry import service as registry
 from tests.factories import Factory
 
 COUNTED = (ShareType, ShareEvent, ShareChange, ShareCertificate, PayeeAccount, Distribution, DividendLine,

@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from backend import demo
+from backend import demo, registry
 from backend.core.audit import AuditEntry
 from backend.core.clock import today, utcnow
 from backend.core.db import db
@@ -23,7 +23,6 @@ from backend.demo import jobs as demo_jobs
 from backend.jobs import service as jobs
 from backend.jobs.models import JobApplication, JobDraw, JobHire, JobObjection, JobPay, JobPosting
 from backend.ledger.models import Voucher
-from backend.registry import service as registry
 
 COUNTED = (JobPosting, JobApplication, JobDraw, JobObjection, JobHire, JobPay, Voucher, Seal, AuditEntry)
 

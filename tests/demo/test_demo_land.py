@@ -10,7 +10,7 @@ from datetime import date
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from backend import demo, land
+from backend import demo, land, registry
 from backend.core.audit import AuditEntry
 from backend.core.clock import today
 from backend.core.db import db
@@ -30,7 +30,6 @@ from backend.land.models import (
 )
 from backend.ledger import service as ledger
 from backend.ledger.models import Voucher, VoucherLine
-from backend.registry import service as registry
 
 COUNTED = (Parcel, Party, Contract, ContractParcel, RentPeriod, RentDue, RentPayment, RentAllocation, GrainPrice,
            Voucher, VoucherLine, Seal, AuditEntry)

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from backend.core.audit import AuditEntry
@@ -24,27 +23,14 @@ from backend.ledger import service as ledger
 from backend.ledger import voucher_import
 from backend.ledger.models import Account, Period, Voucher, VoucherCounter, VoucherLine
 from backend.registry.models import Village
-from tests.factories import Factory
+from tests.factories import Factory, resolved_decision
+from tests.xlsx_files import xlsx
 
 HEADERS = ["凭证号", "日期", "摘要", "科目编码", "科目名称", "科目体系", "借方金额", "贷方金额", "决议编号", "附件"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def xlsx(rows: Sequence[dict[str, Any] | None], headers: Sequence[str] = HEADERS) -> BytesIO:
-    """A workbook with ``headers`` in row 1 and one row per dict (None is a blank row)."""
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.append(list(headers))
-    for r in rows:
-        ws.append([None] * len(headers) if r is None else [r.get(h) for h in headers])
-    out = BytesIO()
-    wb.save(out)
-    out.seek(0)
-    return out
 
 
 def row(key: Any, on: Any, code: Any = None, debit: Any = None, credit: Any = None, summary: str | None = "摘要",
@@ -61,13 +47,13 @@ def counts() -> dict[str, int]:
 
 
 def run(village: Village, rows: Sequence[dict[str, Any] | None], **kw: Any) -> dict[str, Any]:
-    return voucher_import.import_vouchers(village, xlsx(rows), actor=kw.pop("actor", None), **kw)
+    return voucher_import.import_vouchers(village, xlsx(rows, HEADERS), actor=kw.pop("actor", None), **kw)
 
 
-def refused(village: Village, rows: Sequence[dict[str, Any] | None], **kw: Any) -> AppError:
+def refused(village: Village, rows: Sequence[dict[str, Any] | None], headers: Sequence[str] = HEADERS) -> AppError:
     before = counts()
     with pytest.raises(AppError) as info:
-        voucher_import.import_vouchers(village, xlsx(rows, **kw), actor=None)
+        voucher_import.import_vouchers(village, xlsx(rows, headers), actor=None)
     db.session.rollback()
     assert counts() == before, "a refused import wrote something"
     assert info.value.status == 422 and info.value.code == "ledger.import_invalid"
@@ -394,7 +380,7 @@ def test_a_dry_run_checks_everything_and_writes_nothing(app, w):
 def test_a_dry_run_in_a_village_without_a_chart_yet_writes_no_accounts(app, make):
     v = make.village("BS01", "白石村", township=make.township("BS", "白石镇"))
     db.session.commit()
-    report = voucher_import.import_vouchers(v, xlsx(GOOD_2023), actor=None, dry_run=True)
+    report = voucher_import.import_vouchers(v, xlsx(GOOD_2023, HEADERS), actor=None, dry_run=True)
     assert report["vouchers"] == 3
     db.session.rollback()
     assert db.session.execute(select(func.count()).select_from(Account)).scalar_one() == 0
@@ -428,10 +414,10 @@ def http(app: Flask, client: FlaskClient) -> Any:
 
 def test_the_endpoint_imports_and_reports(app, make, w, http):
     h = make.headers(w.acct)
-    r = http(w.a.id, xlsx(GOOD_2023), h, dry_run="true")
+    r = http(w.a.id, xlsx(GOOD_2023, HEADERS), h, dry_run="true")
     assert r.status_code == 200 and r.json["dry_run"] is True and r.json["vouchers"] == 3
     assert db.session.execute(select(func.count()).select_from(Voucher)).scalar_one() == 0
-    r = http(w.a.id, xlsx(GOOD_2023), h)
+    r = http(w.a.id, xlsx(GOOD_2023, HEADERS), h)
     assert r.status_code == 200, r.json
     assert r.json["vouchers"] == 3 and r.json["total"] == "2234.60"
     assert [(c["period"], c["number"]) for c in r.json["created"]] == [("2026-01", 1), ("2026-02", 1), ("2026-01", 2)]
@@ -444,8 +430,8 @@ def test_the_endpoint_imports_and_reports(app, make, w, http):
 def test_the_endpoint_reports_bad_rows(app, make, w, http):
     h = make.headers(w.acct)
     before = counts()
-    r = http(w.a.id, xlsx([row("1", "2026-01-05", "102", "10.00"), row("1", "2026-01-05", "501002", None, "9.00")]),
-             h)
+    r = http(w.a.id, xlsx([row("1", "2026-01-05", "102", "10.00"), row("1", "2026-01-05", "501002", None, "9.00")],
+                          HEADERS), h)
     assert r.status_code == 422 and r.json["error"]["code"] == "ledger.import_invalid"
     assert r.json["error"]["details"]["rows"] == [
         {"row": 2, "field": "借方金额",
@@ -457,12 +443,12 @@ def test_the_endpoint_reports_bad_rows(app, make, w, http):
 
 def test_only_the_villages_own_bookkeepers_may_import(app, make, w, http):
     before = counts()
-    assert http(w.a.id, xlsx(GOOD_2023), make.headers(w.b_acct)).status_code == 404
-    assert http(w.a.id, xlsx(GOOD_2023), make.headers(w.villager)).status_code == 403
-    assert http(w.a.id, xlsx(GOOD_2023), make.headers(w.sup)).status_code == 403
-    assert http(w.a.id, xlsx(GOOD_2023), {}).status_code == 401
+    assert http(w.a.id, xlsx(GOOD_2023, HEADERS), make.headers(w.b_acct)).status_code == 404
+    assert http(w.a.id, xlsx(GOOD_2023, HEADERS), make.headers(w.villager)).status_code == 403
+    assert http(w.a.id, xlsx(GOOD_2023, HEADERS), make.headers(w.sup)).status_code == 403
+    assert http(w.a.id, xlsx(GOOD_2023, HEADERS), {}).status_code == 401
     assert counts() == before
-    b_report = http(w.b.id, xlsx(GOOD_2023), make.headers(w.b_acct))
+    b_report = http(w.b.id, xlsx(GOOD_2023, HEADERS), make.headers(w.b_acct))
     assert b_report.status_code == 200
     vouchers = db.session.execute(select(Voucher.village_id)).scalars().all()
     assert set(vouchers) == {w.b.id}

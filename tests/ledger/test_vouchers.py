@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from backend import registry
 from backend.core.audit import AuditEntry
 from backend.core.db import db
 from backend.core.errors import AppError
@@ -27,7 +28,7 @@ from backend.decisions.pipeline import refs as decisions
 from backend.decisions.pipeline.models import Decision
 from backend.ledger import service as ledger
 from backend.ledger.models import Account, Period, Voucher, VoucherCounter, VoucherLine
-from backend.registry import service as registry
+from tests import factories
 from tests.factories import Factory, id_card
 
 Api = Callable[..., Any]

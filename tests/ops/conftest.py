@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from backend import land
 from backend.core.db import db
-from backend.land import service as land
 from backend.ledger import service as ledger
 from backend.registry.models import Member, Village
 from tests.factories import Factory

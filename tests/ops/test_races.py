@@ -1,4 +1,4 @@
-"""Races on PostgreSQL named by issue 10, and the one that was missing.
+"""Races on PostgreSQL: concurrent writes that must serialise.
 
 Already proven where the rules live (each: many requests released at once by a barrier, see tests/factories.py
 ``parallel``), and not repeated here:

@@ -25,7 +25,10 @@ from backend.wechat.standin import DEFAULT_APPID, DEFAULT_SECRET, StandIn
 LOGIN = "/api/v1/auth/wechat-login"
 CODE2SESSION = "/sns/jscode2session"
 TIMEOUT = 0.6  # WECHAT_TIMEOUT for these tests: short, the bound is what is tested, not a speed
-MARGIN = 0.5
+# room for a busy machine (the Flask request, the database, other processes on two cores) on top of the timeout;
+# every fault below would hold the call far longer than TIMEOUT + MARGIN were the timeout not applied
+MARGIN = 4.0
+FAULT_SECONDS = 20.0
 
 
 @pytest.fixture
@@ -52,7 +55,7 @@ def _login(client: Any, code: str = "demo-newcomer") -> tuple[Any, float]:
 @pytest.mark.parametrize(("mode", "options"), [
     ("hang", {}),
     ("trickle", {"delay": 0.1}),  # the whole answer would take ~20 s; every read sees a byte within 0.1 s
-    ("delay", {"delay": 5.0}),
+    ("delay", {"delay": FAULT_SECONDS}),
     ("http500", {}),
     ("drop", {}),
 ])
@@ -74,7 +77,7 @@ def test_login_while_wechat_fails_is_502_within_the_timeout_and_the_retry_logs_i
 
 def test_a_trickling_answer_is_cut_at_the_deadline_not_at_the_first_slow_read(standin):
     """The gateway's timeout bounds the whole call: requests' own timeout is per socket read, and an answer that
-    arrives a byte every 0.1 s would hold a 0.6 s timeout for as long as it lasts."""
+    arrives a byte every 0.1 s would hold a 0.6 s timeout for as long as it lasts (~20 s here)."""
     standin.add_fault(CODE2SESSION, "trickle", delay=0.1, times=1)
     gw = WeChatGateway(DEFAULT_APPID, DEFAULT_SECRET, standin.base_url, timeout=TIMEOUT)
     try:

@@ -19,9 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from backend.core.audit import AuditEntry
 from backend.core.db import db
 from backend.core.errors import AppError
-from backend.registry import roster, service
+from backend.registry import households, people, roster
 from backend.registry.models import Household, Member, Person, Village
 from tests.factories import Factory, id_card
+from tests.xlsx_files import xlsx
 
 HEADERS = ["成员编号", "户号", "姓名", "身份证号", "与户主关系", "手机号", "集体经济组织成员", "状态",
            "脱贫户", "监测户", "住址"]
@@ -30,20 +31,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def xlsx(rows: Sequence[dict[str, Any] | None], headers: Sequence[str] = HEADERS) -> BytesIO:
-    """A workbook with ``headers`` in row 1 and one row per dict (None is a blank row)."""
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.append(list(headers))
-    for r in rows:
-        ws.append([None] * len(headers) if r is None else [r.get(h) for h in headers])
-    out = BytesIO()
-    wb.save(out)
-    out.seek(0)
-    return out
 
 
 def person(household: str, name: str, relation: str = "子女", card: str | None = None, **more: Any) -> dict[str, Any]:
@@ -56,7 +43,7 @@ def counts() -> dict[str, int]:
 
 
 def run(village: Village, rows: Sequence[dict[str, Any] | None], **kw: Any) -> dict[str, Any]:
-    return roster.import_roster(village, xlsx(rows), actor=None, **kw)
+    return roster.import_roster(village, xlsx(rows, HEADERS), actor=None, **kw)
 
 
 def refused(village: Village, rows: Sequence[dict[str, Any] | None]) -> AppError:
@@ -100,12 +87,12 @@ def test_good_file_imports_everything_in_one_go(village: Village) -> None:
     assert after["Member"] == before["Member"] + 4
     assert after["Household"] == before["Household"] + 1
     db.session.rollback()  # what was committed stays
-    h2 = service.household_by_number(village.id, "LJ-002")
+    h2 = households.household_by_number(village.id, "LJ-002")
     assert h2 is not None
     assert (h2.is_tuopin, h2.is_jiance, h2.address) == (True, False, "临江村二组8号")
     head = member_named("王建国")
     assert (head.is_head, head.relation, head.household_id) == (True, "户主", h2.id)
-    assert service.person_by_id_card(head_card) is head.person
+    assert people.person_by_id_card(head_card) is head.person
     assert head.person.birth_date == date(1970, 5, 6)
     assert member_named("王丽").is_collective_member is False
     assert member_named("王小虎").status == "moved_out"
@@ -229,7 +216,7 @@ def test_same_id_twice_in_the_file_reports_both_rows(village: Village) -> None:
 
 def test_same_member_by_member_id_and_by_id_number_is_a_duplicate(village: Village, make: Factory) -> None:
     card = id_card()
-    m = make.member(village, "孙五", household=service.household_by_number(village.id, "LJ-001"), id_no=card,
+    m = make.member(village, "孙五", household=households.household_by_number(village.id, "LJ-001"), id_no=card,
                     head=False)
     db.session.commit()
     err = refused(village, [{**person("LJ-001", "孙五", card=MASK + card[-4:]), "成员编号": m.id},
@@ -295,7 +282,7 @@ def _raises(village: Village, data: bytes) -> AppError:
 
 
 def _damaged_sheet() -> bytes:
-    source, out = zipfile.ZipFile(xlsx([person("LJ-001", "甲")])), BytesIO()
+    source, out = zipfile.ZipFile(xlsx([person("LJ-001", "甲")], HEADERS)), BytesIO()
     with zipfile.ZipFile(out, "w") as target:
         for item in source.infolist():
             data = source.read(item.filename)
@@ -311,7 +298,7 @@ def test_files_that_are_not_a_roster_are_refused(village: Village) -> None:
     assert _raises(village, b"\xe5\xa7\x93\xe5\x90\x8d,\xe6\x88\xb7\xe5\x8f\xb7\n").code == "roster.bad_file"  # csv
     assert _raises(village, b"PK\x03\x04 broken zip").code == "roster.bad_file"
     assert _raises(village, _damaged_sheet()).code == "roster.bad_file"  # the zip opens, the sheet does not parse
-    header_only = _raises(village, xlsx([]).getvalue())
+    header_only = _raises(village, xlsx([], HEADERS).getvalue())
     assert header_only.code == "roster.bad_file"
     assert header_only.message == "花名册中没有人员数据（第1行为表头，从第2行起每行一人）"
     assert counts() == before
@@ -368,7 +355,7 @@ def test_a_full_id_must_match_the_member_id(village: Village) -> None:
 
 def test_a_full_id_of_someone_on_this_roster_updates_them(village: Village, make: Factory) -> None:
     card = id_card()
-    make.member(village, "周六", household=service.household_by_number(village.id, "LJ-001"), id_no=card,
+    make.member(village, "周六", household=households.household_by_number(village.id, "LJ-001"), id_no=card,
                 head=False)
     db.session.commit()
     report = run(village, [person("LJ-001", "周陆", "子女", card=card)])
@@ -418,7 +405,7 @@ def test_a_head_moving_away_without_a_relation_is_refused(village: Village, make
 def test_household_flags_update_existing_households(village: Village) -> None:
     report = run(village, [person("LJ-001", "新人", 监测户="是", 住址="临江村一组2号")])
     assert report["households_updated"] == 1
-    h = service.household_by_number(village.id, "LJ-001")
+    h = households.household_by_number(village.id, "LJ-001")
     assert h is not None and (h.is_jiance, h.is_tuopin, h.address) == (True, False, "临江村一组2号")
 
 
@@ -428,7 +415,7 @@ def test_household_flags_update_existing_households(village: Village) -> None:
 def test_dry_run_reports_and_writes_nothing(village: Village) -> None:
     rows = [person("LJ-001", "甲"), person("LJ-002", "乙", "户主")]
     before = counts()
-    report = roster.import_roster(village, xlsx(rows), actor=None, dry_run=True)
+    report = roster.import_roster(village, xlsx(rows, HEADERS), actor=None, dry_run=True)
     assert report == {"created": 2, "updated": 0, "unchanged": 0, "households_created": 1,
                       "households_updated": 0, "rows": 2, "dry_run": True}
     db.session.rollback()
@@ -436,13 +423,13 @@ def test_dry_run_reports_and_writes_nothing(village: Village) -> None:
 
 
 def test_a_database_failure_mid_way_leaves_nothing(village: Village, monkeypatch: pytest.MonkeyPatch) -> None:
-    real_add = service.add_members
+    real_add = people.add_members
 
     def add_then_fail(village: Village, items: Any, *, actor: Any) -> list[Member]:
         real_add(village, items[:2], actor=actor)  # two people written, then the database refuses
         raise IntegrityError("INSERT", {}, Exception("uq_people_id_hash"))
 
-    monkeypatch.setattr(service, "add_members", add_then_fail)
+    monkeypatch.setattr(people, "add_members", add_then_fail)
     before = counts()
     with pytest.raises(AppError) as info:
         run(village, [person("LJ-005", "甲", "户主"), person("LJ-005", "乙"), person("LJ-001", "丙")])
@@ -455,13 +442,13 @@ def test_a_database_failure_mid_way_leaves_nothing(village: Village, monkeypatch
 def test_progress_advances_by_rows_in_batches(village: Village) -> None:
     steps: list[int] = []
     rows = [person("LJ-001", f"人{i}") for i in range(250)]
-    roster.import_roster(village, xlsx(rows), actor=None, dry_run=True, progress=steps.append)
+    roster.import_roster(village, xlsx(rows, HEADERS), actor=None, dry_run=True, progress=steps.append)
     assert steps == [100, 100, 50]
 
 
 def test_checking_a_file_takes_the_same_number_of_queries_whatever_its_size(village: Village) -> None:
     def queries(n: int) -> int:
-        data = xlsx([person("LJ-001", f"人{i}") for i in range(n)])
+        data = xlsx([person("LJ-001", f"人{i}") for i in range(n)], HEADERS)
         seen: list[str] = []
 
         def count(*args: Any) -> None:
@@ -480,7 +467,7 @@ def test_checking_a_file_takes_the_same_number_of_queries_whatever_its_size(vill
 
 def test_count_rows(tmp_path: Path, village: Village) -> None:
     path = tmp_path / "r.xlsx"
-    path.write_bytes(xlsx([person("LJ-001", "甲"), None, person("LJ-001", "乙"), None]).getvalue())
+    path.write_bytes(xlsx([person("LJ-001", "甲"), None, person("LJ-001", "乙"), None], HEADERS).getvalue())
     assert roster.count_rows(path) == 2
     (tmp_path / "bad.xlsx").write_bytes(b"not a workbook")
     assert roster.count_rows(tmp_path / "bad.xlsx") == 0
@@ -568,12 +555,12 @@ def _upload(client: FlaskClient, village: Village, headers: dict[str, str], data
 
 def test_http_import_as_the_village_secretary(client: FlaskClient, village: Village, make: Factory) -> None:
     headers = make.headers(member_named("张大山"))
-    r = _upload(client, village, headers, xlsx([person("LJ-001", "甲"), person("LJ-002", "乙", "户主")]))
+    r = _upload(client, village, headers, xlsx([person("LJ-001", "甲"), person("LJ-002", "乙", "户主")], HEADERS))
     assert r.status_code == 200, r.json
     assert r.json == {"created": 2, "updated": 0, "unchanged": 0, "households_created": 1, "households_updated": 0,
                       "rows": 2, "dry_run": False}
     db.session.rollback()
-    assert service.household_by_number(village.id, "LJ-002") is not None
+    assert households.household_by_number(village.id, "LJ-002") is not None
     summary = db.session.execute(select(AuditEntry).where(AuditEntry.action == "roster.import")).scalar_one()
     assert summary.actor_person_id == member_named("张大山").person_id
 
@@ -581,13 +568,13 @@ def test_http_import_as_the_village_secretary(client: FlaskClient, village: Vill
 def test_http_import_errors_and_dry_run(client: FlaskClient, village: Village, make: Factory) -> None:
     headers = make.headers(member_named("张大山"))
     before = counts()
-    r = _upload(client, village, headers, xlsx([person("LJ-001", ""), person("LJ-404", "乙")]))
+    r = _upload(client, village, headers, xlsx([person("LJ-001", ""), person("LJ-404", "乙")], HEADERS))
     assert r.status_code == 422
     assert r.json["error"]["code"] == "roster.invalid"
     assert r.json["error"]["details"]["rows"] == [
         {"row": 2, "field": "姓名", "message": "请填写姓名"},
         {"row": 3, "field": "户号", "message": "户号 LJ-404 不存在；新建户须有一行与户主关系为“户主”"}]
-    r = _upload(client, village, headers, xlsx([person("LJ-001", "甲")]), dry_run="true")
+    r = _upload(client, village, headers, xlsx([person("LJ-001", "甲")], HEADERS), dry_run="true")
     assert r.status_code == 200 and r.json["dry_run"] is True and r.json["created"] == 1
     r = _upload(client, village, headers, BytesIO(b"hello"))
     assert r.status_code == 422 and r.json["error"]["code"] == "roster.bad_file"
@@ -599,7 +586,7 @@ def test_http_import_by_a_secretary_of_another_village_is_404(
         client: FlaskClient, village: Village, make: Factory, other_secretary: Member) -> None:
     headers = make.headers(other_secretary)
     before = counts()
-    r = _upload(client, village, headers, xlsx([person("LJ-001", "甲")]))
+    r = _upload(client, village, headers, xlsx([person("LJ-001", "甲")], HEADERS))
     assert r.status_code == 404
     assert r.json["error"]["code"] == "not_found"
     db.session.rollback()
@@ -610,7 +597,7 @@ def test_http_import_by_a_plain_member_of_the_village_is_403(
         client: FlaskClient, village: Village, make: Factory) -> None:
     headers = make.headers(member_named("李秀英"))
     before = counts()
-    r = _upload(client, village, headers, xlsx([person("LJ-001", "甲")]))
+    r = _upload(client, village, headers, xlsx([person("LJ-001", "甲")], HEADERS))
     assert r.status_code == 403
     db.session.rollback()
     assert counts() == before
@@ -639,20 +626,20 @@ def cli_file(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_cli_import(app: Flask, village: Village, cli_file: Path) -> None:
-    cli_file.write_bytes(xlsx([person("LJ-001", "甲"), person("LJ-002", "乙", "户主")]).getvalue())
+    cli_file.write_bytes(xlsx([person("LJ-001", "甲"), person("LJ-002", "乙", "户主")], HEADERS).getvalue())
     result = app.test_cli_runner().invoke(args=["roster", "import", "LJ01", str(cli_file)])
     assert result.exit_code == 0, result.output
     assert "导入完成：新增 2 人，更新 0 人，未变 0 人，新建 1 户" in result.output
-    assert service.household_by_number(village.id, "LJ-002") is not None
+    assert households.household_by_number(village.id, "LJ-002") is not None
 
 
 def test_cli_dry_run_and_bad_file(app: Flask, village: Village, cli_file: Path) -> None:
     runner = app.test_cli_runner()
-    cli_file.write_bytes(xlsx([person("LJ-001", "甲")]).getvalue())
+    cli_file.write_bytes(xlsx([person("LJ-001", "甲")], HEADERS).getvalue())
     result = runner.invoke(args=["roster", "import", "LJ01", str(cli_file), "--dry-run"])
     assert result.exit_code == 0 and "检查通过（未写入）：新增 1 人" in result.output
     before = counts()
-    cli_file.write_bytes(xlsx([person("LJ-001", "甲"), person("LJ-001", "", 手机号="12")]).getvalue())
+    cli_file.write_bytes(xlsx([person("LJ-001", "甲"), person("LJ-001", "", 手机号="12")], HEADERS).getvalue())
     result = runner.invoke(args=["roster", "import", "LJ01", str(cli_file)])
     assert result.exit_code == 1
     assert "花名册有 1 行有误，整份未导入" in result.stderr

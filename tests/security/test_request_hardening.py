@@ -416,7 +416,7 @@ def test_a_value_only_the_database_refuses_is_422_not_500(app: Flask, caplog: py
 @pytest.mark.usefixtures("postgres_only")
 def test_postgresql_refusing_a_value_is_422_not_500(app: Flask, world: World) -> None:
     """For real: were a view ever to hand PostgreSQL a NUL in text (no schema lets one through), the answer is 422."""
-    from backend.registry import service as registry
+    from backend import registry
 
     village_id = world.village.id
     with app_with(app) as a:
