@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from backend import demo
 from backend.core.db import db
 from backend.demo import notices as demo_notices
-from backend.notices import service as notices
+from backend.notices import outbox as notices
 from backend.notices.models import Notice, NoticeRead, NoticeTarget, PushConsent, PushJob
 from backend.wechat.standin import StandIn
 
