@@ -49,17 +49,18 @@ from psycopg import sql
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 
-from backend import create_app, registry
+from backend import create_app
 from backend.auth import service as auth
 from backend.core import audit, clock
 from backend.core.clock import today, utcnow
 from backend.core.db import db
 from backend.core.identity import birth_date_from_id, gender_from_id, id_hashes
 from backend.decisions.pipeline import refs as decisions
-from backend.dividends import service as dividends
+from backend.dividends import computing, payout, plans, publishing
 from backend.dividends.models import DividendLine, ShareChange, ShareEvent
 from backend.dividends.shares import service as register
 from backend.ledger import service as ledger
+from backend.registry import service as registry
 from backend.registry.models import Household, Member, Person, Village
 from tests.factories import id_card
 
@@ -209,10 +210,10 @@ def setup(n_households: int, use_record_event: bool) -> tuple[int, int, int]:
     timed(f"books ({year} income posted)", books)
     decision = decisions.record_resolved(v.id, "年度收益分配方案", "other", None, today())
     decision.decision_body = "members_assembly"
-    d = dividends.create_distribution(v, dividends.DistributionInput(
+    d = plans.create_distribution(v, plans.DistributionInput(
         year=year, title=f"{year}年度收益分配方案",
-        components=[dividends.ComponentInput("fixed_per_member", per_unit_fen=PER_MEMBER_FEN),
-                    dividends.ComponentInput("equity")]), actor=None)
+        components=[plans.ComponentInput("fixed_per_member", per_unit_fen=PER_MEMBER_FEN),
+                    plans.ComponentInput("equity")]), actor=None)
     head_person = db.session.execute(select(Member.person_id).where(Member.id == households[0][0])).scalar_one()
     db.session.commit()
     return d.id, decision.id, head_person
@@ -224,14 +225,14 @@ def setup(n_households: int, use_record_event: bool) -> tuple[int, int, int]:
 def fresh(distribution_id: int) -> Any:
     """A new session, as a request would have."""
     db.session.remove()
-    return dividends.get_distribution(distribution_id)
+    return plans.get_distribution(distribution_id)
 
 
 def compute(distribution_id: int) -> tuple[float, float]:
     """(wall, this process's CPU) seconds of compute + commit."""
     d = fresh(distribution_id)
     t0, c0 = time.perf_counter(), time.process_time()
-    dividends.compute(d, today(), actor=None)
+    computing.compute(d, today(), actor=None)
     db.session.commit()
     return time.perf_counter() - t0, time.process_time() - c0
 
@@ -297,7 +298,7 @@ def main() -> None:
             d = fresh(did)
             prof = cProfile.Profile()
             prof.enable()
-            dividends.compute(d, today(), actor=None)
+            computing.compute(d, today(), actor=None)
             db.session.commit()
             prof.disable()
             pstats.Stats(prof).sort_stats("cumulative").print_stats(30)
@@ -305,7 +306,7 @@ def main() -> None:
         def publish() -> float:
             d = fresh(did)
             t = time.perf_counter()
-            dividends.publish(d, decision_id, actor=None)
+            publishing.publish(d, decision_id, actor=None)
             db.session.commit()
             return time.perf_counter() - t
 
@@ -314,7 +315,7 @@ def main() -> None:
         try:
             d = fresh(did)
             t = time.perf_counter()
-            dividends.open_payout(d, actor=None)
+            payout.open_payout(d, actor=None)
             db.session.commit()
             payout_s = time.perf_counter() - t
 
@@ -323,8 +324,8 @@ def main() -> None:
                 select(DividendLine.household_id).where(DividendLine.distribution_id == did,
                                                         DividendLine.household_id.is_not(None))).all()]
             t = time.perf_counter()
-            dividends.record_payments(d, dividends.PaymentInput(ids, "bank", today(), "基准批次"),
-                                      idempotency_key="bench-1", actor=None)
+            payout.record_payments(d, payout.PaymentInput(ids, "bank", today(), "基准批次"),
+                                   idempotency_key="bench-1", actor=None)
             db.session.commit()
             pay_s = time.perf_counter() - t
             d = fresh(did)

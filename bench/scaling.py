@@ -50,16 +50,17 @@ from ledger_books import Rows
 from ledger_books import load as load_books
 from sqlalchemy import bindparam, func, insert, select, text, update
 
-from backend import create_app, disclosures, registry
+from backend import create_app
 from backend.auth import service as auth
 from backend.core.clock import today
 from backend.core.db import db
 from backend.decisions.pipeline import service as pipeline
 from backend.disclosures import service as disclosures
-from backend.dividends import service as dividends
+from backend.dividends import publishing
 from backend.dividends.models import DividendLine
 from backend.ledger import service as ledger
 from backend.ledger.models import Account, Period, Voucher, VoucherCounter, VoucherLine
+from backend.registry import service as registry
 from backend.township import service as township
 from tests.factories import Factory
 
@@ -108,7 +109,7 @@ def bench_dividends(app: Flask, n: int) -> dict[str, float]:
         runs = [dividends_bench.compute(did)[0] for _ in range(2)]
         dividends_bench.check_lines(did, n)
         d = dividends_bench.fresh(did)
-        publish_s, _ = clock(lambda: (dividends.publish(d, decision_id, actor=None), db.session.commit()))
+        publish_s, _ = clock(lambda: (publishing.publish(d, decision_id, actor=None), db.session.commit()))
         token, _ = auth.issue_token(head, None)
         db.session.commit()
         db.session.remove()

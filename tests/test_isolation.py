@@ -81,7 +81,7 @@ def world(make):
     objection = pipeline.record_objection(piped, raised_by="陈桂兰", text="请公布预算明细", raised_on=None,
                                           raised_by_person_id=None, actor=None)
     # a published dividend list with an objection
-    from backend.dividends import service as dividends
+    from backend import dividends
     from backend.dividends.shares import service as shares
 
     share_type = shares.create_share_type(a, shares.ShareTypeInput("member", "成员股", per_person=1), actor=None)
@@ -95,7 +95,7 @@ def world(make):
     dividends.publish(plan, approving.id, actor=None)
     dividend_objection = dividends.raise_objection(plan, "我家股数不对", actor=make.principal(a_rep))
     # a transfer contract on that household's parcel, its first year's rent paid
-    from backend.land import service as land
+    from backend import land
 
     party = land.create_party(a, land.PartyInput("cooperative", "荣联农业合作社"), actor=None)
     parcel = land.create_parcel(a, land.ParcelInput("LJ-P001", "东坡地", 12000, household_id=a_house.id), actor=None)

@@ -1,1 +1,19 @@
-"""Share register, distributions, per-household payouts and statements (issue 5)."""
+"""Dividends: the share register (``shares``), the yearly distribution of the collective's income to its members'
+households — the plan, the list computed from the register frozen at a record date, its publication behind a
+resolved decision, the objections of the 公示, the payout with its vouchers — and each household's statements.
+"""
+
+from backend.dividends.computing import compute
+from backend.dividends.plans import ComponentInput, DistributionInput, create_distribution
+from backend.dividends.publishing import publish, raise_objection
+from backend.dividends.views import household_lines
+
+__all__ = [
+    "ComponentInput",
+    "DistributionInput",
+    "compute",
+    "create_distribution",
+    "household_lines",
+    "publish",
+    "raise_objection",
+]

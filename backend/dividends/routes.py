@@ -1,5 +1,5 @@
 """Dividend endpoints: the share register, the distribution plan and its list, publication, objections, payout,
-and a villager's own dividends (contract: shared/API.md ``GET /me/dividends``).
+and a villager's own dividends (docs/api.md ``GET /me/dividends``).
 
 Staff (``dividends.read``) see every plan and every line in full; everyone else in the village sees published
 plans only, with the list's names and ID numbers masked; a household sees its own line in full.
@@ -13,6 +13,7 @@ from typing import Any
 from flask import Response, send_file
 from flask_smorest import Blueprint
 
+from backend import registry
 from backend.core.clock import today
 from backend.core.db import db
 from backend.core.errors import not_found, unprocessable
@@ -22,12 +23,10 @@ from backend.core.objections import PublicObjectionSchema
 from backend.core.pagination import page_schema, paginate
 from backend.core.permissions import Principal, current_principal, require_login, requires
 from backend.core.response_cache import cached_read
-from backend.dividends import service
+from backend.dividends import computing, payout, plans, publishing, views
 from backend.dividends.models import Distribution, DividendObjection, ShareType
 from backend.dividends.schemas import (
     CancelInSchema,
-    CertificateInSchema,
-    CertificateSchema,
     ComputeInSchema,
     DistributionInSchema,
     DistributionItemSchema,
@@ -36,28 +35,30 @@ from backend.dividends.schemas import (
     DividendLineSchema,
     DividendObjectionInSchema,
     DividendPlanSchema,
-    EventInSchema,
-    EventSchema,
     MyDividendSchema,
-    PayeeInSchema,
-    PayeeSchema,
     PaymentBatchSchema,
     PaymentInSchema,
     PublishInSchema,
+    StatementSchema,
+    TemplateInSchema,
+    TemplateSchema,
+)
+from backend.dividends.shares import service as register
+from backend.dividends.shares.schemas import (
+    CertificateInSchema,
+    CertificateSchema,
+    EventInSchema,
+    EventSchema,
+    PayeeInSchema,
+    PayeeSchema,
     RegisterArgs,
     RegisterPageSchema,
     ShareTypeInSchema,
     ShareTypeListSchema,
     ShareTypePatchSchema,
     ShareTypeSchema,
-    StatementSchema,
-    TemplateInSchema,
-    TemplateSchema,
 )
-from backend.dividends.shares import service as register
-from backend.registry import service as registry
-from backend.registry import settings
-from backend.registry.models import Household
+from backend.registry import Household
 
 blp = Blueprint("dividends", __name__, description="股权登记与收益分配：股份类型、登记簿、分配方案、分红名单、发放")
 SECURITY = [{"bearer": []}]
@@ -108,19 +109,14 @@ def create_share_type(args: dict[str, Any], village_id: int) -> Any:
 @blp.doc(security=SECURITY)
 def update_share_type(args: dict[str, Any], share_type: ShareType) -> Any:
     """修改股份类型的名称、单位、每人配股数、排序或停用（代码和持有方不能改）。"""
-    type_id = share_type.id
     if not args:
         raise unprocessable("validation.empty", "没有要修改的内容")
-    st = register.update_share_type(register.get_share_type(type_id), args, actor=require_login())
+    st = register.update_share_type(share_type, args, actor=require_login())
     db.session.commit()
     return st
 
 
 # ---------------------------------------------------------------- the register
-
-
-def _types_view(village_id: int) -> dict[int, tuple[str, str]]:
-    return {st.id: (st.code, st.name) for st in register.share_types(village_id)}
 
 
 @blp.route("/villages/<int:village_id>/share-register", methods=["GET"])
@@ -130,36 +126,7 @@ def _types_view(village_id: int) -> dict[int, tuple[str, str]]:
 @blp.doc(security=SECURITY)
 def share_register(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     """某一天的股权登记簿（默认今天），按户：股权证号、各类股份、户内成员持股；附登记簿的哈希值。"""
-    on = args["on"] or today()
-    holdings = register.register_at(village_id, on)
-    rows = register.by_household(village_id, holdings)
-    types = _types_view(village_id)
-    names = {m.id: m.name for m in registry.members_brief(village_id).values()}
-    start = (args["page"] - 1) * args["page_size"]
-    items = [
-        {
-            "household_id": h.household_id,
-            "household_number": h.number,
-            "head_name": h.head_name,
-            "certificate": h.certificate,
-            "shares": h.shares,
-            "shares_by_type": [{"code": types[t][0], "name": types[t][1], "shares": n}
-                               for t, n in sorted(h.by_type.items())],
-            "members": [{"member_id": m, "name": names.get(m, ""),
-                         "shares_by_type": [{"code": types[t][0], "name": types[t][1], "shares": n}
-                                            for t, n in sorted(bt.items())]}
-                        for m, bt in sorted(h.members.items())],
-        }
-        for h in rows[start : start + args["page_size"]]
-    ]
-    return {"on": on, "register_hash": register.register_hash(village_id, on, holdings),
-            "total_shares": sum(x.shares for x in holdings), "items": items, "total": len(rows),
-            "page": args["page"], "page_size": args["page_size"]}
-
-
-def _event_view(ev: Any, changes: list[Any]) -> dict[str, Any]:
-    return {"id": ev.id, "kind": ev.kind, "kind_label": register.EVENT_LABELS[ev.kind], "effective_on": ev.effective_on,
-            "member_id": ev.member_id, "note": ev.note, "changes": changes}
+    return register.register_page(village_id, args["on"] or today(), args["page"], args["page_size"])
 
 
 @blp.route("/villages/<int:village_id>/share-events", methods=["GET"])
@@ -171,7 +138,7 @@ def list_share_events(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     """股权变动记录（出生、死亡、婚入、婚出、转让、调整），最新的在前。"""
     page = paginate(db.session, register.events_stmt(village_id), args["page"], args["page_size"])
     changes = register.event_changes([ev.id for ev in page.items])
-    return page.envelope([_event_view(ev, changes.get(ev.id, [])) for ev in page.items])
+    return page.envelope([register.event_view(ev, changes.get(ev.id, [])) for ev in page.items])
 
 
 @blp.route("/villages/<int:village_id>/share-events", methods=["POST"])
@@ -187,7 +154,7 @@ def record_share_event(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     )
     ev = register.record_event(registry.get_village(village_id), data, actor=require_login())
     db.session.commit()
-    return _event_view(ev, register.event_changes([ev.id]).get(ev.id, []))
+    return register.event_view(ev, register.event_changes([ev.id]).get(ev.id, []))
 
 
 @blp.route("/households/<int:household_id>/share-certificate", methods=["PUT"])
@@ -197,10 +164,7 @@ def record_share_event(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def put_certificate(args: dict[str, Any], household: Household) -> Any:
     """发放或更正一户的股权证号（以户为单位发证）。"""
-    household_id = household.id
-    h = db.session.get(Household, household_id)
-    assert h is not None
-    cert = register.set_certificate(registry.get_village(h.village_id), household_id, args["number"],
+    cert = register.set_certificate(registry.get_village(household.village_id), household.id, args["number"],
                                     args["issued_on"], actor=require_login())
     db.session.commit()
     return cert
@@ -213,10 +177,7 @@ def put_certificate(args: dict[str, Any], household: Household) -> Any:
 @blp.doc(security=SECURITY)
 def put_payee(args: dict[str, Any], household: Household) -> dict[str, Any]:
     """登记一户领取分红的银行账户（用于银行代发）。"""
-    household_id = household.id
-    h = db.session.get(Household, household_id)
-    assert h is not None
-    row = register.set_payee(registry.get_village(h.village_id), household_id, args["account_name"],
+    row = register.set_payee(registry.get_village(household.village_id), household.id, args["account_name"],
                              args["bank_name"], args["account_no"], actor=require_login())
     db.session.commit()
     return {"household_id": row.household_id, "account_name": row.account_name, "bank_name": row.bank_name,
@@ -226,19 +187,9 @@ def put_payee(args: dict[str, Any], household: Household) -> dict[str, Any]:
 # ---------------------------------------------------------------- the split of distributable income
 
 
-def _template_view(village_id: int) -> dict[str, Any]:
-    village = registry.get_village(village_id)
-    return {
-        "buckets": [{"name": b.name, "kind": b.kind, "percent": service._percent(b.percent_bp),
-                     "percent_bp": b.percent_bp, "purpose": b.purpose, "account_code": b.account_code}
-                    for b in service.bucket_template(village_id)],
-        "min_retain_percent": settings.get(village, service.MIN_RETAIN.key),
-    }
-
-
-def _buckets(items: list[dict[str, Any]]) -> list[service.BucketInput]:
-    return [service.BucketInput(name=b["name"], kind=b["kind"], percent_bp=int(b["percent"] * 100),
-                                purpose=b["purpose"], account_code=b["account_code"]) for b in items]
+def _buckets(items: list[dict[str, Any]]) -> list[plans.BucketInput]:
+    return [plans.BucketInput(name=b["name"], kind=b["kind"], percent_bp=int(b["percent"] * 100),
+                              purpose=b["purpose"], account_code=b["account_code"]) for b in items]
 
 
 @blp.route("/villages/<int:village_id>/dividend-template", methods=["GET"])
@@ -247,7 +198,7 @@ def _buckets(items: list[dict[str, Any]]) -> list[service.BucketInput]:
 @blp.doc(security=SECURITY)
 def get_template(village_id: int) -> dict[str, Any]:
     """本村按章程的收益分配比例（各项名称、比例、用途、科目）。"""
-    return _template_view(village_id)
+    return plans.template_view(registry.get_village(village_id))
 
 
 @blp.route("/villages/<int:village_id>/dividend-template", methods=["PUT"])
@@ -257,9 +208,10 @@ def get_template(village_id: int) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def put_template(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     """设置本村的收益分配比例：合计须为 100%，留存不低于章程最低比例，至少一项成员分红。"""
-    service.set_bucket_template(registry.get_village(village_id), _buckets(args["buckets"]), actor=require_login())
+    village = registry.get_village(village_id)
+    plans.set_bucket_template(village, _buckets(args["buckets"]), actor=require_login())
     db.session.commit()
-    return _template_view(village_id)
+    return plans.template_view(village)
 
 
 # ---------------------------------------------------------------- plans
@@ -273,9 +225,9 @@ def put_template(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 def list_distributions(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     """本村的收益分配方案，最新的在前（村民只看到已公布的）。"""
     staff = _staff(current_principal(), village_id)
-    page = paginate(db.session, service.list_stmt(village_id, published_only=not staff), args["page"],
+    page = paginate(db.session, plans.list_stmt(village_id, published_only=not staff), args["page"],
                     args["page_size"])
-    return page.envelope([service.distribution_view(d, staff=staff) for d in page.items])
+    return page.envelope([views.distribution_view(d, staff=staff) for d in page.items])
 
 
 @blp.route("/villages/<int:village_id>/distributions", methods=["POST"])
@@ -285,17 +237,17 @@ def list_distributions(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def create_distribution(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     """新建一个年度的收益分配方案：各项分配比例（不填用本村设置）和分红方式（固定分红、按股分红）。"""
-    data = service.DistributionInput(
+    data = plans.DistributionInput(
         year=args["year"], title=args["title"],
-        components=[service.ComponentInput(kind=c["kind"], label=c["label"], share_type_id=c["share_type_id"],
-                                           per_unit_fen=c["per_unit"]) for c in args["components"]],
+        components=[plans.ComponentInput(kind=c["kind"], label=c["label"], share_type_id=c["share_type_id"],
+                                         per_unit_fen=c["per_unit"]) for c in args["components"]],
         buckets=_buckets(args["buckets"]) if args["buckets"] is not None else None,
         excluded_fen=args["excluded"], excluded_note=args["excluded_note"],
         dividend_total_fen=args["dividend_total"],
     )
-    d = service.create_distribution(registry.get_village(village_id), data, actor=require_login())
+    d = plans.create_distribution(registry.get_village(village_id), data, actor=require_login())
     db.session.commit()
-    return service.distribution_view(d, staff=True)
+    return views.distribution_view(d, staff=True)
 
 
 @blp.route("/distributions/<int:distribution_id>", methods=["GET"])
@@ -304,9 +256,8 @@ def create_distribution(args: dict[str, Any], village_id: int) -> dict[str, Any]
 @blp.doc(security=SECURITY)
 def get_distribution(distribution: Distribution) -> dict[str, Any]:
     """一个分配方案：可分配收益、各项分配金额、分红方式和每股金额、公示期、封存哈希、异议及答复。"""
-    distribution_id = distribution.id
-    d = _visible(service.get_distribution(distribution_id))
-    return service.distribution_view(d, staff=_staff(current_principal(), d.village_id))
+    d = _visible(distribution)
+    return views.distribution_view(d, staff=_staff(current_principal(), d.village_id))
 
 
 @blp.route("/distributions/<int:distribution_id>/compute", methods=["POST"])
@@ -316,10 +267,9 @@ def get_distribution(distribution: Distribution) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def compute(args: dict[str, Any], distribution: Distribution) -> dict[str, Any]:
     """按股权登记日冻结登记簿并计算到户金额（最大余额法，到户金额合计恰好等于分红资金），可反复试算。"""
-    distribution_id = distribution.id
-    d = service.compute(service.get_distribution(distribution_id), args["record_date"], actor=require_login())
+    d = computing.compute(distribution, args["record_date"], actor=require_login())
     db.session.commit()
-    return service.distribution_view(d, staff=True)
+    return views.distribution_view(d, staff=True)
 
 
 @blp.route("/distributions/<int:distribution_id>/lines", methods=["GET"])
@@ -329,13 +279,12 @@ def compute(args: dict[str, Any], distribution: Distribution) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def lines(args: dict[str, Any], distribution: Distribution) -> dict[str, Any]:
     """分红名单：工作人员看完整名单（含试算）；村民看公布后的名单，户主姓名和身份证号已脱敏。"""
-    distribution_id = distribution.id
-    d = _visible(service.get_distribution(distribution_id))
-    page = paginate(db.session, service.lines_stmt(d), args["page"], args["page_size"])
+    d = _visible(distribution)
+    page = paginate(db.session, publishing.lines_stmt(d), args["page"], args["page_size"])
     if _staff(current_principal(), d.village_id):
-        types = service.type_names(d.village_id)
-        return page.envelope([service.staff_line(ln, types) for ln in page.items])
-    return page.envelope([service.public_line(ln) for ln in page.items])
+        types = views.type_names(d.village_id)
+        return page.envelope([views.staff_line(ln, types) for ln in page.items])
+    return page.envelope([publishing.public_line(ln) for ln in page.items])
 
 
 @blp.route("/distributions/<int:distribution_id>/publish", methods=["POST"])
@@ -345,10 +294,9 @@ def lines(args: dict[str, Any], distribution: Distribution) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def publish(args: dict[str, Any], distribution: Distribution) -> dict[str, Any]:
     """公布分红名单：须有成员大会或成员代表大会通过的决议；名单封存（哈希入链）并开始公示。"""
-    distribution_id = distribution.id
-    d = service.publish(service.get_distribution(distribution_id), args["decision_id"], actor=require_login())
+    d = publishing.publish(distribution, args["decision_id"], actor=require_login())
     db.session.commit()
-    return service.distribution_view(d, staff=True)
+    return views.distribution_view(d, staff=True)
 
 
 @blp.route("/distributions/<int:distribution_id>/cancel", methods=["POST"])
@@ -358,10 +306,9 @@ def publish(args: dict[str, Any], distribution: Distribution) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def cancel(args: dict[str, Any], distribution: Distribution) -> dict[str, Any]:
     """作废分配方案（开始发放前）；已公布的名单仍留在封存链中。"""
-    distribution_id = distribution.id
-    d = service.cancel_distribution(service.get_distribution(distribution_id), args["reason"], actor=require_login())
+    d = plans.cancel_distribution(distribution, args["reason"], actor=require_login())
     db.session.commit()
-    return service.distribution_view(d, staff=True)
+    return views.distribution_view(d, staff=True)
 
 
 @blp.route("/distributions/<int:distribution_id>/objections", methods=["POST"])
@@ -372,10 +319,10 @@ def cancel(args: dict[str, Any], distribution: Distribution) -> dict[str, Any]:
 def raise_objection(args: dict[str, Any], distribution: Distribution) -> dict[str, Any]:
     """公示期内对分红名单提出异议。"""
     distribution_id = distribution.id
-    d = _visible(service.get_distribution(distribution_id))
-    o = service.raise_objection(d, args["text"], actor=require_login())
+    d = _visible(plans.get_distribution(distribution_id))
+    o = publishing.raise_objection(d, args["text"], actor=require_login())
     db.session.commit()
-    return service.objection_view(o, staff=True)
+    return publishing.objection_view(o, staff=True)
 
 
 @blp.route("/dividend-objections/<int:dividend_objection_id>/answer", methods=["POST"])
@@ -386,9 +333,10 @@ def raise_objection(args: dict[str, Any], distribution: Distribution) -> dict[st
 def answer_objection(args: dict[str, Any], dividend_objection: DividendObjection) -> dict[str, Any]:
     """答复异议（每条异议答复后才能发放）。"""
     dividend_objection_id = dividend_objection.id
-    o = service.answer_objection(service.get_objection(dividend_objection_id), args["answer"], actor=require_login())
+    o = publishing.answer_objection(publishing.get_objection(dividend_objection_id), args["answer"],
+                                    actor=require_login())
     db.session.commit()
-    return service.objection_view(o, staff=True)
+    return publishing.objection_view(o, staff=True)
 
 
 # ---------------------------------------------------------------- payout
@@ -400,10 +348,9 @@ def answer_objection(args: dict[str, Any], dividend_objection: DividendObjection
 @blp.doc(security=SECURITY)
 def open_payout(distribution: Distribution) -> dict[str, Any]:
     """公示期满且异议都已答复后开始发放：记收益分配凭证（提取留存、应付到户）。"""
-    distribution_id = distribution.id
-    d = service.open_payout(service.get_distribution(distribution_id), actor=require_login())
+    d = payout.open_payout(distribution, actor=require_login())
     db.session.commit()
-    return service.distribution_view(d, staff=True)
+    return views.distribution_view(d, staff=True)
 
 
 @blp.route("/distributions/<int:distribution_id>/bank-batch.xlsx", methods=["GET"])
@@ -412,11 +359,10 @@ def open_payout(distribution: Distribution) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def bank_batch(distribution: Distribution) -> Response:
     """导出银行代发表（尚未发放、有账户的农户：户名、开户行、账号、金额）；缺少账户的农户列在第二张表。"""
-    distribution_id = distribution.id
-    d = service.get_distribution(distribution_id)
-    data, _, _ = service.bank_batch_xlsx(d)
-    village = registry.get_village(d.village_id)
-    return send_file(io.BytesIO(data), as_attachment=True, download_name=f"{village.code}-{d.year}-dividends.xlsx",
+    data, _, _ = payout.bank_batch_xlsx(distribution)
+    village = registry.get_village(distribution.village_id)
+    return send_file(io.BytesIO(data), as_attachment=True,
+                     download_name=f"{village.code}-{distribution.year}-dividends.xlsx",
                      mimetype=XLSX)
 
 
@@ -428,12 +374,10 @@ def bank_batch(distribution: Distribution) -> Response:
 @blp.doc(security=SECURITY, parameters=[OPENAPI_PARAMETER])
 def record_payments(args: dict[str, Any], distribution: Distribution) -> Any:
     """登记发放（银行代发回单或现金发放）并记账；任何一户已发放则整笔不登记。支持 Idempotency-Key 安全重试。"""
-    distribution_id = distribution.id
     key = key_from_request()
-    data = service.PaymentInput(household_ids=args["household_ids"], method=args["method"], paid_on=args["paid_on"],
-                                reference=args["reference"])
-    result = service.record_payments(service.get_distribution(distribution_id), data,
-                                     idempotency_key=key, actor=require_login())
+    data = payout.PaymentInput(household_ids=args["household_ids"], method=args["method"], paid_on=args["paid_on"],
+                               reference=args["reference"])
+    result = payout.record_payments(distribution, data, idempotency_key=key, actor=require_login())
     db.session.commit()
     b = result.batch
     body = {"id": b.id, "method": b.method, "paid_on": b.paid_on, "reference": b.reference, "count": b.count,
@@ -452,13 +396,7 @@ def record_payments(args: dict[str, Any], distribution: Distribution) -> Any:
 @blp.doc(security=SECURITY)
 def my_dividends(args: dict[str, Any]) -> dict[str, Any]:
     """我家的分红：每次分配的每股金额、我家股数、金额、是否已发放，最新的在前。"""
-    p = require_login()
-    rows = service.household_lines(p.household_id) if p.household_id else []
-    start = (args["page"] - 1) * args["page_size"]
-    page = rows[start : start + args["page_size"]]
-    comps = service.components_by_distribution([d.id for d, _ in page])  # one query for the page, not one each
-    items = [service.my_dividend_item(d, ln, comps[d.id]) for d, ln in page]
-    return {"items": items, "total": len(rows), "page": args["page"], "page_size": args["page_size"]}
+    return views.my_dividends(require_login().household_id, args["page"], args["page_size"])
 
 
 @blp.route("/me/dividends/<int:distribution_id>", methods=["GET"])
@@ -467,11 +405,4 @@ def my_dividends(args: dict[str, Any]) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def my_statement(distribution_id: int) -> dict[str, Any]:
     """我家在一次分配中的明细：各类股份、户内成员持股、每股金额、合计、发放日期。"""
-    p = require_login()
-    d = db.session.get(Distribution, distribution_id)
-    if d is None or p.household_id is None or d.status not in ("published", "paying", "paid"):
-        raise not_found("dividend.not_found", "找不到该分配方案")
-    ln = service.line_of_household(d, p.household_id)
-    if ln is None:
-        raise not_found("dividend.no_line", "这次分配中没有您家的分红")
-    return service.statement(d, ln)
+    return views.my_statement(distribution_id, require_login().household_id)

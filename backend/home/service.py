@@ -29,15 +29,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from backend import dividends, land
 from backend.auth import service as auth
 from backend.core.clock import today
 from backend.core.db import db
 from backend.core.permissions import Principal
 from backend.decisions.votes import service as votes
 from backend.disclosures import service as disclosures
-from backend.dividends import service as dividends
 from backend.jobs import service as jobs
-from backend.land import service as land
 from backend.notices import service as notices
 
 

@@ -1,1 +1,33 @@
-"""Parcels, land-transfer contracts, rent schedules and payments (issue 6)."""
+"""Land: the village's parcels and the operators who take them in, land-transfer and lease contracts with their
+rent terms and yearly dues, rent received and passed on to the households by area (posted to the books), arrears,
+and what a household sees of its land; ``imports`` reads parcels and contracts from .xlsx.
+"""
+
+from backend.land.contracts import (
+    ContractInput,
+    LineInput,
+    PeriodInput,
+    create_contract,
+    due_total,
+    dues_of,
+)
+from backend.land.households import rent_passed_on
+from backend.land.parcels import MU4, ParcelInput, PartyInput, create_parcel, create_party
+from backend.land.payments import PaymentInput, record_payment
+
+__all__ = [
+    "MU4",
+    "ContractInput",
+    "LineInput",
+    "ParcelInput",
+    "PartyInput",
+    "PaymentInput",
+    "PeriodInput",
+    "create_contract",
+    "create_parcel",
+    "create_party",
+    "due_total",
+    "dues_of",
+    "record_payment",
+    "rent_passed_on",
+]

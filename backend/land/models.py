@@ -196,7 +196,7 @@ class RentPeriod(db.Model):
     """Rent agreed for contract years ``from_year``..``to_year`` (1 = the first contract year): 长包短定 re-agrees
     the rent period by period. Cash: fen per mu per year; in kind: jin per mu per year. ``collective_per_mu`` is
     paid to the collective on top; ``fee_per_mu`` is the collective's service fee out of the households' rent, in fen
-    (for rent in kind it is compared with the rent once the year's price makes it money: ``service.price_dues``)."""
+    (for rent in kind it is compared with the rent once the year's price makes it money: ``contracts.price_dues``)."""
 
     __tablename__ = "land_rent_periods"
 

@@ -1,5 +1,5 @@
 """Land endpoints: parties, parcels, transfer and lease contracts, rent periods, grain prices, rent payments,
-arrears, and a household's own land (contract: shared/API.md ``GET /me/land``).
+arrears, and a household's own land (docs/api.md ``GET /me/land``).
 
 Staff (``land.read``) see every contract; the secretary, the accountant and the township's agency accountant
 (``land.manage``) keep them. A household sees its own parcels, contracts and rent through ``/me/land``.
@@ -7,22 +7,20 @@ Staff (``land.read``) see every contract; the secretary, the accountant and the 
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
+from backend import registry
 from backend.core.clock import today
 from backend.core.db import db
 from backend.core.errors import AppError
 from backend.core.idempotency import OPENAPI_PARAMETER, key_from_request
-from backend.core.money import fen_to_yuan
 from backend.core.pagination import PageArgs, page_schema, paginate
 from backend.core.permissions import require_login, requires
 from backend.core.response_cache import cached_read
-from backend.land import service
-from backend.land.models import Contract, Parcel, RentAllocation, RentDue
+from backend.land import contracts, households, parcels, payments
+from backend.land.models import Contract, Parcel
 from backend.land.schemas import (
     ArrearsArgs,
     ArrearsSchema,
@@ -44,7 +42,6 @@ from backend.land.schemas import (
     RentPaymentSchema,
     RentPeriodInSchema,
 )
-from backend.registry import service as registry
 
 blp = Blueprint("land", __name__, description="土地经营权流转与集体资产出租：地块、合同、租金、欠租")
 SECURITY = [{"bearer": []}]
@@ -60,10 +57,7 @@ SECURITY = [{"bearer": []}]
 @blp.doc(security=SECURITY)
 def list_parties(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     """本村登记的流入方、承租方。"""
-    from backend.land.models import Party
-
-    stmt = select(Party).where(Party.village_id == village_id).order_by(Party.name)
-    return paginate(db.session, stmt, args["page"], args["page_size"]).envelope()
+    return paginate(db.session, parcels.parties_stmt(village_id), args["page"], args["page_size"]).envelope()
 
 
 @blp.route("/villages/<int:village_id>/land-parties", methods=["POST"])
@@ -73,7 +67,7 @@ def list_parties(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def create_party(args: dict[str, Any], village_id: int) -> Any:
     """登记流入方（公司、合作社、家庭农场、个人）。个人的身份证号只保存哈希和后4位。"""
-    p = service.create_party(registry.get_village(village_id), service.PartyInput(**args), actor=require_login())
+    p = parcels.create_party(registry.get_village(village_id), parcels.PartyInput(**args), actor=require_login())
     db.session.commit()
     return p
 
@@ -85,7 +79,7 @@ def create_party(args: dict[str, Any], village_id: int) -> Any:
 @blp.doc(security=SECURITY)
 def list_parcels(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     """本村地块（农户承包地、集体土地和资产），可按户、按类别筛选。"""
-    stmt = service.parcels_stmt(village_id, args["household_id"], args["kind"])
+    stmt = parcels.parcels_stmt(village_id, args["household_id"], args["kind"])
     return paginate(db.session, stmt, args["page"], args["page_size"]).envelope()
 
 
@@ -96,12 +90,12 @@ def list_parcels(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def create_parcel(args: dict[str, Any], village_id: int) -> Any:
     """登记地块：代码、名称、坐落、面积（亩，最多4位小数）、地类、承包户、承包经营权证号、承包期限。"""
-    data = service.ParcelInput(
+    data = parcels.ParcelInput(
         code=args["code"], name=args["name"], area_mu4=args["area_mu"], kind=args["kind"],
         household_id=args["household_id"], location=args["location"], land_type=args["land_type"],
         grade=args["grade"], measured_mu4=args["measured_mu"], basic_farmland=args["basic_farmland"],
         certificate_no=args["certificate_no"], contract_until=args["contract_until"])
-    p = service.create_parcel(registry.get_village(village_id), data, actor=require_login())
+    p = parcels.create_parcel(registry.get_village(village_id), data, actor=require_login())
     db.session.commit()
     return p
 
@@ -112,56 +106,13 @@ def create_parcel(args: dict[str, Any], village_id: int) -> Any:
 @blp.doc(security=SECURITY)
 def get_parcel(parcel: Parcel) -> Any:
     """一块地。"""
-    parcel_id = parcel.id
-    return service.get_parcel(parcel_id)
+    return parcel
 
 
 # ---------------------------------------------------------------- contracts
 
 
-def _party_view(p: Any) -> dict[str, Any]:
-    return {"id": p.id, "kind": p.kind, "name": p.name, "credit_code": p.credit_code, "id_last4": p.id_last4,
-            "representative": p.representative, "phone": p.phone, "address": p.address}
-
-
-def _due_view(d: RentDue) -> dict[str, Any]:
-    total = service.due_total(d)
-    net = None if d.household_fen is None or d.fee_fen is None else d.household_fen - d.fee_fen
-    return {"id": d.id, "year_no": d.year_no, "period_start": d.period_start, "period_end": d.period_end,
-            "due_date": d.due_date, "households": fen_to_yuan(net) if net is not None else None,
-            "fee": fen_to_yuan(d.fee_fen) if d.fee_fen is not None else None,
-            "collective": fen_to_yuan(d.collective_fen) if d.collective_fen is not None else None,
-            "total": fen_to_yuan(total) if total is not None else None, "paid": fen_to_yuan(d.paid_fen),
-            "outstanding": fen_to_yuan(total - d.paid_fen) if total is not None else None, "note": d.priced_note}
-
-
-def contract_view(c: Contract) -> dict[str, Any]:
-    lines = service.lines_of(c)
-    parcels = {p.id: p for p in db.session.execute(
-        select(Parcel).where(Parcel.id.in_([ln.parcel_id for ln in lines]))).scalars()}
-    rent_unit = (lambda v: str(v)) if c.rent_kind == "in_kind" else fen_to_yuan
-    return {
-        "id": c.id, "number": c.number, "kind": c.kind, "title": c.title, "party": _party_view(service.get_party(
-            c.party_id)), "start_date": c.start_date, "end_date": c.end_date, "use": c.use, "signed_on": c.signed_on,
-        "status": c.status, "entrusted": c.entrusted, "rent": service.rent_text(c), "rent_kind": c.rent_kind,
-        "grain": c.grain, "price_basis": c.price_basis, "increase_percent": str(Decimal(c.increase_bp) / 100),
-        "increase_every": c.increase_every, "due_month": c.due_month, "due_day": c.due_day,
-        "area_basis": c.area_basis, "area_mu": service.mu_text(sum(ln.area_mu4 for ln in lines)),
-        "fee_note": c.fee_note, "late_fee_per_10k": c.late_fee_per_10k, "deposit": fen_to_yuan(c.deposit_fen),
-        "deposit_received_on": c.deposit_received_on, "deposit_held_by": c.deposit_held_by,
-        "subsidy_to": c.subsidy_to, "filed_on": c.filed_on, "decision_id": c.decision_id,
-        "parcels": [{"parcel_id": ln.parcel_id, "code": parcels[ln.parcel_id].code,
-                     "name": parcels[ln.parcel_id].name, "household_id": ln.household_id,
-                     "area_mu": service.mu_text(ln.area_mu4), "entrustment_no": ln.entrustment_no,
-                     "entrustment_on": ln.entrustment_on} for ln in lines],
-        "periods": [{"from_year": p.from_year, "to_year": p.to_year, "per_mu": rent_unit(p.per_mu),
-                     "collective_per_mu": fen_to_yuan(p.collective_per_mu), "fee_per_mu": fen_to_yuan(p.fee_per_mu),
-                     "flat": fen_to_yuan(p.flat_fen), "agreed_on": p.agreed_on} for p in service.periods_of(c)],
-        "dues": [_due_view(d) for d in service.dues_of(c)],
-    }
-
-
-def _period(args: dict[str, Any], rent_kind: str) -> service.PeriodInput:
+def _period(args: dict[str, Any], rent_kind: str) -> contracts.PeriodInput:
     if rent_kind == "in_kind":
         per_mu = args["per_mu"]
         if per_mu is None:
@@ -172,9 +123,9 @@ def _period(args: dict[str, Any], rent_kind: str) -> service.PeriodInput:
             per_mu = 0 if args["flat"] else None
         if per_mu is None:
             raise AppError(422, "land.periods_invalid", "现金计租请填写每亩每年多少元（per_mu_yuan）")
-    return service.PeriodInput(from_year=args["from_year"], to_year=args["to_year"], per_mu=per_mu,
-                               collective_per_mu=args["collective_per_mu"], fee_per_mu=args["fee_per_mu"],
-                               flat_fen=args["flat"], agreed_on=args["agreed_on"])
+    return contracts.PeriodInput(from_year=args["from_year"], to_year=args["to_year"], per_mu=per_mu,
+                                 collective_per_mu=args["collective_per_mu"], fee_per_mu=args["fee_per_mu"],
+                                 flat_fen=args["flat"], agreed_on=args["agreed_on"])
 
 
 @blp.route("/villages/<int:village_id>/land-contracts", methods=["GET"])
@@ -184,19 +135,8 @@ def _period(args: dict[str, Any], rent_kind: str) -> service.PeriodInput:
 @blp.doc(security=SECURITY)
 def list_contracts(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     """本村的流转和出租合同，最新的在前。"""
-    stmt = select(Contract).where(Contract.village_id == village_id)
-    if args["kind"]:
-        stmt = stmt.where(Contract.kind == args["kind"])
-    page = paginate(db.session, stmt.order_by(Contract.start_date.desc(), Contract.id.desc()), args["page"],
-                    args["page_size"])
-    items = []
-    for c in page.items:
-        items.append({"id": c.id, "number": c.number, "kind": c.kind, "title": c.title,
-                      "party": service.get_party(c.party_id).name, "start_date": c.start_date,
-                      "end_date": c.end_date, "status": c.status,
-                      "area_mu": service.mu_text(sum(ln.area_mu4 for ln in service.lines_of(c))),
-                      "rent": service.rent_text(c)})
-    return page.envelope(items)
+    page = paginate(db.session, contracts.contracts_stmt(village_id, args["kind"]), args["page"], args["page_size"])
+    return page.envelope([contracts.contract_item(c) for c in page.items])
 
 
 @blp.route("/villages/<int:village_id>/land-contracts", methods=["POST"])
@@ -207,12 +147,12 @@ def list_contracts(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 def create_contract(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     """登记合同（示范文本字段）：地块与面积、期限（不超过剩余承包期）、用途（农业）、受托流转的委托书、风险保障金、
     租金（现金或实物折款、分段约定、递增）、付款日（先付后用）。按合同年生成每年应收租金。"""
-    data = service.ContractInput(
+    data = contracts.ContractInput(
         number=args["number"], kind=args["kind"], party_id=args["party_id"], title=args["title"],
         start_date=args["start_date"], end_date=args["end_date"], use=args["use"], signed_on=args["signed_on"],
-        lines=[service.LineInput(parcel_id=ln["parcel_id"], area_mu4=ln["area_mu"],
-                                 entrustment_no=ln["entrustment_no"], entrustment_on=ln["entrustment_on"],
-                                 entrustment_scope=ln["entrustment_scope"]) for ln in args["parcels"]],
+        lines=[contracts.LineInput(parcel_id=ln["parcel_id"], area_mu4=ln["area_mu"],
+                                   entrustment_no=ln["entrustment_no"], entrustment_on=ln["entrustment_on"],
+                                   entrustment_scope=ln["entrustment_scope"]) for ln in args["parcels"]],
         periods=[_period(p, args["rent_kind"]) for p in args["periods"]],
         due_month=args["due_month"], due_day=args["due_day"], rent_kind=args["rent_kind"], grain=args["grain"],
         price_basis=args["price_basis"], increase_bp=int(args["increase_percent"] * 100),
@@ -220,9 +160,9 @@ def create_contract(args: dict[str, Any], village_id: int) -> dict[str, Any]:
         fee_note=args["fee_note"], late_fee_per_10k=args["late_fee_per_10k"], deposit_fen=args["deposit"],
         deposit_received_on=args["deposit_received_on"], deposit_held_by=args["deposit_held_by"],
         subsidy_to=args["subsidy_to"], filed_on=args["filed_on"], decision_id=args["decision_id"], note=args["note"])
-    c = service.create_contract(registry.get_village(village_id), data, actor=require_login())
+    c = contracts.create_contract(registry.get_village(village_id), data, actor=require_login())
     db.session.commit()
-    return contract_view(c)
+    return contracts.contract_view(c)
 
 
 @blp.route("/land-contracts/<int:contract_id>", methods=["GET"])
@@ -231,8 +171,7 @@ def create_contract(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def get_contract(contract: Contract) -> dict[str, Any]:
     """一份合同：双方、地块、期限、租金标准、每年应收与已收。"""
-    contract_id = contract.id
-    return contract_view(service.get_contract(contract_id))
+    return contracts.contract_view(contract)
 
 
 @blp.route("/land-contracts/<int:contract_id>/rent-periods", methods=["POST"])
@@ -242,26 +181,9 @@ def get_contract(contract: Contract) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def add_period(args: dict[str, Any], contract: Contract) -> dict[str, Any]:
     """长包短定：约定下一段的租金（接着上一段），尚未收款的各年按新标准计算。"""
-    contract_id = contract.id
-    c = service.get_contract(contract_id)
-    service.add_rent_period(c, _period(args, c.rent_kind), actor=require_login())
+    contracts.add_rent_period(contract, _period(args, contract.rent_kind), actor=require_login())
     db.session.commit()
-    return contract_view(c)
-
-
-def _payment_view(p: Any, replayed: bool) -> dict[str, Any]:
-    d = db.session.get(RentDue, p.due_id)
-    rows = db.session.execute(select(RentAllocation).where(RentAllocation.payment_id == p.id)
-                              .order_by(RentAllocation.household_id)).scalars().all()
-    numbers = {h.id: h.number for h in registry.households_brief(p.village_id, [r.household_id for r in rows]).values()}
-    return {"id": p.id, "due_id": p.due_id, "year_no": d.year_no if d else None, "amount": fen_to_yuan(p.amount_fen),
-            "households": fen_to_yuan(p.household_fen), "collective": fen_to_yuan(p.collective_fen),
-            "fee": fen_to_yuan(p.fee_fen), "paid_on": p.paid_on, "method": p.method, "reference": p.reference,
-            "receipt_voucher_id": p.receipt_voucher_id, "payout_voucher_id": p.payout_voucher_id,
-            "allocations": [{"household_id": r.household_id, "household_number": numbers.get(r.household_id, ""),
-                             "area_mu": service.mu_text(r.area_mu4), "amount": fen_to_yuan(r.amount_fen)}
-                            for r in rows],
-            "replayed": replayed}
+    return contracts.contract_view(contract)
 
 
 @blp.route("/land-contracts/<int:contract_id>/payments", methods=["GET"])
@@ -271,12 +193,8 @@ def _payment_view(p: Any, replayed: bool) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def list_payments(args: dict[str, Any], contract: Contract) -> dict[str, Any]:
     """合同的收款记录及每笔到户分配。"""
-    contract_id = contract.id
-    from backend.land.models import RentPayment
-
-    stmt = select(RentPayment).where(RentPayment.contract_id == contract_id).order_by(RentPayment.id.desc())
-    page = paginate(db.session, stmt, args["page"], args["page_size"])
-    return page.envelope([_payment_view(p, False) for p in page.items])
+    page = paginate(db.session, payments.payments_stmt(contract), args["page"], args["page_size"])
+    return page.envelope([payments.payment_view(p, False) for p in page.items])
 
 
 @blp.route("/land-contracts/<int:contract_id>/payments", methods=["POST"])
@@ -288,14 +206,12 @@ def list_payments(args: dict[str, Any], contract: Contract) -> dict[str, Any]:
 def record_payment(args: dict[str, Any], contract: Contract) -> Any:
     """登记收到的租金：按剩余应收在农户与集体间精确拆分（服务费从农户租金中扣除须有合同依据），农户部分按面积
     分到户（最大余额法），记账并代发到户。不能超过欠款；支持 Idempotency-Key 安全重试。"""
-    contract_id = contract.id
     key = key_from_request()
-    data = service.PaymentInput(due_id=args["due_id"], amount_fen=args["amount"], paid_on=args["paid_on"],
-                                method=args["method"], reference=args["reference"])
-    result = service.record_payment(service.get_contract(contract_id), data,
-                                    idempotency_key=key, actor=require_login())
+    data = payments.PaymentInput(due_id=args["due_id"], amount_fen=args["amount"], paid_on=args["paid_on"],
+                                 method=args["method"], reference=args["reference"])
+    result = payments.record_payment(contract, data, idempotency_key=key, actor=require_login())
     db.session.commit()
-    body = _payment_view(result.payment, result.replayed)
+    body = payments.payment_view(result.payment, result.replayed)
     return (body, 200) if result.replayed else body
 
 
@@ -306,27 +222,7 @@ def record_payment(args: dict[str, Any], contract: Contract) -> Any:
 @blp.doc(security=SECURITY)
 def rent_arrears(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     """欠租：过了付款日仍未付清的各年租金，按合同和流入方汇总，含逾期天数和按合同计算的违约金。"""
-    on = args["on"] or today()
-    rows = service.arrears(village_id, on)
-    by_party: dict[str, list[int]] = {}
-    for a in rows:
-        acc = by_party.setdefault(a.party.name, [0, 0])
-        acc[0] += a.outstanding
-    for name in by_party:
-        by_party[name][1] = len({a.contract.id for a in rows if a.party.name == name})
-    start = (args["page"] - 1) * args["page_size"]
-    return {
-        "on": on,
-        "total_outstanding": fen_to_yuan(sum(a.outstanding for a in rows)),
-        "by_party": [{"party": n, "outstanding": fen_to_yuan(v[0]), "contracts": v[1]}
-                     for n, v in sorted(by_party.items(), key=lambda kv: -kv[1][0])],
-        "items": [{"contract_id": a.contract.id, "contract_number": a.contract.number, "party": a.party.name,
-                   "year_no": a.due.year_no, "due_date": a.due.due_date,
-                   "total": fen_to_yuan(service.due_total(a.due) or 0), "outstanding": fen_to_yuan(a.outstanding),
-                   "days_overdue": a.days, "late_fee": fen_to_yuan(a.late_fee)}
-                  for a in rows[start : start + args["page_size"]]],
-        "total": len(rows), "page": args["page"], "page_size": args["page_size"],
-    }
+    return payments.arrears_report(village_id, args["on"] or today(), args["page"], args["page_size"])
 
 
 # ---------------------------------------------------------------- grain prices (township)
@@ -338,11 +234,7 @@ def rent_arrears(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def list_prices(township_id: int) -> dict[str, Any]:
     """镇公布的各年粮食价格（实物计租折款用）。"""
-    from backend.land.models import GrainPrice
-
-    rows = db.session.execute(select(GrainPrice).where(GrainPrice.township_id == township_id)
-                              .order_by(GrainPrice.year.desc(), GrainPrice.grain)).scalars().all()
-    return {"items": rows}
+    return {"items": contracts.grain_prices(township_id)}
 
 
 @blp.route("/townships/<int:township_id>/grain-prices", methods=["POST"])
@@ -352,8 +244,8 @@ def list_prices(township_id: int) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def add_price(args: dict[str, Any], township_id: int) -> Any:
     """公布某年的粮食价格（市场价或国家最低收购价，元/斤）；按实物计租的合同随即算出当年租金。"""
-    row = service.set_grain_price(registry.get_township(township_id), args["year"], args["grain"], args["basis"],
-                                  args["price"], args["source"], actor=require_login())
+    row = contracts.set_grain_price(registry.get_township(township_id), args["year"], args["grain"], args["basis"],
+                                    args["price"], args["source"], actor=require_login())
     db.session.commit()
     return row
 
@@ -371,7 +263,7 @@ def my_land() -> dict[str, Any]:
     p = require_login()
     if p.household_id is None or p.village_id is None:
         return {"parcels": [], "contracts": []}
-    return service.my_land(p.household_id, p.village_id)
+    return households.my_land(p.household_id, p.village_id)
 
 
 @blp.route("/me/land/rent-history", methods=["GET"])
@@ -381,8 +273,4 @@ def my_land() -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def my_rent_history(args: dict[str, Any]) -> dict[str, Any]:
     """我家历年的流转租金：应得、已到户、到户日期，最新的在前。"""
-    p = require_login()
-    rows = service.rent_history(p.household_id) if p.household_id else []
-    start = (args["page"] - 1) * args["page_size"]
-    return {"items": rows[start : start + args["page_size"]], "total": len(rows), "page": args["page"],
-            "page_size": args["page_size"]}
+    return households.rent_history_page(require_login().household_id, args["page"], args["page_size"])

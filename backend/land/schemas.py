@@ -1,13 +1,15 @@
-"""Schemas of the land endpoints (contract: shared/API.md ``GET /me/land``)."""
+"""Schemas of the land endpoints (docs/api.md ``GET /me/land``)."""
 
 from __future__ import annotations
 
 from marshmallow import ValidationError, fields
 
+from backend.core.errors import AppError
 from backend.core.pagination import PageArgs
 from backend.core.schemas import BaseSchema, Text, Yuan, length, one_of, range_
+from backend.land.contracts import AGRICULTURAL_USES, GRAINS
 from backend.land.models import CONTRACT_KINDS, LAND_TYPES, PARCEL_KINDS, PARTY_KINDS
-from backend.land.service import AGRICULTURAL_USES, GRAINS, PARTY_LABELS, parse_mu
+from backend.land.parcels import PARTY_LABELS, mu_text, parse_mu
 
 PARCEL_LABELS = {"contracted": "农户承包地", "collective_land": "集体自有土地",
                  "collective_asset": "集体资产（鱼塘、门面等）"}
@@ -21,16 +23,12 @@ class Mu(fields.String):
     def _deserialize(self, value, attr, data, **kwargs):  # type: ignore[no-untyped-def]
         if not isinstance(value, str):
             raise ValidationError('面积应写成文字形式，例如 "1.2"')
-        from backend.core.errors import AppError
-
         try:
             return parse_mu(value)
         except AppError as exc:
             raise ValidationError(exc.message) from exc
 
     def _serialize(self, value, attr, obj, **kwargs):  # type: ignore[no-untyped-def]
-        from backend.land.service import mu_text
-
         return None if value is None else mu_text(int(value))
 
 

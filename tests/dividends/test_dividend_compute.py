@@ -1,7 +1,7 @@
 """Computing a distribution: the buckets, fixed and equity dividends and their combinations, the refusals
 (亏空分配, fixed above the pool, 分红总额 above the buckets, a reserve below the charter), the collective's own
 shares, one live plan a year, the freeze of the register, and the figures over HTTP. A property test drives the
-real ``service.compute`` over generated registers, pools and plans."""
+real ``computing.compute`` over generated registers, pools and plans."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from backend.core.clock import today
 from backend.core.db import db
 from backend.core.errors import AppError
 from backend.core.money import split_largest_remainder
-from backend.dividends import service
+from backend.dividends import computing, plans, publishing, views
 from backend.dividends.models import Distribution, DistributionBucket, DividendLine
 from backend.dividends.shares import service as shares
 from backend.ledger import service as ledger
@@ -30,8 +30,8 @@ from backend.registry.models import Village
 from tests.factories import parallel
 
 API = "/api/v1"
-B = service.BucketInput
-C = service.ComponentInput
+B = plans.BucketInput
+C = plans.ComponentInput
 
 
 # ---------------------------------------------------------------- helpers
@@ -52,9 +52,9 @@ def _post_books(village: Village, on: date, income_fen: int, expense_fen: int = 
         ledger.post_voucher(v, actor=None)
 
 
-def _plan(books: Any, components: list[service.ComponentInput], **kw: Any) -> Distribution:
-    return service.create_distribution(
-        books.village, service.DistributionInput(books.year, f"{books.year}年度收益分配方案", components, **kw),
+def _plan(books: Any, components: list[plans.ComponentInput], **kw: Any) -> Distribution:
+    return plans.create_distribution(
+        books.village, plans.DistributionInput(books.year, f"{books.year}年度收益分配方案", components, **kw),
         actor=None)
 
 
@@ -70,7 +70,7 @@ def _amounts(d: Distribution) -> dict[int | None, int]:
 
 
 def _view(d: Distribution) -> dict[str, Any]:
-    return service.distribution_view(d, staff=True)
+    return views.distribution_view(d, staff=True)
 
 
 def _fen(yuan: str) -> int:
@@ -180,7 +180,7 @@ def _check_scenario(make: Any, case: dict[str, Any]) -> None:
                             per_unit_fen=case["per_share"][1]))
     if case["per_member"]:
         components.append(C("fixed_per_member", per_unit_fen=case["per_member"]))
-    d = service.create_distribution(v, service.DistributionInput(
+    d = plans.create_distribution(v, plans.DistributionInput(
         year, "试算", components, buckets=case["buckets"], excluded_fen=case["excluded"],
         excluded_note="征地补偿费" if case["excluded"] else None, dividend_total_fen=case["dividend_total"]),
         actor=None)
@@ -203,20 +203,20 @@ def _check_scenario(make: Any, case: dict[str, Any]) -> None:
     record_date = date(year, 12, 31)
     if case["dividend_total"] is not None and case["dividend_total"] > allowed:
         with pytest.raises(AppError) as info:
-            service.compute(d, record_date, actor=None)
+            computing.compute(d, record_date, actor=None)
         assert info.value.code == "dividend.total_exceeds_buckets"
         event("refused: 分红总额 above the buckets")
         return
     if fixed_total > pool:
         with pytest.raises(AppError) as info:
-            service.compute(d, record_date, actor=None)
+            computing.compute(d, record_date, actor=None)
         assert info.value.code == "dividend.fixed_exceeds_pool"
         event("refused: fixed above the pool")
         return
-    service.compute(d, record_date, actor=None)
+    computing.compute(d, record_date, actor=None)
     event(f"computed: {len(want)} lines")
 
-    buckets = service.buckets_of(d)
+    buckets = plans.buckets_of(d)
     assert [b.amount_fen for b in buckets] == bucket_amounts
     assert sum(b.amount_fen for b in buckets) == distributable == d.distributable_fen
     for b in buckets:  # each bucket is its exact share rounded down or up
@@ -238,13 +238,13 @@ def _check_scenario(make: Any, case: dict[str, Any]) -> None:
         assert sum(detail["fixed"]) + detail["equity"] == ln.amount_fen
     view = _view(d)
     assert _fen(view["carried_forward"]) == allowed - pool
-    assert service.verify_register(d) and shares.frozen_until(v.id) == record_date
+    assert computing.verify_register(d) and shares.frozen_until(v.id) == record_date
 
 
 @settings(max_examples=500)
 @given(st.integers(0, 10**12), st.lists(st.integers(0, 10**6), min_size=1, max_size=40).filter(any))
 def test_the_integer_split_by_shares_is_the_largest_remainder_split(total, weights):
-    parts = service._split_by_shares(total, weights)
+    parts = computing._split_by_shares(total, weights)
     assert parts == split_largest_remainder(total, weights)
     assert sum(parts) == total and all(p >= 0 for p in parts)
 
@@ -254,11 +254,11 @@ def test_the_integer_split_by_shares_is_the_largest_remainder_split(total, weigh
 
 def test_fixed_per_share_is_exact_and_equity_gets_what_the_pool_has_left(books):
     d = _plan(books, [C("fixed_per_share", share_type_id=books.labor_type.id, per_unit_fen=100_00), C("equity")])
-    service.compute(d, _record(books), actor=None)
+    computing.compute(d, _record(books), actor=None)
     h0, h1, h2, h3 = (h.id for h in books.households)
     # 劳龄股 3 × 100.00 = 300.00; 62,700.00 / 11 shares = 5,700.00 a share exactly
     assert _amounts(d) == {h0: 200_00 + 5 * 5700_00, h1: 100_00 + 3 * 5700_00, h2: 5700_00, h3: 2 * 5700_00}
-    comps = service.components_of(d)
+    comps = plans.components_of(d)
     assert [(c.kind, c.units, c.amount_fen) for c in comps] == [("fixed_per_share", 3, 300_00),
                                                                 ("equity", 11, 62_700_00)]
     detail = json.loads(_lines(d)[h0].detail)
@@ -268,19 +268,19 @@ def test_fixed_per_share_is_exact_and_equity_gets_what_the_pool_has_left(books):
 
 def test_fixed_per_member_then_equity_by_largest_remainder(books):
     d = _plan(books, [C("fixed_per_member", per_unit_fen=50_00), C("equity")])
-    service.compute(d, _record(books), actor=None)
+    computing.compute(d, _record(books), actor=None)
     h0, h1, h2, h3 = (h.id for h in books.households)
     # 8 members × 50.00 = 400.00; 6,260,000 fen over 11 shares: exact 2,845,454.5 / 1,707,272.7 / 569,090.9 /
     # 1,138,181.8; the floors leave 3 fen for the three largest remainders (.909, .818, .727)
     assert _amounts(d) == {h0: 150_00 + 2_845_454, h1: 100_00 + 1_707_273, h2: 50_00 + 569_091,
                            h3: 100_00 + 1_138_182}
     assert sum(_amounts(d).values()) == 63_000_00
-    assert [(c.units, c.amount_fen) for c in service.components_of(d)] == [(8, 400_00), (11, 62_600_00)]
+    assert [(c.units, c.amount_fen) for c in plans.components_of(d)] == [(8, 400_00), (11, 62_600_00)]
 
 
 def test_fixed_only_leaves_the_rest_of_the_pool_carried_forward(books):
     d = _plan(books, [C("fixed_per_member", per_unit_fen=100_00)])
-    service.compute(d, _record(books), actor=None)
+    computing.compute(d, _record(books), actor=None)
     h0, h1, h2, h3 = (h.id for h in books.households)
     assert _amounts(d) == {h0: 300_00, h1: 200_00, h2: 100_00, h3: 200_00}
     view = _view(d)
@@ -297,7 +297,7 @@ def test_fixed_and_equity_together_with_the_collectives_own_shares(books):
         shares.ChangeInput(coll.id, 4)]), actor=None)
     d = _plan(books, [C("fixed_per_share", share_type_id=books.member_type.id, per_unit_fen=10_00),
                       C("fixed_per_member", per_unit_fen=5_00), C("equity")])
-    service.compute(d, _record(books), actor=None)
+    computing.compute(d, _record(books), actor=None)
     h0, h1, h2, h3 = (h.id for h in books.households)
     # fixed: 成员股 8 × 10.00 + 8 members × 5.00 = 120.00; 62,880.00 over 15 shares = 4,192.00 a share exactly
     assert _amounts(d) == {h0: 30_00 + 15_00 + 5 * 4192_00, h1: 20_00 + 10_00 + 3 * 4192_00,
@@ -306,7 +306,7 @@ def test_fixed_and_equity_together_with_the_collectives_own_shares(books):
     collective = _lines(d)[None]
     assert (collective.household_number, collective.shares, collective.members) == ("集体", 4, 0)
     assert d.total_shares == 15 and d.households == 4
-    assert [(c.units, c.amount_fen) for c in service.components_of(d)] == [(8, 80_00), (8, 40_00),
+    assert [(c.units, c.amount_fen) for c in plans.components_of(d)] == [(8, 80_00), (8, 40_00),
                                                                           (15, 62_880_00)]
 
 
@@ -322,18 +322,18 @@ def test_fixed_above_the_pool_is_refused_and_nothing_is_written(client, make, bo
     d = db.session.get(Distribution, d.id)
     assert d.status == "draft" and d.register_hash is None and _count(DividendLine) == 0
     assert shares.frozen_until(books.village.id) is None
-    assert [b.amount_fen for b in service.buckets_of(d)] == [None, None]
+    assert [b.amount_fen for b in plans.buckets_of(d)] == [None, None]
 
 
 def test_fixed_exactly_the_pool_is_fine_a_fen_more_is_not(books):
     # 分红总额 800.00 and 8 members × 100.00: the equity dividend is zero for everyone
     d = _plan(books, [C("fixed_per_member", per_unit_fen=100_00), C("equity")], dividend_total_fen=800_00)
-    service.compute(d, _record(books), actor=None)
+    computing.compute(d, _record(books), actor=None)
     assert sorted(_amounts(d).values()) == [100_00, 200_00, 200_00, 300_00]
     assert all(json.loads(ln.detail)["equity"] == 0 for ln in _lines(d).values())
-    service.cancel_distribution(d, "重做", actor=None)
+    plans.cancel_distribution(d, "重做", actor=None)
     d = _plan(books, [C("fixed_per_member", per_unit_fen=100_00), C("equity")], dividend_total_fen=799_99)
-    _refused("dividend.fixed_exceeds_pool", service.compute, d, _record(books), actor=None)
+    _refused("dividend.fixed_exceeds_pool", computing.compute, d, _record(books), actor=None)
 
 
 # ---------------------------------------------------------------- the pool: 分红总额, buckets, income
@@ -342,22 +342,22 @@ def test_fixed_exactly_the_pool_is_fine_a_fen_more_is_not(books):
 def test_dividend_total_above_the_buckets_is_refused_below_is_carried_forward(books):
     d = _plan(books, [C("equity")], dividend_total_fen=63_000_01)
     db.session.commit()
-    e = _refused("dividend.total_exceeds_buckets", service.compute, d, _record(books), actor=None)
+    e = _refused("dividend.total_exceeds_buckets", computing.compute, d, _record(books), actor=None)
     assert e.details == {"allowed": "63000.00"}
     assert _count(DividendLine) == 0
     d = db.session.get(Distribution, d.id)
-    service.cancel_distribution(d, "重做", actor=None)
+    plans.cancel_distribution(d, "重做", actor=None)
 
     d = _plan(books, [C("equity")], dividend_total_fen=60_000_00)
-    service.compute(d, _record(books), actor=None)
+    computing.compute(d, _record(books), actor=None)
     view = _view(d)
     assert (view["pool"], view["total"], view["carried_forward"], view["dividend_total"]) == \
         ("60000.00", "60000.00", "3000.00", "60000.00")
     assert sum(_amounts(d).values()) == 60_000_00
-    service.cancel_distribution(d, "重做", actor=None)
+    plans.cancel_distribution(d, "重做", actor=None)
 
     d = _plan(books, [C("equity")], dividend_total_fen=63_000_00)
-    service.compute(d, _record(books), actor=None)
+    computing.compute(d, _record(books), actor=None)
     assert _view(d)["carried_forward"] == "0.00" and sum(_amounts(d).values()) == 63_000_00
 
 
@@ -388,7 +388,7 @@ def test_the_minimum_reserve_is_the_villages_setting(client, make, books):
                 "buckets": [{"name": "公积公益金", "kind": "retain", "percent": retain, "account_code": "311"},
                             {"name": "分红", "kind": "dividend", "percent": dividend}]}
 
-    village_settings.put(service.MIN_RETAIN.key, 40, actor=None, village=books.village)
+    village_settings.put(plans.MIN_RETAIN.key, 40, actor=None, village=books.village)
     db.session.commit()
     r = client.post(url, json=body("30", "70"), headers=sec)
     assert r.status_code == 422 and r.json["error"]["code"] == "dividend.reserve_too_low", r.json
@@ -407,11 +407,11 @@ def test_no_distribution_without_distributable_income(make, books):
     for excluded, left in ((90_000_00, "0.00"), (100_000_00, "-10000.00")):
         d = _plan(books, [C("equity")], excluded_fen=excluded, excluded_note="征地补偿费")
         db.session.commit()
-        e = _refused("dividend.no_income", service.compute, d, _record(books), actor=None)
+        e = _refused("dividend.no_income", computing.compute, d, _record(books), actor=None)
         assert e.details == {"distributable": left}
         d = db.session.get(Distribution, d.id)
         assert d.status == "draft" and _count(DividendLine) == 0 and shares.frozen_until(books.village.id) is None
-        service.cancel_distribution(d, "重做", actor=None)
+        plans.cancel_distribution(d, "重做", actor=None)
     # a village that lost money, and one with no books at all
     for name, income, cost in (("亏损村", 1_000_00, 1_500_00), ("空账村", 0, 0)):
         v = make.village(f"X{income}", name)
@@ -420,16 +420,16 @@ def test_no_distribution_without_distributable_income(make, books):
         shares.record_event(v, shares.EventInput("initial", date(books.year, 1, 1), changes=[
             shares.ChangeInput(st_.id, 1, sec.household_id, sec.id)]), actor=None)
         _post_books(v, date(books.year, 6, 30), income, cost)
-        d = service.create_distribution(v, service.DistributionInput(books.year, "方案", [C("equity")]), actor=None)
+        d = plans.create_distribution(v, plans.DistributionInput(books.year, "方案", [C("equity")]), actor=None)
         db.session.commit()
-        e = _refused("dividend.no_income", service.compute, d, _record(books), actor=None)
+        e = _refused("dividend.no_income", computing.compute, d, _record(books), actor=None)
         assert e.details["distributable"] == ("-500.00" if income else "0.00")
 
 
 def test_one_fen_of_distributable_income_is_still_split_exactly(books):
     d = _plan(books, [C("equity")], excluded_fen=89_999_99, excluded_note="征地补偿费")
-    service.compute(d, _record(books), actor=None)
-    assert [b.amount_fen for b in service.buckets_of(d)] == [0, 1]  # 0.3 and 0.7 of a fen: the larger remainder
+    computing.compute(d, _record(books), actor=None)
+    assert [b.amount_fen for b in plans.buckets_of(d)] == [0, 1]  # 0.3 and 0.7 of a fen: the larger remainder
     assert _amounts(d) == {books.households[0].id: 1, books.households[1].id: 0, books.households[2].id: 0,
                            books.households[3].id: 0}
 
@@ -440,7 +440,7 @@ def test_an_excluded_amount_needs_a_note_and_reduces_what_is_distributed(books):
     _refused("dividend.excluded_invalid", _plan, books, [C("equity")], excluded_fen=-1)
     assert _count(Distribution) == 0
     d = _plan(books, [C("equity")], excluded_fen=10_000_00, excluded_note="征地补偿费")
-    service.compute(d, _record(books), actor=None)
+    computing.compute(d, _record(books), actor=None)
     view = _view(d)
     assert (view["distributable"], view["excluded"], view["excluded_note"]) == ("80000.00", "10000.00", "征地补偿费")
     assert [b["amount"] for b in view["buckets"]] == ["24000.00", "56000.00"]
@@ -486,31 +486,31 @@ def test_compute_freezes_the_register_and_a_later_recompute_moves_the_freeze(cli
     h2, m20 = books.households[2], books.members[2][0]
     first_date, second_date = date(books.year, 3, 31), date(books.year, 6, 30)
     d = _plan(books, [C("equity")])
-    service.compute(d, first_date, actor=None)
+    computing.compute(d, first_date, actor=None)
     db.session.commit()
     assert d.record_date == first_date and d.status == "computed"
     assert shares.frozen_until(books.village.id) == first_date
     reg = client.get(f"{API}/villages/{books.village.id}/share-register",
                      query_string={"on": first_date.isoformat()}, headers=sec).json
-    assert d.register_hash == reg["register_hash"] and service.verify_register(d)
+    assert d.register_hash == reg["register_hash"] and computing.verify_register(d)
     first_hash = d.register_hash
 
     # a change after the record date is allowed and does not touch the computed list
     shares.record_event(books.village, shares.EventInput("adjust", first_date + timedelta(days=1), changes=[
         shares.ChangeInput(books.member_type.id, 1, h2.id, m20.id)]), actor=None)
-    assert service.verify_register(d) and _lines(d)[h2.id].shares == 1
+    assert computing.verify_register(d) and _lines(d)[h2.id].shares == 1
 
-    service.compute(d, second_date, actor=None)
+    computing.compute(d, second_date, actor=None)
     db.session.commit()
     lines = _lines(d)
     assert len(lines) == 4 and _count(DividendLine) == 4  # replaced, not added
     assert lines[h2.id].shares == 2 and d.total_shares == 12 and sum(_amounts(d).values()) == 63_000_00
-    assert d.record_date == second_date and d.register_hash != first_hash and service.verify_register(d)
+    assert d.record_date == second_date and d.register_hash != first_hash and computing.verify_register(d)
     assert shares.frozen_until(books.village.id) == second_date
     _refused("share.frozen", shares.record_event, books.village, shares.EventInput("adjust", second_date, changes=[
         shares.ChangeInput(books.member_type.id, 1, h2.id, m20.id)]), actor=None)
     # recomputing on an earlier date never thaws what was frozen
-    service.compute(d, first_date, actor=None)
+    computing.compute(d, first_date, actor=None)
     assert shares.frozen_until(books.village.id) == second_date and d.register_hash == first_hash
 
 
@@ -518,26 +518,26 @@ def test_the_record_date_lies_within_the_year_and_today(books):
     d = _plan(books, [C("equity")])
     db.session.commit()
     for bad in (today() + timedelta(days=1), date(books.year, 1, 1) - timedelta(days=1)):
-        _refused("dividend.record_date", service.compute, db.session.get(Distribution, d.id), bad, actor=None)
+        _refused("dividend.record_date", computing.compute, db.session.get(Distribution, d.id), bad, actor=None)
         assert shares.frozen_until(books.village.id) is None and _count(DividendLine) == 0
     d = db.session.get(Distribution, d.id)
-    service.compute(d, date(books.year, 1, 1), actor=None)  # both edges are allowed
+    computing.compute(d, date(books.year, 1, 1), actor=None)  # both edges are allowed
     assert d.total_shares == 11
-    service.compute(d, today(), actor=None)
+    computing.compute(d, today(), actor=None)
     assert shares.frozen_until(books.village.id) == today()
 
 
 def test_no_recompute_once_published_or_cancelled(books):
     d = _plan(books, [C("equity")])
-    service.compute(d, _record(books), actor=None)
-    service.publish(d, books.decision_id, actor=None)
+    computing.compute(d, _record(books), actor=None)
+    publishing.publish(d, books.decision_id, actor=None)
     db.session.commit()
     lines_before = _amounts(d)
-    assert _refused("dividend.not_editable", service.compute, d, _record(books), actor=None).status == 409
+    assert _refused("dividend.not_editable", computing.compute, d, _record(books), actor=None).status == 409
     d = db.session.get(Distribution, d.id)
     assert d.status == "published" and _amounts(d) == lines_before
-    service.cancel_distribution(d, "重做", actor=None)
-    _refused("dividend.not_editable", service.compute, db.session.get(Distribution, d.id), _record(books), actor=None)
+    plans.cancel_distribution(d, "重做", actor=None)
+    _refused("dividend.not_editable", computing.compute, db.session.get(Distribution, d.id), _record(books), actor=None)
 
 
 # ---------------------------------------------------------------- over HTTP
@@ -615,7 +615,7 @@ def test_a_change_racing_a_compute_is_either_in_the_list_or_refused(app, make, b
     assert c_status == 200
     db.session.expire_all()
     d = db.session.get(Distribution, did)
-    assert service.verify_register(d)
+    assert computing.verify_register(d)
     if e_status == 201:  # the change came first: it is in the list
         assert _lines(d)[h2].shares == 2 and d.total_shares == 12
     else:

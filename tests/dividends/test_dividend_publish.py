@@ -14,7 +14,7 @@ from backend.core.db import db
 from backend.core.identity import mask_name
 from backend.core.seal import Seal, canonical_json, compute_hash, seal, verify_chain, verify_seal
 from backend.decisions.pipeline.models import Decision
-from backend.dividends import service
+from backend.dividends import publishing
 from backend.dividends.models import Distribution, DividendLine, DividendObjection, ShareChange, ShareEvent
 from backend.registry import settings
 from tests.dividends.conftest import approving_decision
@@ -181,7 +181,7 @@ def test_publish_seals_the_masked_list_into_the_village_chain(client, make, book
     check = verify_chain(books.village.id)
     assert check.ok and check.count == 2
 
-    payload = service.public_payload(d)
+    payload = publishing.public_payload(d)
     assert s.canonical == canonical_json(payload)
     assert compute_hash(earlier.hash, canonical_json(payload)) == s.hash
     assert verify_seal(s, payload)
@@ -195,15 +195,15 @@ def test_publish_seals_the_masked_list_into_the_village_chain(client, make, book
     assert (view["seal"], view["prev_seal"]) == (s.hash, earlier.hash)
 
     # someone edits an amount in the database: the published record no longer matches its seal
-    first = db.session.execute(service.lines_stmt(d)).scalars().first()
+    first = db.session.execute(publishing.lines_stmt(d)).scalars().first()
     db.session.execute(update(DividendLine).where(DividendLine.id == first.id)
                        .values(amount_fen=DividendLine.amount_fen + 100))
     db.session.commit()
     db.session.expire_all()
-    assert not verify_seal(s, service.public_payload(d))
+    assert not verify_seal(s, publishing.public_payload(d))
     # … and rewriting the seal's text to match breaks the chain
     db.session.execute(update(Seal).where(Seal.id == s.id)
-                       .values(canonical=canonical_json(service.public_payload(d))))
+                       .values(canonical=canonical_json(publishing.public_payload(d))))
     db.session.commit()
     check = verify_chain(books.village.id)
     assert not check.ok and check.broken_seq == 2

@@ -1,4 +1,4 @@
-"""A villager's own dividends (contract: shared/API.md ``GET /me/dividends``), their household's statement, and who
+"""A villager's own dividends (docs/api.md ``GET /me/dividends``), their household's statement, and who
 may do what across the dividend endpoints."""
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from backend.core.db import db
-from backend.land import service as land
+from backend.land import contracts, parcels
 from backend.ledger import service as ledger
 from backend.registry.models import Household, Member, Village
 
@@ -30,10 +30,10 @@ class Land:
         """A cash transfer contract on every parcel at 800.00 元/亩/年, 2026-03-01 … 2029-03-01, due 3 月 1 日."""
         data = dict(number="LZ-2026-001", kind="transfer", party_id=self.party.id, title="东坡片区土地流转",
                     start_date=date(2026, 3, 1), end_date=date(2029, 3, 1), use="粮食种植",
-                    signed_on=date(2026, 2, 20), lines=[land.LineInput(p.id) for p in self.parcels],
-                    periods=[land.PeriodInput(1, 3, 800_00)])
+                    signed_on=date(2026, 2, 20), lines=[contracts.LineInput(p.id) for p in self.parcels],
+                    periods=[contracts.PeriodInput(1, 3, 800_00)])
         data.update(over)
-        c = land.create_contract(self.village, land.ContractInput(**data), actor=None)
+        c = contracts.create_contract(self.village, contracts.ContractInput(**data), actor=None)
         db.session.commit()
         return c
 
@@ -52,10 +52,10 @@ def lands(make) -> Land:
         households.append(h)
     areas = [(0, "LJ-D001", "东坡地", 12000), (0, "LJ-D002", "河湾地", 20000), (1, "LJ-D003", "塘埂地", 7500),
              (2, "LJ-D004", "坝上地", 33333)]
-    parcels = [land.create_parcel(village, land.ParcelInput(code, name, mu4, household_id=households[i].id,
-                                                            contract_until=date(2057, 12, 31)), actor=None)
-               for i, code, name, mu4 in areas]
-    party = land.create_party(village, land.PartyInput("cooperative", "荣联农业合作社",
-                                                       credit_code="93371427MA3C000011"), actor=None)
+    plots = [parcels.create_parcel(village, parcels.ParcelInput(code, name, mu4, household_id=households[i].id,
+                                                                contract_until=date(2057, 12, 31)), actor=None)
+             for i, code, name, mu4 in areas]
+    party = parcels.create_party(village, parcels.PartyInput("cooperative", "荣联农业合作社",
+                                                             credit_code="93371427MA3C000011"), actor=None)
     db.session.commit()
-    return Land(village, secretary, accountant, supervisor, heads, households, parcels, party)
+    return Land(village, secretary, accountant, supervisor, heads, households, plots, party)

@@ -15,7 +15,7 @@ from backend.core.audit import AuditEntry
 from backend.core.db import db
 from backend.core.errors import AppError
 from backend.decisions.pipeline import refs as decisions
-from backend.land import service as land
+from backend.land import contracts, parcels
 from backend.land.models import Contract, ContractParcel, GrainPrice, Parcel, Party, RentDue, RentPeriod
 from backend.registry.models import Household, Member, Village
 from tests.factories import id_card
@@ -77,7 +77,7 @@ def _parcel(lands: Any, code: str, mu4: int, *, household: int | None = 1, **kw:
     """A parcel of ``lands.households[household]`` (or of the collective with ``household=None``)."""
     kw.setdefault("contract_until", date(2057, 12, 31) if household is not None else None)
     kw.setdefault("kind", "contracted" if household is not None else "collective_land")
-    p = land.create_parcel(lands.village, land.ParcelInput(
+    p = parcels.create_parcel(lands.village, parcels.ParcelInput(
         code, f"地块{code}", mu4, household_id=lands.households[household].id if household is not None else None,
         **kw), actor=None)
     db.session.commit()
@@ -100,10 +100,10 @@ def _other_village(make: Any) -> Other:
     sec = make.member(v, "周立新", roles=("secretary",))
     h = make.household(v, "HD-L01")
     villager = make.member(v, "钱户一", household=h, head=True)
-    p = land.create_parcel(v, land.ParcelInput("HD-D001", "河东地", 10000, household_id=h.id,
-                                               contract_until=date(2057, 12, 31)), actor=None)
-    party = land.create_party(v, land.PartyInput("company", "河东农业公司", credit_code="91350100M000100Y43"),
-                              actor=None)
+    p = parcels.create_parcel(v, parcels.ParcelInput("HD-D001", "河东地", 10000, household_id=h.id,
+                                                     contract_until=date(2057, 12, 31)), actor=None)
+    party = parcels.create_party(v, parcels.PartyInput("company", "河东农业公司", credit_code="91350100M000100Y43"),
+                                 actor=None)
     db.session.commit()
     return Other(v, sec, villager, h, p, party)
 
@@ -182,12 +182,12 @@ def test_an_area_that_is_not_a_plain_positive_number_is_refused_in_chinese(clien
 
 
 def test_parse_mu_refuses_what_it_cannot_read_exactly():
-    assert land.parse_mu("1.2") == 12000 and land.parse_mu("3.3333") == 33333 and land.parse_mu("1234567") > 0
+    assert parcels.parse_mu("1.2") == 12000 and parcels.parse_mu("3.3333") == 33333 and parcels.parse_mu("1234567") > 0
     for bad in ("1.23456", "-1", "0", "１.２", "abc", "1e3", "12345678", ".5", "+1"):
         with pytest.raises(AppError) as info:
-            land.parse_mu(bad)
+            parcels.parse_mu(bad)
         assert info.value.code == "land.area_invalid" and "面积" in info.value.message
-    assert land.mu_text(12000) == "1.2" and land.mu_text(10000) == "1" and land.mu_text(12345) == "1.2345"
+    assert parcels.mu_text(12000) == "1.2" and parcels.mu_text(10000) == "1" and parcels.mu_text(12345) == "1.2345"
 
 
 def test_the_measured_area_counts_when_the_contract_says_so(client, make, lands):
@@ -303,27 +303,29 @@ def test_the_term_ends_after_it_starts(client, make, lands):
     err = _refused(_post_contract(client, lands, sec, end_date="2026-03-01"), 422, "land.term_invalid")
     assert err["message"] == "合同到期日应晚于起始日"
     assert _state() == before
-    c = lands.contract(end_date=date(2026, 3, 2), periods=[land.PeriodInput(1, 1, 800_00)])  # one day is a term
-    assert len(land.dues_of(c)) == 1
+    c = lands.contract(end_date=date(2026, 3, 2), periods=[contracts.PeriodInput(1, 1, 800_00)])  # one day is a term
+    assert len(contracts.dues_of(c)) == 1
 
 
 def test_a_transfer_never_runs_past_the_households_contract_term(client, make, lands):
     p = _parcel(lands, "LJ-T01", 10000, contract_until=date(2030, 12, 31))
-    err = _service_refused(lands, "land.parcels_invalid", lines=[land.LineInput(p.id)], start_date=date(2027, 1, 1),
-                           end_date=date(2031, 1, 1), periods=[land.PeriodInput(1, 4, 800_00)])
+    err = _service_refused(lands, "land.parcels_invalid", lines=[contracts.LineInput(p.id)],
+                           start_date=date(2027, 1, 1), end_date=date(2031, 1, 1),
+                           periods=[contracts.PeriodInput(1, 4, 800_00)])
     assert "LJ-T01" in err.message and "2030-12-31" in err.message and "剩余承包期" in err.message
     # the other parcels run to 2057-12-31: one parcel short of it is enough to refuse the whole contract
-    _service_refused(lands, "land.parcels_invalid", lines=[land.LineInput(x.id) for x in [*lands.parcels, p]],
-                     start_date=date(2027, 1, 1), end_date=date(2031, 1, 1), periods=[land.PeriodInput(1, 4, 800_00)])
+    _service_refused(lands, "land.parcels_invalid", lines=[contracts.LineInput(x.id) for x in [*lands.parcels, p]],
+                     start_date=date(2027, 1, 1), end_date=date(2031, 1, 1),
+                     periods=[contracts.PeriodInput(1, 4, 800_00)])
     err = _refused(_post_contract(client, lands, make.headers(lands.secretary), parcels=[{"parcel_id": p.id}],
                                   start_date="2029-01-01", end_date="2031-01-01",
                                   periods=[{"from_year": 1, "to_year": 2, "per_mu_yuan": "800.00"}]),
                    422, "land.parcels_invalid")
     assert "2030-12-31" in err["message"]
     # the edge: the transfer ends exactly on the household's contract_until
-    c = lands.contract(lines=[land.LineInput(p.id)], start_date=date(2027, 1, 1), end_date=date(2030, 12, 31),
-                       periods=[land.PeriodInput(1, 4, 800_00)])
-    assert c.end_date == date(2030, 12, 31) and len(land.dues_of(c)) == 4
+    c = lands.contract(lines=[contracts.LineInput(p.id)], start_date=date(2027, 1, 1), end_date=date(2030, 12, 31),
+                       periods=[contracts.PeriodInput(1, 4, 800_00)])
+    assert c.end_date == date(2030, 12, 31) and len(contracts.dues_of(c)) == 4
 
 
 @pytest.mark.parametrize("use", ["建房", "商业经营", "休闲度假", "停车场"])
@@ -331,7 +333,7 @@ def test_transferred_land_stays_agricultural(client, make, lands, use):
     err = _service_refused(lands, "land.use_not_agricultural", use=use)
     assert use in err.message and "农业用途" in err.message
     j = _parcel(lands, "LJ-J01", 50000, household=None, land_type="耕地")
-    _service_refused(lands, "land.use_not_agricultural", kind="lease", lines=[land.LineInput(j.id)], use=use)
+    _service_refused(lands, "land.use_not_agricultural", kind="lease", lines=[contracts.LineInput(j.id)], use=use)
     before = _state()
     r = _post_contract(client, lands, make.headers(lands.secretary), use=use)
     _refused(r, 422, "land.use_not_agricultural")
@@ -364,21 +366,22 @@ def test_a_collective_asset_may_be_leased_for_any_use_but_land_with_it_stays_agr
 @pytest.mark.parametrize("use", ["果树种植", "水产养殖", "苗木花卉"])
 def test_no_orchards_fish_ponds_or_nurseries_on_permanent_basic_farmland(client, make, lands, use):
     p = _parcel(lands, "LJ-B01", 20000, basic_farmland=True)
-    err = _service_refused(lands, "land.parcels_invalid", lines=[land.LineInput(p.id)], use=use)
+    err = _service_refused(lands, "land.parcels_invalid", lines=[contracts.LineInput(p.id)], use=use)
     assert "LJ-B01" in err.message and "永久基本农田" in err.message and use in err.message
     # the same use on ordinary land is lawful; grain on basic farmland too
-    assert lands.contract(number="LZ-A", lines=[land.LineInput(lands.parcels[0].id)], use=use).use == use
-    assert lands.contract(number="LZ-B", lines=[land.LineInput(p.id)], use="粮食种植").use == "粮食种植"
+    assert lands.contract(number="LZ-A", lines=[contracts.LineInput(lands.parcels[0].id)], use=use).use == use
+    assert lands.contract(number="LZ-B", lines=[contracts.LineInput(p.id)], use="粮食种植").use == "粮食种植"
 
 
 def test_households_land_is_transferred_and_the_collectives_leased_never_the_other_way(client, make, lands):
     j = _parcel(lands, "LJ-J01", 50000, household=None)
     m = _parcel(lands, "LJ-M01", 500, household=None, kind="collective_asset", land_type="其他")
     for p in (j, m):
-        err = _service_refused(lands, "land.parcels_invalid", lines=[land.LineInput(p.id)])
+        err = _service_refused(lands, "land.parcels_invalid", lines=[contracts.LineInput(p.id)])
         assert p.code in err.message and "出租合同" in err.message
-    err = _service_refused(lands, "land.parcels_invalid", kind="lease", lines=[land.LineInput(lands.parcels[0].id)],
-                           periods=[land.PeriodInput(1, 3, 0, flat_fen=1000_00)])
+    err = _service_refused(lands, "land.parcels_invalid", kind="lease",
+                           lines=[contracts.LineInput(lands.parcels[0].id)],
+                           periods=[contracts.PeriodInput(1, 3, 0, flat_fen=1000_00)])
     assert "LJ-D001" in err.message and "租金归农户" in err.message
     r = _post_contract(client, lands, make.headers(lands.secretary), kind="lease")
     _refused(r, 422, "land.parcels_invalid")
@@ -407,7 +410,7 @@ def test_a_parcel_is_in_one_active_contract_at_a_time(client, make, lands):
     first.status = "terminated"
     db.session.commit()
     again = lands.contract(number="LZ-2026-009", start_date=date(2027, 3, 1), end_date=date(2028, 3, 1),
-                           periods=[land.PeriodInput(1, 1, 900_00)])
+                           periods=[contracts.PeriodInput(1, 1, 900_00)])
     assert again.status == "active"
 
 
@@ -431,7 +434,7 @@ def test_an_entrusted_transfer_needs_every_households_written_entrustment(client
         (f"WT-{i}", on) for i in range(4)]
     # a household that transfers its own land (the collective only registers it) signs no entrustment
     plain = lands.contract(number="LZ-2026-002", start_date=date(2029, 3, 1), end_date=date(2030, 3, 1),
-                           periods=[land.PeriodInput(1, 1, 800_00)])
+                           periods=[contracts.PeriodInput(1, 1, 800_00)])
     assert plain.entrusted is False
 
 
@@ -451,8 +454,8 @@ def test_an_entrustment_number_without_its_date_is_refused_not_a_server_error(cl
 
 
 def test_the_collective_takes_a_share_or_a_fee_only_on_a_written_basis(client, make, lands):
-    for period in (land.PeriodInput(1, 3, 800_00, collective_per_mu=50_00),
-                   land.PeriodInput(1, 3, 800_00, fee_per_mu=100_00)):
+    for period in (contracts.PeriodInput(1, 3, 800_00, collective_per_mu=50_00),
+                   contracts.PeriodInput(1, 3, 800_00, fee_per_mu=100_00)):
         for note in (None, "", "   "):
             err = _service_refused(lands, "land.fee_basis_required", periods=[period], fee_note=note)
             assert "租金归农户所有" in err.message
@@ -463,17 +466,17 @@ def test_the_collective_takes_a_share_or_a_fee_only_on_a_written_basis(client, m
     _refused(r, 422, "land.fee_basis_required")
     assert _state() == before
     # a fee above the households' rent is refused; equal to it is the limit
-    err = _service_refused(lands, "land.fee_too_high", periods=[land.PeriodInput(1, 3, 800_00, fee_per_mu=800_01)],
+    err = _service_refused(lands, "land.fee_too_high", periods=[contracts.PeriodInput(1, 3, 800_00, fee_per_mu=800_01)],
                            fee_note="村民代表会议决议")
     assert "服务费" in err.message
-    c = lands.contract(periods=[land.PeriodInput(1, 3, 800_00, fee_per_mu=100_00, collective_per_mu=50_00)],
+    c = lands.contract(periods=[contracts.PeriodInput(1, 3, 800_00, fee_per_mu=100_00, collective_per_mu=50_00)],
                        fee_note="2026年村民代表会议决议：服务费每亩100元，集体另收每亩50元")
-    assert c.fee_note.startswith("2026年") and len(land.dues_of(c)) == 3
+    assert c.fee_note.startswith("2026年") and len(contracts.dues_of(c)) == 3
 
 
 def test_rent_periods_start_at_year_one_follow_each_other_and_stay_in_the_term(client, make, lands):
-    def p(a: int, b: int) -> land.PeriodInput:
-        return land.PeriodInput(a, b, 800_00)
+    def p(a: int, b: int) -> contracts.PeriodInput:
+        return contracts.PeriodInput(a, b, 800_00)
 
     for periods in ([p(2, 3)], [p(1, 1), p(3, 3)], [p(1, 2), p(2, 3)], [p(1, 2), p(1, 3)], [p(2, 1)]):
         err = _service_refused(lands, "land.periods_invalid", periods=periods)
@@ -482,7 +485,7 @@ def test_rent_periods_start_at_year_one_follow_each_other_and_stay_in_the_term(c
     assert "共 3 年" in err.message
     _service_refused(lands, "land.periods_invalid", periods=[p(1, 2), p(3, 4)])
     _service_refused(lands, "land.rent_missing", periods=[])
-    _service_refused(lands, "land.periods_invalid", periods=[land.PeriodInput(1, 3, -1)])
+    _service_refused(lands, "land.periods_invalid", periods=[contracts.PeriodInput(1, 3, -1)])
     sec = make.headers(lands.secretary)
     before = _state()
     _refused(_post_contract(client, lands, sec, periods=[]), 422, "validation.failed")
@@ -492,10 +495,10 @@ def test_rent_periods_start_at_year_one_follow_each_other_and_stay_in_the_term(c
     assert _state() == before
     # given out of order they are still one contiguous run; ending before the term is staged rent (长包短定)
     c = lands.contract(periods=[p(3, 3), p(1, 2)])
-    assert [(x.from_year, x.to_year) for x in land.periods_of(c)] == [(1, 2), (3, 3)]
+    assert [(x.from_year, x.to_year) for x in contracts.periods_of(c)] == [(1, 2), (3, 3)]
     staged = lands.contract(number="LZ-2026-002", start_date=date(2029, 3, 1), end_date=date(2032, 3, 1),
                             periods=[p(1, 1)])
-    assert [d.household_fen is None for d in land.dues_of(staged)] == [False, True, True]
+    assert [d.household_fen is None for d in contracts.dues_of(staged)] == [False, True, True]
 
 
 def test_a_contract_refers_only_to_its_own_villages_party_parcels_and_decision(client, make, lands):
@@ -503,10 +506,10 @@ def test_a_contract_refers_only_to_its_own_villages_party_parcels_and_decision(c
     err = _service_refused(lands, "land.party_unknown", party_id=other.party.id)
     assert "本村" in err.message
     _service_refused(lands, "land.party_unknown", party_id=999_999)
-    err = _service_refused(lands, "land.parcel_unknown", lines=[land.LineInput(lands.parcels[0].id),
-                                                                land.LineInput(other.parcel.id)])
+    err = _service_refused(lands, "land.parcel_unknown", lines=[contracts.LineInput(lands.parcels[0].id),
+                                                                contracts.LineInput(other.parcel.id)])
     assert err.details["parcel_ids"] == [other.parcel.id]
-    _service_refused(lands, "land.parcels_duplicate", lines=[land.LineInput(lands.parcels[0].id)] * 2)
+    _service_refused(lands, "land.parcels_duplicate", lines=[contracts.LineInput(lands.parcels[0].id)] * 2)
     _service_refused(lands, "land.parcels_missing", lines=[])
     theirs = decisions.record_resolved(other.village.id, "河东村土地流转", "land", None, date(2026, 2, 1))
     ours = decisions.record_resolved(lands.village.id, "临江村土地流转", "land", None, date(2026, 2, 1))
@@ -527,7 +530,7 @@ def test_a_contract_refers_only_to_its_own_villages_party_parcels_and_decision(c
 def test_a_contract_number_is_unique_in_the_village(client, make, lands):
     lands.contract()
     err = _service_refused(lands, "land.contract_exists", start_date=date(2030, 3, 1), end_date=date(2031, 3, 1),
-                           periods=[land.PeriodInput(1, 1, 800_00)])
+                           periods=[contracts.PeriodInput(1, 1, 800_00)])
     assert "LZ-2026-001" in err.message
     sec = make.headers(lands.secretary)
     before = _state()
@@ -546,7 +549,7 @@ def test_in_kind_rent_names_its_grain_and_price_basis(client, make, lands):
     for over in ({"grain": None, "price_basis": "market"}, {"grain": "稻谷", "price_basis": None},
                  {"grain": "高粱", "price_basis": "market"}, {"grain": "稻谷", "price_basis": "guess"}):
         err = _service_refused(lands, "land.in_kind_invalid", rent_kind="in_kind",
-                               periods=[land.PeriodInput(1, 3, 500)], **over)
+                               periods=[contracts.PeriodInput(1, 3, 500)], **over)
         assert "粮食品种" in err.message
     sec = make.headers(lands.secretary)
     before = _state()

@@ -20,7 +20,7 @@ from backend.core.audit import AuditEntry
 from backend.core.clock import today
 from backend.core.db import db
 from backend.core.errors import AppError
-from backend.land import service as land
+from backend.land import contracts, parcels, payments
 from backend.land.models import RentAllocation, RentDue, RentPayment
 from backend.ledger import service as ledger
 from backend.ledger.models import Account, Voucher, VoucherLine
@@ -58,7 +58,7 @@ def _entries(voucher_id: int) -> list[tuple[str, int, int]]:
 
 def _dues(contract: Any) -> list[RentDue]:
     db.session.expire_all()
-    return land.dues_of(contract)
+    return contracts.dues_of(contract)
 
 
 def _pay(client: Any, headers: dict[str, str], contract_id: int, due_id: int, amount: str, paid_on: str = "2026-03-03",
@@ -118,22 +118,23 @@ def _check_split(make: Any, case: dict[str, Any]) -> None:
     n = next(_seq)
     v = make.village(f"PL{n:04d}", f"试算村{n}")
     ledger.ensure_chart(v)
-    party = land.create_party(v, land.PartyInput("company", "试算农业公司"), actor=None)
+    party = parcels.create_party(v, parcels.PartyInput("company", "试算农业公司"), actor=None)
     areas: dict[int, int] = {}
     lines = []
     for i, parcel_areas in enumerate(case["houses"]):
         h = make.household(v, f"PL-{i:02d}")
         for j, mu4 in enumerate(parcel_areas):
-            p = land.create_parcel(v, land.ParcelInput(f"PL-{i}-{j}", f"地{i}{j}", mu4, household_id=h.id), actor=None)
-            lines.append(land.LineInput(p.id))
+            p = parcels.create_parcel(v, parcels.ParcelInput(f"PL-{i}-{j}", f"地{i}{j}", mu4, household_id=h.id),
+                                      actor=None)
+            lines.append(contracts.LineInput(p.id))
             areas[h.id] = areas.get(h.id, 0) + mu4
-    c = land.create_contract(v, land.ContractInput(
+    c = contracts.create_contract(v, contracts.ContractInput(
         number="PL-1", kind="transfer", party_id=party.id, title="试算流转", start_date=date(2026, 3, 1),
         end_date=date(2027, 3, 1), use="粮食种植", signed_on=date(2026, 2, 20), lines=lines,
-        periods=[land.PeriodInput(1, 1, case["per_mu"], collective_per_mu=case["collective"],
-                                  fee_per_mu=case["fee"])],
+        periods=[contracts.PeriodInput(1, 1, case["per_mu"], collective_per_mu=case["collective"],
+                                       fee_per_mu=case["fee"])],
         fee_note=FEE_NOTE if case["fee"] or case["collective"] else None), actor=None)
-    (d,) = land.dues_of(c)
+    (d,) = contracts.dues_of(c)
     area = sum(areas.values())
     # the due, worked out from the generated terms alone
     gross = _half_up(Fraction(case["per_mu"] * area, 10_000))
@@ -143,10 +144,10 @@ def _check_split(make: Any, case: dict[str, Any]) -> None:
     total = d.household_fen + d.collective_fen
     bounds = [0, *case["cuts"], total]
     amounts = [b - a for a, b in itertools.pairwise(bounds)] if total else []
-    payments = []
+    made = []
     for k, amount in enumerate(amounts):
-        r = land.record_payment(c, land.PaymentInput(d.id, amount, date(2026, 3, 3)), idempotency_key=f"k{k}",
-                                actor=None)
+        r = payments.record_payment(c, payments.PaymentInput(d.id, amount, date(2026, 3, 3)), idempotency_key=f"k{k}",
+                                    actor=None)
         p = r.payment
         assert not r.replayed and p.amount_fen == amount
         assert p.household_fen + p.collective_fen == amount and 0 <= p.fee_fen <= p.collective_fen
@@ -164,18 +165,18 @@ def _check_split(make: Any, case: dict[str, Any]) -> None:
         assert receipt.status == "posted" and receipt.total_fen == amount
         db.session.refresh(d)
         assert d.paid_fen == sum(amounts[: k + 1]) <= total
-        payments.append(p)
+        made.append(p)
     assert d.paid_fen == total
-    assert sum(p.household_fen for p in payments) == d.household_fen - d.fee_fen
-    assert sum(p.fee_fen for p in payments) == d.fee_fen
-    assert sum(p.collective_fen - p.fee_fen for p in payments) == d.collective_fen
+    assert sum(p.household_fen for p in made) == d.household_fen - d.fee_fen
+    assert sum(p.fee_fen for p in made) == d.fee_fen
+    assert sum(p.collective_fen - p.fee_fen for p in made) == d.collective_fen
     # every fen of the households' net reached a household
     reached = db.session.execute(select(func.sum(RentAllocation.amount_fen))
                                  .where(RentAllocation.due_id == d.id)).scalar_one()
     assert int(reached or 0) == d.household_fen - d.fee_fen
     # each household got its share of the year by area (largest remainder): exactly, unless an earlier instalment
     # already took it past its share (tiny instalments), when the settling payment can't take anything back
-    year = land.household_shares(c, d.household_fen - d.fee_fen)
+    year = contracts.household_shares(c, d.household_fen - d.fee_fen)
     per_household = dict(db.session.execute(
         select(RentAllocation.household_id, func.sum(RentAllocation.amount_fen))
         .where(RentAllocation.due_id == d.id).group_by(RentAllocation.household_id)).all())
@@ -184,14 +185,14 @@ def _check_split(make: Any, case: dict[str, Any]) -> None:
     if len(amounts) >= 2:
         before = dict(db.session.execute(
             select(RentAllocation.household_id, func.sum(RentAllocation.amount_fen))
-            .where(RentAllocation.due_id == d.id, RentAllocation.payment_id != payments[-1].id)
+            .where(RentAllocation.due_id == d.id, RentAllocation.payment_id != made[-1].id)
             .group_by(RentAllocation.household_id)).all())
         if all(int(before.get(h, 0)) <= year[h] for h in year):
             assert got == year
     if total:
         with pytest.raises(AppError) as info:
-            land.record_payment(c, land.PaymentInput(d.id, 1, date(2026, 3, 3)), idempotency_key="one-more",
-                                actor=None)
+            payments.record_payment(c, payments.PaymentInput(d.id, 1, date(2026, 3, 3)), idempotency_key="one-more",
+                                    actor=None)
         assert info.value.code == "land.overpaid"
 
 
@@ -202,7 +203,7 @@ def test_a_payment_above_what_is_owed_is_refused_and_the_exact_balance_accepted(
     c = lands.contract()
     sec = make.headers(lands.accountant)
     due = _dues(c)[0]
-    assert land.due_total(due) == 5826_64
+    assert contracts.due_total(due) == 5826_64
     before = _snapshot()
     r = _pay(client, sec, c.id, due.id, "5826.65")
     assert r.status_code == 409 and r.json["error"]["code"] == "land.overpaid", r.json
@@ -222,10 +223,10 @@ def test_a_payment_above_what_is_owed_is_refused_and_the_exact_balance_accepted(
 def test_a_due_of_another_contract_or_no_due_is_refused(client, make, lands, march):
     c = lands.contract()
     later = lands.contract(number="LZ-2029-001", start_date=date(2029, 3, 1), end_date=date(2030, 3, 1),
-                           signed_on=date(2026, 2, 20), periods=[land.PeriodInput(1, 1, 800_00)])
+                           signed_on=date(2026, 2, 20), periods=[contracts.PeriodInput(1, 1, 800_00)])
     sec = make.headers(lands.secretary)
     other_due = _dues(later)[0]
-    assert land.due_total(other_due) == 5826_64
+    assert contracts.due_total(other_due) == 5826_64
     before = _snapshot()
     for due_id in (other_due.id, 999_999):
         r = _pay(client, sec, c.id, due_id, "100.00")
@@ -235,9 +236,9 @@ def test_a_due_of_another_contract_or_no_due_is_refused(client, make, lands, mar
 
 def test_rent_not_yet_agreed_cannot_be_collected(client, make, lands, march):
     # 长包短定: only the first year's rent is agreed
-    c = lands.contract(periods=[land.PeriodInput(1, 1, 800_00)])
+    c = lands.contract(periods=[contracts.PeriodInput(1, 1, 800_00)])
     first, second, _ = _dues(c)
-    assert second.household_fen is None and land.due_total(second) is None
+    assert second.household_fen is None and contracts.due_total(second) is None
     sec = make.headers(lands.secretary)
     before = _snapshot()
     r = _pay(client, sec, c.id, second.id, "100.00")
@@ -331,7 +332,7 @@ def test_a_blank_or_too_long_key_is_refused(client, make, lands, march):
 
 
 def test_a_transfer_payment_posts_the_receipt_and_passes_the_households_rent_on(client, make, lands, march):
-    c = lands.contract(periods=[land.PeriodInput(1, 3, 800_00, collective_per_mu=50_00, fee_per_mu=20_00)],
+    c = lands.contract(periods=[contracts.PeriodInput(1, 3, 800_00, collective_per_mu=50_00, fee_per_mu=20_00)],
                        fee_note=FEE_NOTE)
     due = _dues(c)[0]
     # 7.2833 mu: rent 5826.64, of it the fee 145.666 → 145.67; on top to the collective 364.165 → 364.17
@@ -355,7 +356,7 @@ def test_a_transfer_payment_posts_the_receipt_and_passes_the_households_rent_on(
 
 
 def test_cash_goes_through_the_cash_account_and_a_partial_payment_is_split_in_proportion(client, make, lands, march):
-    c = lands.contract(periods=[land.PeriodInput(1, 3, 800_00, collective_per_mu=50_00, fee_per_mu=20_00)],
+    c = lands.contract(periods=[contracts.PeriodInput(1, 3, 800_00, collective_per_mu=50_00, fee_per_mu=20_00)],
                        fee_note=FEE_NOTE)
     due = _dues(c)[0]
     r = _pay(client, make.headers(lands.accountant), c.id, due.id, "1000.00", method="cash")
@@ -368,10 +369,11 @@ def test_cash_goes_through_the_cash_account_and_a_partial_payment_is_split_in_pr
 
 
 def test_a_lease_of_the_collectives_asset_is_all_income_of_the_collective(client, make, lands, march):
-    pond = land.create_parcel(lands.village, land.ParcelInput("LJ-Z001", "村集体鱼塘", 50_000,
-                                                              kind="collective_asset"), actor=None)
+    pond = parcels.create_parcel(lands.village, parcels.ParcelInput("LJ-Z001", "村集体鱼塘", 50_000,
+                                                                    kind="collective_asset"), actor=None)
     c = lands.contract(number="ZL-2026-001", kind="lease", title="鱼塘出租", use="水产养殖",
-                       lines=[land.LineInput(pond.id)], periods=[land.PeriodInput(1, 3, 0, flat_fen=12_000_00)])
+                       lines=[contracts.LineInput(pond.id)],
+                       periods=[contracts.PeriodInput(1, 3, 0, flat_fen=12_000_00)])
     due = _dues(c)[0]
     assert (due.household_fen, due.fee_fen, due.collective_fen) == (0, 0, 12_000_00)
     r = _pay(client, make.headers(lands.accountant), c.id, due.id, "12000.00")
@@ -464,9 +466,9 @@ def test_partial_payments_at_once_never_take_more_than_the_due(app, client, make
         [r.json for r in results]
     assert {r.json["error"]["code"] for r in results if r.status_code == 409} <= {"land.overpaid",
                                                                                  "land.payment_conflict"}
-    paid, payments, allocations = _paid_state(c)
+    paid, n_payments, allocations = _paid_state(c)
     assert paid == sum(_fen(r.json["amount"]) for r in ok) == 5500_00 <= 5826_64
-    assert payments == 11 and allocations == 33
+    assert n_payments == 11 and allocations == 33
     assert _count(Voucher, Voucher.source == "land") == 22
     # the rest is still open to the right amount
     r = _pay(client, sec, c.id, due.id, "326.64")

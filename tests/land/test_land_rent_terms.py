@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from backend.core.audit import AuditEntry
 from backend.core.db import db
-from backend.land import service as land
+from backend.land import contracts, parcels
 from backend.land.models import Contract, GrainPrice, RentDue, RentPeriod
 
 API = "/api/v1"
@@ -103,7 +103,7 @@ def test_cash_rent_per_mu_falls_due_each_contract_year_before_use(client, make, 
 def test_due_dates_pay_before_use(client, make, lands, start, end, signed, month_day, due_dates):
     c = lands.contract(start_date=date.fromisoformat(start), end_date=date.fromisoformat(end),
                        signed_on=date.fromisoformat(signed), due_month=month_day[0], due_day=month_day[1])
-    dues = land.dues_of(c)
+    dues = contracts.dues_of(c)
     assert [d.due_date.isoformat() for d in dues] == due_dates
     for d in dues[1:]:
         assert d.due_date <= d.period_start
@@ -111,7 +111,7 @@ def test_due_dates_pay_before_use(client, make, lands, start, end, signed, month
 
 
 def test_an_amount_is_rounded_half_up_to_the_fen(client, make, lands):
-    c = lands.contract(lines=[land.LineInput(lands.parcels[2].id)], periods=[land.PeriodInput(1, 3, 800_06)])
+    c = lands.contract(lines=[contracts.LineInput(lands.parcels[2].id)], periods=[contracts.PeriodInput(1, 3, 800_06)])
     # 0.75 mu × 800.06 元 = 600.045 元 = 60004.5 fen → 60005 (half up; banker's rounding would give 60004)
     assert _half_up(Fraction(7500, 10000) * 80006) == 60005
     body = _view(client, make.headers(lands.secretary), c.id)
@@ -132,23 +132,23 @@ def test_a_term_that_is_not_whole_years_prorates_the_last_year_by_days(client, m
     # a short last year counts its days against the 365 or 366 of a whole contract year from its start:
     # 2030-09-01 … 2031-06-01 is 273 days of 365: 582664 × 273/365 = 435800.6 → 435801 fen
     plain = lands.contract(number="LZ-2029-001", start_date=date(2029, 9, 1), end_date=date(2031, 6, 1),
-                           signed_on=date(2029, 8, 20), periods=[land.PeriodInput(1, 2, 800_00)])
-    d2 = land.dues_of(plain)[1]
+                           signed_on=date(2029, 8, 20), periods=[contracts.PeriodInput(1, 2, 800_00)])
+    d2 = contracts.dues_of(plain)[1]
     assert (d2.period_start, d2.period_end) == (date(2030, 9, 1), date(2031, 6, 1))
     assert d2.household_fen == _half_up(Fraction(582664 * 273, 365)) == 435801
     assert d2.priced_note.endswith("× 273/365年")
     # 2039-09-01 … 2040-06-01 holds 2040-02-29: 274 days of 366 (= 137/183): 582664 × 137/183 = 436202.01 → 436202
     leap = lands.contract(number="LZ-2038-001", start_date=date(2038, 9, 1), end_date=date(2040, 6, 1),
-                          signed_on=date(2038, 8, 20), periods=[land.PeriodInput(1, 2, 800_00)])
-    d2 = land.dues_of(leap)[1]
+                          signed_on=date(2038, 8, 20), periods=[contracts.PeriodInput(1, 2, 800_00)])
+    d2 = contracts.dues_of(leap)[1]
     assert (d2.period_end - d2.period_start).days == 274
     assert d2.household_fen == _half_up(Fraction(582664 * 137, 183)) == 436202
     assert d2.priced_note.endswith("× 137/183年")
 
 
 def test_a_single_day_term_pays_its_single_day(client, make, lands):
-    c = lands.contract(end_date=date(2026, 3, 2), periods=[land.PeriodInput(1, 1, 800_00)])
-    (d,) = land.dues_of(c)
+    c = lands.contract(end_date=date(2026, 3, 2), periods=[contracts.PeriodInput(1, 1, 800_00)])
+    (d,) = contracts.dues_of(c)
     # 582664 fen × 1/365 = 1596.34 → 1596 fen
     assert d.household_fen == _half_up(Fraction(582664, 365)) == 1596 and d.priced_note.endswith("× 1/365年")
 
@@ -186,8 +186,9 @@ def test_an_increase_applies_to_the_prorated_last_year_too(client, make, lands):
     c = lands.contract(end_date=date(2028, 9, 1), increase_bp=1000, increase_every=1)
     # year 3: 582664 × 1.1² × 184/365 = 355409.27… → 355409 fen
     year3 = Fraction(582664) * Fraction(121, 100) * Fraction(184, 365)
-    assert [d.household_fen for d in land.dues_of(c)] == [582664, _half_up(Fraction(582664 * 11, 10)), _half_up(year3)]
-    assert land.dues_of(c)[2].household_fen == 355409
+    assert [d.household_fen for d in contracts.dues_of(c)] == [582664, _half_up(Fraction(582664 * 11, 10)),
+                                                               _half_up(year3)]
+    assert contracts.dues_of(c)[2].household_fen == 355409
 
 
 # ---------------------------------------------------------------- in kind
@@ -195,20 +196,21 @@ def test_an_increase_applies_to_the_prorated_last_year_too(client, make, lands):
 
 def _in_kind(lands: Any, number: str, parcels: list[Any], per_mu: int, basis: str = "market",
              grain: str = "稻谷") -> Contract:
-    return lands.contract(number=number, lines=[land.LineInput(p.id) for p in parcels], rent_kind="in_kind",
-                          grain=grain, price_basis=basis, periods=[land.PeriodInput(1, 3, per_mu)])
+    return lands.contract(number=number, lines=[contracts.LineInput(p.id) for p in parcels], rent_kind="in_kind",
+                          grain=grain, price_basis=basis, periods=[contracts.PeriodInput(1, 3, per_mu)])
 
 
 def _village_with_in_kind_contract(make: Any, code: str, township: Any) -> Contract:
     v = make.village(code, f"{code}村", township=township)
     h = make.household(v, f"{code}-H1")
     make.member(v, "孙户一", household=h, head=True)
-    p = land.create_parcel(v, land.ParcelInput(f"{code}-D1", "稻田", 10000, household_id=h.id), actor=None)
-    party = land.create_party(v, land.PartyInput("family_farm", f"{code}家庭农场"), actor=None)
-    c = land.create_contract(v, land.ContractInput(
+    p = parcels.create_parcel(v, parcels.ParcelInput(f"{code}-D1", "稻田", 10000, household_id=h.id), actor=None)
+    party = parcels.create_party(v, parcels.PartyInput("family_farm", f"{code}家庭农场"), actor=None)
+    c = contracts.create_contract(v, contracts.ContractInput(
         number="SW-1", kind="transfer", party_id=party.id, title="稻田流转", start_date=date(2026, 3, 1),
-        end_date=date(2029, 3, 1), use="粮食种植", signed_on=date(2026, 2, 20), lines=[land.LineInput(p.id)],
-        periods=[land.PeriodInput(1, 3, 500)], rent_kind="in_kind", grain="稻谷", price_basis="market"), actor=None)
+        end_date=date(2029, 3, 1), use="粮食种植", signed_on=date(2026, 2, 20), lines=[contracts.LineInput(p.id)],
+        periods=[contracts.PeriodInput(1, 3, 500)], rent_kind="in_kind", grain="稻谷", price_basis="market"),
+        actor=None)
     db.session.commit()
     return c
 
@@ -238,10 +240,10 @@ def test_rent_in_kind_waits_for_the_townships_price_then_prices_every_such_contr
     assert body["dues"][0]["households"] == "2192.00" and body["dues"][0]["note"] == "3.2亩 × 500斤/亩 × 1.37元/斤"
     assert body["dues"][1]["note"] == "待公布2027年稻谷市场价"
     # the neighbour in the same township is priced: 1 mu × 500 × 1.37 = 685.00; another township's is not
-    assert [d.household_fen for d in land.dues_of(neighbour)] == [685_00, None, None]
-    assert [d.household_fen for d in land.dues_of(far)] == [None, None, None]
+    assert [d.household_fen for d in contracts.dues_of(neighbour)] == [685_00, None, None]
+    assert [d.household_fen for d in contracts.dues_of(far)] == [None, None, None]
     # the market price leaves the minimum-price contract alone; then its own price comes
-    assert [d.household_fen for d in land.dues_of(minimum)] == [None, None, None]
+    assert [d.household_fen for d in contracts.dues_of(minimum)] == [None, None, None]
     r = client.post(url, headers=staff, json={"year": 2026, "grain": "稻谷", "basis": "minimum", "price": "1.19"})
     assert r.status_code == 201, r.json
     # 4.0833 mu × 600 斤 × 1.19 元 = 2915.4762 元 → 2915.48 元
@@ -281,7 +283,7 @@ def test_a_grain_price_is_announced_once_and_only_by_the_townships_staff(client,
     assert client.post(url, headers=staff, json=body).status_code == 201
     # 7.2833 mu × 500 斤 × 1.35 元 = 4916.2275 元 → 4916.23 元
     assert _half_up(Fraction(72833, 10000) * 500 * 135) == 491623
-    assert land.dues_of(market)[0].household_fen == 491623
+    assert contracts.dues_of(market)[0].household_fen == 491623
     before = _state()
     err = _refused(client.post(url, headers=staff, json={**body, "price": "1.50"}), 409, "land.price_exists")
     assert "已公布" in err["message"]
@@ -303,7 +305,7 @@ def test_a_grain_price_is_announced_once_and_only_by_the_townships_staff(client,
 def test_staged_rent_prices_later_years_only_when_they_are_agreed(client, make, lands, now):
     now[0] = datetime(2026, 3, 5, 2, 0, tzinfo=UTC)
     sec = make.headers(lands.secretary)
-    c = lands.contract(end_date=date(2035, 3, 1), periods=[land.PeriodInput(1, 3, 800_00)])
+    c = lands.contract(end_date=date(2035, 3, 1), periods=[contracts.PeriodInput(1, 3, 800_00)])
     body = _view(client, sec, c.id)
     assert body["rent"] == "每亩每年800.00元（分段约定）" and len(body["dues"]) == 9
     assert _totals(body) == ["5826.64"] * 3 + [None] * 6
@@ -344,15 +346,15 @@ def test_staged_rent_prices_later_years_only_when_they_are_agreed(client, make, 
 def test_a_due_with_money_on_it_keeps_its_amount_when_the_rent_is_worked_out_again(client, make, lands, now):
     now[0] = datetime(2026, 3, 5, 2, 0, tzinfo=UTC)
     sec = make.headers(lands.secretary)
-    c = lands.contract(end_date=date(2032, 3, 1), periods=[land.PeriodInput(1, 3, 800_00)])
-    due1 = land.dues_of(c)[0]
+    c = lands.contract(end_date=date(2032, 3, 1), periods=[contracts.PeriodInput(1, 3, 800_00)])
+    due1 = contracts.dues_of(c)[0]
     r = client.post(f"{API}/land-contracts/{c.id}/payments", headers=sec,
                     json={"due_id": due1.id, "amount": "0.01", "paid_on": "2026-03-05"})
     assert r.status_code == 201, r.json
     # the first period is corrected to 850.00 (a re-signed rate) and the dues worked out again
-    period = land.periods_of(c)[0]
+    period = contracts.periods_of(c)[0]
     period.per_mu = 850_00
-    assert land.price_dues(c) == 2  # years 2 and 3 got amounts; year 1 (money on it) and 4–6 (unagreed) did not
+    assert contracts.price_dues(c) == 2  # years 2 and 3 got amounts; year 1 (money on it) and 4–6 (unagreed) did not
     db.session.commit()
     # 7.2833 × 850 = 6190.805 元 = 619080.5 fen → 619081 fen (half up)
     assert _half_up(Fraction(72833 * 85000, 10000)) == 619081
@@ -372,13 +374,13 @@ def test_a_collective_share_on_top_and_a_service_fee_out_of_the_households_rent(
     # the collective's share on top 7.2833 × 50 = 364.165 → 364.17 (half up); total 5826.64 + 364.17 = 6190.81
     for d in body["dues"]:
         assert (d["households"], d["fee"], d["collective"], d["total"]) == ("5098.31", "728.33", "364.17", "6190.81")
-    due = land.dues_of(db.session.get(Contract, body["id"]))[0]
+    due = contracts.dues_of(db.session.get(Contract, body["id"]))[0]
     assert (due.household_fen, due.fee_fen, due.collective_fen) == (582664, 72833, 36417)
     # a prorated last year prorates the share and the fee too: 184/365 of each
     c = lands.contract(number="LZ-2029-001", start_date=date(2029, 3, 1), end_date=date(2029, 9, 1),
                        signed_on=date(2029, 2, 20), fee_note="同上决议",
-                       periods=[land.PeriodInput(1, 1, 800_00, fee_per_mu=100_00, collective_per_mu=50_00)])
-    (d,) = land.dues_of(c)
+                       periods=[contracts.PeriodInput(1, 1, 800_00, fee_per_mu=100_00, collective_per_mu=50_00)])
+    (d,) = contracts.dues_of(c)
     # 582664 × 184/365 = 293726.5 → 293727; 72833 × 184/365 = 36715.6 → 36716; 36416.5 × 184/365 = 18357.7 → 18358
     assert (d.household_fen, d.fee_fen, d.collective_fen) == (
         _half_up(Fraction(582664 * 184, 365)), _half_up(Fraction(72833 * 184, 365)),
@@ -397,8 +399,8 @@ def test_a_fee_equal_to_the_rent_leaves_the_households_nothing_but_never_less(cl
 def test_an_in_kind_contract_may_take_a_service_fee_in_yuan(client, make, lands):
     # 500 斤稻谷/亩 is worth some 675 元/亩 at 1.35 元/斤: a 50.00 元/亩 fee (5000 fen) is well inside it
     c = lands.contract(rent_kind="in_kind", grain="稻谷", price_basis="market", fee_note="村民代表会议决议",
-                       periods=[land.PeriodInput(1, 3, 500, fee_per_mu=50_00)])
-    assert land.periods_of(c)[0].fee_per_mu == 50_00
+                       periods=[contracts.PeriodInput(1, 3, 500, fee_per_mu=50_00)])
+    assert contracts.periods_of(c)[0].fee_per_mu == 50_00
 
 
 # ---------------------------------------------------------------- leases of the collective's own land and assets

@@ -1,6 +1,6 @@
 """Arrears for the village's staff (per contract and transferee, days overdue, the contract's late fee), and what a
 household sees of its land: its parcels, its contracts with only its own parcels, this year's rent that is its own
-(the contract shape of shared/API.md ``GET /me/land``), and its rent history."""
+(the contract shape of docs/api.md ``GET /me/land``), and its rent history."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from backend.core.db import db
-from backend.land import service as land
+from backend.land import contracts, parcels
 
 API = "/api/v1"
 FEE_NOTE = "合同第八条：村集体每亩每年收取流转服务费20元"
@@ -23,7 +23,7 @@ def _at(now: list[datetime], day: date) -> None:
 
 def _due(c: Any, year_no: int) -> Any:
     db.session.expire_all()
-    return land.dues_of(c)[year_no - 1]
+    return contracts.dues_of(c)[year_no - 1]
 
 
 def _pay(client: Any, make: Any, lands: Any, c: Any, year_no: int, amount: str, paid_on: str) -> dict[str, Any]:
@@ -54,14 +54,15 @@ def three(lands: Any, now: list[datetime]) -> dict[str, Any]:
     2's 0.75 mu without one); 周家庭农场 holds LZ-B1 on household 3's 3.3333 mu (万分之3), whose rent is agreed for
     the first year only. All at 800.00 元/亩, from 2026-03-01, due 3 月 1 日."""
     _at(now, date(2026, 2, 25))
-    farm = land.create_party(lands.village, land.PartyInput("family_farm", "周家庭农场"), actor=None)
+    farm = parcels.create_party(lands.village, parcels.PartyInput("family_farm", "周家庭农场"), actor=None)
     p = lands.parcels
-    a1 = lands.contract(number="LZ-A1", lines=[land.LineInput(p[0].id), land.LineInput(p[1].id)], late_fee_per_10k=5)
-    a2 = lands.contract(number="LZ-A2", lines=[land.LineInput(p[2].id)])
-    b1 = lands.contract(number="LZ-B1", party_id=farm.id, lines=[land.LineInput(p[3].id)], late_fee_per_10k=3,
-                        periods=[land.PeriodInput(1, 1, 800_00)])
-    assert [land.due_total(_due(c, 1)) for c in (a1, a2, b1)] == [2560_00, 600_00, 2666_64]
-    assert land.due_total(_due(b1, 2)) is None
+    a1 = lands.contract(number="LZ-A1", lines=[contracts.LineInput(p[0].id), contracts.LineInput(p[1].id)],
+                        late_fee_per_10k=5)
+    a2 = lands.contract(number="LZ-A2", lines=[contracts.LineInput(p[2].id)])
+    b1 = lands.contract(number="LZ-B1", party_id=farm.id, lines=[contracts.LineInput(p[3].id)], late_fee_per_10k=3,
+                        periods=[contracts.PeriodInput(1, 1, 800_00)])
+    assert [contracts.due_total(_due(c, 1)) for c in (a1, a2, b1)] == [2560_00, 600_00, 2666_64]
+    assert contracts.due_total(_due(b1, 2)) is None
     return {"a1": a1, "a2": a2, "b1": b1, "farm": farm}
 
 
@@ -142,13 +143,13 @@ def test_arrears_are_for_the_villages_staff_only(client, make, lands, three, now
 
 def _fee_contract(lands: Any, **over: Any) -> Any:
     """All four parcels, 800.00 元/亩 less a service fee of 20.00 元/亩: the households get 5680.97 a year."""
-    return lands.contract(periods=[land.PeriodInput(1, 3, 800_00, fee_per_mu=20_00)], fee_note=FEE_NOTE, **over)
+    return lands.contract(periods=[contracts.PeriodInput(1, 3, 800_00, fee_per_mu=20_00)], fee_note=FEE_NOTE, **over)
 
 
 def test_me_land_has_the_contract_shape_and_only_the_households_own_parcels(client, make, lands, now):
     _at(now, date(2026, 2, 25))
     p = lands.parcels
-    c = lands.contract(lines=[land.LineInput(p[0].id), land.LineInput(p[2].id), land.LineInput(p[3].id)])
+    c = lands.contract(lines=[contracts.LineInput(p[0].id), contracts.LineInput(p[2].id), contracts.LineInput(p[3].id)])
     body = _me(client, make, lands.heads[0])
     assert set(body) >= {"parcels", "contracts"}
     assert [{k: x[k] for k in ("id", "code", "name", "area_mu")} for x in body["parcels"]] == [
@@ -220,12 +221,12 @@ def test_a_due_paid_in_full_shows_paid_to_every_household_even_if_a_fen_went_els
 
 def test_rent_not_yet_agreed_shows_as_unpriced(client, make, lands, now):
     _at(now, date(2026, 2, 25))
-    c = lands.contract(periods=[land.PeriodInput(1, 1, 800_00)])
+    c = lands.contract(periods=[contracts.PeriodInput(1, 1, 800_00)])
     _at(now, date(2027, 1, 10))
     year = _me(client, make, lands.heads[0])["contracts"][0]["this_year"]
     assert (year["due"], year["paid"], year["due_date"], year["status"]) == (None, "0.00", "2027-03-01", "unpriced")
     assert year["note"]
-    land.add_rent_period(c, land.PeriodInput(2, 3, 900_00), actor=None)
+    contracts.add_rent_period(c, contracts.PeriodInput(2, 3, 900_00), actor=None)
     db.session.commit()
     year = _me(client, make, lands.heads[0])["contracts"][0]["this_year"]
     assert (year["due"], year["status"]) == ("2880.00", "due")  # 3.2 mu × 900.00
@@ -272,10 +273,10 @@ def test_rent_history_lists_past_years_and_this_year_newest_first(client, make, 
 def test_rent_history_of_several_contracts_is_the_households_own(client, make, lands, now):
     _at(now, date(2026, 2, 25))
     p = lands.parcels
-    a = lands.contract(number="LZ-A1", lines=[land.LineInput(p[0].id), land.LineInput(p[2].id)])
-    b = lands.contract(number="LZ-B1", lines=[land.LineInput(p[1].id)], start_date=date(2026, 9, 1),
+    a = lands.contract(number="LZ-A1", lines=[contracts.LineInput(p[0].id), contracts.LineInput(p[2].id)])
+    b = lands.contract(number="LZ-B1", lines=[contracts.LineInput(p[1].id)], start_date=date(2026, 9, 1),
                        end_date=date(2028, 9, 1), due_month=9,
-                       periods=[land.PeriodInput(1, 2, 800_00)])
+                       periods=[contracts.PeriodInput(1, 2, 800_00)])
     _at(now, date(2026, 9, 5))
     _pay(client, make, lands, a, 1, "1560.00", "2026-09-05")  # 1.95 mu × 800.00: in full
     body = _history(client, make, lands.heads[0])

@@ -1,7 +1,7 @@
-"""Share register files: the register on a date as .xlsx, and importing a file that states it (issue 5).
+"""Share register files: the register on a date as .xlsx, and importing a file that states it.
 
-The rules live in :mod:`register_io`; here: parse the request, check the permission (stated once per route),
-call it, commit.
+The rules live in :mod:`backend.dividends.shares.xlsx`; here: parse the request, check the permission (stated once
+per route), call it, commit.
 """
 
 from __future__ import annotations
@@ -11,46 +11,18 @@ from typing import Any
 
 from flask import Response, request, send_file
 from flask_smorest import Blueprint
-from marshmallow import fields
 
+from backend import registry
 from backend.core.clock import today
 from backend.core.db import db
 from backend.core.errors import unprocessable
 from backend.core.permissions import require_login, requires
-from backend.core.schemas import BaseSchema
 from backend.dividends.shares import xlsx as register_io
-from backend.registry import service as registry
+from backend.dividends.shares.schemas import ShareImportReportSchema, ShareRegisterFileArgs
 
 blp = Blueprint("share_register_files", __name__, description="股权登记簿导入导出")
 SECURITY = [{"bearer": []}]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class ShareRegisterFileArgs(BaseSchema):
-    on = fields.Date(load_default=None, metadata={"description": "哪一天的登记簿（默认今天）"})
-
-
-class ShareImportReportSchema(BaseSchema):
-    """What an import did (or, on a dry run, would do)."""
-
-    effective_on = fields.Date(metadata={"description": "文件所载登记簿的生效日期"})
-    rows = fields.Integer(metadata={"description": "文件中的持股行数"})
-    households = fields.Integer(metadata={"description": "文件中的户数（不含集体）"})
-    households_changed = fields.Integer(metadata={"description": "持股有变动的户数（集体计为一户）"})
-    holdings_added = fields.Integer(metadata={"description": "新增的持股（户、成员、股份类型）"})
-    holdings_changed = fields.Integer(metadata={"description": "股数变更的持股"})
-    holdings_removed = fields.Integer(metadata={"description": "取消的持股（变为0）"})
-    holdings_unchanged = fields.Integer(metadata={"description": "未变的持股"})
-    shares_before = fields.Integer(metadata={"description": "导入前该日的股份合计"})
-    shares_after = fields.Integer(metadata={"description": "导入后该日的股份合计"})
-    certificates_issued = fields.Integer(metadata={"description": "新发股权证的户数"})
-    certificates_changed = fields.Integer(metadata={"description": "更正股权证号的户数"})
-    kind = fields.String(allow_none=True,
-                         metadata={"description": "登记的变动类型：initial 初始登记、adjust 调整；无变动为空"})
-    event_id = fields.Integer(allow_none=True, metadata={"description": "登记的股权变动（试导入或无变动时为空）"})
-    changed = fields.Boolean(metadata={"description": "是否有变动（持股或股权证）"})
-    dry_run = fields.Boolean()
-    message = fields.String(metadata={"description": "结果说明"})
 
 
 @blp.route("/villages/<int:village_id>/share-register.xlsx", methods=["GET"])

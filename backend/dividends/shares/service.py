@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from backend import registry
 from backend.core import audit
 from backend.core.clock import today
 from backend.core.db import db
@@ -38,11 +39,9 @@ from backend.dividends.models import (
     ShareRegister,
     ShareType,
 )
-from backend.registry import service as registry
-from backend.registry import settings
-from backend.registry.models import Village
+from backend.registry import Village
 
-STATIC = settings.declare(
+STATIC = registry.settings.declare(
     "dividends.static_shares", "股权管理方式：1 静态（生不增、死不减），0 动态（随人口增减调整）", 1, 0, 1
 )
 
@@ -298,7 +297,7 @@ def record_event(village: Village, data: EventInput, *, actor: Principal | None)
             f"{reg.frozen_until.isoformat()}及以前的股权已用于分红计算，不能再登记这段时间的变动",
             frozen_until=reg.frozen_until.isoformat(),
         )
-    static = bool(settings.get(village, STATIC.key))
+    static = bool(registry.settings.get(village, STATIC.key))
     if data.kind in ("birth", "death", "marry_in", "marry_out"):
         changes = _auto_changes(village, data, static)
     else:
@@ -371,6 +370,11 @@ def event_changes(event_ids: Sequence[int]) -> dict[int, list[ShareChange]]:
         ).scalars():
             out[c.event_id].append(c)
     return out
+
+
+def event_view(ev: ShareEvent, changes: Sequence[ShareChange]) -> dict[str, Any]:
+    return {"id": ev.id, "kind": ev.kind, "kind_label": EVENT_LABELS[ev.kind], "effective_on": ev.effective_on,
+            "member_id": ev.member_id, "note": ev.note, "changes": list(changes)}
 
 
 # ---------------------------------------------------------------- the register at a date
@@ -454,6 +458,35 @@ def by_household(village_id: int, holdings: Sequence[Holding]) -> list[Household
     return sorted(out.values(), key=lambda h: (h.household_id is None, h.number))
 
 
+def register_page(village_id: int, on: date, page: int, page_size: int) -> dict[str, Any]:
+    """One page of the register on ``on``, by household: certificate, shares by type, each member's shares; with
+    the whole register's hash and total."""
+    holdings = register_at(village_id, on)
+    rows = by_household(village_id, holdings)
+    types = {st.id: (st.code, st.name) for st in share_types(village_id)}
+    names = {m.id: m.name for m in registry.members_brief(village_id).values()}
+    start = (page - 1) * page_size
+    items = [
+        {
+            "household_id": h.household_id,
+            "household_number": h.number,
+            "head_name": h.head_name,
+            "certificate": h.certificate,
+            "shares": h.shares,
+            "shares_by_type": [{"code": types[t][0], "name": types[t][1], "shares": n}
+                               for t, n in sorted(h.by_type.items())],
+            "members": [{"member_id": m, "name": names.get(m, ""),
+                         "shares_by_type": [{"code": types[t][0], "name": types[t][1], "shares": n}
+                                            for t, n in sorted(bt.items())]}
+                        for m, bt in sorted(h.members.items())],
+        }
+        for h in rows[start : start + page_size]
+    ]
+    return {"on": on, "register_hash": register_hash(village_id, on, holdings),
+            "total_shares": sum(x.shares for x in holdings), "items": items, "total": len(rows),
+            "page": page, "page_size": page_size}
+
+
 def household_register(village_id: int, household_id: int, on: date) -> HouseholdHolding | None:
     rows = db.session.execute(
         select(ShareChange.member_id, ShareChange.share_type_id, func.sum(ShareChange.delta))
@@ -526,5 +559,5 @@ def mask_account(no: str) -> str:
 
 
 def static_policy(village: Village) -> bool:
-    return bool(settings.get(village, STATIC.key))
+    return bool(registry.settings.get(village, STATIC.key))
 

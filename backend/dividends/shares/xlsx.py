@@ -7,7 +7,7 @@ a member have a row with an empty 成员姓名; the collective's own shares a ro
 first sheet. 户主 and 合计 are there to read and check by eye; the importer does not read them.
 
 An import states the register as it should be on ``effective_on``: the difference from the register on that date
-is recorded as ONE event through :func:`register.record_event` (``initial`` when the register is empty then,
+is recorded as ONE event through :func:`service.record_event` (``initial`` when the register is empty then,
 otherwise ``adjust``), and a non-empty 股权证号 issues or changes the household's certificate. An unchanged file
 records nothing. It is all or nothing: every row is read and checked first, every problem is collected as
 ``{"row", "field", "message"}``, and if there is any nothing is written (422 ``share.import_invalid``). The number
@@ -32,6 +32,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
+from backend import registry
 from backend.core import audit
 from backend.core.clock import SHANGHAI, today, utcnow
 from backend.core.db import db
@@ -42,8 +43,7 @@ from backend.core.xlsx import cell_blank as _blank
 from backend.core.xlsx import cell_text as _text
 from backend.dividends.models import ShareCertificate, ShareType
 from backend.dividends.shares import service as register
-from backend.registry import service as registry
-from backend.registry.models import Village
+from backend.registry import Village
 
 HOUSEHOLD = "户号"
 CERTIFICATE = "股权证号"

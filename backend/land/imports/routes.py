@@ -1,5 +1,5 @@
-"""Parcels and contracts from .xlsx (issue 6). The rules live in :mod:`importer`; here: parse the request, check the
-permission (stated once per route), call it, commit."""
+"""Parcels and contracts from .xlsx. The rules live in :mod:`backend.land.imports.service`; here: parse the request,
+check the permission (stated once per route), call it, commit."""
 
 from __future__ import annotations
 
@@ -8,56 +8,16 @@ from typing import IO, Any
 
 from flask import request
 from flask_smorest import Blueprint
-from marshmallow import fields
 
+from backend import registry
 from backend.core.db import db
 from backend.core.errors import unprocessable
 from backend.core.permissions import require_login, requires
-from backend.core.schemas import BaseSchema
 from backend.land.imports import service as importer
-from backend.registry import service as registry
+from backend.land.imports.schemas import LandContractImportReportSchema, LandParcelImportReportSchema
 
 blp = Blueprint("land_files", __name__, description="地块与合同导入")
 SECURITY = [{"bearer": []}]
-
-
-class LandParcelImportReportSchema(BaseSchema):
-    """What a parcel import did (or, on a dry run, would do)."""
-
-    rows = fields.Integer(metadata={"description": "文件中的地块行数"})
-    created = fields.Integer(metadata={"description": "新增的地块（试导入为0）"})
-    contracted = fields.Integer(metadata={"description": "其中农户承包地"})
-    collective = fields.Integer(metadata={"description": "其中集体土地和资产"})
-    households = fields.Integer(metadata={"description": "涉及的承包户数"})
-    area_mu = fields.String(metadata={"description": "登记面积合计（亩）"})
-    dry_run = fields.Boolean()
-    message = fields.String(metadata={"description": "结果说明"})
-
-
-class LandContractImportItemSchema(BaseSchema):
-    number = fields.String(metadata={"description": "合同编号"})
-    contract_id = fields.Integer(allow_none=True, metadata={"description": "登记的合同（试导入为空）"})
-    title = fields.String()
-    party = fields.String(metadata={"description": "流入方"})
-    parcels = fields.Integer(metadata={"description": "地块数"})
-    area_mu = fields.String(metadata={"description": "计租面积合计（亩）"})
-    years = fields.Integer(metadata={"description": "合同年数（每年一期应收租金）"})
-    first_year_rent = fields.String(allow_none=True,
-                                    metadata={"description": "第一年应收租金（元）；实物计租未公布价格时为空"})
-    first_due_date = fields.Date(allow_none=True, metadata={"description": "第一年租金的付款日"})
-
-
-class LandContractImportReportSchema(BaseSchema):
-    """What a contract import did (or, on a dry run, would do)."""
-
-    rows = fields.Integer(metadata={"description": "文件中的行数（每行一块地）"})
-    contracts = fields.Integer(metadata={"description": "合同份数"})
-    parcels = fields.Integer(metadata={"description": "合同涉及的地块数"})
-    parties_created = fields.Integer(metadata={"description": "新登记的流入方"})
-    dues = fields.Integer(metadata={"description": "生成的每年应收租金期数"})
-    items = fields.List(fields.Nested(LandContractImportItemSchema))
-    dry_run = fields.Boolean()
-    message = fields.String(metadata={"description": "结果说明"})
 
 
 def _upload_doc(what: str) -> dict[str, Any]:

@@ -11,13 +11,13 @@ decimals, money in yuan with at most 2, dates as 2026-03-01 (or 2026/3/1, 2026�
 (是/否, blank 否), 承包经营权证号, 承包期至. The file only ADDS parcels: a code already in the village is a row
 error, never a silent overwrite (a parcel's area or household is changed through the API, where it is audited one
 by one). Checking takes a fixed number of queries whatever the size of the file, so a dry run does too; the write
-creates each parcel through :func:`service.create_parcel` (its own checks again, and its audit entry).
+creates each parcel through :func:`parcels.create_parcel` (its own checks again, and its audit entry).
 
 **Contracts** (:func:`import_contracts`), one row per contract PARCEL: the rows with the same 合同编号 form one
 contract. Contract-level columns (all but 地块代码, 计租面积（亩）, 委托书编号, 委托日期) may be left blank on a
 contract's other rows; where filled they must agree (a row error otherwise). Unknown 流入方 are created through
-:func:`service.create_party` (流入方类型 then required); a known one must match what the file says of it. Each
-contract goes through :func:`service.create_contract`, so every legal check applies (term within the contract term,
+:func:`parcels.create_party` (流入方类型 then required); a known one must match what the file says of it. Each
+contract goes through :func:`contracts.create_contract`, so every legal check applies (term within the contract term,
 agricultural use, entrustment, basic farmland, overlapping contracts — also with the file's earlier contracts): its
 refusal becomes a row error on the contract's first row. One rent period covers the whole term (staged rents are
 added later through the API); 到期日期 is the day the term ends, exclusive, as in the API. Checking runs every
@@ -43,15 +43,16 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError
 
+from backend import registry
 from backend.core import audit
 from backend.core.db import db
 from backend.core.errors import AppError
 from backend.core.money import MoneyError, fen_to_yuan, yuan_to_fen
 from backend.core.permissions import Principal
-from backend.core.xlsx import RowErrors, cell_blank, cell_text, map_headers, open_first_sheet, refuse_bad_headers
+from backend.core.xlsx import RowErrors, cell_blank, cell_text, open_first_sheet
 from backend.land import contracts, parcels
 from backend.land.models import LAND_TYPES, Contract, Parcel, Party
-from backend.registry.models import Household, Village
+from backend.registry import Village
 
 MAX_ROWS = 5_000  # override with the app setting LAND_IMPORT_MAX_ROWS
 MAX_LISTED_ERRORS = 500
@@ -84,7 +85,7 @@ CONTRACT_REQUIRED: tuple[str, ...] = (NUMBER, TITLE, KIND, PARTY, START, END, US
 LINE_COLUMNS = frozenset({LINE_PARCEL, LINE_AREA, ENTRUST_NO, ENTRUST_ON})
 CONTRACT_COLUMNS: tuple[str, ...] = tuple(h for h in CONTRACT_HEADERS if h not in LINE_COLUMNS and h != NUMBER)
 CONTRACT_KIND_LABELS = {"流转": "transfer", "出租": "lease"}
-PARTY_KIND_LABELS = {label: kind for kind, label in service.PARTY_LABELS.items()}
+PARTY_KIND_LABELS = {label: kind for kind, label in parcels.PARTY_LABELS.items()}
 RENT_KIND_LABELS = {"现金": "cash", "实物": "in_kind"}
 BASIS_LABELS = {"市场价": "market", "最低收购价": "minimum"}
 
@@ -106,6 +107,11 @@ _PARCEL_ERROR_FIELD: dict[str, str] = {"land.parcel_exists": P_CODE, "land.house
 def _bad_file(message: str) -> AppError:
     return AppError(422, "land.import_bad_file", message)
 
+def _header(text: str) -> str:
+    """“登记面积(亩)” → “登记面积（亩）”: brackets and spaces as people type them."""
+    return re.sub(r"\s+", "", text).replace("(", "（").replace(")", "）").replace("％", "%")
+
+
 
 def _read(data: bytes, headers: Sequence[str], required: Sequence[str],
           what: str) -> list[tuple[int, dict[str, Any]]]:
@@ -115,9 +121,25 @@ def _read(data: bytes, headers: Sequence[str], required: Sequence[str],
                                  no_sheet=f"文件中没有工作表，请按{what}的格式填写",
                                  unreadable="无法读取该文件，请上传 Excel 的 .xlsx 文件（.xls 请先另存为 .xlsx）")
     try:
-        columns, problems = map_headers(next(sheet, None), headers, required=required)
+        columns: dict[str, int] = {}
+        problems: list[str] = []
+        for i, cell in enumerate(next(sheet, None) or ()):
+            text = _header(cell_text(cell))
+            if not text:
+                continue
+            if text not in headers:
+                problems.append(f"无法识别的列“{text}”")
+            elif text in columns:
+                problems.append(f"列“{text}”出现了两次")
+            else:
+                columns[text] = i
+        missing = [h for h in required if h not in columns]
+        if missing:
+            problems.append("缺少必填的列：" + "、".join(missing))
         if problems:
-            raise refuse_bad_headers("land.import_bad_headers", problems, headers)
+            raise AppError(422, "land.import_bad_headers",
+                           "第1行应为表头。" + "；".join(problems) + "。可用的列：" + "、".join(headers),
+                           {"problems": problems, "known_headers": list(headers)})
         out: list[tuple[int, dict[str, Any]]] = []
         for number, values in enumerate(sheet, start=2):
             cells = {h: values[i] if i < len(values) else None for h, i in columns.items()}
@@ -158,7 +180,7 @@ def _mu(value: Any) -> int:
     if text.startswith("-"):
         raise ValueError("面积应大于零")
     try:
-        return service.parse_mu(text)
+        return parcels.parse_mu(text)
     except AppError as err:
         raise ValueError(err.message) from None
 
@@ -275,7 +297,7 @@ class _Cells:
 class _ParcelRow:
     row: int
     code: str
-    data: service.ParcelInput | None  # None: a cell of the row could not be read
+    data: parcels.ParcelInput | None  # None: a cell of the row could not be read
     household: str
 
 
@@ -302,7 +324,7 @@ def _parse_parcel(number: int, cells: dict[str, Any], errors: RowErrors) -> _Par
     data = None
     if not c.bad:
         assert kind is not None and area is not None
-        data = service.ParcelInput(code=code, name=name, area_mu4=area, kind=kind, location=location,
+        data = parcels.ParcelInput(code=code, name=name, area_mu4=area, kind=kind, location=location,
                                    land_type=land_type, grade=grade, measured_mu4=measured, basic_farmland=basic,
                                    certificate_no=certificate, contract_until=until)
     return _ParcelRow(number, code, data, household)
@@ -311,15 +333,14 @@ def _parse_parcel(number: int, cells: dict[str, Any], errors: RowErrors) -> _Par
 def import_parcels(village: Village, stream: IO[bytes], *, actor: Principal | None,
                    dry_run: bool = False) -> dict[str, Any]:
     """Check the whole file (a fixed number of queries), then unless ``dry_run`` create every parcel through
-    :func:`service.create_parcel` and flush; the caller commits. Raises :class:`AppError` and writes nothing:
+    :func:`parcels.create_parcel` and flush; the caller commits. Raises :class:`AppError` and writes nothing:
     422 ``land.import_bad_file``, ``land.import_bad_headers``, ``land.import_too_large``, ``land.import_invalid``
     (every bad row); 409 ``land.import_conflict`` (the village's parcels changed while writing)."""
     order = {h: i for i, h in enumerate(PARCEL_HEADERS)}
     errors = RowErrors(INVALID, "地块表", order, MAX_LISTED_ERRORS)
     rows = [_parse_parcel(n, cells, errors) for n, cells in _read(stream.read(), PARCEL_HEADERS, PARCEL_REQUIRED,
                                                                    "地块表")]
-    households = dict(db.session.execute(
-        select(Household.number, Household.id).where(Household.village_id == village.id)).all())
+    households = registry.household_ids_by_number(village.id)
     existing = set(db.session.execute(select(Parcel.code).where(Parcel.village_id == village.id)).scalars())
 
     by_code: dict[str, list[int]] = defaultdict(list)
@@ -344,7 +365,7 @@ def import_parcels(village: Village, stream: IO[bytes], *, actor: Principal | No
         "contracted": sum(1 for d in datas if d.kind == "contracted"),
         "collective": sum(1 for d in datas if d.kind != "contracted"),
         "households": len({d.household_id for d in datas if d.household_id is not None}),
-        "area_mu": service.mu_text(sum(d.area_mu4 for d in datas)),
+        "area_mu": parcels.mu_text(sum(d.area_mu4 for d in datas)),
         "dry_run": dry_run,
     }
     report["message"] = (("检查通过（未写入）：将新增" if dry_run else "已导入：新增")
@@ -358,7 +379,7 @@ def import_parcels(village: Village, stream: IO[bytes], *, actor: Principal | No
             for r in rows:
                 assert r.data is not None
                 try:
-                    ids.append(service.create_parcel(village, r.data, actor=actor).id)
+                    ids.append(parcels.create_parcel(village, r.data, actor=actor).id)
                 except AppError as err:  # another import or a person got there first
                     errors.add(r.row, _PARCEL_ERROR_FIELD.get(err.code), err.message)
             errors.raise_if_any()  # inside the savepoint: nothing of the file stays
@@ -392,7 +413,7 @@ _READERS: dict[str, tuple[Any, ...]] = {
     PARTY_KIND: (_choice, PARTY_KIND_LABELS, "流入方类型"), CREDIT: (_text, "统一社会信用代码", 30),
     START: (_date,), END: (_date,), USE: (_text, "用途", 20), SIGNED: (_date,),
     RENT_KIND: (_choice, RENT_KIND_LABELS, "计租方式"), RENT: (_fen, "每亩租金"),
-    GRAIN_QTY: (_int, "每亩实物（斤）", 1, 100_000), GRAIN: (_choice, {g: g for g in service.GRAINS}, "粮食品种"),
+    GRAIN_QTY: (_int, "每亩实物（斤）", 1, 100_000), GRAIN: (_choice, {g: g for g in contracts.GRAINS}, "粮食品种"),
     BASIS: (_choice, BASIS_LABELS, "折价方式"), INCREASE: (_percent_bp,), EVERY: (_int, "递增间隔（年）", 1, 30),
     DUE_MONTH: (_int, "付款月", 1, 12), DUE_DAY: (_int, "付款日", 1, 28), ENTRUSTED: (_yes_no,),
     FEE_NOTE: (_text, "服务费依据", 200), COLLECTIVE: (_fen, "集体每亩分成"), FEE: (_fen, "每亩服务费"),
@@ -517,7 +538,7 @@ def _plan_parties(groups: list[_Group], parties: dict[str, Party], errors: RowEr
             plan.id = p.id
             if kind is not None and kind != p.kind:
                 errors.add(said[PARTY_KIND][0], PARTY_KIND,
-                           f"本村已登记的“{name}”是{service.PARTY_LABELS[p.kind]}，与文件不一致")
+                           f"本村已登记的“{name}”是{parcels.PARTY_LABELS[p.kind]}，与文件不一致")
             if credit is not None and credit != p.credit_code:
                 errors.add(said[CREDIT][0], CREDIT,
                            f"本村已登记的“{name}”的统一社会信用代码是{p.credit_code or '（未登记）'}，与文件不一致")
@@ -532,16 +553,16 @@ def _plan_parties(groups: list[_Group], parties: dict[str, Party], errors: RowEr
     return plans
 
 
-def _contract_input(g: _Group, party_id: int) -> service.ContractInput:
+def _contract_input(g: _Group, party_id: int) -> contracts.ContractInput:
     v = g.values
     start, end, signed = v[START], v[END], v[SIGNED]
-    years = service.contract_years(start, end) if end > start else 1
+    years = contracts.contract_years(start, end) if end > start else 1
     in_kind = v.get(RENT_KIND) == "in_kind"
-    period = service.PeriodInput(1, years, v[GRAIN_QTY] if in_kind else v[RENT],
-                                 collective_per_mu=v.get(COLLECTIVE, 0), fee_per_mu=v.get(FEE, 0), agreed_on=signed)
-    lines = [service.LineInput(parcel_id=r.parcel_id, area_mu4=r.area, entrustment_no=r.entrust_no,
-                               entrustment_on=r.entrust_on) for r in g.rows if r.parcel_id is not None]
-    return service.ContractInput(
+    period = contracts.PeriodInput(1, years, v[GRAIN_QTY] if in_kind else v[RENT],
+                                   collective_per_mu=v.get(COLLECTIVE, 0), fee_per_mu=v.get(FEE, 0), agreed_on=signed)
+    lines = [contracts.LineInput(parcel_id=r.parcel_id, area_mu4=r.area, entrustment_no=r.entrust_no,
+                                 entrustment_on=r.entrust_on) for r in g.rows if r.parcel_id is not None]
+    return contracts.ContractInput(
         number=g.number, kind=v[KIND], party_id=party_id, title=v[TITLE], start_date=start, end_date=end,
         use=v[USE], signed_on=signed, lines=lines, periods=[period], due_month=v.get(DUE_MONTH, 3),
         due_day=v.get(DUE_DAY, 1), rent_kind="in_kind" if in_kind else "cash", grain=v.get(GRAIN),
@@ -550,19 +571,19 @@ def _contract_input(g: _Group, party_id: int) -> service.ContractInput:
 
 
 def _item(c: Contract, party: str) -> dict[str, Any]:
-    dues = service.dues_of(c)
-    lines = service.lines_of(c)
-    first = service.due_total(dues[0]) if dues else None
+    dues = contracts.dues_of(c)
+    lines = contracts.lines_of(c)
+    first = contracts.due_total(dues[0]) if dues else None
     return {"number": c.number, "contract_id": c.id, "title": c.title, "party": party, "parcels": len(lines),
-            "area_mu": service.mu_text(sum(ln.area_mu4 for ln in lines)), "years": len(dues),
+            "area_mu": parcels.mu_text(sum(ln.area_mu4 for ln in lines)), "years": len(dues),
             "first_year_rent": fen_to_yuan(first) if first is not None else None,
             "first_due_date": dues[0].due_date if dues else None}
 
 
 def import_contracts(village: Village, stream: IO[bytes], *, actor: Principal | None,
                      dry_run: bool = False) -> dict[str, Any]:
-    """Check every row, then run every contract through :func:`service.create_contract` (new parties through
-    :func:`service.create_party`) inside one savepoint, kept only if nothing was refused and this is not a dry
+    """Check every row, then run every contract through :func:`contracts.create_contract` (new parties through
+    :func:`parcels.create_party`) inside one savepoint, kept only if nothing was refused and this is not a dry
     run; flushes, the caller commits. Raises :class:`AppError` and writes nothing: 422 ``land.import_bad_file``,
     ``land.import_bad_headers``, ``land.import_too_large``, ``land.import_invalid`` (every bad row, with the
     refusals of ``create_contract`` on each contract's first row); 409 ``land.import_conflict``."""
@@ -572,7 +593,7 @@ def import_contracts(village: Village, stream: IO[bytes], *, actor: Principal | 
             for n, cells in _read(stream.read(), CONTRACT_HEADERS, CONTRACT_REQUIRED, "合同表")]
     groups = _groups(rows, errors)
 
-    parcels = dict(db.session.execute(
+    parcel_ids = dict(db.session.execute(
         select(Parcel.code, Parcel.id).where(Parcel.village_id == village.id)).all())
     parties = {p.name: p for p in db.session.execute(select(Party).where(Party.village_id == village.id)).scalars()}
     taken = set(db.session.execute(select(Contract.number).where(
@@ -582,10 +603,10 @@ def import_contracts(village: Village, stream: IO[bytes], *, actor: Principal | 
         if g.number in taken:
             errors.add(g.first, NUMBER, f"本村已有合同编号 {g.number}（导入只新增合同）")
         for r in g.rows:
-            if r.parcel and r.parcel not in parcels:
+            if r.parcel and r.parcel not in parcel_ids:
                 errors.add(r.row, LINE_PARCEL, f"本村没有地块代码 {r.parcel}，请核对或先导入地块")
             elif r.parcel:
-                r.parcel_id = parcels[r.parcel]
+                r.parcel_id = parcel_ids[r.parcel]
     party_plans = _plan_parties(groups, parties, errors)
 
     items: list[dict[str, Any]] = []
@@ -597,7 +618,7 @@ def import_contracts(village: Village, stream: IO[bytes], *, actor: Principal | 
                 continue
             try:
                 with db.session.begin_nested():
-                    plan.id = service.create_party(village, service.PartyInput(plan.kind, plan.name, plan.credit),
+                    plan.id = parcels.create_party(village, parcels.PartyInput(plan.kind, plan.name, plan.credit),
                                                    actor=actor).id
                 created_parties += 1
             except AppError as err:
@@ -610,7 +631,7 @@ def import_contracts(village: Village, stream: IO[bytes], *, actor: Principal | 
                 continue  # its rows' problems are reported already
             try:
                 with db.session.begin_nested():
-                    c = service.create_contract(village, _contract_input(g, plan.id), actor=actor)
+                    c = contracts.create_contract(village, _contract_input(g, plan.id), actor=actor)
                     items.append(_item(c, plan.name))
             except AppError as err:
                 column = _CONTRACT_ERROR_FIELD.get(err.code)

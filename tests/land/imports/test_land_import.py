@@ -18,7 +18,7 @@ from sqlalchemy import event, func, select
 from backend.core.audit import AuditEntry
 from backend.core.db import db
 from backend.core.errors import AppError
-from backend.land import service as land
+from backend.land import contracts, parcels
 from backend.land.imports import service as importer
 from backend.land.models import Contract, ContractParcel, Parcel, Party, RentDue, RentPeriod
 from backend.registry.models import Member, Village
@@ -232,14 +232,14 @@ def test_a_parcel_dry_run_reports_and_writes_nothing(lands: Any) -> None:
 
 def test_a_refusal_while_writing_leaves_no_parcel_of_the_file(lands: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Someone registers a code between the check and the write: the whole file is refused, not half written."""
-    real = land.create_parcel
+    real = parcels.create_parcel
 
-    def racing(village: Village, data: land.ParcelInput, *, actor: Any) -> Parcel:
+    def racing(village: Village, data: parcels.ParcelInput, *, actor: Any) -> Parcel:
         if data.code == "LJ-D102":
-            real(village, land.ParcelInput("LJ-D102", "抢先", 10000, kind="collective_land"), actor=None)
+            real(village, parcels.ParcelInput("LJ-D102", "抢先", 10000, kind="collective_land"), actor=None)
         return real(village, data, actor=actor)
 
-    monkeypatch.setattr(land, "create_parcel", racing)
+    monkeypatch.setattr(parcels, "create_parcel", racing)
     err = parcels_refused(lands.village, [parcel("LJ-D101"), parcel("LJ-D102")])
     assert rows_of(err) == [(3, "地块代码", "本村已有地块代码 LJ-D102")]
 
@@ -388,7 +388,7 @@ def test_each_bad_contract_row_is_reported_and_nothing_is_written(plots: Any, ov
 ])
 def test_contract_level_problems_are_reported_on_the_contracts_row(plots: Any, over: dict[str, Any], column: str,
                                                                    words: str) -> None:
-    plots.contract(number="LZ-2026-001", lines=[land.LineInput(plots.parcels[3].id)])
+    plots.contract(number="LZ-2026-001", lines=[contracts.LineInput(plots.parcels[3].id)])
     err = contracts_refused(plots.village, [line("LZ-9", "LJ-D003"), line("LZ-1", "LJ-D001", **over)])
     ((row, field, message),) = rows_of(err)
     assert (row, field) == (3, column) and words in message, message
@@ -425,7 +425,7 @@ def test_a_legal_refusal_of_create_contract_is_a_row_error_on_the_contracts_firs
 
 
 def test_a_parcel_in_two_of_the_files_contracts_for_overlapping_terms_is_refused(plots: Any) -> None:
-    plots.contract(number="LZ-2026-001", lines=[land.LineInput(plots.parcels[3].id)])  # LJ-D004 to 2029-03-01
+    plots.contract(number="LZ-2026-001", lines=[contracts.LineInput(plots.parcels[3].id)])  # LJ-D004 to 2029-03-01
     err = contracts_refused(plots.village, [
         line("LZ-1", "LJ-D001"), line("LZ-2", "LJ-D001", 起始日期=date(2028, 3, 1), 到期日期=date(2030, 3, 1)),
         line("LZ-3", "LJ-D001", 起始日期=date(2029, 3, 1), 到期日期=date(2031, 3, 1)),
@@ -618,7 +618,7 @@ def test_contracts_cost_a_fixed_number_of_queries_each(make: Factory) -> None:
     fixed part plus the same cost for every contract of the same shape: never a query per row beyond that."""
     v = _village_of(make, "QC", 7)
     importer.import_parcels(v, xlsx(_parcel_rows("QC", 40), P_HEADERS), actor=None)
-    land.create_party(v, land.PartyInput("cooperative", "荣联农业合作社"), actor=None)
+    parcels.create_party(v, parcels.PartyInput("cooperative", "荣联农业合作社"), actor=None)
     db.session.commit()
     v.id  # noqa: B018
     counts = [_queries(lambda n=n: importer.import_contracts(v, xlsx(_contract_rows(n), C_HEADERS), actor=None,

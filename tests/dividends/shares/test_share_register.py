@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from backend.core.clock import today
 from backend.core.db import db
 from backend.core.errors import AppError
-from backend.dividends import service
+from backend.dividends import computing, plans
 from backend.dividends.models import (
     PayeeAccount,
     ShareCertificate,
@@ -340,9 +340,9 @@ def test_nothing_may_be_dated_on_or_before_a_computed_record_date(client, make, 
     sec = make.headers(books.secretary)
     y, h2, m = books.year, books.households[2], books.members[2][0]
     record_date = date(y, 6, 30)
-    d = service.create_distribution(books.village, service.DistributionInput(
-        books.year, "分配", [service.ComponentInput("equity")]), actor=None)
-    service.compute(d, record_date, actor=None)
+    d = plans.create_distribution(books.village, plans.DistributionInput(
+        books.year, "分配", [plans.ComponentInput("equity")]), actor=None)
+    computing.compute(d, record_date, actor=None)
     db.session.commit()
     assert shares.frozen_until(books.village.id) == record_date
 
@@ -356,7 +356,7 @@ def test_nothing_may_be_dated_on_or_before_a_computed_record_date(client, make, 
     assert _state() == state
     r = _post_event(client, sec, books, "adjust", record_date + timedelta(days=1), [(books.member_type, 1, h2, m)])
     assert r.status_code == 201, r.json
-    assert service.verify_register(db.session.get(type(d), d.id))
+    assert computing.verify_register(db.session.get(type(d), d.id))
 
 
 # ---------------------------------------------------------------- what a change may name

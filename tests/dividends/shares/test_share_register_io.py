@@ -20,7 +20,7 @@ from backend.core.audit import AuditEntry
 from backend.core.clock import today
 from backend.core.db import db
 from backend.core.errors import AppError
-from backend.dividends import service as dividends
+from backend.dividends import computing, plans
 from backend.dividends.models import ShareCertificate, ShareChange, ShareEvent, ShareRegister
 from backend.dividends.shares import service as shares
 from backend.dividends.shares import xlsx as register_io
@@ -586,9 +586,9 @@ def test_dry_run_reports_and_writes_nothing(books: Any) -> None:
 
 def _freeze(books: Any) -> None:
     """Compute a distribution with the initial entry's next day as its record date: the register is frozen."""
-    d = dividends.create_distribution(books.village, dividends.DistributionInput(
-        books.year, "年度收益分配方案", [dividends.ComponentInput("equity")]), actor=None)
-    dividends.compute(d, books.register_on, actor=None)
+    d = plans.create_distribution(books.village, plans.DistributionInput(
+        books.year, "年度收益分配方案", [plans.ComponentInput("equity")]), actor=None)
+    computing.compute(d, books.register_on, actor=None)
     db.session.commit()
     assert shares.frozen_until(books.village.id) == books.register_on
 

@@ -1,0 +1,177 @@
+"""Publishing a computed list behind a resolved decision, its seal, and the objections raised during the 公示.
+
+A 收益分配方案 is approved by the members' assembly or the members' representatives' assembly (农村集体经济组织法
+第26、28条); the list is published only on such a resolution, then sealed (SHA-256 over its canonical JSON, chained to
+the village's previous seal) and shown for the publicity period. The board shows 户号, the head's masked name and
+ID, shares and amount; never member names.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from backend import decisions, ledger, registry
+from backend.core import audit, objections
+from backend.core.clock import today, utcnow
+from backend.core.db import db
+from backend.core.errors import AppError, conflict, not_found, unprocessable
+from backend.core.identity import mask_name
+from backend.core.money import fen_to_yuan
+from backend.core.permissions import Principal
+from backend.core.seal import Seal, seal
+from backend.dividends.computing import verify_register
+from backend.dividends.models import Distribution, DividendLine, DividendObjection
+from backend.dividends.plans import (
+    STATUS_LABELS,
+    UNDISTRIBUTED_ACCOUNT,
+    buckets_of,
+    carried_forward,
+    component_view,
+    components_of,
+    lock_distribution,
+    percent_text,
+)
+
+PUBLICITY_DAYS = registry.settings.declare("dividends.publicity_days", "分红名单公示天数", 7, 1, 60, "天")
+# bodies whose resolution may approve a 收益分配方案 (农村集体经济组织法 第26、28条)
+APPROVING_BODIES = ("members_assembly", "members_rep_assembly")
+
+
+# ---------------------------------------------------------------- publishing
+
+
+def _decision_ok(d: Distribution, decision_id: int) -> decisions.DecisionRef:
+    ref = decisions.get_ref(d.village_id, decision_id)
+    if ref is None:
+        raise unprocessable("dividend.decision_unknown", "找不到所依据的决议（须是本村的决议）")
+    if not ref.resolved or ref.resolved_on is None:
+        raise AppError(409, "dividend.decision_not_resolved", f"决议“{ref.title}”尚未通过，分配方案不能公布")
+    if ref.body not in APPROVING_BODIES:
+        raise AppError(409, "dividend.decision_body",
+                       "收益分配方案须经成员大会或成员代表大会表决通过，所注明的决议不是这两种会议作出的")
+    if ref.resolved_on > today():
+        raise AppError(409, "dividend.decision_not_resolved", "决议日期晚于今天，不能据此公布")
+    return ref
+
+
+def _check_reserve_accounts(d: Distribution) -> None:
+    """Publication is final: every retained bucket the payout voucher credits must be a usable (active, leaf)
+    account of the village's chart, or the sealed list could never be paid out."""
+    accs = ledger.accounts(d.village_id)
+    parents = {a.parent_id for a in accs if a.parent_id is not None}
+    usable = {a.code for a in accs if a.active and a.id not in parents}
+    for b in buckets_of(d):
+        if b.kind == "retain" and b.amount_fen and b.account_code not in (UNDISTRIBUTED_ACCOUNT, *usable):
+            raise unprocessable("dividend.bucket_account",
+                                f"留存项“{b.name}”记入的科目 {b.account_code} 不存在、已停用或有明细科目，"
+                                "请作废本方案后重新制定", bucket=b.name, account_code=b.account_code)
+
+
+def publish(d: Distribution, decision_id: int, *, actor: Principal | None) -> Distribution:
+    lock_distribution(d)
+    if d.status != "computed":
+        raise conflict("dividend.not_computed", "请先计算分红名单，核对无误后再公布" if d.status == "draft"
+                       else f"分配方案{STATUS_LABELS[d.status]}，不能再公布")
+    _decision_ok(d, decision_id)
+    if not verify_register(d):
+        raise conflict("dividend.register_changed", "股权登记簿与计算时不一致，请重新计算")
+    _check_reserve_accounts(d)
+    d.decision_id = decision_id
+    d.published_at = utcnow()
+    village = registry.get_village(d.village_id)
+    d.publicity_until = today() + timedelta(days=registry.settings.get(village, PUBLICITY_DAYS.key) - 1)
+    s = seal(d.village_id, "dividend_list", d.id, public_payload(d))
+    d.seal_id = s.id
+    d.status = "published"
+    db.session.flush()
+    audit.record("dividend.publish", "distribution", d.id, actor=actor, village_id=d.village_id,
+                 after={"decision_id": decision_id, "seal": s.hash, "publicity_until": d.publicity_until.isoformat()})
+    return d
+
+
+def lines_stmt(d: Distribution) -> Any:
+    return (select(DividendLine).where(DividendLine.distribution_id == d.id)
+            .order_by(DividendLine.household_id.is_(None), DividendLine.household_number))
+
+
+def public_line(ln: DividendLine) -> dict[str, Any]:
+    """What the board shows: 户号, the head's name and ID masked, shares, amount (no member names)."""
+    detail = json.loads(ln.detail)
+    return {
+        "household_number": ln.household_number,
+        "head_name": ln.head_name if ln.household_id is None else mask_name(ln.head_name),
+        "head_id": None if ln.head_id_last4 is None else "*" * 14 + ln.head_id_last4,
+        "members": ln.members,
+        "shares": ln.shares,
+        "shares_by_type": detail["by_type"],
+        "amount": fen_to_yuan(ln.amount_fen),
+    }
+
+
+def public_payload(d: Distribution) -> dict[str, Any]:
+    """The sealed record: the plan, its figures and the masked list, as published."""
+    lines = db.session.execute(lines_stmt(d)).scalars().all()
+    return {
+        "distribution_id": d.id,
+        "village_id": d.village_id,
+        "year": d.year,
+        "title": d.title,
+        "decision_id": d.decision_id,
+        "record_date": d.record_date.isoformat() if d.record_date else None,
+        "register_hash": d.register_hash,
+        "distributable": fen_to_yuan(d.distributable_fen or 0),
+        "excluded": fen_to_yuan(d.excluded_fen),
+        "buckets": [{"name": b.name, "kind": b.kind, "percent": percent_text(b.percent_bp),
+                     "amount": fen_to_yuan(b.amount_fen or 0)} for b in buckets_of(d)],
+        "components": [component_view(c) for c in components_of(d)],
+        "pool": fen_to_yuan(d.pool_fen or 0),
+        "carried_forward": carried_forward(d),
+        "total": fen_to_yuan(d.paid_out_fen or 0),
+        "lines": [public_line(ln) for ln in lines],
+    }
+
+
+def seal_of(d: Distribution) -> Seal | None:
+    return db.session.get(Seal, d.seal_id) if d.seal_id else None
+
+
+# ---------------------------------------------------------------- objections during 公示
+
+
+def raise_objection(d: Distribution, text: str, *, actor: Principal) -> DividendObjection:
+    if d.status != "published" or d.publicity_until is None or today() > d.publicity_until:
+        raise conflict("dividend.not_in_publicity", "现在不在公示期内，不能提出异议")
+    o = DividendObjection(distribution_id=d.id, village_id=d.village_id, household_id=actor.household_id
+                          if actor.village_id == d.village_id else None, raised_by_id=actor.person_id,
+                          raised_by_name=actor.name, text=text.strip())
+    db.session.add(o)
+    db.session.flush()
+    audit.record("dividend.objection", "dividend_objection", o.id, actor=actor, village_id=d.village_id,
+                 after={"distribution_id": d.id})
+    return o
+
+
+def get_objection(objection_id: int) -> DividendObjection:
+    o = db.session.get(DividendObjection, objection_id)
+    if o is None:
+        raise not_found("dividend.objection_not_found", "找不到该异议")
+    return o
+
+
+def answer_objection(o: DividendObjection, answer: str, *, actor: Principal | None) -> DividendObjection:
+    return objections.answer(o, answer, actor=actor, action="dividend.objection_answer",
+                             object_type="dividend_objection", code="dividend.objection_answered")
+
+
+def objections_of(d: Distribution) -> list[DividendObjection]:
+    return list(db.session.execute(
+        select(DividendObjection).where(DividendObjection.distribution_id == d.id).order_by(DividendObjection.id)
+    ).scalars())
+
+
+def objection_view(o: DividendObjection, *, staff: bool) -> dict[str, Any]:
+    return objections.view(o, staff=staff)

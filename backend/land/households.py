@@ -1,0 +1,174 @@
+"""What a household sees of its land (docs/api.md ``GET /me/land``): its parcels, the contracts its land is in with
+this year's rent, the rent history, and the rent that reached it in a span of days.
+
+A household's part of a due is the households' rent less the fee, split over the contract's households by area
+(largest remainder); what reached it is the sum of its allocations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+
+from backend.core.clock import today
+from backend.core.db import db
+from backend.core.money import fen_to_yuan
+from backend.land.contracts import due_total, dues_of, household_shares, rent_text
+from backend.land.models import (
+    Contract,
+    ContractParcel,
+    Parcel,
+    Party,
+    RentAllocation,
+    RentDue,
+    RentPayment,
+    RentPeriod,
+)
+from backend.land.parcels import mu_text
+
+
+def household_contract_lines(household_id: int) -> list[tuple[Contract, Party, ContractParcel, Parcel]]:
+    return list(db.session.execute(
+        select(Contract, Party, ContractParcel, Parcel)
+        .join(ContractParcel, ContractParcel.contract_id == Contract.id)
+        .join(Parcel, Parcel.id == ContractParcel.parcel_id)
+        .join(Party, Party.id == Contract.party_id)
+        .where(ContractParcel.household_id == household_id)
+        .order_by(Contract.start_date.desc(), Contract.id, Parcel.code)
+    ).all())
+
+
+def household_due(c: Contract, d: RentDue, household_id: int,
+                  lines: Sequence[ContractParcel] | None = None) -> int | None:
+    """The household's part of a due: the households' rent less the fee, split by area."""
+    if d.household_fen is None or d.fee_fen is None:
+        return None
+    return household_shares(c, d.household_fen - d.fee_fen, lines).get(household_id, 0)
+
+
+def household_paid(household_id: int, due_ids: Sequence[int]) -> dict[int, tuple[int, date | None]]:
+    """Due → (what reached the household, the last day it was paid)."""
+    if not due_ids:
+        return {}
+    rows = db.session.execute(
+        select(RentAllocation.due_id, func.sum(RentAllocation.amount_fen), func.max(RentPayment.paid_on))
+        .join(RentPayment, RentPayment.id == RentAllocation.payment_id)
+        .where(RentAllocation.household_id == household_id, RentAllocation.due_id.in_(list(due_ids)),
+               RentAllocation.amount_fen > 0)  # a 0.00 part reached no one: it dates nothing
+        .group_by(RentAllocation.due_id)
+    ).all()
+    return {due: (int(amt), last) for due, amt, last in rows}
+
+
+def rent_passed_on(household_id: int, start: date, end: date) -> int:
+    """Rent that reached the household by payments made from ``start`` to ``end`` (inclusive; its allocations —
+    each payment is passed on the day it is received), in fen: one query, whatever the number of contracts."""
+    total = db.session.execute(
+        select(func.coalesce(func.sum(RentAllocation.amount_fen), 0))
+        .join(RentPayment, RentPayment.id == RentAllocation.payment_id)
+        .where(RentAllocation.household_id == household_id, RentPayment.paid_on >= start, RentPayment.paid_on <= end)
+    ).scalar_one()
+    return int(total)
+
+
+def this_year_due(c: Contract, on: date) -> RentDue | None:
+    """The due falling in ``on``'s calendar year (pay before use: this year's rent)."""
+    return next((d for d in dues_of(c) if d.due_date.year == on.year), None)
+
+
+def _of_contracts(model: Any, contract_ids: Sequence[int], *order: Any) -> dict[int, list[Any]]:
+    """Contract id → its rows of ``model`` (dues, lines, periods) in ``order``, for many contracts in one query."""
+    out: dict[int, list[Any]] = {cid: [] for cid in contract_ids}
+    if out:
+        for row in db.session.execute(
+            select(model).where(model.contract_id.in_(list(out))).order_by(model.contract_id, *order)
+        ).scalars():
+            out[row.contract_id].append(row)
+    return out
+
+
+def my_land(household_id: int, village_id: int) -> dict[str, Any]:
+    """The household's parcels and contracts with this year's rent: six queries whatever the number of contracts
+    (each one's dues, lines and rent periods are read for all the contracts at once)."""
+    parcels = db.session.execute(
+        select(Parcel).where(Parcel.village_id == village_id, Parcel.household_id == household_id)
+        .order_by(Parcel.code)).scalars().all()
+    rows = household_contract_lines(household_id)
+    ids = list(dict.fromkeys(c.id for c, _, _, _ in rows))
+    now = today()
+    dues = {cid: next((d for d in ds if d.due_date.year == now.year), None)  # as this_year_due
+            for cid, ds in _of_contracts(RentDue, ids, RentDue.year_no).items()}
+    lines = _of_contracts(ContractParcel, ids, ContractParcel.id)
+    periods = _of_contracts(RentPeriod, ids, RentPeriod.from_year)
+    paid_by_due = household_paid(household_id, [d.id for d in dues.values() if d is not None])
+    by_contract: dict[int, dict[str, Any]] = {}
+    for c, party, ln, p in rows:
+        entry = by_contract.get(c.id)
+        if entry is None:
+            d = dues[c.id]
+            mine = household_due(c, d, household_id, lines[c.id]) if d is not None else None
+            paid = paid_by_due.get(d.id, (0, None)) if d is not None else (0, None)
+            entry = {
+                "id": c.id, "number": c.number, "operator": party.name, "operator_kind": party.kind,
+                "start_date": c.start_date, "end_date": c.end_date, "use": c.use, "status": c.status,
+                "rent": rent_text(c, periods[c.id]), "parcels": [],
+                "this_year": None if d is None else {
+                    "due": fen_to_yuan(mine) if mine is not None else None,
+                    "paid": fen_to_yuan(paid[0]),
+                    "due_date": d.due_date,
+                    "paid_on": paid[1],
+                    "status": _status(mine, paid[0], d.due_date, now, settled=d.paid_fen == due_total(d)),
+                    "note": d.priced_note,
+                },
+            }
+            by_contract[c.id] = entry
+        entry["parcels"].append({"id": p.id, "code": p.code, "name": p.name, "area_mu": mu_text(ln.area_mu4)})
+    return {
+        "parcels": [{"id": p.id, "code": p.code, "name": p.name, "area_mu": mu_text(p.area_mu4),
+                     "land_type": p.land_type, "location": p.location} for p in parcels],
+        "contracts": list(by_contract.values()),
+    }
+
+
+def _status(due: int | None, paid: int, due_date: date, on: date, settled: bool = False) -> str:
+    if due is None:
+        return "unpriced"
+    if paid >= due or settled:  # the whole year is in: a fen of per-payment rounding elsewhere is no debt
+        return "paid"
+    if on > due_date:
+        return "overdue"
+    return "partly_paid" if paid else "due"
+
+
+def rent_history(household_id: int) -> list[dict[str, Any]]:
+    """Every due of every contract with the household's land: what it was owed and what reached it."""
+    out = []
+    seen: set[int] = set()
+    now = today()
+    for c, party, _, _ in household_contract_lines(household_id):
+        if c.id in seen:
+            continue
+        seen.add(c.id)
+        dues = dues_of(c)
+        paid = household_paid(household_id, [d.id for d in dues])
+        for d in dues:
+            if d.due_date.year > now.year and d.id not in paid:  # past years and this year (as /me/land)
+                continue
+            mine = household_due(c, d, household_id)
+            got, last = paid.get(d.id, (0, None))
+            out.append({"contract_id": c.id, "contract_number": c.number, "operator": party.name,
+                        "year_no": d.year_no, "period_start": d.period_start, "period_end": d.period_end,
+                        "due_date": d.due_date, "due": fen_to_yuan(mine) if mine is not None else None,
+                        "paid": fen_to_yuan(got), "paid_on": last,
+                        "status": _status(mine, got, d.due_date, now, settled=d.paid_fen == due_total(d))})
+    out.sort(key=lambda r: (r["due_date"], r["contract_number"]), reverse=True)
+    return out
+
+
+def rent_history_page(household_id: int | None, page: int, page_size: int) -> dict[str, Any]:
+    rows = rent_history(household_id) if household_id else []
+    start = (page - 1) * page_size
+    return {"items": rows[start : start + page_size], "total": len(rows), "page": page, "page_size": page_size}
