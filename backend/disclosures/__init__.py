@@ -6,17 +6,16 @@ The township and the villager's home screen read it through the functions below;
 is set in the same notice style (:class:`Notice` and its table and section).
 """
 
-from backend.disclosures.drafting import draft_disclosure, draft_erratum, snapshot
+from backend.disclosures.drafting import draft_disclosure, snapshot
 from backend.disclosures.periods import months_of, previous_quarter
 from backend.disclosures.printing.document import format_yuan, yuan_decimal
 from backend.disclosures.printing.pdf import BODY_PT, SUBTITLE_PT, TITLE_PT, Notice, notice_section, notice_table
 from backend.disclosures.questions import QUESTION_DAYS, answer, ask
-from backend.disclosures.review import approve, publish, return_disclosure, sealed_payload
+from backend.disclosures.review import approve, publish, sealed_payload
 from backend.disclosures.service import (
     detail_url,
     export_doc,
     latest_published,
-    published_query,
     township_status,
 )
 
@@ -31,7 +30,6 @@ __all__ = [
     "ask",
     "detail_url",
     "draft_disclosure",
-    "draft_erratum",
     "export_doc",
     "format_yuan",
     "latest_published",
@@ -40,8 +38,6 @@ __all__ = [
     "notice_table",
     "previous_quarter",
     "publish",
-    "published_query",
-    "return_disclosure",
     "sealed_payload",
     "snapshot",
     "township_status",

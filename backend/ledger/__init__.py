@@ -7,13 +7,8 @@ the villages' yearly income.
 """
 
 from backend.ledger.chart import EXPENSE_CATEGORIES, INCOME_CATEGORIES
-from backend.ledger.reports.income_expense import (
-    IncomeExpense,
-    IncomeExpenseLine,
-    LargeExpense,
-    income_and_expense,
-)
-from backend.ledger.reports.service import IncomeStatement, Span, income_statement, year_income, year_span
+from backend.ledger.reports.income_expense import income_and_expense
+from backend.ledger.reports.service import income_statement, year_income, year_span
 from backend.ledger.service import (
     LineInput,
     VoucherInput,
@@ -22,7 +17,6 @@ from backend.ledger.service import (
     closed_periods,
     create_voucher,
     ensure_chart,
-    find_voucher,
     get_voucher,
     post_voucher,
     reverse_voucher,
@@ -31,19 +25,13 @@ from backend.ledger.service import (
 __all__ = [
     "EXPENSE_CATEGORIES",
     "INCOME_CATEGORIES",
-    "IncomeExpense",
-    "IncomeExpenseLine",
-    "IncomeStatement",
-    "LargeExpense",
     "LineInput",
-    "Span",
     "VoucherInput",
     "accounts",
     "close_period",
     "closed_periods",
     "create_voucher",
     "ensure_chart",
-    "find_voucher",
     "get_voucher",
     "income_and_expense",
     "income_statement",

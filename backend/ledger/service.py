@@ -29,7 +29,6 @@ from backend.core.errors import AppError, conflict, not_found, unprocessable
 from backend.core.money import fen_to_yuan
 from backend.core.pagination import Page, paginate
 from backend.core.permissions import Principal
-from backend.core.tenancy import find_in_village
 from backend.decisions import get_ref
 from backend.ledger.chart import CHART_2023, DEFAULT_SUBACCOUNTS
 from backend.ledger.models import Account, Period, Voucher, VoucherCounter, VoucherLine
@@ -494,12 +493,6 @@ def with_lines(v: Voucher) -> Voucher:
     """``v`` with its lines and their accounts loaded, for an answer (after a commit every attribute is stale)."""
     db.session.execute(_with_lines(v.id))
     return v
-
-
-def find_voucher(village_id: int, voucher_id: int) -> Voucher | None:
-    """The voucher ``voucher_id`` of ``village_id`` with its lines, or None if the village has no such voucher."""
-    v = find_in_village(Voucher, voucher_id, village_id)
-    return with_lines(v) if v is not None else None
 
 
 def vouchers_page(village_id: int, period: str | None, status: str | None, page: int, page_size: int) -> Page:
