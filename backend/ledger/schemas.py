@@ -1,3 +1,6 @@
+"""Shapes of the books endpoints: accounts, vouchers and their lines (money as yuan strings), months; input checked
+with Chinese messages."""
+
 from __future__ import annotations
 
 import json

@@ -223,7 +223,8 @@ def _resolve_lines(village_id: int, lines: Sequence[LineInput]) -> list[tuple[Li
     return out
 
 
-def _ensure_open(village_id: int, period: str) -> None:
+def ensure_open(village_id: int, period: str) -> None:
+    """409 if the village has closed the month ``period``."""
     closed = db.session.execute(
         select(Period.id).where(Period.village_id == village_id, Period.period == period)
     ).first()
@@ -236,7 +237,7 @@ def create_voucher(village: Village, data: VoucherInput, *, actor: Principal | N
     total = check_balanced(data.lines)
     resolved = _resolve_lines(village.id, data.lines)
     period = period_of(data.voucher_date)
-    _ensure_open(village.id, period)
+    ensure_open(village.id, period)
     v = Voucher(
         village_id=village.id,
         voucher_date=data.voucher_date,
@@ -275,7 +276,7 @@ def update_draft(v: Voucher, data: VoucherInput, *, actor: Principal | None) -> 
     total = check_balanced(data.lines)
     resolved = _resolve_lines(v.village_id, data.lines)
     period = period_of(data.voucher_date)
-    _ensure_open(v.village_id, period)
+    ensure_open(v.village_id, period)
     before = {"date": v.voucher_date.isoformat(), "total_fen": v.total_fen}
     v.voucher_date, v.period, v.summary, v.total_fen = data.voucher_date, period, data.summary.strip(), total
     v.decision_ref = data.decision_ref
@@ -385,7 +386,7 @@ def _counter_row(village_id: int, period: str) -> None:
     db.session.execute(ins(VoucherCounter).values(**values).on_conflict_do_nothing())
 
 
-def _lock_month(village_id: int, period: str) -> None:
+def lock_month(village_id: int, period: str) -> None:
     """Lock the month's counter row until commit: closing the month and posting into it queue on it."""
     _counter_row(village_id, period)
     db.session.execute(
@@ -415,14 +416,14 @@ def post_voucher(v: Voucher, *, actor: Principal | None) -> Voucher:
     total = check_balanced(lines)
     # the accounts again: one may have got sub-accounts (or been retired) since the draft was written
     _resolve_lines(v.village_id, lines)
-    _ensure_open(v.village_id, v.period)
+    ensure_open(v.village_id, v.period)
     if v.reverses_id is None:
         _check_large_expense(v, village)
     with db.session.begin_nested():
         number = _next_number(v.village_id, v.period)
         # again, now that the month's counter is locked: a close that committed meanwhile wins (its draft check
         # could not see a voucher created and posted in one transaction), and the number goes back
-        _ensure_open(v.village_id, v.period)
+        ensure_open(v.village_id, v.period)
     v.number = number
     v.status, v.total_fen = "posted", total
     v.posted_by_id, v.posted_at = (actor.person_id if actor else None), utcnow()
@@ -514,7 +515,7 @@ def vouchers_page(village_id: int, period: str | None, status: str | None, page:
 
 
 def close_period(village: Village, period: str, *, actor: Principal | None) -> Period:
-    _lock_month(village.id, period)  # waits for posts into the month in flight; later ones see the close
+    lock_month(village.id, period)  # waits for posts into the month in flight; later ones see the close
     if db.session.execute(select(Period.id).where(Period.village_id == village.id, Period.period == period)).first():
         raise conflict("ledger.period_closed", f"{period} 已经结账")
     drafts = db.session.execute(

@@ -508,8 +508,8 @@ def _write(village: Village, vouchers: list[_Voucher], *, actor: Principal | Non
     for v in vouchers:
         months.setdefault(v.period, []).append(made[v.key])
     for period in sorted(months):
-        service._lock_month(village.id, period)
-        service._ensure_open(village.id, period)  # again, under the lock
+        service.lock_month(village.id, period)
+        service.ensure_open(village.id, period)  # again, under the lock
         batch = months[period]
         last = db.session.execute(
             update(VoucherCounter)
