@@ -78,6 +78,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     install_request_loader(app)
 
+    from backend.decisions.pipeline.result import VOUCHER_LOOKUP
+    from backend.ledger.service import get_voucher
+
+    app.extensions[VOUCHER_LOOKUP] = get_voucher  # the result stage cites vouchers; decisions never import the ledger
+
     from backend.cli import register_cli
 
     register_cli(app)

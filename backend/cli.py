@@ -23,17 +23,13 @@ land_cli = AppGroup("land", help="地块与土地流转合同导入")
 
 @votes_cli.command("tally-due")
 def votes_tally_due() -> None:
-    """Tally, store and seal every vote whose closing time has passed (reads do it too; run it from cron)."""
-    from sqlalchemy import select
+    """Tally, store and seal every vote whose closing time has passed, and record each result on its decision
+    (reads do it too; run it from cron). Each vote is committed on its own."""
+    from backend import decisions
 
-    from backend.core.clock import utcnow
-    from backend.decisions.votes import service as votes
-    from backend.decisions.votes.models import Vote
-
-    due = db.session.execute(select(Vote).where(Vote.closes_at <= utcnow(), Vote.result.is_(None))).scalars().all()
     done = 0
-    for v in due:
-        if votes.tally_if_due(v):
+    for v in decisions.due_votes():
+        if decisions.settle_vote(v):
             db.session.commit()
             done += 1
     click.echo(f"已统计 {done} 个到期的表决")
@@ -229,7 +225,7 @@ def notices_work(once: bool, interval: float, batch: int) -> None:
     """Send the push outbox's due subscribe messages (several workers may run at once on PostgreSQL)."""
     import time
 
-    from backend.notices import service
+    from backend.notices import outbox as service
 
     service.recover_stale()
     while True:

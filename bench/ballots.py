@@ -49,11 +49,10 @@ from backend import create_app, registry
 from backend.auth import service as auth
 from backend.core.clock import utcnow
 from backend.core.db import db
-from backend.decisions.pipeline import refs as decisions
 from backend.decisions.votes import service as votes
 from backend.decisions.votes.models import Ballot, VoteParticipation
 from backend.registry.models import Household, RoleAssignment
-from tests.factories import id_card
+from tests.factories import id_card, resolved_decision
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/ballots_bench"
@@ -125,7 +124,7 @@ def setup(n: int) -> tuple[int, list[str]]:
         ),
     )
     db.session.commit()
-    decision = decisions.record_resolved(v.id, "村道修缮", "project", None, date.today())
+    decision = resolved_decision(v.id, "村道修缮", "project", None, date.today())
     opens = utcnow()
     vote = timed(
         "open_vote",

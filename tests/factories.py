@@ -8,6 +8,7 @@ from typing import Any
 
 from backend import registry
 from backend.auth import service as auth_service
+from backend.core.clock import utcnow
 from backend.core.db import db
 from backend.core.permissions import Principal
 from backend.decisions.pipeline.models import Decision
@@ -98,6 +99,17 @@ class Factory:
         p = registry.load_principal(pid)
         assert p is not None
         return p
+
+
+def resolved_decision(
+    village_id: int, title: str, category: str, amount_fen: int | None, resolved_on: date
+) -> Decision:
+    """A decision resolved outside the app (no stages): the row the ledger, dividends and land cite."""
+    d = Decision(village_id=village_id, title=title, category=category, amount_fen=amount_fen, status="resolved",
+                 resolved_on=resolved_on, updated_at=utcnow())
+    db.session.add(d)
+    db.session.flush()
+    return d
 
 
 def parallel(app: Any, calls: list[Any]) -> list[Any]:

@@ -48,7 +48,7 @@ def world(make):
     voucher = ledger.create_voucher(a, ledger.VoucherInput(date(2026, 1, 5), "收租金", [
         ledger.LineInput("102", debit_fen=100_00), ledger.LineInput("501002", credit_fen=100_00)]), actor=None)
     ledger.post_voucher(voucher, actor=None)
-    from backend.disclosures import service as disclosures
+    from backend import disclosures
 
     ledger.close_period(a, "2026-01", actor=None)
     a_supervisor = make.member(a, "孙立平", roles=("supervisor",))
@@ -59,10 +59,10 @@ def world(make):
     from datetime import timedelta
 
     from backend.core.clock import utcnow
-    from backend.decisions.pipeline import refs as decisions
     from backend.decisions.votes import service as votes
+    from tests.factories import resolved_decision
 
-    decision = decisions.record_resolved(a.id, "村道修缮", "project", None, date(2026, 1, 2))
+    decision = resolved_decision(a.id, "村道修缮", "project", None, date(2026, 1, 2))
     vote = votes.open_vote(decision, stage="决议", body="representatives_meeting", title="村道修缮方案",
                            opens_at=utcnow(), closes_at=utcnow() + timedelta(days=7), actor=None)
     spouse = make.member(a, "王妻", household=a_house, head=False, id_no=None)
@@ -70,7 +70,7 @@ def world(make):
                                opens_at=utcnow(), closes_at=utcnow() + timedelta(days=7), actor=None)
     proxy = votes.record_proxy(assembly, spouse.person_id, a_member.person_id, "委托书-001", actor=None)
     from backend.core.clock import today
-    from backend.decisions.pipeline import service as pipeline
+    from backend import decisions as pipeline
 
     # a decision going through 四议两公开, its 决议 posted with an objection raised
     piped = pipeline.create_decision(a.id, pipeline.DecisionInput("村小学修缮", "project", "村干部提议"), actor=None)
@@ -90,7 +90,7 @@ def world(make):
     plan = dividends.create_distribution(a, dividends.DistributionInput(
         2026, "2026年度收益分配", [dividends.ComponentInput("equity")]), actor=None)
     dividends.compute(plan, today(), actor=None)
-    approving = decisions.record_resolved(a.id, "2026年度收益分配方案", "other", None, date(2026, 1, 3))
+    approving = resolved_decision(a.id, "2026年度收益分配方案", "other", None, date(2026, 1, 3))
     approving.decision_body = "members_assembly"
     dividends.publish(plan, approving.id, actor=None)
     dividend_objection = dividends.raise_objection(plan, "我家股数不对", actor=make.principal(a_rep))

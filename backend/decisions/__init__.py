@@ -1,1 +1,46 @@
-"""四议两公开 decisions: stages, meetings, votes and ballots (issue 4)."""
+"""四议两公开 decisions: the rules of every deciding body (``rules``), a decision's stages from proposal to the
+implementation result (``pipeline``), and the votes taken on them (``votes``).
+
+Other domains cite a decision through :func:`get_ref`; the township counts decisions with :func:`decisions_of`;
+the home screen lists :func:`my_open_votes`. The write functions below are the pipeline's own, for the demo and
+the CLI; :func:`settle_vote` is the one place a closed vote is tallied and recorded on its decision.
+"""
+
+from backend.decisions.pipeline.meetings import MeetingInput, record_meeting
+from backend.decisions.pipeline.publicity import answer_objection, close_publicity, open_publicity, record_objection
+from backend.decisions.pipeline.result import ResultInput, record_result
+from backend.decisions.pipeline.service import (
+    DecisionInput,
+    DecisionRef,
+    create_decision,
+    decisions_of,
+    end_decision,
+    get_ref,
+)
+from backend.decisions.pipeline.settling import settle_vote, sync_votes
+from backend.decisions.votes.schemas import MyVoteSchema
+from backend.decisions.votes.service import due_votes, electorate, my_open_votes, open_vote
+
+__all__ = [
+    "DecisionInput",
+    "DecisionRef",
+    "MeetingInput",
+    "MyVoteSchema",
+    "ResultInput",
+    "answer_objection",
+    "close_publicity",
+    "create_decision",
+    "decisions_of",
+    "due_votes",
+    "electorate",
+    "end_decision",
+    "get_ref",
+    "my_open_votes",
+    "open_publicity",
+    "open_vote",
+    "record_meeting",
+    "record_objection",
+    "record_result",
+    "settle_vote",
+    "sync_votes",
+]

@@ -1,9 +1,9 @@
 """Quorum and majority rules of every deciding body, as data, with exact fractions.
 
-Pure arithmetic: no database, no Flask. The meeting and vote code (issue 4) turns attendance and ballots
+Pure arithmetic: no database, no Flask. The meeting and vote code turns attendance and ballots
 into a :class:`Tally` and asks :func:`evaluate` whether the meeting was valid and the motion passed.
 
-**Counting rule** (DOMAIN.md, top; 民法典 第1259条): 以上/以下 include the stated number, 过半数/超过
+**Counting rule** (民法典 第1259条): 以上/以下 include the stated number, 过半数/超过
 exclude it. So 三分之二以上 is ``count * 3 >= base * 2`` and 过半数 is ``count * 2 > base``. Every
 comparison here is integer cross-multiplication on a :class:`~fractions.Fraction`; nothing is a float and
 nothing is rounded.

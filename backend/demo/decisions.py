@@ -14,14 +14,14 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from backend import decisions as pipeline
+from backend import registry
 from backend.core.clock import SHANGHAI, today, utcnow
 from backend.core.db import db
 from backend.core.permissions import Principal
-from backend.decisions.pipeline import service as pipeline
 from backend.decisions.pipeline.models import Decision
 from backend.decisions.votes import service as votes
 from backend.demo.registry import person
-from backend.registry import service as registry
 from backend.registry.models import Village
 
 OFFICIALS = [{"name": "郑雯", "post": "青山镇农经站"}]

@@ -30,11 +30,11 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
+from backend import decisions, registry
 from backend.core.clock import today
 from backend.core.db import db
 from backend.core.identity import id_hashes
 from backend.core.permissions import Principal
-from backend.decisions.pipeline import refs as decisions
 from backend.decisions.pipeline.models import Decision
 from backend.demo.days import on_day
 from backend.demo.registry import REF_YEAR, principal, roster_plan
@@ -49,7 +49,6 @@ from backend.dividends.models import (
     ShareEvent,
 )
 from backend.dividends.shares import service as register
-from backend.registry import service as registry
 from backend.registry import settings
 from backend.registry.models import Member, Person, Village
 

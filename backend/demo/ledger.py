@@ -12,15 +12,14 @@ from datetime import date
 
 from sqlalchemy import select
 
-from backend.core.clock import today
+from backend import registry
+from backend.core.clock import today, utcnow
 from backend.core.db import db
-from backend.decisions.pipeline import refs as decisions
 from backend.decisions.pipeline.models import Decision
 from backend.demo.days import month_start
 from backend.demo.registry import person
 from backend.ledger import service as ledger
 from backend.ledger.models import Voucher
-from backend.registry import service as registry
 from backend.registry.models import Village
 
 ROAD_DECISION = "村道硬化修缮工程（二组至三组）"
@@ -70,7 +69,14 @@ def _road_decision(village: Village, on: date) -> Decision:
     existing = db.session.execute(
         select(Decision).where(Decision.village_id == village.id, Decision.title == ROAD_DECISION)
     ).scalar_one_or_none()
-    return existing or decisions.record_resolved(village.id, ROAD_DECISION, "project", 6_850_000, on)
+    if existing is not None:
+        return existing
+    # resolved on paper before the village used the app: a decision with no stages
+    d = Decision(village_id=village.id, title=ROAD_DECISION, category="project", amount_fen=6_850_000,
+                 status="resolved", resolved_on=on, updated_at=utcnow())
+    db.session.add(d)
+    db.session.flush()
+    return d
 
 
 def seed_books(village: Village, *, months: int = 24) -> int:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from backend.auth.schemas import MeMemberSchema
+from backend.auth import MeMemberSchema
 from backend.core.schemas import BaseSchema, IsoDateTime, Yuan
-from backend.decisions.votes.schemas import MyVoteSchema
-from backend.registry.schemas import PlaceSchema
+from backend.decisions import MyVoteSchema
+from backend.registry import PlaceSchema
 
 
 class HomeNoticeSchema(BaseSchema):

@@ -1,7 +1,7 @@
 """The home screen: everything the mini-program's first page shows, in one request.
 
-Read-only, and only through the other domains' services (like ``township``): who the caller is from
-:func:`backend.auth.service.me`, notices by the rule of ``GET /me/notices``, votes from ``GET /me/votes``'s own
+Read-only, and only through the other domains' public functions (like ``township``): who the caller is from
+:func:`backend.auth.me`, notices by the rule of ``GET /me/notices``, votes from ``GET /me/votes``'s own
 function, the village's newest published disclosure, and the money of this year. The number of SQL statements does
 not grow with the data: every part is one or two queries (a test counts them).
 
@@ -29,15 +29,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from backend import dividends, land
-from backend.auth import service as auth
+from backend import auth, decisions, disclosures, dividends, jobs, land, notices
 from backend.core.clock import today
-from backend.core.db import db
 from backend.core.permissions import Principal
-from backend.decisions.votes import service as votes
-from backend.disclosures import service as disclosures
-from backend.jobs import service as jobs
-from backend.notices import service as notices
 
 
 @dataclass(frozen=True)
@@ -84,7 +78,7 @@ def notices_summary(p: Principal) -> tuple[int, dict[str, Any] | None]:
 def latest_disclosure(village_id: int | None) -> dict[str, Any] | None:
     if village_id is None:
         return None
-    d = db.session.execute(disclosures.published_query(village_id).limit(1)).scalars().first()
+    d = disclosures.latest_published(village_id)
     if d is None:
         return None
     return {"id": d.id, "period": d.period, "title": d.title, "published_at": d.published_at,
@@ -105,7 +99,7 @@ def home(p: Principal) -> dict[str, Any]:
         "roles": me["roles"],
         "unread_notices": unread,
         "latest_notice": latest,
-        "open_votes": votes.my_open_votes(p),
+        "open_votes": decisions.my_open_votes(p),
         "latest_disclosure": latest_disclosure(p.village_id),
         "money_this_year": {"year": money.year, "dividends": money.dividends, "land_rent": money.land_rent,
                             "job_pay": money.job_pay, "total": money.total},

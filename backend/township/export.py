@@ -1,8 +1,8 @@
 """The monthly report (按月通报) of the township's progress table: an .xlsx for the office and an A4 PDF to print.
 
 Pure functions over a :class:`~backend.township.service.Progress`; the PDF reuses the disclosure's typesetting
-(:mod:`backend.disclosures.printing`: the embedded Noto Sans CJK font, the bordered table with its heading repeated on
-every page, 第 N 页 共 M 页 in the footer).
+(:class:`backend.disclosures.Notice`: the embedded Noto Sans CJK font, the bordered table with its heading repeated
+on every page, 第 N 页 共 M 页 in the footer).
 """
 
 from __future__ import annotations
@@ -16,13 +16,16 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from backend.core.xlsx import text_only
-from backend.disclosures import BODY_PT as _BODY_PT
-from backend.disclosures import SUBTITLE_PT as _SUBTITLE_PT
-from backend.disclosures import TITLE_PT as _TITLE_PT
-from backend.disclosures import Notice as _Notice
-from backend.disclosures import format_yuan, yuan_decimal
-from backend.disclosures import notice_section as _section
-from backend.disclosures import notice_table as _table
+from backend.disclosures import (
+    BODY_PT,
+    SUBTITLE_PT,
+    TITLE_PT,
+    Notice,
+    format_yuan,
+    notice_section,
+    notice_table,
+    yuan_decimal,
+)
 from backend.township.service import Progress, VillageProgress
 
 COLUMNS = (
@@ -139,7 +142,7 @@ def progress_xlsx(p: Progress) -> bytes:
 
 def progress_pdf(p: Progress) -> bytes:
     """A4 portrait: title, month, the table (heading repeated on each page), the township's total, the summary."""
-    pdf = _Notice(f"{title(p)} {p.label}")
+    pdf = Notice(f"{title(p)} {p.label}")
     pdf.set_title(f"{title(p)} {p.label}")
     pdf.set_author(p.township_name)
     pdf.set_lang("zh-CN")
@@ -147,9 +150,9 @@ def progress_pdf(p: Progress) -> bytes:
     pdf.set_producer("阳光村务")
     pdf.set_creation_date(datetime(p.as_of.year, p.as_of.month, p.as_of.day, tzinfo=UTC))
     pdf.add_page()
-    pdf.para(title(p), _TITLE_PT - 4, bold=True, align=Align.C)
-    pdf.para(subtitle(p), _SUBTITLE_PT, bold=True, align=Align.C, gap=3)
-    _table(
+    pdf.para(title(p), TITLE_PT - 4, bold=True, align=Align.C)
+    pdf.para(subtitle(p), SUBTITLE_PT, bold=True, align=Align.C, gap=3)
+    notice_table(
         pdf,
         _PDF_WIDTHS,
         _PDF_ALIGNS,
@@ -158,12 +161,12 @@ def progress_pdf(p: Progress) -> bytes:
         total=[("全镇合计", 2), (format_yuan(p.total_fen), 1), ("", 1), (format_yuan(p.operating_fen), 1), ("", 5)],
         empty="本镇还没有村",
     )
-    _section(pdf, "汇总", 40)
+    notice_section(pdf, "汇总", 40)
     summary = [(f"村数：{len(p.villages)}", ""), *((ln.label, ln.share) for ln in p.lines)]
-    _table(pdf, (90, 60), ("LEFT", "RIGHT"), ("项目", "村数 / 占比"), summary)
+    notice_table(pdf, (90, 60), ("LEFT", "RIGHT"), ("项目", "村数 / 占比"), summary)
     pdf.ln(3)
     for note in _notes(p):
-        pdf.para(note, _BODY_PT - 1)
+        pdf.para(note, BODY_PT - 1)
     return bytes(pdf.output())
 
 

@@ -2,10 +2,9 @@
 to date against the year's targets, its rank and score, whether it has published its last disclosure, and its open
 decisions; counts and shares of villages meeting each target.
 
-Read-only. Every figure comes from another domain's service: income from
-:func:`backend.ledger.reports.service.year_income` (one query for all villages), disclosures from
-:func:`backend.disclosures.service.township_status`, decisions from
-:func:`backend.decisions.pipeline.service.list_stmt`, targets and the scoring rule from
+Read-only. Every figure comes from another domain's public functions: income from :func:`backend.ledger.year_income`
+(one query for all villages), disclosures from :func:`backend.disclosures.township_status`, decisions from
+:func:`backend.decisions.decisions_of` (one query for all villages), targets and the scoring rule from
 :mod:`backend.registry.settings`.
 
 Rules (the one place they are stated):
@@ -34,7 +33,6 @@ from typing import Any
 
 from backend import decisions, disclosures, ledger, registry
 from backend.core.clock import today, utcnow
-from backend.core.db import db
 from backend.core.errors import unprocessable
 from backend.core.money import fen_to_yuan
 from backend.registry import Township
@@ -169,18 +167,15 @@ def _month(year: int | None, month: int | None) -> tuple[int, int, date]:
 
 def _decision_counts(village_ids: list[int], stuck_days: int) -> dict[int, tuple[int, int]]:
     cutoff = utcnow() - timedelta(days=stuck_days)
-    out: dict[int, tuple[int, int]] = {}
-    for vid in village_ids:
-        open_n = stuck = 0
-        for d in db.session.execute(pipeline.list_stmt(vid)).scalars():
-            if d.status not in OPEN_STATUSES or d.current_stage is None:
-                continue
-            open_n += 1
-            moved = d.updated_at or d.created_at
-            if moved < cutoff:
-                stuck += 1
-        out[vid] = (open_n, stuck)
-    return out
+    open_n = dict.fromkeys(village_ids, 0)
+    stuck = dict.fromkeys(village_ids, 0)
+    for d in decisions.decisions_of(village_ids):
+        if d.status not in OPEN_STATUSES or d.current_stage is None:
+            continue
+        open_n[d.village_id] += 1
+        if (d.updated_at or d.created_at) < cutoff:
+            stuck[d.village_id] += 1
+    return {vid: (open_n[vid], stuck[vid]) for vid in village_ids}
 
 
 def progress(township_id: int, year: int | None = None, month: int | None = None) -> Progress:
@@ -190,14 +185,13 @@ def progress(township_id: int, year: int | None = None, month: int | None = None
     through = f"{y:04d}-{m:02d}"
     villages = registry.villages_of_township(township_id)
     ids = [v.id for v in villages]
-    income = reports.year_income(ids, y, through)
-    period = disclosure_service.previous_quarter(as_of + timedelta(days=1))
+    income = ledger.year_income(ids, y, through)
+    period = disclosures.previous_quarter(as_of + timedelta(days=1))
     published = {
-        row["village_id"]: row["published"]
-        for row in disclosure_service.township_status(township_id, period)["villages"]
+        row["village_id"]: row["published"] for row in disclosures.township_status(township_id, period)["villages"]
     }
     stuck_days = _township_setting(township, STUCK_DAYS.key)
-    decisions = _decision_counts(ids, stuck_days)
+    counts = _decision_counts(ids, stuck_days)
     base, step, points = (_township_setting(township, k.key) for k in (SCORE_BASE, SCORE_STEP, SCORE_POINTS))
     tiers = [t for t in (_township_setting(township, k.key) for k in (TIER_1, TIER_2)) if t > 0]
     totals = [income[v.id][0] for v in villages]
@@ -215,8 +209,8 @@ def progress(township_id: int, year: int | None = None, month: int | None = None
             score=score(income[v.id][0], base, step, points),
             tiers=tuple(income[v.id][0] >= t for t in tiers),
             published=bool(published.get(v.id)),
-            open_decisions=decisions[v.id][0],
-            stuck_stages=decisions[v.id][1],
+            open_decisions=counts[v.id][0],
+            stuck_stages=counts[v.id][1],
         )
         for v, rank in zip(villages, ranks, strict=True)
     ]

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from backend import decisions, registry
 from backend.core import clock
 from backend.core.db import db
-from backend.decisions.pipeline import refs as decisions
 from backend.demo import ledger as demo_ledger
 from backend.ledger import service as ledger
 from backend.ledger.models import Period, Voucher, VoucherLine

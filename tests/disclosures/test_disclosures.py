@@ -16,10 +16,10 @@ from backend import disclosures
 from backend.core.audit import AuditEntry
 from backend.core.db import db
 from backend.core.seal import Seal, seal, verify_chain, verify_seal
-from backend.decisions.pipeline import refs as decisions
 from backend.disclosures.models import Disclosure
 from backend.ledger import service as ledger
 from backend.registry import settings
+from tests.factories import resolved_decision
 
 MONEY = re.compile(r"^-?\d+\.\d{2}$")
 API = "/api/v1"
@@ -55,7 +55,7 @@ def lj(make):
         "staff": make.staff(qs, "郑雯"),
     }
     ledger.ensure_chart(v)
-    road = decisions.record_resolved(v.id, "村道硬化维修", "工程", 8_000_000, date(2026, 1, 10))
+    road = resolved_decision(v.id, "村道硬化维修", "工程", 8_000_000, date(2026, 1, 10))
     _post(v, date(2026, 1, 5), "收2026年土地发包款", [("102", 1_200_000, 0), ("501001", 0, 1_200_000)])
     rent = _post(v, date(2026, 1, 10), "收门面租金", [("102", 300_000, 0), ("501002", 0, 300_000)])
     _post(v, date(2026, 1, 15), "付1月保洁工资", [("513", 60_000, 0), ("102", 0, 60_000)])

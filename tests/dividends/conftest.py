@@ -10,10 +10,10 @@ import pytest
 
 from backend.core.clock import today
 from backend.core.db import db
-from backend.decisions.pipeline import refs as decisions
 from backend.dividends.shares import service as shares
 from backend.ledger import service as ledger
 from backend.registry.models import Household, Member, Village
+from tests.factories import resolved_decision
 
 
 @dataclass
@@ -47,7 +47,7 @@ def post_income(village: Village, on: date, fen: int, expense_fen: int = 0) -> N
 
 
 def approving_decision(village: Village, body: str = "members_assembly", resolved_on: date | None = None) -> int:
-    d = decisions.record_resolved(village.id, "年度收益分配方案", "other", None, resolved_on or today())
+    d = resolved_decision(village.id, "年度收益分配方案", "other", None, resolved_on or today())
     d.decision_body = body
     db.session.flush()
     return d.id

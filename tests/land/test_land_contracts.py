@@ -14,11 +14,10 @@ from sqlalchemy import func, select
 from backend.core.audit import AuditEntry
 from backend.core.db import db
 from backend.core.errors import AppError
-from backend.decisions.pipeline import refs as decisions
 from backend.land import contracts, parcels
 from backend.land.models import Contract, ContractParcel, GrainPrice, Parcel, Party, RentDue, RentPeriod
 from backend.registry.models import Household, Member, Village
-from tests.factories import id_card
+from tests.factories import id_card, resolved_decision
 
 API = "/api/v1"
 
@@ -511,8 +510,8 @@ def test_a_contract_refers_only_to_its_own_villages_party_parcels_and_decision(c
     assert err.details["parcel_ids"] == [other.parcel.id]
     _service_refused(lands, "land.parcels_duplicate", lines=[contracts.LineInput(lands.parcels[0].id)] * 2)
     _service_refused(lands, "land.parcels_missing", lines=[])
-    theirs = decisions.record_resolved(other.village.id, "河东村土地流转", "land", None, date(2026, 2, 1))
-    ours = decisions.record_resolved(lands.village.id, "临江村土地流转", "land", None, date(2026, 2, 1))
+    theirs = resolved_decision(other.village.id, "河东村土地流转", "land", None, date(2026, 2, 1))
+    ours = resolved_decision(lands.village.id, "临江村土地流转", "land", None, date(2026, 2, 1))
     db.session.commit()
     err = _service_refused(lands, "land.decision_unknown", decision_id=theirs.id)
     assert "本村的决议" in err.message

@@ -24,7 +24,6 @@ from backend import registry
 from backend.core.audit import AuditEntry
 from backend.core.db import db
 from backend.core.errors import AppError
-from backend.decisions.pipeline import refs as decisions
 from backend.decisions.pipeline.models import Decision
 from backend.ledger import service as ledger
 from backend.ledger.models import Account, Period, Voucher, VoucherCounter, VoucherLine
@@ -155,7 +154,7 @@ def lines_of(vid: int) -> list[tuple[str, int, int]]:
 
 
 def resolved_decision(village_id: int, amount_fen: int | None = 10_000_000) -> int:
-    d = decisions.record_resolved(village_id, "新建村道照明工程", "工程建设", amount_fen, date(2025, 12, 20))
+    d = factories.resolved_decision(village_id, "新建村道照明工程", "工程建设", amount_fen, date(2025, 12, 20))
     db.session.commit()
     return d.id
 
@@ -316,7 +315,7 @@ def balanced_lines(draw: st.DrawFn) -> list[ledger.LineInput]:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(lines=balanced_lines())
 def test_any_balanced_voucher_posts_and_its_stored_lines_balance(w, lines):
-    ref = str(decisions.record_resolved(w.a_id, "大额支出", "工程建设", None, date(2025, 12, 1)).id)
+    ref = str(factories.resolved_decision(w.a_id, "大额支出", "工程建设", None, date(2025, 12, 1)).id)
     v = ledger.create_voucher(w.a, ledger.VoucherInput(date(2026, 3, 1), "随机凭证", lines, decision_ref=ref),
                               actor=None)
     ledger.post_voucher(v, actor=None)
@@ -806,13 +805,12 @@ def test_a_small_voucher_citing_a_decision_must_cite_one_of_its_village(app, mak
     from datetime import date as _date
 
     from backend.core.errors import AppError
-    from backend.decisions.pipeline import refs as decisions
     from backend.ledger import service as ledger
 
     a, b = make.village(), make.village("XZ02", "新竹村")
     for v in (a, b):
         ledger.ensure_chart(v)
-    other = decisions.record_resolved(b.id, "新竹村的决议", "project", None, _date(2026, 1, 2))
+    other = factories.resolved_decision(b.id, "新竹村的决议", "project", None, _date(2026, 1, 2))
     lines = [ledger.LineInput("513", debit_fen=1_000), ledger.LineInput("102", credit_fen=1_000)]
     for ref in (str(other.id), "999999", "abc"):
         v = ledger.create_voucher(a, ledger.VoucherInput(_date(2026, 1, 5), "办公用品", lines, decision_ref=ref),
@@ -821,7 +819,7 @@ def test_a_small_voucher_citing_a_decision_must_cite_one_of_its_village(app, mak
             ledger.post_voucher(v, actor=None)
         assert err.value.code == "ledger.decision_unknown"
         assert v.number is None
-    own = decisions.record_resolved(a.id, "临江村的决议", "project", None, _date(2026, 1, 2))
+    own = factories.resolved_decision(a.id, "临江村的决议", "project", None, _date(2026, 1, 2))
     v = ledger.create_voucher(a, ledger.VoucherInput(_date(2026, 1, 5), "办公用品", lines, decision_ref=str(own.id)),
                               actor=None)
     assert ledger.post_voucher(v, actor=None).number == 1

@@ -1,8 +1,8 @@
 """Decisions under 四议两公开: the matter (事项), its stages copied from a template when it is created, the
 objections raised while a stage is publicly posted (公示), and the vouchers that paid for it.
 
-The ledger already needs to know whether a decision exists in a village and has been resolved
-(``service.get_ref``); a decision recorded outside the app (``service.record_resolved``) has no stages.
+Other domains know a decision through ``service.get_ref`` (does it exist in the village, is it resolved). A
+decision resolved outside the app (paper records) has no stages and no template (``variant`` NULL).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class Decision(db.Model):
     status: Mapped[str] = mapped_column(String(12), default="in_progress", nullable=False)
     resolved_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
-    # the pipeline (issue 4); NULL on decisions recorded outside the app
+    # the pipeline; NULL on decisions resolved outside the app
     origin: Mapped[str | None] = mapped_column(String(12), nullable=True)  # 动议事由, the same across stages
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
     special_matter: Mapped[str | None] = mapped_column(String(30), nullable=True)  # rules.MATTERS key

@@ -1,4 +1,4 @@
-"""Schemas of the 四议两公开 pipeline endpoints (contract: shared/API.md "Decisions under 四议两公开")."""
+"""Schemas of the 四议两公开 pipeline endpoints (contract: docs/api.md "Decisions under 四议两公开")."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from marshmallow import fields
 from backend.core.pagination import PageArgs
 from backend.core.schemas import BaseSchema, IsoDateTime, Text, Yuan, length, one_of, range_
 from backend.decisions.pipeline.models import ORIGINS
-from backend.decisions.pipeline.service import CATEGORIES, RESOLUTION_BODIES
+from backend.decisions.pipeline.templates import CATEGORIES, RESOLUTION_BODIES
 from backend.decisions.rules import BODIES, MATTERS
 
 OUTCOMES = {"passed": "通过", "failed": "未通过"}
@@ -73,7 +73,7 @@ class PublicityCloseInSchema(BaseSchema):
                               metadata={"description": "村务监督委员会意见"})
 
 
-class ObjectionInSchema(BaseSchema):
+class DecisionObjectionInSchema(BaseSchema):
     raised_by = Text(required=True, validate=length(1, 60), metadata={"description": "提出人"})
     raised_by_person_id = fields.Integer(load_default=None, allow_none=True)
     text = Text(required=True, validate=length(1, 2000))
@@ -158,7 +158,7 @@ class DecisionSchema(DecisionItemSchema):
     votes = fields.List(fields.Nested(DecisionVoteSchema))
 
 
-class ObjectionSchema(BaseSchema):
+class DecisionObjectionSchema(BaseSchema):
     id = fields.Integer()
     decision_id = fields.Integer()
     raised_by = fields.String()

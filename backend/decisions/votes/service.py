@@ -1,7 +1,10 @@
-"""Voting: open a vote with a frozen electorate, cast one secret ballot per elector, tally and seal at close.
+"""Voting: open a vote with a frozen electorate, cast one secret ballot per elector, record proxies and paper
+tallies, tally and seal at close.
 
-Opening and closing are decided by the server's clock on every request; a vote past its closing time is
-tallied by the first request that reads it (or the CLI), once: the stored result never changes after that.
+Opening and closing are decided by the server's clock on every request. :func:`tally_if_due` tallies a vote past
+its closing time once: the stored result never changes after that. A vote is about one stage of a decision, but
+this package knows the decision only by the ids on the vote row; the pipeline settles a vote (tallies it here and
+records the result on its decision) wherever a vote is read.
 """
 
 from __future__ import annotations
@@ -11,25 +14,25 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from backend import registry
 from backend.core import audit
 from backend.core.clock import SHANGHAI, to_iso, utcnow
 from backend.core.db import db
-from backend.core.errors import AppError, conflict, forbidden, not_found, unprocessable
+from backend.core.errors import AppError, conflict, forbidden, unprocessable
 from backend.core.identity import keyed_hash
 from backend.core.permissions import Principal
-from backend.core.seal import seal
+from backend.core.seal import Seal, seal
 from backend.decisions import rules
-from backend.decisions.pipeline.models import Decision
 from backend.decisions.votes.models import CHOICES, Ballot, PaperTally, Vote, VoteElector, VoteParticipation, VoteProxy
-from backend.registry import service as registry
-from backend.registry import settings
 
-# Who may vote in each body (DOMAIN.md §1.2, §2, §3.2). Roles are those held at the record date.
+settings = registry.settings  # declared at import, read per village (or township)
+
+# Who may vote in each body (the statutes of rules.BODIES). Roles are those held at the record date.
 BODY_ROLES: dict[str, tuple[str, ...]] = {
     "party_meeting": ("party_member",),
     "representatives_meeting": ("representative", "committee"),
@@ -39,7 +42,7 @@ ROSTER_BODIES = {"villagers_meeting": False, "members_assembly": True}  # body �
 RECEIPT_LENGTH = 12  # hex characters: secrets.token_hex(6), or the start of an HMAC for a retriable ballot
 
 # A village may count a body's majority against everyone who ought to attend rather than those present
-# (DOMAIN.md §1.2 note: some local 四议两公开 rules say "全体村民代表…半数以上"). Only ever stricter.
+# (some local 四议两公开 rules say "全体村民代表…半数以上"). Only ever stricter.
 MAJORITY_OF_ALL = {
     body: settings.declare(f"decisions.majority_of_all.{body}",
                            f"{rules.BODIES[body].label}过半数按应到人数计算（0 按到会人数，1 按应到人数）", 0, 0, 1)
@@ -87,8 +90,15 @@ def electorate_hash(vote_key: str, electors: list[Elector]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+class VotedOn(Protocol):
+    """The decision a vote is about, as far as voting needs it."""
+
+    id: int
+    village_id: int
+
+
 def open_vote(
-    decision: Decision,
+    decision: VotedOn,
     *,
     stage: str,
     body: str,
@@ -98,7 +108,7 @@ def open_vote(
     by_household: bool = False,
     actor: Principal | None,
 ) -> Vote:
-    """Freeze the electorate at ``opens_at`` (the record date) and schedule the vote."""
+    """Freeze the electorate at ``opens_at`` (the record date) and schedule a vote on ``stage`` of ``decision``."""
     if closes_at <= opens_at:
         raise unprocessable("vote.window", "截止时间须晚于开始时间")
     if body not in rules.BODIES:
@@ -317,7 +327,8 @@ def revoke_proxy(proxy: VoteProxy, *, actor: Principal) -> VoteProxy:
         raise conflict("vote.proxy_revoked", "这份委托已经撤销")
     proxy.revoked_at = utcnow()
     db.session.flush()
-    audit.record("vote.proxy_revoke", "vote", proxy.vote_id, actor=actor, after={"grantor": proxy.grantor_id})
+    audit.record("vote.proxy_revoke", "vote", proxy.vote_id, actor=actor, village_id=proxy.village_id,
+                 after={"grantor": proxy.grantor_id})
     return proxy
 
 
@@ -502,17 +513,26 @@ def tally_if_due(v: Vote) -> bool:
     locked.result, locked.tallied_at, locked.seal_id = json.dumps(result, ensure_ascii=False), utcnow(), s.id
     db.session.flush()
     audit.record("vote.tally", "vote", v.id, actor=None, village_id=v.village_id, after=result)
-    from backend.decisions.pipeline.service import apply_vote_result  # the decision advances or ends with its vote
-
-    apply_vote_result(locked)
     return True
 
 
-def get_vote(vote_id: int) -> Vote:
-    v = db.session.get(Vote, vote_id)
-    if v is None:
-        raise not_found("vote.not_found", "找不到该表决")
-    return v
+def votes_of(decision_id: int) -> list[Vote]:
+    """The votes on a decision's stages, oldest first."""
+    return list(db.session.execute(select(Vote).where(Vote.decision_id == decision_id).order_by(Vote.id)).scalars())
+
+
+def latest_vote_on(decision_id: int, stage: str) -> Vote | None:
+    """The newest vote opened on ``stage`` of the decision, if any."""
+    return db.session.execute(
+        select(Vote).where(Vote.decision_id == decision_id, Vote.stage == stage).order_by(Vote.id.desc())
+    ).scalars().first()
+
+
+def due_votes() -> list[Vote]:
+    """Votes past their closing time that have not been tallied."""
+    return list(db.session.execute(
+        select(Vote).where(Vote.closes_at <= utcnow(), Vote.result.is_(None)).order_by(Vote.id)
+    ).scalars())
 
 
 def vote_view(v: Vote, p: Principal) -> dict[str, Any]:
@@ -545,8 +565,6 @@ def vote_view(v: Vote, p: Principal) -> dict[str, Any]:
                 select(Ballot.receipt, Ballot.choice).where(Ballot.vote_id == v.id).order_by(Ballot.receipt)
             )
         ]
-        from backend.core.seal import Seal
-
         s = db.session.get(Seal, v.seal_id)
         out["seal"] = s.hash if s else None
     return out
@@ -583,4 +601,3 @@ def my_open_votes(p: Principal) -> list[dict[str, Any]]:
     ]
 
 
-__all__ = ["Cast", "cast_ballot", "derived_receipt", "my_open_votes", "open_vote", "tally_if_due"]

@@ -13,10 +13,9 @@ from sqlalchemy import func, select
 
 from backend.core.clock import utcnow
 from backend.core.db import db
-from backend.decisions.pipeline import refs as decisions
 from backend.decisions.votes import service as votes
 from backend.decisions.votes.models import Ballot, VoteParticipation
-from tests.factories import parallel
+from tests.factories import parallel, resolved_decision
 
 HEX12 = re.compile(r"^[0-9a-f]{12}$")
 KEY = "mp-18c2f3a9b10-4f2a9c1d7e6b5a30"
@@ -27,7 +26,7 @@ def w(make):
     v = make.village()
     reps = [make.member(v, f"代表{i}", roles=("representative",)) for i in range(5)]
     secretary = make.member(v, "王建国", roles=("secretary",))
-    decision = decisions.record_resolved(v.id, "村道修缮", "project", None, date(2026, 1, 2))
+    decision = resolved_decision(v.id, "村道修缮", "project", None, date(2026, 1, 2))
     db.session.commit()
     return {"v": v, "reps": reps, "secretary": secretary, "decision": decision}
 

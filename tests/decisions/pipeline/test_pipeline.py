@@ -12,7 +12,7 @@ from backend.core.audit import AuditEntry
 from backend.core.clock import SHANGHAI, today, utcnow
 from backend.core.db import db
 from backend.core.errors import AppError
-from backend.decisions.pipeline import service as pipeline
+from backend.decisions.pipeline import settling
 from backend.decisions.pipeline.models import Decision
 from backend.decisions.votes import service as votes
 from backend.ledger import service as ledger
@@ -339,7 +339,7 @@ def test_the_resolution_decided_by_a_vote(client, make, w, now):
     assert resolve["result"]["vote_id"] == vote.id and resolve["result"]["agree"] == 3
     assert resolve["attendance"]["present"] == 5 and resolve["attendance"]["eligible"] == 7
     assert d["votes"][0]["result"]["passed"] is True
-    pipeline.apply_vote_result(vote)  # idempotent
+    assert settling.apply_vote_result(vote) is False  # idempotent
     assert db.session.get(Decision, did).status == "resolved"
 
 

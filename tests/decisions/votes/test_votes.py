@@ -7,13 +7,13 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, inspect, select
 
+from backend.core.audit import AuditEntry
 from backend.core.clock import utcnow
 from backend.core.db import db
 from backend.core.seal import verify_chain
-from backend.decisions.pipeline import refs as decisions
 from backend.decisions.votes import service as votes
 from backend.decisions.votes.models import Ballot, VoteElector, VoteParticipation
-from tests.factories import parallel
+from tests.factories import parallel, resolved_decision
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def w(make):
     reps = [make.member(v, f"代表{i}", roles=("representative",)) for i in range(9)]
     plain = make.member(v, "张大山")
     secretary = make.member(v, "王建国", roles=("secretary",))
-    decision = decisions.record_resolved(v.id, "村道修缮", "project", None, date(2026, 1, 2))
+    decision = resolved_decision(v.id, "村道修缮", "project", None, date(2026, 1, 2))
     db.session.commit()
     return {"v": v, "reps": reps, "plain": plain, "secretary": secretary, "decision": decision}
 
@@ -74,7 +74,7 @@ def test_the_electorate_is_frozen_when_the_vote_opens(client, make, w):
     db.session.commit()
     assert _cast(client, make, late, vote["id"]).status_code == 403
     # a representative whose role ends after the opening still votes in this vote
-    from backend.registry import service as registry
+    from backend import registry
     from backend.registry.models import RoleAssignment
 
     ra = db.session.execute(
@@ -374,3 +374,16 @@ def test_a_vote_that_has_already_closed_is_refused_and_nothing_is_opened(client,
     assert after["votes"] == before["votes"]
     # one second in the future is a vote people can still cast in
     assert _open(w, make, client, days=1)["state"] in ("open", "scheduled")
+
+
+def test_revoking_a_proxy_is_in_the_villages_audit_log(client, make, w, assembly):
+    vid = assembly["vote"]["id"]
+    pid = _proxy(client, make, w, vid, assembly["spouse"], assembly["head"]).json["id"]
+    assert client.delete(f"/api/v1/vote-proxies/{pid}", headers=make.headers(w["secretary"])).status_code == 200
+    entry = db.session.execute(select(AuditEntry).where(AuditEntry.action == "vote.proxy_revoke")).scalar_one()
+    assert entry.village_id == w["v"].id and entry.object_id == vid
+    assert "secretary" in entry.actor_roles.split(",")  # the roles held in that village
+    listed = client.get(f"/api/v1/villages/{w['v'].id}/audit", headers=make.headers(w["secretary"]),
+                        query_string={"page_size": 100})
+    assert listed.status_code == 200
+    assert [e for e in listed.json["items"] if e["action"] == "vote.proxy_revoke"]

@@ -1,0 +1,132 @@
+"""公示: opening a publicity stage (决议公开, 实施结果公开) for the number of days the village's setting gives, the
+objections villagers raise while it runs and their answers, and closing it once the period has ended (server date,
+Asia/Shanghai) and every objection has been answered.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from backend import registry
+from backend.core import audit
+from backend.core.clock import today, utcnow
+from backend.core.db import db
+from backend.core.errors import conflict, forbidden, unprocessable
+from backend.core.permissions import Principal
+from backend.decisions.pipeline import stages
+from backend.decisions.pipeline.models import Decision, DecisionObjection, DecisionStage
+from backend.decisions.pipeline.templates import publicity_days_key
+
+settings = registry.settings  # declared at import, read per village (or township)
+
+
+def objections(stage: DecisionStage) -> list[DecisionObjection]:
+    return list(db.session.execute(
+        select(DecisionObjection).where(DecisionObjection.stage_id == stage.id).order_by(DecisionObjection.id)
+    ).scalars())
+
+
+def open_publicity(decision: Decision, stage_name: str, *, start_on: date | None, summary: str | None,
+                   channel: str | None, actor: Principal | None) -> DecisionStage:
+    decision = stages.lock(decision)
+    stage = stages.expect(decision, stage_name, ("publicity", "result"), actor)
+    if stage.status == "open":
+        raise conflict("decision.publicity_open", f"“{stage.stage}”已在公示中")
+    if stage.kind == "result" and stage.spent_fen is None:
+        raise conflict("decision.result_missing", "请先登记实施结果（资金使用、验收情况），再进行公示")
+    start = start_on or today()
+    if start > today():
+        raise unprocessable("decision.start_on", "公示开始日期不能晚于今天")
+    prev = stages.previous_date(decision, stage)
+    if prev is not None and start < prev:
+        raise unprocessable("decision.start_on", f"公示开始日期不能早于上一环节（{prev.isoformat()}）")
+    days = settings.get(registry.get_village(decision.village_id), publicity_days_key(stage.stage))
+    stage.start_on, stage.end_on = start, start + timedelta(days=days)
+    stage.summary, stage.channel, stage.status = summary, channel, "open"
+    stage.recorded_by_id, stage.recorded_at = (actor.person_id if actor else None), utcnow()
+    stages.touch(decision)
+    db.session.flush()
+    audit.record("decision.publicity_open", "decision", decision.id, actor=actor, village_id=decision.village_id,
+                 after={"stage": stage.stage, "start_on": stage.start_on, "end_on": stage.end_on, "days": days})
+    return stage
+
+
+def _open_stage(decision: Decision) -> DecisionStage:
+    stages.check_open(decision)
+    stage = stages.current(decision)
+    if stage is None or stage.status != "open":
+        raise conflict("decision.publicity_not_open", "该事项当前没有正在公示的环节")
+    return stage
+
+
+def record_objection(decision: Decision, *, raised_by: str, text: str, raised_on: date | None,
+                     raised_by_person_id: int | None, actor: Principal | None) -> DecisionObjection:
+    """An objection raised during the 公示 period (start_on … end_on), recorded by staff."""
+    stage = _open_stage(decision)
+    on = raised_on or today()
+    assert stage.start_on is not None and stage.end_on is not None
+    if on > today():
+        raise unprocessable("decision.raised_on", "提出日期不能晚于今天")
+    if not stage.start_on <= on <= stage.end_on:
+        raise conflict("decision.objection_out_of_period",
+                       f"异议须在公示期内提出（{stage.start_on.isoformat()} 至 {stage.end_on.isoformat()}）")
+    if raised_by_person_id is not None:
+        members = {pid for pid, _ in registry.roster_people(decision.village_id, collective_only=False,
+                                                             adult_on=date(9999, 1, 1))}
+        if raised_by_person_id not in members:
+            raise unprocessable("decision.objector", "提出人不在本村名册中")
+    o = DecisionObjection(village_id=decision.village_id, decision_id=decision.id, stage_id=stage.id,
+                          raised_by=raised_by, raised_by_person_id=raised_by_person_id, raised_on=on, text=text,
+                          recorded_by_id=actor.person_id if actor else None)
+    db.session.add(o)
+    stages.touch(decision)
+    db.session.flush()
+    audit.record("decision.objection", "decision_objection", o.id, actor=actor, village_id=decision.village_id,
+                 after={"decision_id": decision.id, "stage": stage.stage, "raised_on": on})
+    return o
+
+
+def answer_objection(o: DecisionObjection, answer: str, *, actor: Principal | None) -> DecisionObjection:
+    o = db.session.execute(select(DecisionObjection).where(DecisionObjection.id == o.id).with_for_update()
+                           .execution_options(populate_existing=True)).scalar_one()
+    if o.answer is not None:
+        raise conflict("decision.objection_answered", "该异议已经答复")
+    stage = db.session.get(DecisionStage, o.stage_id)
+    decision = db.session.get(Decision, o.decision_id)
+    assert stage is not None and decision is not None
+    if decision.status == "failed":
+        raise conflict("decision.ended", f"该事项已终止：{decision.failure_reason}")
+    if actor is not None and not actor.can(stage.permission, village_id=o.village_id):
+        raise forbidden("decision.stage_forbidden", f"您不能答复“{stage.stage}”环节的异议")
+    o.answer, o.answered_at, o.answered_by_id = answer, utcnow(), actor.person_id if actor else None
+    stages.touch(decision)
+    db.session.flush()
+    audit.record("decision.objection_answer", "decision_objection", o.id, actor=actor, village_id=o.village_id,
+                 after={"decision_id": o.decision_id})
+    return o
+
+
+def close_publicity(decision: Decision, stage_name: str, *, supervisor_opinion: str | None,
+                    actor: Principal | None) -> DecisionStage:
+    """Complete a 公示 stage: only once its period has ended (server date, Asia/Shanghai) and every objection
+    raised in it has been answered."""
+    decision = stages.lock(decision)
+    stage = stages.expect(decision, stage_name, ("publicity", "result"), actor)
+    if stage.status != "open":
+        raise conflict("decision.publicity_not_open", f"“{stage.stage}”尚未开始公示")
+    assert stage.end_on is not None
+    if today() < stage.end_on:
+        raise conflict("decision.publicity_running", f"公示期到 {stage.end_on.isoformat()} 才结束，届时才能完成该环节",
+                       end_on=stage.end_on.isoformat())
+    open_count = len([o for o in objections(stage) if o.answer is None])
+    if open_count:
+        raise conflict("decision.objections_unanswered", f"还有 {open_count} 条异议未答复，答复后才能完成该环节",
+                       unanswered=open_count)
+    stage.supervisor_opinion = supervisor_opinion
+    stages.advance(decision, stage, today())
+    db.session.flush()
+    audit.record("decision.publicity_close", "decision", decision.id, actor=actor, village_id=decision.village_id,
+                 after={"stage": stage.stage, "status": decision.status})
+    return stage
