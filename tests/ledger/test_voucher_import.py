@@ -17,7 +17,6 @@ from sqlalchemy import func, select
 from backend.core.audit import AuditEntry
 from backend.core.db import db
 from backend.core.errors import AppError
-from backend.decisions.pipeline import refs as decisions
 from backend.decisions.pipeline.models import Decision
 from backend.ledger import service as ledger
 from backend.ledger import voucher_import
@@ -173,7 +172,7 @@ def test_names_may_be_used_with_the_2023_chart_too(app, w):
 
 
 def test_amounts_at_the_threshold_and_with_a_resolved_decision_are_imported(app, w):
-    d = decisions.record_resolved(w.a.id, "修建村道", "工程建设", 9_000_000, date(2025, 12, 1))
+    d = resolved_decision(w.a.id, "修建村道", "工程建设", 9_000_000, date(2025, 12, 1))
     db.session.commit()
     report = run(w.a, [
         row("1", "2026-01-05", "513", "50000.00"),
@@ -294,7 +293,7 @@ def test_an_unbalanced_voucher_says_by_how_much(app, w):
 
 
 def test_another_villages_decision_does_not_count(app, w):
-    other = decisions.record_resolved(w.b.id, "新竹村修路", "工程建设", None, date(2025, 12, 1))
+    other = resolved_decision(w.b.id, "新竹村修路", "工程建设", None, date(2025, 12, 1))
     db.session.commit()
     err = refused(w.a, [row("1", "2026-01-05", "513", "60000.00", decision=str(other.id)),
                         row("1", "2026-01-05", "102", None, "60000.00")])
