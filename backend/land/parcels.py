@@ -135,13 +135,6 @@ def create_parcel(village: Village, data: ParcelInput, *, actor: Principal | Non
     return p
 
 
-def get_parcel(parcel_id: int) -> Parcel:
-    p = db.session.get(Parcel, parcel_id)
-    if p is None:
-        raise not_found("land.parcel_not_found", "找不到该地块")
-    return p
-
-
 def parcels_stmt(village_id: int, household_id: int | None = None, kind: str | None = None) -> Any:
     stmt = select(Parcel).where(Parcel.village_id == village_id)
     if household_id is not None:

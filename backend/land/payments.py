@@ -189,11 +189,6 @@ def _post(c: Contract, d: RentDue, p: RentPayment) -> None:
         p.payout_voucher_id = out.id
 
 
-def payments_of(c: Contract) -> list[RentPayment]:
-    return list(db.session.execute(
-        select(RentPayment).where(RentPayment.contract_id == c.id).order_by(RentPayment.id)).scalars())
-
-
 def payments_stmt(c: Contract) -> Any:
     return select(RentPayment).where(RentPayment.contract_id == c.id).order_by(RentPayment.id.desc())
 
