@@ -4,7 +4,8 @@ One sheet, header row 1, one row per person. Columns are found by their Chinese 
 :data:`COLUMNS`), in any order. An import is all or nothing: every row is read and checked first,
 every problem is collected as ``{"row", "field", "message"}``, and if there is any, nothing at all is
 written (422 ``roster.invalid``). Otherwise the whole file is written in one transaction through the
-registry service (which writes an audit entry per change), plus one ``roster.import`` summary entry.
+registry's household and people functions (each change writes its audit entry), plus one ``roster.import`` summary
+entry.
 
 Meaning of a blank cell: on a row that updates an existing person (it has a 成员编号, or the ID number
 of someone already on this village's roster) a blank optional cell means "leave as is"; on a row that
