@@ -35,6 +35,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from backend import registry
 from backend.core.clock import SHANGHAI, today, utcnow
 from backend.core.db import db
 from backend.core.permissions import Principal
@@ -43,7 +44,6 @@ from backend.demo.registry import principal, roster_plan
 from backend.jobs import service as jobs
 from backend.jobs.models import JobHire, JobPay, JobPosting
 from backend.ledger import service as ledger
-from backend.registry import service as registry
 from backend.registry.models import Person, Village
 
 OPEN_TITLE = "村道保洁员"

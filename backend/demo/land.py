@@ -46,6 +46,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from backend import registry
 from backend.core.clock import today
 from backend.core.db import db
 from backend.core.permissions import Principal
@@ -54,7 +55,6 @@ from backend.demo.registry import principal, roster_plan
 from backend.land import contracts, parcels, payments
 from backend.land.models import Contract, GrainPrice, Parcel, Party
 from backend.ledger import service as ledger
-from backend.registry import service as registry
 from backend.registry.models import Village
 
 VILLAGE = "LJ01"

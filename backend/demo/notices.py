@@ -28,6 +28,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select, update
 
+from backend import registry
 from backend.core.clock import SHANGHAI, today
 from backend.core.db import db
 from backend.core.errors import AppError
@@ -35,7 +36,6 @@ from backend.demo.days import on_day
 from backend.demo.registry import PEOPLE, person, principal
 from backend.notices import service as notices
 from backend.notices.models import Notice, NoticeRead, PushConsent, PushJob
-from backend.registry import service as registry
 from backend.registry.models import Township, Village
 
 log = logging.getLogger(__name__)

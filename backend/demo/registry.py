@@ -20,13 +20,13 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from backend import registry
 from backend.auth.models import WeChatAccount
 from backend.core import audit
 from backend.core.clock import utcnow
 from backend.core.db import db
 from backend.core.identity import id_hashes
 from backend.core.permissions import Principal
-from backend.registry import service as registry
 from backend.registry.models import Household, Person, RoleAssignment, Township, Village
 
 # ---------------------------------------------------------------- the fixed places and people

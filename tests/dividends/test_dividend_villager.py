@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from backend import registry
 from backend.core.audit import AuditEntry
 from backend.core.clock import today
 from backend.core.db import db
@@ -22,7 +23,6 @@ from backend.dividends.models import (
     ShareEvent,
     ShareType,
 )
-from backend.registry import service as registry
 from tests import factories
 from tests.dividends.conftest import approving_decision, post_income
 

@@ -38,7 +38,7 @@ from backend.core.clock import SHANGHAI, today, utcnow
 from backend.core.db import db
 from backend.core.errors import AppError, conflict, unprocessable
 from backend.core.permissions import Principal
-from backend.core.xlsx import RowErrors, open_first_sheet, text_only
+from backend.core.xlsx import RowErrors, map_headers, open_first_sheet, refuse_bad_headers, text_only
 from backend.core.xlsx import cell_blank as _blank
 from backend.core.xlsx import cell_text as _text
 from backend.dividends.models import ShareCertificate, ShareType
@@ -191,35 +191,15 @@ def _check_headers(header: tuple[Any, ...] | None, types: Sequence[ShareType]) -
     """(fixed header → column index, share type id → column index); any problem refuses the file."""
     by_name = {st.name: st for st in types}
     known = [*FIXED_HEADERS, *by_name, TOTAL]
-    fixed: dict[str, int] = {}
-    typed: dict[int, int] = {}
-    seen: set[str] = set()
-    problems: list[str] = []
-    for i, cell in enumerate(header or ()):
-        text = _text(cell)
-        if not text:
-            continue
-        if text in seen:
-            problems.append(f"列“{text}”出现了两次")
-            continue
-        seen.add(text)
-        if text in by_name:
-            typed[by_name[text].id] = i
-        elif text in FIXED_HEADERS or text == TOTAL:
-            fixed[text] = i
-        else:
-            problems.append(f"无法识别的列“{text}”（不是本村的股份类型）")
-    missing = [h for h in REQUIRED_HEADERS if h not in fixed]
-    if missing:
-        problems.append("缺少必填的列：" + "、".join(missing))
+    found, problems = map_headers(header, known, required=REQUIRED_HEADERS, unknown_note="（不是本村的股份类型）")
+    typed = {by_name[name].id: i for name, i in found.items() if name in by_name}
+    fixed = {name: i for name, i in found.items() if name not in by_name}
     if not typed and by_name:
         problems.append("缺少股份类型的列（至少一列，如：" + "、".join(by_name) + "）")
     if not by_name:
         problems.append("本村尚未设置股份类型，请先在“股份类型”中设置")
     if problems:
-        raise AppError(422, "share.import_bad_headers",
-                       "第1行应为表头。" + "；".join(problems) + "。可用的列：" + "、".join(known),
-                       {"problems": problems, "known_headers": known})
+        raise refuse_bad_headers("share.import_bad_headers", problems, known)
     return fixed, typed
 
 

@@ -49,7 +49,7 @@ from backend.core.db import db
 from backend.core.errors import AppError
 from backend.core.money import MoneyError, fen_to_yuan, yuan_to_fen
 from backend.core.permissions import Principal
-from backend.core.xlsx import RowErrors, cell_blank, cell_text, open_first_sheet
+from backend.core.xlsx import RowErrors, cell_blank, cell_text, map_headers, open_first_sheet, refuse_bad_headers
 from backend.land import contracts, parcels
 from backend.land.models import LAND_TYPES, Contract, Parcel, Party
 from backend.registry import Village
@@ -107,11 +107,6 @@ _PARCEL_ERROR_FIELD: dict[str, str] = {"land.parcel_exists": P_CODE, "land.house
 def _bad_file(message: str) -> AppError:
     return AppError(422, "land.import_bad_file", message)
 
-def _header(text: str) -> str:
-    """“登记面积(亩)” → “登记面积（亩）”: brackets and spaces as people type them."""
-    return re.sub(r"\s+", "", text).replace("(", "（").replace(")", "）").replace("％", "%")
-
-
 
 def _read(data: bytes, headers: Sequence[str], required: Sequence[str],
           what: str) -> list[tuple[int, dict[str, Any]]]:
@@ -121,25 +116,9 @@ def _read(data: bytes, headers: Sequence[str], required: Sequence[str],
                                  no_sheet=f"文件中没有工作表，请按{what}的格式填写",
                                  unreadable="无法读取该文件，请上传 Excel 的 .xlsx 文件（.xls 请先另存为 .xlsx）")
     try:
-        columns: dict[str, int] = {}
-        problems: list[str] = []
-        for i, cell in enumerate(next(sheet, None) or ()):
-            text = _header(cell_text(cell))
-            if not text:
-                continue
-            if text not in headers:
-                problems.append(f"无法识别的列“{text}”")
-            elif text in columns:
-                problems.append(f"列“{text}”出现了两次")
-            else:
-                columns[text] = i
-        missing = [h for h in required if h not in columns]
-        if missing:
-            problems.append("缺少必填的列：" + "、".join(missing))
+        columns, problems = map_headers(next(sheet, None), headers, required=required)
         if problems:
-            raise AppError(422, "land.import_bad_headers",
-                           "第1行应为表头。" + "；".join(problems) + "。可用的列：" + "、".join(headers),
-                           {"problems": problems, "known_headers": list(headers)})
+            raise refuse_bad_headers("land.import_bad_headers", problems, headers)
         out: list[tuple[int, dict[str, Any]]] = []
         for number, values in enumerate(sheet, start=2):
             cells = {h: values[i] if i < len(values) else None for h, i in columns.items()}

@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import event, func, select
 
+from backend import registry
 from backend.core.audit import AuditEntry
 from backend.core.clock import today
 from backend.core.db import db
@@ -24,29 +25,15 @@ from backend.dividends import computing, plans
 from backend.dividends.models import ShareCertificate, ShareChange, ShareEvent, ShareRegister
 from backend.dividends.shares import service as shares
 from backend.dividends.shares import xlsx as register_io
-from backend.registry import service as registry
 from backend.registry.models import Household, Member, Village
 from tests.factories import Factory, id_card
+from tests.xlsx_files import xlsx
 
 HEADERS = ["户号", "股权证号", "户主", "成员姓名", "身份证后4位", "成员股", "劳龄股", "合计"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def xlsx(rows: Sequence[Sequence[Any] | None], headers: Sequence[str] = HEADERS) -> BytesIO:
-    """A workbook with ``headers`` in row 1 and the given rows (None is a blank row)."""
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.append(list(headers))
-    for r in rows:
-        ws.append([None] * len(headers) if r is None else list(r))
-    out = BytesIO()
-    wb.save(out)
-    out.seek(0)
-    return out
 
 
 def sheet(data: BytesIO | bytes) -> list[list[Any]]:
@@ -511,7 +498,7 @@ def test_files_that_are_not_a_register_are_refused(books: Any) -> None:
     before = state()
     for data, text in ((b"", "文件是空的"), (b"\xe6\x88\xb7\xe5\x8f\xb7,x\n", "无法读取该文件"),
                        (b"PK\x03\x04 broken zip", "无法读取该文件"),
-                       (xlsx([]).getvalue(), "文件中没有股权数据")):
+                       (xlsx([], HEADERS).getvalue(), "文件中没有股权数据")):
         with pytest.raises(AppError) as info:
             register_io.import_register(books.village, BytesIO(data), actor=None)
         assert (info.value.status, info.value.code) == (422, "share.import_bad_file")
@@ -572,7 +559,7 @@ def test_dry_run_reports_and_writes_nothing(books: Any) -> None:
     rows[0][5] = 4
     rows[2][1] = "GQ-1"
     before, hash_before = state(), reg_hash(books.village, today())
-    dry = register_io.import_register(books.village, xlsx(rows), actor=None, dry_run=True)
+    dry = register_io.import_register(books.village, xlsx(rows, HEADERS), actor=None, dry_run=True)
     db.session.commit()
     assert state() == before and reg_hash(books.village, today()) == hash_before
     assert dry["dry_run"] is True and dry["event_id"] is None
@@ -692,7 +679,7 @@ def test_http_export_and_import(client: FlaskClient, make: Factory, books: Any) 
     r = client.post(f"/api/v1/villages/{b.village.id}/share-register/import", headers=sec, data={},
                     content_type="multipart/form-data")
     assert r.status_code == 422 and r.json["error"]["code"] == "share.import_file_missing"
-    r = _upload(client, b.village, sec, xlsx([["LJ-999", None, None, None, None, 1, 0, None]]))
+    r = _upload(client, b.village, sec, xlsx([["LJ-999", None, None, None, None, 1, 0, None]], HEADERS))
     assert r.status_code == 422 and r.json["error"]["details"]["rows"] == [
         {"row": 2, "field": "户号", "message": "本村没有户号 LJ-999，请核对或先在花名册中登记"}]
 
@@ -704,23 +691,23 @@ def test_http_permissions(client: FlaskClient, make: Factory, books: Any, other_
     # a villager: 403 both ways
     villager = make.headers(b.villager)
     assert client.get(url_x, headers=villager).status_code == 403
-    assert _upload(client, b.village, villager, xlsx(books_rows(b))).status_code == 403
+    assert _upload(client, b.village, villager, xlsx(books_rows(b), HEADERS)).status_code == 403
     # the supervisor reads but does not keep the register
     supervisor = make.headers(b.supervisor)
     assert client.get(url_x, headers=supervisor).status_code == 200
-    assert _upload(client, b.village, supervisor, xlsx(books_rows(b))).status_code == 403
+    assert _upload(client, b.village, supervisor, xlsx(books_rows(b), HEADERS)).status_code == 403
     # someone of another village: the village does not exist for them
     other = make.headers(other_secretary)
     r = client.get(url_x, headers=other)
     assert r.status_code == 404 and "error" in r.json
-    assert _upload(client, b.village, other, xlsx(books_rows(b))).status_code == 404
+    assert _upload(client, b.village, other, xlsx(books_rows(b), HEADERS)).status_code == 404
     # anonymous
     assert client.get(url_x).status_code == 401
-    assert _upload(client, b.village, {}, xlsx(books_rows(b))).status_code == 401
+    assert _upload(client, b.village, {}, xlsx(books_rows(b), HEADERS)).status_code == 401
     # the accountant keeps it
     rows = books_rows(b)
     rows[0][5] = 2
-    r = _upload(client, b.village, make.headers(b.accountant), xlsx(rows))
+    r = _upload(client, b.village, make.headers(b.accountant), xlsx(rows, HEADERS))
     assert r.status_code == 200 and r.json["kind"] == "adjust"
     db.session.rollback()
     assert state()["ShareEvent"] == before["ShareEvent"] + 1
@@ -799,11 +786,12 @@ def test_an_import_takes_the_same_number_of_queries_whatever_the_size_of_the_fil
     large, large_rows = _village_of(make, "LA", 150)
     for v in (small, large):
         v.id  # noqa: B018  (loads what the commit expired)
-    checks = [_queries(lambda v=v, rows=rows: register_io.import_register(v, xlsx(rows), actor=None, dry_run=True))
+    checks = [_queries(lambda v=v, rows=rows: register_io.import_register(v, xlsx(rows, HEADERS), actor=None,
+                                                                          dry_run=True))
               for v, rows in ((small, small_rows), (large, large_rows))]
     # share types, households and heads, members, their last 4, certificates, the register, frozen date, balances
     assert checks[0] == checks[1] <= 9, checks
-    writes = [_queries(lambda v=v, rows=rows: register_io.import_register(v, xlsx(rows), actor=None))
+    writes = [_queries(lambda v=v, rows=rows: register_io.import_register(v, xlsx(rows, HEADERS), actor=None))
               for v, rows in ((small, small_rows), (large, large_rows))]
     db.session.commit()
     assert writes[0] == writes[1] <= 30, writes
@@ -831,7 +819,7 @@ def test_two_imports_at_once_each_compare_with_what_the_other_left(app: Flask, m
     a, b = books_rows(books), books_rows(books)
     a[0][5] = 5  # 张10: 成员股 5
     b[1][5] = 7  # 张11: 成员股 7
-    files = {"a": xlsx(a).getvalue(), "b": xlsx(b).getvalue()}
+    files = {"a": xlsx(a, HEADERS).getvalue(), "b": xlsx(b, HEADERS).getvalue()}
     url = f"/api/v1/villages/{books.village.id}/share-register/import"
     results = parallel(app, [
         (lambda c, k=k: c.post(url, headers=sec, data={"file": (BytesIO(files[k]), f"{k}.xlsx")},

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from openpyxl import Workbook
 from sqlalchemy import event, func, select
 
 from backend.core.audit import AuditEntry
@@ -23,6 +22,7 @@ from backend.land.imports import service as importer
 from backend.land.models import Contract, ContractParcel, Parcel, Party, RentDue, RentPeriod
 from backend.registry.models import Member, Village
 from tests.factories import Factory
+from tests.xlsx_files import xlsx
 
 API = "/api/v1"
 P_HEADERS = list(importer.PARCEL_HEADERS)
@@ -30,20 +30,6 @@ C_HEADERS = list(importer.CONTRACT_HEADERS)
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def xlsx(rows: Sequence[dict[str, Any] | None], headers: Sequence[str]) -> BytesIO:
-    """A workbook with ``headers`` in row 1 and one row per dict (None: a blank row)."""
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.append(list(headers))
-    for r in rows:
-        ws.append([None] * len(headers) if r is None else [r.get(h) for h in headers])
-    out = BytesIO()
-    wb.save(out)
-    out.seek(0)
-    return out
 
 
 ALIAS = {"面积": "登记面积（亩）", "实测": "实测面积（亩）", "租金": "每亩租金（元）", "实物斤": "每亩实物（斤）",
