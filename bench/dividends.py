@@ -49,20 +49,18 @@ from psycopg import sql
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 
-from backend import create_app
+from backend import create_app, registry
 from backend.auth import service as auth
 from backend.core import audit, clock
 from backend.core.clock import today, utcnow
 from backend.core.db import db
 from backend.core.identity import birth_date_from_id, gender_from_id, id_hashes
-from backend.decisions.pipeline import refs as decisions
 from backend.dividends import computing, payout, plans, publishing
 from backend.dividends.models import DividendLine, ShareChange, ShareEvent
 from backend.dividends.shares import service as register
 from backend.ledger import service as ledger
-from backend.registry import service as registry
 from backend.registry.models import Household, Member, Person, Village
-from tests.factories import id_card
+from tests.factories import id_card, resolved_decision
 
 PER_MEMBER_FEN = 50_00
 INCOME_FEN, COSTS_FEN = 8_000_000_00, 40_000_00
@@ -208,7 +206,7 @@ def setup(n_households: int, use_record_event: bool) -> tuple[int, int, int]:
         db.session.commit()
 
     timed(f"books ({year} income posted)", books)
-    decision = decisions.record_resolved(v.id, "年度收益分配方案", "other", None, today())
+    decision = resolved_decision(v.id, "年度收益分配方案", "other", None, today())
     decision.decision_body = "members_assembly"
     d = plans.create_distribution(v, plans.DistributionInput(
         year=year, title=f"{year}年度收益分配方案",

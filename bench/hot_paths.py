@@ -1,4 +1,4 @@
-"""A villager's hot paths under load, side by side with a bare Flask JSON endpoint (issue 10).
+"""A villager's hot paths under load, side by side with a bare Flask JSON endpoint.
 
     .venv/bin/python bench/hot_paths.py                      # PostgreSQL bench_hot on 127.0.0.1 (created if missing)
     URL=postgresql+psycopg://postgres@127.0.0.1:5432/mine .venv/bin/python bench/hot_paths.py
@@ -727,7 +727,7 @@ def main() -> int:
               f" {c.rps:15.0f} | {c.rps / b.rps:6.0%} | {c.p99:6.1f} | {c.app_cpu + c.db_cpu:13.2f} | {one_c:11.2f} |"
               f" {f'{spread[name][0]:.0%}–{spread[name][1]:.0%}':>14} |{goal}")
     print(f"  ÷ bare: requests/s over those of the bare app measured just before, the round of {rounds} with the "
-          "median ratio (÷ bare, rounds: the lowest and highest; goal of issue 10: ≥ 60% for each "
+          "median ratio (÷ bare, rounds: the lowest and highest; the goal: ≥ 60% for each "
           "villager hot path, ✓/✗; /readyz and the large disclosure are references). The API as deployed: a "
           "repeated read is answered from memory until anything is written (core/response_cache.py); 'no cache': "
           "the same API with RESPONSE_CACHE=0, loaded right after, every request to the database (what a first "

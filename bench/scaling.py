@@ -1,4 +1,4 @@
-"""How time grows with the data (issue 10): dividends, a disclosure and the township's progress table at 1k, 10k and
+"""How time grows with the data: dividends, a disclosure and the township's progress table at 1k, 10k and
 100k rows; prints the time at each size and the growth factor per 10× (≈10 is linear, ≈100 quadratic).
 
     .venv/bin/python bench/scaling.py                                   # PostgreSQL bench_scaling (created if missing)
@@ -50,17 +50,15 @@ from ledger_books import Rows
 from ledger_books import load as load_books
 from sqlalchemy import bindparam, func, insert, select, text, update
 
-from backend import create_app
+from backend import create_app, disclosures, registry
 from backend.auth import service as auth
 from backend.core.clock import today
 from backend.core.db import db
 from backend.decisions.pipeline import service as pipeline
-from backend.disclosures import service as disclosures
 from backend.dividends import publishing
 from backend.dividends.models import DividendLine
 from backend.ledger import service as ledger
 from backend.ledger.models import Account, Period, Voucher, VoucherCounter, VoucherLine
-from backend.registry import service as registry
 from backend.township import service as township
 from tests.factories import Factory
 

@@ -19,12 +19,7 @@ from sqlalchemy import func, or_, select
 
 from backend.core.db import db
 from backend.core.permissions import ROLE_LABELS
-from backend.demo.decisions import seed_decisions
-from backend.demo.dividends import seed_dividends
-from backend.demo.jobs import seed_jobs
-from backend.demo.land import seed_land
-from backend.demo.ledger import close_past_months, seed_disclosures, seed_ledger_demo
-from backend.demo.notices import seed_notices
+from backend.demo import decisions, dividends, jobs, land, ledger, notices
 from backend.demo.registry import (
     DOCS_PATH,
     PEOPLE,
@@ -63,15 +58,15 @@ def seed() -> str:
     """Seed the whole demo (idempotent) in the current transaction and describe it; the caller commits."""
     report = SeedReport()
     seed_registry(report)
-    report.add("张凭证", seed_ledger_demo())  # two years of books, months still open
-    report.add("个决策事项", seed_decisions())
-    report.add("个分配方案", seed_dividends())  # its payout vouchers go into last spring's books
-    report.add("份土地合同", seed_land())  # rent received this year and before
-    report.add("个公益岗位", seed_jobs())  # last year's posts paid monthly; this year's open posting
-    report.add("条公告", seed_notices())  # 郑雯's pinned township notice, 临江村's own; pushes left to the worker
+    report.add("张凭证", ledger.seed_ledger_demo())  # two years of books, months still open
+    report.add("个决策事项", decisions.seed_decisions())
+    report.add("个分配方案", dividends.seed_dividends())  # its payout vouchers go into last spring's books
+    report.add("份土地合同", land.seed_land())  # rent received this year and before
+    report.add("个公益岗位", jobs.seed_jobs())  # last year's posts paid monthly; this year's open posting
+    report.add("条公告", notices.seed_notices())  # 郑雯's pinned township notice, 临江村's own; pushes left to the worker
     # everything that posts into past months comes before they are closed
-    report.add("个月份结账", close_past_months())
-    report.add("期财务公开", seed_disclosures())
+    report.add("个月份结账", ledger.close_past_months())
+    report.add("期财务公开", ledger.seed_disclosures())
     return summary(report)
 
 

@@ -34,6 +34,7 @@ from backend.core.db import db
 from backend.core.errors import AppError
 from backend.demo.days import on_day
 from backend.demo.registry import PEOPLE, person, principal
+from backend.notices import outbox
 from backend.notices import service as notices
 from backend.notices.models import Notice, NoticeRead, PushConsent, PushJob
 from backend.registry.models import Township, Village
@@ -205,11 +206,11 @@ def seed_notices() -> int:
     now = today()
     for key, count in CONSENTS:
         pid = person(key).id
-        tmpl = notices.template_id()
+        tmpl = outbox.template_id()
         if db.session.execute(select(PushConsent.id).where(PushConsent.person_id == pid,
                                                            PushConsent.template_id == tmpl)).first() is None:
             with on_day(now - timedelta(days=CONSENT_DAYS_AGO), time(20, 5)):
-                notices.add_consent(pid, tmpl, count)
+                outbox.add_consent(pid, tmpl, count)
     created = 0
     for plan in plans(now):
         try:

@@ -14,12 +14,12 @@ from flask import Response, send_file
 from flask_smorest import Blueprint
 
 from backend import registry
+from backend.core import objections
 from backend.core.clock import today
 from backend.core.db import db
 from backend.core.errors import not_found, unprocessable
 from backend.core.idempotency import OPENAPI_PARAMETER, key_from_request
 from backend.core.money import fen_to_yuan
-from backend.core.objections import PublicObjectionSchema
 from backend.core.pagination import page_schema, paginate
 from backend.core.permissions import Principal, current_principal, require_login, requires
 from backend.core.response_cache import cached_read
@@ -31,9 +31,7 @@ from backend.dividends.schemas import (
     DistributionInSchema,
     DistributionItemSchema,
     DistributionListArgs,
-    DividendAnswerInSchema,
     DividendLineSchema,
-    DividendObjectionInSchema,
     DividendPlanSchema,
     MyDividendSchema,
     PaymentBatchSchema,
@@ -311,32 +309,12 @@ def cancel(args: dict[str, Any], distribution: Distribution) -> dict[str, Any]:
     return views.distribution_view(d, staff=True)
 
 
-@blp.route("/distributions/<int:distribution_id>/objections", methods=["POST"])
-@requires("village.view", obj=(Distribution, "distribution_id"))
-@blp.arguments(DividendObjectionInSchema)
-@blp.response(201, PublicObjectionSchema)
-@blp.doc(security=SECURITY)
-def raise_objection(args: dict[str, Any], distribution: Distribution) -> dict[str, Any]:
-    """公示期内对分红名单提出异议。"""
-    distribution_id = distribution.id
-    d = _visible(plans.get_distribution(distribution_id))
-    o = publishing.raise_objection(d, args["text"], actor=require_login())
-    db.session.commit()
-    return publishing.objection_view(o, staff=True)
-
-
-@blp.route("/dividend-objections/<int:dividend_objection_id>/answer", methods=["POST"])
-@requires("dividends.manage", obj=(DividendObjection, "dividend_objection_id"))
-@blp.arguments(DividendAnswerInSchema)
-@blp.response(200, PublicObjectionSchema)
-@blp.doc(security=SECURITY)
-def answer_objection(args: dict[str, Any], dividend_objection: DividendObjection) -> dict[str, Any]:
-    """答复异议（每条异议答复后才能发放）。"""
-    dividend_objection_id = dividend_objection.id
-    o = publishing.answer_objection(publishing.get_objection(dividend_objection_id), args["answer"],
-                                    actor=require_login())
-    db.session.commit()
-    return publishing.objection_view(o, staff=True)
+objections.add_routes(blp, objections.ObjectionRoutes(
+    subject=Distribution, raise_url="/distributions/<int:distribution_id>/objections",
+    raise_view=("raise_objection", "公示期内对分红名单提出异议。"), raise_objection=publishing.raise_objection,
+    shown=_visible, objection=DividendObjection, answer_url="/dividend-objections/<int:dividend_objection_id>/answer",
+    answer_view=("answer_objection", "答复异议（每条异议答复后才能发放）。"),
+    answer_objection=publishing.answer_objection, manage="dividends.manage"))
 
 
 # ---------------------------------------------------------------- payout

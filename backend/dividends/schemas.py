@@ -85,14 +85,6 @@ class CancelInSchema(BaseSchema):
     reason = Text(required=True, validate=length(1, 200))
 
 
-class DividendObjectionInSchema(BaseSchema):
-    text = Text(required=True, validate=length(1, 2000))
-
-
-class DividendAnswerInSchema(BaseSchema):
-    answer = Text(required=True, validate=length(1, 2000))
-
-
 class ComponentSchema(BaseSchema):
     kind = fields.String()
     label = fields.String()

@@ -1,4 +1,4 @@
-"""SQL statements per request on a villager's hot paths (issue 10): the same number whatever the data size (no N+1),
+"""SQL statements per request on a villager's hot paths: the same number whatever the data size (no N+1),
 and at most a small fixed number.
 
 A statement is whatever reaches the database cursor (SQLAlchemy's ``before_cursor_execute`` on the engine), counted
