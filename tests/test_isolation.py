@@ -69,8 +69,8 @@ def world(make):
     assembly = votes.open_vote(decision, stage="决议", body="members_assembly", title="收益分配方案",
                                opens_at=utcnow(), closes_at=utcnow() + timedelta(days=7), actor=None)
     proxy = votes.record_proxy(assembly, spouse.person_id, a_member.person_id, "委托书-001", actor=None)
-    from backend.core.clock import today
     from backend import decisions as pipeline
+    from backend.core.clock import today
 
     # a decision going through 四议两公开, its 决议 posted with an objection raised
     piped = pipeline.create_decision(a.id, pipeline.DecisionInput("村小学修缮", "project", "村干部提议"), actor=None)

@@ -63,7 +63,7 @@ def seed() -> str:
     report.add("个分配方案", dividends.seed_dividends())  # its payout vouchers go into last spring's books
     report.add("份土地合同", land.seed_land())  # rent received this year and before
     report.add("个公益岗位", jobs.seed_jobs())  # last year's posts paid monthly; this year's open posting
-    report.add("条公告", notices.seed_notices())  # 郑雯's pinned township notice, 临江村's own; pushes left to the worker
+    report.add("条公告", notices.seed_notices())  # pushes left to the worker
     # everything that posts into past months comes before they are closed
     report.add("个月份结账", ledger.close_past_months())
     report.add("期财务公开", ledger.seed_disclosures())
