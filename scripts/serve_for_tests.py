@@ -54,7 +54,7 @@ def main() -> int:
 
     from backend import create_app
     from backend.core.db import db
-    from backend.demo import registry as demo
+    from backend import demo
     from backend.wechat.standin import StandIn
 
     tmp = tempfile.TemporaryDirectory(prefix="sunshine-mp-")
