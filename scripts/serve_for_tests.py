@@ -52,9 +52,8 @@ def main() -> int:
     from flask_migrate import upgrade
     from werkzeug.serving import make_server
 
-    from backend import create_app
+    from backend import create_app, demo
     from backend.core.db import db
-    from backend import demo
     from backend.wechat.standin import StandIn
 
     tmp = tempfile.TemporaryDirectory(prefix="sunshine-mp-")
