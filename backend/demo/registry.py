@@ -109,6 +109,8 @@ PEOPLE: tuple[DemoPerson, ...] = (
                relation=""),
     DemoPerson("fengli", "冯立", "371427197901010352", None, None, False, ("township_accountant",), "13905390002",
                relation="", role_villages=("LJ01", "XZ02")),
+    DemoPerson("yangfan", "杨帆", "371427198806120339", None, None, False, ("township_staff",), "13905380001",
+               relation="", township="BS"),
 )
 PEOPLE_BY_KEY = {p.key: p for p in PEOPLE}
 TUOPIN_HOUSEHOLDS = frozenset({"LJ-006"})  # fixed: 刘小梅's household is a 脱贫户

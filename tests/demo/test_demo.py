@@ -54,10 +54,10 @@ def test_seed_twice_creates_nothing_new(app: Flask) -> None:
     second = _seed()
     assert _counts() == after_first
     assert after_first["Township"] == 2 and after_first["Village"] == 4
-    assert after_first["WeChatAccount"] == 11  # 13 named people, less 张小燕 and 孙有福
+    assert after_first["WeChatAccount"] == 12  # 14 named people, less 张小燕 and 孙有福
     assert first.startswith("演示数据：2 个乡镇，4 个村，")
     assert f"{after_first['Household']} 户" in first and f"{after_first['Person']} 人" in first
-    assert "新增" in first and "11 个微信绑定" in first
+    assert "新增" in first and "12 个微信绑定" in first
     assert "无新增" in second and first.split("（")[0] == second.split("（")[0]
 
 
@@ -117,7 +117,7 @@ def test_seeded_ids_match_the_plan(app: Flask) -> None:
     _seed()
     people = db.session.execute(select(Person)).scalars().all()
     plan_people = [m for h in demo.roster_plan() for m in h.members]
-    assert len(people) == len(plan_people) + 2  # plus 郑雯 and 冯立
+    assert len(people) == len(plan_people) + 3  # plus 郑雯, 冯立 and 杨帆 (白石镇)
     for m in plan_people[::7]:
         p = registry.person_by_id_card(m.id_card)
         assert p is not None and p.name == m.name and p.gender == gender_from_id(m.id_card) == m.gender
