@@ -242,6 +242,7 @@ def notices_work(once: bool, interval: float, batch: int) -> None:
 
 def register_cli(app: Flask) -> None:
     from backend.ops.cli import backup_cli
+    from backend.registry.cli_admin import admin_cli
 
-    for group in (roster_cli, seal_cli, demo_cli, votes_cli, shares_cli, land_cli, notices_cli, backup_cli):
+    for group in (roster_cli, seal_cli, demo_cli, votes_cli, shares_cli, land_cli, notices_cli, backup_cli, admin_cli):
         app.cli.add_command(group)

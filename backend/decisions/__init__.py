@@ -2,8 +2,9 @@
 implementation result (``pipeline``), and the votes taken on them (``votes``).
 
 Other domains cite a decision through :func:`get_ref`; the township counts decisions with :func:`decisions_of`;
-the home screen lists :func:`my_open_votes`. The write functions below are the pipeline's own, for the demo and
-the CLI; :func:`settle_vote` is the one place a closed vote is tallied and recorded on its decision.
+the home screen lists :func:`my_open_votes`; the township warns of votes closing soon with a low turnout
+(:func:`votes_closing`). The write functions below are the pipeline's own, for the demo and the CLI;
+:func:`settle_vote` is the one place a closed vote is tallied and recorded on its decision.
 """
 
 from backend.decisions.pipeline.meetings import MeetingInput, record_meeting
@@ -19,7 +20,14 @@ from backend.decisions.pipeline.service import (
 )
 from backend.decisions.pipeline.settling import settle_vote, sync_votes
 from backend.decisions.votes.schemas import MyVoteSchema
-from backend.decisions.votes.service import due_votes, electorate, my_open_votes, open_vote
+from backend.decisions.votes.service import (
+    VoteTurnout,
+    due_votes,
+    electorate,
+    my_open_votes,
+    open_vote,
+    votes_closing,
+)
 
 __all__ = [
     "DecisionInput",
@@ -27,6 +35,7 @@ __all__ = [
     "MeetingInput",
     "MyVoteSchema",
     "ResultInput",
+    "VoteTurnout",
     "answer_objection",
     "close_publicity",
     "create_decision",
@@ -43,4 +52,5 @@ __all__ = [
     "record_result",
     "settle_vote",
     "sync_votes",
+    "votes_closing",
 ]

@@ -8,7 +8,7 @@ the villages' yearly income.
 
 from backend.ledger.chart import EXPENSE_CATEGORIES, INCOME_CATEGORIES
 from backend.ledger.reports.income_expense import income_and_expense
-from backend.ledger.reports.service import income_statement, year_income, year_span
+from backend.ledger.reports.service import income_statement, month_income, year_income, year_span
 from backend.ledger.service import (
     LineInput,
     VoucherInput,
@@ -35,6 +35,7 @@ __all__ = [
     "get_voucher",
     "income_and_expense",
     "income_statement",
+    "month_income",
     "post_voucher",
     "reverse_voucher",
     "year_income",

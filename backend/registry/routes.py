@@ -33,6 +33,7 @@ from backend.registry.schemas import (
     RoleListArgs,
     SettingInSchema,
     SettingSchema,
+    VillageInSchema,
     VillageSchema,
 )
 
@@ -91,6 +92,18 @@ def get_village(village_id: int) -> Any:
 def township_villages(township_id: int) -> list[Any]:
     """乡镇下的村（乡镇工作人员）。"""
     return places.villages_of_township(township_id)
+
+
+@blp.route("/townships/<int:township_id>/villages", methods=["POST"])
+@requires("township.manage", township="township_id")
+@blp.arguments(VillageInSchema)
+@blp.response(201, VillageSchema)
+@blp.doc(security=SECURITY)
+def create_village(args: dict[str, Any], township_id: int) -> Any:
+    """新建本乡镇的一个村（乡镇工作人员）。村编码在全部乡镇和村中唯一，已被使用时 409。"""
+    v = places.create_village(places.get_township(township_id), args["code"], args["name"], actor=require_login())
+    db.session.commit()
+    return v
 
 
 # ---------------------------------------------------------------- households

@@ -19,6 +19,12 @@ class VillageSchema(PlaceSchema):
     township = fields.Nested(PlaceSchema)
 
 
+class VillageInSchema(BaseSchema):
+    code = Text(required=True, validate=length(1, 20),
+                metadata={"description": "村编码：2—20 位字母和数字，以字母开头，如 LJ01（乡镇和村的编码都不能重复）"})
+    name = Text(required=True, validate=length(1, 30), metadata={"description": "村名，如 临江村"})
+
+
 class HouseholdInSchema(BaseSchema):
     number = Text(required=True, validate=length(1, 30), metadata={"description": "户号，如 LJ-005"})
     address = Text(validate=length(max=120), allow_none=True)

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, or_, select
 
 from backend.core.db import db
-from backend.registry.models import Household, Member, Person, Township, Village
+from backend.registry.models import Household, Member, Person, RoleAssignment, Township, Village
 
 
 def roster_people(village_id: int, *, collective_only: bool, adult_on: date) -> list[tuple[int, int]]:
@@ -174,3 +174,83 @@ def place_name_select(township_id: Any, village_id: Any) -> Any:
     one statement."""
     return func.coalesce(select(Township.name).where(Township.id == township_id).scalar_subquery(),
                          select(Village.name).where(Village.id == village_id).scalar_subquery())
+
+
+# ---------------------------------------------------------------- the township's view of its villages' people
+
+# roles that run a village (shown as its staff), and those that make a person the township's for its pickers
+STAFF_ROLES = ("secretary", "committee", "accountant", "supervisor", "township_accountant")
+TOWNSHIP_PICKER_ROLES = ("township_staff", "township_accountant")
+
+
+def roster_counts(village_ids: Collection[int]) -> dict[int, tuple[int, int]]:
+    """village id → (people on the active roster, of whom collective-economic-organisation members), one query."""
+    out = {vid: (0, 0) for vid in village_ids}
+    if not out:
+        return out
+    members = func.sum(case((Member.is_collective_member.is_(True), 1), else_=0))
+    for vid, n, m in db.session.execute(
+        select(Member.village_id, func.count(), members)
+        .where(Member.village_id.in_(list(out)), Member.status == "active")
+        .group_by(Member.village_id)
+    ):
+        out[vid] = (int(n), int(m or 0))
+    return out
+
+
+@dataclass(frozen=True)
+class StaffBrief:
+    assignment_id: int
+    village_id: int
+    role: str
+    person_id: int
+    name: str
+    since: datetime
+
+
+def village_staff(village_ids: Collection[int]) -> list[StaffBrief]:
+    """The current holders of the village-running roles (:data:`STAFF_ROLES`) in these villages, longest-serving
+    first, in one query."""
+    if not village_ids:
+        return []
+    rows = db.session.execute(
+        select(RoleAssignment.id, RoleAssignment.village_id, RoleAssignment.role, Person.id, Person.name,
+               RoleAssignment.valid_from)
+        .join(Person, Person.id == RoleAssignment.person_id)
+        .where(RoleAssignment.village_id.in_(list(village_ids)), RoleAssignment.valid_to.is_(None),
+               RoleAssignment.role.in_(STAFF_ROLES))
+        .order_by(RoleAssignment.valid_from, RoleAssignment.id)
+    ).all()
+    return [StaffBrief(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class TownshipPerson:
+    person_id: int
+    name: str
+    roles: tuple[str, ...]  # current township roles, in TOWNSHIP_PICKER_ROLES order
+
+
+def township_people(township_id: int) -> list[TownshipPerson]:
+    """The township's own people, for its pickers: those whose home is the township (staff without a roster entry)
+    and those holding a township role now, in the township or in one of its villages (agency accountants); by name."""
+    in_township = or_(
+        RoleAssignment.township_id == township_id,
+        RoleAssignment.village_id.in_(select(Village.id).where(Village.township_id == township_id)),
+    )
+    held = db.session.execute(
+        select(RoleAssignment.person_id, RoleAssignment.role)
+        .where(RoleAssignment.valid_to.is_(None), RoleAssignment.role.in_(TOWNSHIP_PICKER_ROLES), in_township)
+    ).all()
+    roles: dict[int, set[str]] = {}
+    for pid, role in held:
+        roles.setdefault(pid, set()).add(role)
+    people = db.session.execute(
+        select(Person.id, Person.name)
+        .where(or_(Person.township_id == township_id, Person.id.in_(list(roles) or [-1])))
+        .order_by(Person.name, Person.id)
+    ).all()
+    return [
+        TownshipPerson(pid, name, tuple(r for r in TOWNSHIP_PICKER_ROLES if r in roles.get(pid, set())))
+        for pid, name in people
+    ]

@@ -1,5 +1,7 @@
 """The township's progress table (挂图作战) as JSON for the mini-program, and the monthly report (按月通报) as .xlsx
-and PDF. Township staff and the township's agency accountants of that township only (``township.view``)."""
+and PDF; for the staff console, its villages at a glance, its people, one village's months and the
+warnings. Township staff and the township's agency accountants of that township only (``township.view``); the
+people pickers need ``township.manage`` (township staff)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,14 @@ from marshmallow import fields
 
 from backend.core.permissions import requires
 from backend.core.schemas import BaseSchema, range_
-from backend.township import export, service
+from backend.township import console, export, service, warnings
+from backend.township.schemas import (
+    MonthsArgs,
+    MonthsSchema,
+    OverviewSchema,
+    TownshipPeopleSchema,
+    WarningSchema,
+)
 
 blp = Blueprint("township", __name__, description="乡镇：各村集体经济收入进度、排名、考核得分和按月通报")
 SECURITY = [{"bearer": []}]
@@ -114,3 +123,43 @@ def progress_xlsx(args: dict[str, Any], township_id: int) -> Response:
 def progress_pdf(args: dict[str, Any], township_id: int) -> Response:
     """导出按月通报 PDF（A4，可打印张贴）：各村收入进度表和汇总。"""
     return _file(township_id, args, export.progress_pdf, "application/pdf", "pdf")
+
+
+# ---------------------------------------------------------------- the staff console's township screens
+
+
+@blp.route("/townships/<int:township_id>/villages/overview", methods=["GET"])
+@requires("township.view", township="township_id")
+@blp.response(200, OverviewSchema)
+@blp.doc(security=SECURITY)
+def villages_overview(township_id: int) -> dict[str, Any]:
+    """各村概况：在册人数、集体经济组织成员、已绑定微信人数、现任村干部。"""
+    return console.overview(township_id)
+
+
+@blp.route("/townships/<int:township_id>/people", methods=["GET"])
+@requires("township.manage", township="township_id")
+@blp.response(200, TownshipPeopleSchema)
+@blp.doc(security=SECURITY)
+def township_people(township_id: int) -> dict[str, Any]:
+    """本乡镇可以指定乡镇角色的人：乡镇工作人员、代理会计（供选择）。"""
+    return console.people(township_id)
+
+
+@blp.route("/townships/<int:township_id>/progress/<int:village_id>/months", methods=["GET"])
+@requires("township.view", township="township_id")
+@blp.arguments(MonthsArgs, location="query")
+@blp.response(200, MonthsSchema)
+@blp.doc(security=SECURITY)
+def village_months(args: dict[str, Any], township_id: int, village_id: int) -> dict[str, Any]:
+    """一个村一年中逐月的总收入、经营性收入及累计数（与进度表口径相同）；今年还没到的月份为 null。"""
+    return console.months(township_id, village_id, args.get("year"))
+
+
+@blp.route("/townships/<int:township_id>/warnings", methods=["GET"])
+@requires("township.view", township="township_id")
+@blp.response(200, WarningSchema(many=True))
+@blp.doc(security=SECURITY)
+def township_warnings(township_id: int) -> list[dict[str, Any]]:
+    """待办/预警：财务逾期未公开、提问逾期未答复、决策事项停滞、投票将截止而参与不足，按发生时间排序。"""
+    return warnings.warnings(township_id)

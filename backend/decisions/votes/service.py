@@ -601,3 +601,37 @@ def my_open_votes(p: Principal) -> list[dict[str, Any]]:
     ]
 
 
+
+
+@dataclass(frozen=True)
+class VoteTurnout:
+    """An open vote's turnout so far: who may vote (``eligible``) and how many have (``cast``)."""
+
+    id: int
+    village_id: int
+    decision_id: int
+    title: str
+    opens_at: datetime
+    closes_at: datetime
+    eligible: int
+    cast: int
+
+
+def votes_closing(village_ids: list[int], until: datetime) -> list[VoteTurnout]:
+    """Votes of these villages open now and closing by ``until``, with their turnout (two queries), soonest first."""
+    if not village_ids:
+        return []
+    now = utcnow()
+    cast = (
+        select(func.count()).select_from(VoteParticipation).where(VoteParticipation.vote_id == Vote.id)
+        .correlate(Vote).scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(Vote, cast)
+        .where(Vote.village_id.in_(village_ids), Vote.opens_at <= now, Vote.closes_at > now, Vote.closes_at <= until)
+        .order_by(Vote.closes_at, Vote.id)
+    ).all()
+    return [
+        VoteTurnout(v.id, v.village_id, v.decision_id, v.title, v.opens_at, v.closes_at, v.electorate_size, int(n))
+        for v, n in rows
+    ]
