@@ -6,6 +6,7 @@ const path = require('path')
 const h = require('./harness')
 
 const app = require('../app.json')
+const { consoleCode } = require('../utils/console-login')
 const wxssFiles = [path.join(h.ROOT, 'app.wxss')]
 for (const dir of ['pages', 'components']) {
   for (const name of fs.readdirSync(path.join(h.ROOT, dir))) {
@@ -53,8 +54,23 @@ describe('every page', () => {
       expect(`${p}: ${wxml.trimStart().slice(0, 60)}`).toContain('<page-meta root-font-size="{{rootFontSize}}">')
     }
     const dirs = fs.readdirSync(path.join(h.ROOT, 'pages'))
-    expect(dirs.sort()).toEqual(app.pages.map((p) => p.split('/')[1]).sort())
+    expect(dirs.sort()).toEqual([...new Set(app.pages.map((p) => p.split('/')[1]))].sort())
+    // and every file under pages/ belongs to a page app.json lists
+    for (const dir of dirs) {
+      for (const f of fs.readdirSync(path.join(h.ROOT, 'pages', dir))) {
+        expect(app.pages).toContain(`pages/${dir}/${f.replace(/\.(js|json|wxml|wxss)$/, '')}`)
+      }
+    }
   })
+
+  // a console's QR code, as a staff member's phone reads it
+  async function consoleTicket() {
+    const r = await h.call('POST', '/auth/console-tickets', { body: { browser: 'Chrome 131 · Windows 10' } })
+    expect(r.statusCode).toBe(201)
+    const code = consoleCode(r.data.qr)
+    expect(code).toBeTruthy()
+    return code
+  }
 
   test('renders at the phone’s largest text size with a larger root size, and shows words not codes', async () => {
     const token = await h.tokenFor('chenguilan')
@@ -77,13 +93,17 @@ describe('every page', () => {
       job: { id: firstId(await get(`/villages/${village}/job-postings`)) },
       notices: {},
       notice: { id: firstId(await get('/me/notices')) },
+      // a console waiting for a staff member's approval (陈桂兰 is not staff: 王建国 opens this one)
+      'console-login/confirm': { code: await consoleTicket() },
     }
+    const people = { 'console-login/confirm': 'wangjianguo' }
     for (const p of app.pages) {
-      const name = p.split('/')[1]
+      const name = h.pageName(p)
       expect(Object.keys(queries)).toContain(name)
-      h.installWx({ person: 'chenguilan', fontSizeSetting: 28 }) // iOS 'largest' text
+      h.installWx({ person: people[name] || 'chenguilan', fontSizeSetting: 28 }) // iOS 'largest' text
       const page = await h.openPage(name, queries[name])
       expect(`${name}: ${page.data.error || ''}`).toBe(`${name}: `)
+      expect(`${name}: ${page.data.problem || ''}`).toBe(`${name}: `)
       expect(`${name}: ${page.data.rootFontSize}`).toBe(`${name}: 30px`) // 18px × 28/17
       const words = page.dom.textContent.replace(/\s+/g, '')
       expect(words.length).toBeGreaterThan(2)

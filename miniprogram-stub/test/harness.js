@@ -66,6 +66,9 @@ const wxState = {
   navigations: [],
   modals: [],
   toasts: [],
+  // wx.scanCode: the calls made, and what the camera "sees" (a string), or null when the person closes it
+  scans: [],
+  scanResult: null,
   fontSizeSetting: 17,
   logins: 0,
   // a test can make the network fail: a function (options) → true to fail this request without sending it
@@ -79,6 +82,8 @@ function installWx({ person = null, fontSizeSetting = 17 } = {}) {
   wxState.navigations = []
   wxState.modals = []
   wxState.toasts = []
+  wxState.scans = []
+  wxState.scanResult = null
   wxState.fontSizeSetting = fontSizeSetting
   wxState.logins = 0
   wxState.dropWhen = null
@@ -111,7 +116,22 @@ function installWx({ person = null, fontSizeSetting = 17 } = {}) {
     navigateTo: ({ url }) => { wxState.navigations.push({ kind: 'navigateTo', url }) },
     redirectTo: ({ url }) => { wxState.navigations.push({ kind: 'redirectTo', url }) },
     reLaunch: ({ url }) => { wxState.navigations.push({ kind: 'reLaunch', url }) },
-    navigateBack: () => { wxState.navigations.push({ kind: 'navigateBack' }) },
+    navigateBack: ({ delta = 1 } = {}) => { wxState.navigations.push({ kind: 'navigateBack', delta }) },
+    scanCode: (opts = {}) => {
+      wxState.scans.push({ onlyFromCamera: opts.onlyFromCamera, scanType: opts.scanType })
+      const seen = wxState.scanResult
+      setTimeout(() => {
+        if (typeof seen === 'string') {
+          const r = { result: seen, scanType: 'QR_CODE', charSet: 'utf-8', errMsg: 'scanCode:ok' }
+          if (opts.success) opts.success(r)
+          if (opts.complete) opts.complete(r)
+        } else {
+          const r = { errMsg: 'scanCode:fail cancel' }
+          if (opts.fail) opts.fail(r)
+          if (opts.complete) opts.complete(r)
+        }
+      }, 0)
+    },
     showModal: (opts) => {
       wxState.modals.push(opts)
       setTimeout(() => opts.success && opts.success({ confirm: true, cancel: false }), 0)
@@ -176,10 +196,18 @@ global.Page = (options) => {
   })
 }
 
+// A page's name: "home" for pages/home/home, "console-login/confirm" for a page whose file is not named after its
+// folder (app.json's path without "pages/").
+function pageName(appPath) {
+  const [dir, file] = appPath.split('/').filter(Boolean).slice(1)
+  return !file || file === dir ? dir : `${dir}/${file}`
+}
+
 const loaded = {}
 function pageId(name) {
   if (!loaded[name]) {
-    loaded[name] = simulate.load(path.join(ROOT, 'pages', name, name), {
+    const file = name.includes('/') ? path.join(ROOT, 'pages', name) : path.join(ROOT, 'pages', name, name)
+    loaded[name] = simulate.load(file, {
       rootPath: ROOT,
       usingComponents: GLOBAL_COMPONENTS,
     })
@@ -201,7 +229,7 @@ async function follow() {
   const nav = wxState.navigations[wxState.navigations.length - 1]
   if (!nav || !nav.url) throw new Error('the app did not navigate')
   const [pathname, search = ''] = nav.url.split('?')
-  const name = pathname.split('/').filter(Boolean)[1]
+  const name = pageName(pathname)
   const query = Object.fromEntries(new URLSearchParams(search))
   return { name, query, page: await openPage(name, query) }
 }
@@ -289,4 +317,4 @@ function standin(method, name, body) {
   return call(method, `/__standin/${name}`, { body, base: process.env.SV_WECHAT })
 }
 
-module.exports = { ROOT, wxState, installWx, openPage, follow, text, texts, has, tap, settle, until, call, tokenFor, tokenOf, signedIn, standin, simulate }
+module.exports = { ROOT, wxState, installWx, pageName, openPage, follow, text, texts, has, tap, settle, until, call, tokenFor, tokenOf, signedIn, standin, simulate }

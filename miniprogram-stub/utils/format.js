@@ -29,6 +29,17 @@ function dateTime(iso) {
   return t ? `${date(iso)} ${t[1]}:${t[2]}` : date(iso)
 }
 
+// any ISO moment with its offset ("…T08:05:00Z", "…T16:05:00+08:00") → "2026年3月17日 16:05" in Beijing time
+function beijingDateTime(iso) {
+  if (!iso) return ''
+  if (/[+]08:00$/.test(iso) || !/(Z|[+-]\d{2}:?\d{2})$/.test(iso)) return dateTime(iso)
+  const t = Date.parse(iso)
+  if (Number.isNaN(t)) return dateTime(iso)
+  const d = new Date(t + 8 * 3600 * 1000)
+  const two = (n) => String(n).padStart(2, '0')
+  return `${d.getUTCFullYear()}年${d.getUTCMonth() + 1}月${d.getUTCDate()}日 ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`
+}
+
 // "2026-Q3" → "2026年第三季度", "2026-07" → "2026年7月"
 function period(p) {
   if (!p) return ''
@@ -76,6 +87,6 @@ function shortSeal(hash) {
 }
 
 module.exports = {
-  money, isZero, date, dateTime, period, label, shortSeal, sumMu, RENT_STATUS,
+  money, isZero, date, dateTime, beijingDateTime, period, label, shortSeal, sumMu, RENT_STATUS,
   DIVIDEND_STATUS, VOTE_CHOICES, DECISION_STATUS, STAGE_STATUS, APPLICATION_STATUS, STAGES,
 }

@@ -1,8 +1,9 @@
 // 首页: my village, this year's money, unread notices, open votes and the latest disclosure — one request
-// (GET /me/home) so that a weak network costs one round trip.
+// (GET /me/home) so that a weak network costs one round trip. Staff also find 扫码登录管理端 here.
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const ui = require('../../utils/ui')
+const consoleLogin = require('../../utils/console-login')
 
 Page({
   data: {
@@ -18,6 +19,7 @@ Page({
     openVotes: [],
     latestDisclosure: null,
     largeText: false,
+    isStaff: false,
   },
 
   onLoad() {
@@ -65,6 +67,8 @@ Page({
           publishedText: fmt.date(d.published_at),
         },
         largeText: ui.largeText(),
+        // staff log in to the computer's 管理端 by scanning its QR code with this phone
+        isStaff: consoleLogin.isStaff(home.roles),
       }
     })
     if (ok) this.loadedOnce = true
@@ -75,6 +79,8 @@ Page({
     ui.setLargeText(e.detail.value)
     this.setData({ largeText: !!e.detail.value, rootFontSize: ui.rootFontSize() })
   },
+
+  onScanConsole() { return consoleLogin.scan() },
 
   goDividends() { wx.navigateTo({ url: '/pages/dividends/dividends' }) },
   goLand() { wx.navigateTo({ url: '/pages/land/land' }) },
