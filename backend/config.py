@@ -104,6 +104,10 @@ def from_env() -> dict[str, Any]:
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         # what the QR code on a printed disclosure opens (the mini-program page; ?id=<id> is appended)
         "MINIPROGRAM_DISCLOSURE_URL": os.environ.get("MINIPROGRAM_DISCLOSURE_URL", "pages/disclosure/detail"),
+        # how long a download link (POST /download-links) opens its file: core/downloads.py
+        "DOWNLOAD_LINK_SECONDS": _int("DOWNLOAD_LINK_SECONDS", 120),
+        # the staff console's build, served at /console/: backend/console_site.py
+        "CONSOLE_DIST": os.environ.get("CONSOLE_DIST") or str(ROOT / "console" / "dist"),
     }
 
 
