@@ -47,9 +47,142 @@ class AuditEntry(db.Model):
         return json.loads(self.after) if self.after else None
 
 
-def village_entries(village_id: int) -> Select[tuple[AuditEntry]]:
-    """The village's entries, newest first."""
-    return select(AuditEntry).where(AuditEntry.village_id == village_id).order_by(AuditEntry.id.desc())
+def village_entries(
+    village_id: int,
+    *,
+    person_id: int | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Select[tuple[AuditEntry]]:
+    """The village's entries, newest first; optionally only one actor's (``person_id``), one action's, and those
+    at or after ``since`` and before ``until`` (a half-open span: the console passes the day after the last day)."""
+    stmt = select(AuditEntry).where(AuditEntry.village_id == village_id)
+    if person_id is not None:
+        stmt = stmt.where(AuditEntry.actor_person_id == person_id)
+    if action is not None:
+        stmt = stmt.where(AuditEntry.action == action)
+    if since is not None:
+        stmt = stmt.where(AuditEntry.at >= since)
+    if until is not None:
+        stmt = stmt.where(AuditEntry.at < until)
+    return stmt.order_by(AuditEntry.id.desc())
+
+
+def village_actions(village_id: int) -> list[str]:
+    """The actions that occur in the village's entries, in code order (for a filter picker)."""
+    return list(db.session.execute(
+        select(AuditEntry.action).where(AuditEntry.village_id == village_id).distinct().order_by(AuditEntry.action)
+    ).scalars())
+
+
+def village_actor_ids(village_id: int) -> list[int]:
+    """The people who acted in the village's entries (the command line and the system, who have no id, left out)."""
+    return list(db.session.execute(
+        select(AuditEntry.actor_person_id)
+        .where(AuditEntry.village_id == village_id, AuditEntry.actor_person_id.is_not(None))
+        .distinct()
+    ).scalars())
+
+
+# What each action is called in Chinese, for the log a secretary or a supervisor reads.
+ACTION_LABELS: dict[str, str] = {
+    "auth.bind": "绑定微信",
+    "auth.bind_failed": "绑定微信失败",
+    "auth.logout": "退出登录",
+    "auth.unbind": "解除微信绑定",
+    "decision.create": "提出决策事项",
+    "decision.end": "终止决策事项",
+    "decision.objection": "对决策事项提出异议",
+    "decision.objection_answer": "答复决策事项异议",
+    "decision.publicity_close": "结束公示",
+    "decision.publicity_open": "开始公示",
+    "decision.result": "登记实施结果",
+    "decision.stage": "登记决策环节",
+    "disclosure.answer": "答复财务公开提问",
+    "disclosure.approve": "审核通过财务公开",
+    "disclosure.draft": "编制财务公开",
+    "disclosure.erratum": "编制财务公开更正",
+    "disclosure.publish": "公布财务公开",
+    "disclosure.question": "对财务公开提问",
+    "disclosure.redraft": "重新编制财务公开",
+    "disclosure.return": "退回财务公开",
+    "dividend.cancel": "撤销分配方案",
+    "dividend.compute": "计算分配清单",
+    "dividend.create": "新建分配方案",
+    "dividend.objection": "对分配清单提出异议",
+    "dividend.objection_answer": "答复分配清单异议",
+    "dividend.pay": "登记分红发放",
+    "dividend.payout_open": "开始发放分红",
+    "dividend.publish": "公示分配清单",
+    "dividend.template": "保存分配方案模板",
+    "household.create": "建户",
+    "household.update": "修改户信息",
+    "job.apply": "报名公益岗位",
+    "job.draw": "公益岗位抽签",
+    "job.hire": "聘用公益岗位人员",
+    "job.hire_end": "解聘公益岗位人员",
+    "job.objection": "对公益岗位提出异议",
+    "job.objection_answer": "答复公益岗位异议",
+    "job.pay": "发放公益岗位工资",
+    "job.pay_record": "登记公益岗位考勤工资",
+    "job.posting_create": "发布公益岗位",
+    "job.seal": "封签公益岗位结果",
+    "land.contract_create": "签订土地流转合同",
+    "land.contract_import": "导入土地流转合同",
+    "land.grain_price": "设定粮价",
+    "land.parcel_create": "登记地块",
+    "land.parcel_import": "导入地块",
+    "land.party_create": "登记流转方",
+    "land.rent_payment": "登记租金收款",
+    "land.rent_period": "设定租金期间",
+    "ledger.account_add": "增设会计科目",
+    "ledger.period_close": "月末结账",
+    "ledger.voucher_create": "录入凭证",
+    "ledger.voucher_delete": "删除凭证草稿",
+    "ledger.voucher_import": "导入凭证",
+    "ledger.voucher_post": "凭证记账",
+    "ledger.voucher_reverse": "冲销凭证",
+    "ledger.voucher_update": "修改凭证草稿",
+    "member.create": "登记在册人员",
+    "member.update": "修改在册人员",
+    "notice.offline_reads": "登记线下已读",
+    "notice.publish": "发布通知",
+    "notice.remind": "提醒未读",
+    "notice.withdraw": "撤回通知",
+    "person.create": "登记人员",
+    "role.end": "结束角色",
+    "role.grant": "指定角色",
+    "roster.import": "导入花名册",
+    "setting.put": "修改本地规则",
+    "share.certificate": "发放股权证",
+    "share.event": "登记股权变动",
+    "share.import": "导入股权登记簿",
+    "share.payee": "登记收款账户",
+    "share.type_create": "新增股份类型",
+    "share.type_update": "修改股份类型",
+    "township.create": "建立乡镇",
+    "village.create": "建立村",
+    "vote.open": "发起表决",
+    "vote.paper": "录入纸质表决结果",
+    "vote.proxy": "登记委托投票",
+    "vote.proxy_revoke": "撤销委托投票",
+    "vote.tally": "表决计票",
+}
+# an action not listed above is named by its domain: nothing shows a code to a reader
+DOMAIN_LABELS: dict[str, str] = {
+    "auth": "登录与绑定", "decision": "四议两公开", "disclosure": "财务公开", "dividend": "收益分配",
+    "household": "户", "job": "公益岗位", "land": "土地流转", "ledger": "账务", "member": "花名册",
+    "notice": "通知", "person": "人员", "role": "角色", "roster": "花名册", "setting": "本地规则",
+    "share": "股权", "township": "乡镇", "village": "村", "vote": "表决", "wechat": "微信",
+}
+
+
+def action_label(action: str) -> str:
+    """The Chinese name of ``action``: "role.grant" → "指定角色"; an unlisted one → "<domain>：其他操作"."""
+    if action in ACTION_LABELS:
+        return ACTION_LABELS[action]
+    return f"{DOMAIN_LABELS.get(action.split('.', 1)[0], '系统')}：其他操作"
 
 
 def record(

@@ -6,6 +6,8 @@ draft (民主理财), and an approved disclosure is published with a seal.
   village's seal chain (:func:`sealed_payload`: anyone can recompute the seal from it); a published disclosure
   never changes;
 - one published disclosure per village and period, errata aside.
+
+Reviewers read a disclosure with each line's vouchers (:func:`with_vouchers`).
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from backend import ledger
 from backend.core import audit
 from backend.core.clock import to_iso, utcnow
 from backend.core.db import db
 from backend.core.errors import conflict, forbidden, not_found
+from backend.core.money import fen_to_yuan
 from backend.core.permissions import Principal
 from backend.core.seal import seal
 from backend.disclosures.models import Disclosure
@@ -133,3 +137,17 @@ def publish(d: Disclosure, *, actor: Principal | None) -> Disclosure:
     audit.record("disclosure.publish", "disclosure", d.id, actor=actor, village_id=d.village_id,
                  before={"status": "approved"}, after={"status": "published", "seal": s.hash, "seq": s.seq})
     return d
+
+
+def with_vouchers(d: Disclosure, view: dict[str, Any]) -> dict[str, Any]:
+    """``view`` (a disclosure's detail) with each line's vouchers, as the supervision committee checks them before
+    signing off: the posted voucher the line's number names (one query for all lines; a line whose voucher cannot be
+    found, which a posted book does not allow, has none)."""
+    found = ledger.vouchers_by_number(d.village_id, {ln["voucher_no"] for ln in view["lines"]})
+    lines = []
+    for ln in view["lines"]:
+        v = found.get(ln["voucher_no"])
+        vouchers = [] if v is None else [{"id": v.id, "number": v.number, "date": v.on.isoformat(),
+                                          "summary": v.summary, "amount": fen_to_yuan(v.total_fen)}]
+        lines.append({**ln, "vouchers": vouchers})
+    return {**view, "lines": lines}

@@ -28,6 +28,7 @@ from backend.disclosures.schemas import (
     DisclosureQuestionInSchema,
     DisclosureQuestionSchema,
     DisclosureReturnSchema,
+    DisclosureReviewSchema,
     DisclosureSchema,
     DisclosureStaffListArgs,
     DisclosureStaffSchema,
@@ -160,6 +161,15 @@ def create_disclosure(args: dict[str, Any], village_id: int) -> Any:
 def list_all(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     """本村全部财务公开（含草稿、已退回、已审核），供会计和监督委员会使用。"""
     return service.all_page(village_id, args.get("status"), args["page"], args["page_size"]).envelope()
+
+
+@blp.route("/disclosures/<int:disclosure_id>/review", methods=["GET"])
+@requires("ledger.read", obj=(Disclosure, "disclosure_id"))
+@blp.response(200, DisclosureReviewSchema)
+@blp.doc(security=SECURITY)
+def review_view(disclosure: Disclosure) -> dict[str, Any]:
+    """审核用的财务公开（会计、监督委员会、乡镇）：与 GET /disclosures/{id} 相同，每一行另附所依据的凭证。"""
+    return review.with_vouchers(disclosure, service.detail(disclosure))
 
 
 @blp.route("/disclosures/<int:disclosure_id>/approve", methods=["POST"])

@@ -223,3 +223,22 @@ class DisclosureTownshipStatusSchema(BaseSchema):
     period = fields.String()
     unpublished = fields.Integer(metadata={"description": "该期间尚未公开的村数"})
     villages = fields.List(fields.Nested(DisclosureVillageStatusSchema))
+
+
+# ---------------------------------------------------------------- output: the reviewers' view (staff only)
+
+
+class LineVoucherSchema(BaseSchema):
+    id = fields.Integer(metadata={"description": "凭证编号（GET /vouchers/{id}）"})
+    number = fields.String(metadata={"description": "凭证号：月份-编号"})
+    date = fields.String(metadata={"description": "凭证日期 YYYY-MM-DD"})
+    summary = fields.String()
+    amount = fields.String(metadata={"description": "凭证金额（借方合计，元）"})
+
+
+class DisclosureReviewLineSchema(DisclosureLineSchema):
+    vouchers = fields.List(fields.Nested(LineVoucherSchema), metadata={"description": "本行所依据的凭证"})
+
+
+class DisclosureReviewSchema(DisclosureSchema):
+    lines = fields.List(fields.Nested(DisclosureReviewLineSchema))

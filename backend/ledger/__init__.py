@@ -2,12 +2,12 @@
 (draft → posted, reversals), month closing, the voucher import, and the reports over the posted books.
 
 Other domains post vouchers and read the books through the functions below: dividends, rent received and
-public-benefit pay post vouchers; a disclosure reads a period's income and expense lines; the township reads
-the villages' yearly income.
+public-benefit pay post vouchers; a disclosure reads a period's income and expense lines and, for the supervisors,
+the vouchers they cite; the township reads the villages' yearly and monthly income.
 """
 
 from backend.ledger.chart import EXPENSE_CATEGORIES, INCOME_CATEGORIES
-from backend.ledger.reports.income_expense import income_and_expense
+from backend.ledger.reports.income_expense import VoucherBrief, income_and_expense, vouchers_by_number
 from backend.ledger.reports.service import income_statement, month_income, year_income, year_span
 from backend.ledger.service import (
     LineInput,
@@ -26,6 +26,7 @@ __all__ = [
     "EXPENSE_CATEGORIES",
     "INCOME_CATEGORIES",
     "LineInput",
+    "VoucherBrief",
     "VoucherInput",
     "accounts",
     "close_period",
@@ -38,6 +39,7 @@ __all__ = [
     "month_income",
     "post_voucher",
     "reverse_voucher",
+    "vouchers_by_number",
     "year_income",
     "year_span",
 ]

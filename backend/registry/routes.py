@@ -3,20 +3,26 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import Response, request, send_file
 from flask_smorest import Blueprint
 
 from backend.core import audit, errors
+from backend.core.clock import SHANGHAI
 from backend.core.db import db
 from backend.core.identity import mask_phone
-from backend.core.pagination import PageArgs, page_schema, paginate
+from backend.core.pagination import page_schema, paginate
 from backend.core.permissions import Principal, require, require_login, requires
 from backend.registry import households, people, places, roles, roster, settings
+from backend.registry import service as registry_service
 from backend.registry.models import Household, Member
 from backend.registry.schemas import (
+    AuditActionSchema,
+    AuditActorSchema,
     AuditEntrySchema,
+    AuditListArgs,
     HouseholdDetailSchema,
     HouseholdInSchema,
     HouseholdListArgs,
@@ -330,14 +336,60 @@ def end_role(assignment_id: int) -> Any:
 # ---------------------------------------------------------------- audit
 
 
+SYSTEM_ACTOR = "系统"  # the command line, the demo seed and scheduled jobs act with no person
+
+
+def _day_start(value: date | datetime, *, next_day: bool = False) -> datetime:
+    """A time as is; a day (China's date) as its first moment, or the next day's (an inclusive last day)."""
+    if isinstance(value, datetime):
+        return value
+    day = value + timedelta(days=1) if next_day else value
+    return datetime.combine(day, time(0, 0), tzinfo=SHANGHAI)
+
+
 @blp.route("/villages/<int:village_id>/audit", methods=["GET"])
 @requires("audit.read", village="village_id")
-@blp.arguments(PageArgs, location="query")
+@blp.arguments(AuditListArgs, location="query")
 @blp.response(200, page_schema(AuditEntrySchema))
 @blp.doc(security=SECURITY)
 def village_audit(args: dict[str, Any], village_id: int) -> dict[str, Any]:
-    """本村的操作记录（书记、监督委员会、乡镇）。"""
-    return paginate(db.session, audit.village_entries(village_id), args["page"], args["page_size"]).envelope()
+    """本村的操作记录（书记、监督委员会、乡镇），最新的在前；可按操作人、操作种类和日期筛选（日期含首尾两天）。"""
+    since, until = args.get("since"), args.get("until")
+    stmt = audit.village_entries(
+        village_id,
+        person_id=args.get("person_id"),
+        action=args.get("action"),
+        since=_day_start(since) if since is not None else None,
+        until=_day_start(until, next_day=True) if until is not None else None,
+    )
+    page = paginate(db.session, stmt, args["page"], args["page_size"])
+    names = registry_service.person_names([e.actor_person_id for e in page.items if e.actor_person_id])
+    return page.envelope([
+        {"id": e.id, "at": e.at, "actor_person_id": e.actor_person_id,
+         "actor_name": names.get(e.actor_person_id, "") if e.actor_person_id else SYSTEM_ACTOR,
+         "actor_roles": e.actor_roles, "action": e.action, "action_label": audit.action_label(e.action),
+         "object_type": e.object_type, "object_id": e.object_id, "before": e.before_data(), "after": e.after_data()}
+        for e in page.items
+    ])
+
+
+@blp.route("/villages/<int:village_id>/audit/actions", methods=["GET"])
+@requires("audit.read", village="village_id")
+@blp.response(200, AuditActionSchema(many=True))
+@blp.doc(security=SECURITY)
+def village_audit_actions(village_id: int) -> list[dict[str, str]]:
+    """本村操作记录中出现过的操作种类及其中文名称（供筛选）。"""
+    return [{"action": a, "label": audit.action_label(a)} for a in audit.village_actions(village_id)]
+
+
+@blp.route("/villages/<int:village_id>/audit/actors", methods=["GET"])
+@requires("audit.read", village="village_id")
+@blp.response(200, AuditActorSchema(many=True))
+@blp.doc(security=SECURITY)
+def village_audit_actors(village_id: int) -> list[dict[str, Any]]:
+    """本村操作记录中出现过的操作人（供筛选），按姓名排序。"""
+    names = registry_service.person_names(audit.village_actor_ids(village_id))
+    return [{"person_id": pid, "name": name} for pid, name in sorted(names.items(), key=lambda kv: (kv[1], kv[0]))]
 
 
 # ---------------------------------------------------------------- settings of local rules

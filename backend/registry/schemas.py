@@ -1,10 +1,13 @@
 from __future__ import annotations
 
-from marshmallow import fields
+from datetime import date, datetime
+from typing import Any
+
+from marshmallow import ValidationError, fields, validates_schema
 
 from backend.core.pagination import PageArgs
 from backend.core.permissions import ROLE_LABELS
-from backend.core.schemas import BaseSchema, IsoDateTime, Text, length, one_of
+from backend.core.schemas import BaseSchema, IsoDateTime, Text, length, one_of, range_
 from backend.registry.people import RELATIONS, STATUSES
 from backend.registry.roles import ASSIGNABLE_ROLES
 
@@ -133,16 +136,49 @@ class RoleListArgs(PageArgs):
     current = fields.Boolean(load_default=False)
 
 
+class DayOrTime(fields.Field):
+    """A day ``YYYY-MM-DD`` (China's date) or a time with its zone ``2026-11-22T09:00:00+08:00``."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date | datetime:
+        text = str(value).strip()
+        try:
+            if len(text) == 10:
+                return date.fromisoformat(text)
+            moment = datetime.fromisoformat(text)
+        except ValueError as exc:
+            raise ValidationError("应为日期 YYYY-MM-DD 或带时区的时间，例如 2026-11-22") from exc
+        if moment.tzinfo is None:
+            raise ValidationError("时间需要带时区，例如 2026-11-22T09:00:00+08:00")
+        if not 1970 <= moment.year <= 2999:
+            raise ValidationError("时间应在 1970 年到 2999 年之间")
+        return moment
+
+
+class AuditListArgs(PageArgs):
+    person_id = fields.Integer(validate=range_(min=1), metadata={"description": "只看此人的操作"})
+    action = Text(validate=length(max=64), metadata={"description": "只看这一种操作（见 /audit/actions）"})
+    since = DayOrTime(metadata={"description": "从这天（含）或这一时刻起"})
+    until = DayOrTime(metadata={"description": "到这天（含）或这一时刻前"})
+
+    @validates_schema
+    def _span(self, data: dict[str, Any], **kwargs: Any) -> None:
+        s, u = data.get("since"), data.get("until")
+        if s is not None and u is not None and type(s) is type(u) and s > u:
+            raise ValidationError("开始日期不能晚于结束日期", "until")
+
+
 class AuditEntrySchema(BaseSchema):
     id = fields.Integer()
     at = IsoDateTime()
     actor_person_id = fields.Integer(allow_none=True)
+    actor_name = fields.String(metadata={"description": "操作人姓名；命令行和自动任务为“系统”"})
     actor_roles = fields.String()
     action = fields.String()
+    action_label = fields.String(metadata={"description": "操作的中文名称"})
     object_type = fields.String()
     object_id = fields.Integer(allow_none=True)
-    before = fields.Function(lambda e: e.before_data())
-    after = fields.Function(lambda e: e.after_data())
+    before = fields.Raw(allow_none=True, metadata={"description": "改动前（JSON）"})
+    after = fields.Raw(allow_none=True, metadata={"description": "改动后（JSON）"})
 
 
 class SettingSchema(BaseSchema):
@@ -173,3 +209,13 @@ class ImportReportSchema(BaseSchema):
     households_created = fields.Integer()
     rows = fields.Integer()
     dry_run = fields.Boolean()
+
+
+class AuditActionSchema(BaseSchema):
+    action = fields.String()
+    label = fields.String()
+
+
+class AuditActorSchema(BaseSchema):
+    person_id = fields.Integer()
+    name = fields.String()

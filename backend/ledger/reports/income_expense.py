@@ -83,3 +83,34 @@ def income_and_expense(village: Village, months: Collection[str]) -> IncomeExpen
         if v.reverses_id is None and spent > threshold:
             large.append(LargeExpense(v.voucher_date, voucher_no(v), v.summary, spent, v.decision_ref))
     return IncomeExpense(lines, large, threshold)
+
+
+@dataclass(frozen=True)
+class VoucherBrief:
+    id: int
+    number: str  # "2026-03-007", as voucher_no writes it
+    on: date
+    summary: str
+    total_fen: int  # the voucher's debits (= its credits)
+
+
+def vouchers_by_number(village_id: int, numbers: Collection[str]) -> dict[str, VoucherBrief]:
+    """The village's posted vouchers named "YYYY-MM-NNN" (as a 财务公开 line cites them), in one query; numbers
+    that name no posted voucher of the village are left out."""
+    wanted: dict[tuple[str, int], str] = {}
+    for n in numbers:
+        period, _, seq = n.rpartition("-")
+        if len(period) == 7 and seq.isascii() and seq.isdigit():
+            wanted[(period, int(seq))] = n
+    if not wanted:
+        return {}
+    rows = db.session.execute(
+        select(Voucher).where(Voucher.village_id == village_id, Voucher.status == "posted",
+                              Voucher.period.in_({p for p, _ in wanted}))
+    ).scalars()
+    out = {}
+    for v in rows:
+        key = wanted.get((v.period, v.number or 0))
+        if key is not None:
+            out[key] = VoucherBrief(v.id, voucher_no(v), v.voucher_date, v.summary, v.total_fen)
+    return out
