@@ -78,6 +78,10 @@ def from_env() -> dict[str, Any]:
         "BIND_TICKET_TTL_MINUTES": _int("BIND_TICKET_TTL_MINUTES", 10),
         "BIND_MAX_FAILURES": _int("BIND_MAX_FAILURES", 5),
         "BIND_LOCK_MINUTES": _int("BIND_LOCK_MINUTES", 30),
+        # the staff console's log-in by scanning (backend/auth/console.py): a QR code lives at most 2 minutes, the
+        # console's token at most 12 hours (check_console)
+        "CONSOLE_TICKET_SECONDS": _int("CONSOLE_TICKET_SECONDS", 120),
+        "CONSOLE_TOKEN_TTL_HOURS": _int("CONSOLE_TOKEN_TTL_HOURS", 8),
         # the largest body, an .xlsx upload; every other body is JSON and capped at MAX_JSON_LENGTH
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 5 * 1024 * 1024),
         "MAX_JSON_LENGTH": _int("MAX_JSON_LENGTH", 1024 * 1024),
@@ -109,6 +113,19 @@ def from_env() -> dict[str, Any]:
         # the staff console's build, served at /console/: backend/console_site.py
         "CONSOLE_DIST": os.environ.get("CONSOLE_DIST") or str(ROOT / "console" / "dist"),
     }
+
+
+CONSOLE_TICKET_MAX_SECONDS = 120
+CONSOLE_TOKEN_MAX_HOURS = 12
+
+
+def check_console(config: Any) -> None:
+    """The console's log-in settings stay within what the issue promises, in every environment."""
+    seconds, hours = config.get("CONSOLE_TICKET_SECONDS", 120), config.get("CONSOLE_TOKEN_TTL_HOURS", 8)
+    if not isinstance(seconds, int) or not 10 <= seconds <= CONSOLE_TICKET_MAX_SECONDS:
+        raise ConfigError(f"CONSOLE_TICKET_SECONDS must be a whole number from 10 to {CONSOLE_TICKET_MAX_SECONDS}")
+    if not isinstance(hours, int) or not 1 <= hours <= CONSOLE_TOKEN_MAX_HOURS:
+        raise ConfigError(f"CONSOLE_TOKEN_TTL_HOURS must be a whole number from 1 to {CONSOLE_TOKEN_MAX_HOURS}")
 
 
 def check_production(config: dict[str, Any]) -> None:

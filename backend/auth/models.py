@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.core.clock import utcnow
@@ -54,7 +54,8 @@ class BindTicket(db.Model):
 
 
 class ApiToken(db.Model):
-    """A bearer token. Revoked at logout; expired after TOKEN_TTL_HOURS."""
+    """A bearer token. Revoked at logout; expired after TOKEN_TTL_HOURS (the mini-program's, kind ``app``) or
+    CONSOLE_TOKEN_TTL_HOURS (the staff console's, kind ``console``, good only while its person holds a staff role)."""
 
     __tablename__ = "api_tokens"
 
@@ -65,3 +66,31 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    kind: Mapped[str] = mapped_column(String(10), default="app", server_default="app", nullable=False)
+
+    __table_args__ = (CheckConstraint("kind IN ('app', 'console')", name="kind"),)
+
+
+class ConsoleTicket(db.Model):
+    """A staff console asking to be logged in: the console polls with the secret ``ticket`` (kept here only as its
+    hash); the QR code it shows carries the public ``code``, which a staff member's mini-program approves. Whoever
+    photographs the QR code learns the code and still cannot poll. The token is made at the first poll after the
+    approval, delivered once, and never stored in clear."""
+
+    __tablename__ = "console_tickets"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    code: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
+    browser: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    address: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+    # expired is not a status: it is read from expires_at
+    status: Mapped[str] = mapped_column(String(10), default="waiting", nullable=False)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"), nullable=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (CheckConstraint("status IN ('waiting', 'approved', 'refused', 'used')", name="status"),)

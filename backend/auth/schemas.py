@@ -61,3 +61,52 @@ class LoginResultSchema(BaseSchema):
     user = fields.Nested(MeSchema)
     bind_ticket = fields.String()
     bind_ticket_expires_at = IsoDateTime()
+
+
+# ---------------------------------------------------------------- the staff console's log-in
+
+
+class ConsoleTicketArgsSchema(BaseSchema):
+    browser = Text(validate=length(0, 1000), load_default=None, allow_none=True,
+                   metadata={"description": "浏览器的简短说明（缺省取 User-Agent），保留前 120 个字符"})
+
+
+class ConsoleTicketSchema(BaseSchema):
+    ticket = fields.String(metadata={"description": "管理端轮询用的密钥，不要显示"})
+    qr = fields.String(metadata={"description": "二维码内容：sunshine-console:<code>"})
+    code = fields.String(metadata={"description": "二维码里的公开编号（凭它不能轮询）"})
+    expires_at = IsoDateTime()
+    poll_interval_seconds = fields.Integer()
+
+
+class ConsolePollSchema(BaseSchema):
+    status = fields.String(metadata={"description": "waiting|approved|refused|expired|used"})
+    expires_at = IsoDateTime(metadata={"description": "二维码的到期时间；发放 token 时为 token 的到期时间"})
+    token = fields.String()
+    user = fields.Nested(MeSchema)
+
+
+class ConsoleRequestSchema(BaseSchema):
+    status = fields.String()
+    browser = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    created_at = IsoDateTime()
+    expires_at = IsoDateTime()
+
+
+class ConsoleLoginSchema(BaseSchema):
+    token = fields.String()
+    expires_at = IsoDateTime()
+    user = fields.Nested(MeSchema)
+
+
+class DemoConsoleLoginSchema(BaseSchema):
+    key = fields.String(metadata={"description": "演示账号：绑定在 openid o-<key> 上"})
+    name = fields.String()
+    roles = fields.List(fields.String())
+    role_labels = fields.List(fields.String())
+
+
+class DemoConsoleLoginArgsSchema(BaseSchema):
+    key = Text(required=True, validate=length(1, 40))
+    browser = Text(validate=length(0, 1000), load_default=None, allow_none=True)

@@ -15,18 +15,27 @@ from sqlalchemy.exc import IntegrityError
 
 from backend import registry
 from backend.auth.models import ApiToken, BindTicket, WeChatAccount
+from backend.config import check_console
 from backend.core import audit
 from backend.core.clock import utcnow
 from backend.core.db import db
 from backend.core.errors import AppError, conflict, not_found, unauthorized
 from backend.core.identity import IdentityError, normalize_phone
-from backend.core.permissions import Principal
+from backend.core.permissions import TOWNSHIP_ROLES, VILLAGE_STAFF, Principal
 from backend.registry import Person
 from backend.wechat import gateway_from_config
+
+# the roles that may log in to the staff console, and whose loss stops a console token
+STAFF_ROLES = VILLAGE_STAFF | TOWNSHIP_ROLES
+NOT_STAFF_ANYMORE = ("auth.not_staff_anymore", "您已不再担任管理职务，请重新扫码登录")
 
 
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def is_staff(principal: Principal) -> bool:
+    return any(gr.role in STAFF_ROLES for gr in principal.grants)
 
 
 @dataclass
@@ -79,16 +88,20 @@ def wechat_login(code: str) -> LoginResult:
     return LoginResult(False, bind_ticket=raw, ticket_expires_at=now + ttl)
 
 
-def issue_token(person_id: int, account_id: int | None) -> tuple[str, datetime]:
+def issue_token(person_id: int, account_id: int | None, kind: str = "app") -> tuple[str, datetime]:
+    """A new bearer token (only its hash is kept): the mini-program's (``app``) or the staff console's."""
+    raw, token = _new_token(person_id, account_id, kind)
+    return raw, token.expires_at
+
+
+def _new_token(person_id: int, account_id: int | None, kind: str) -> tuple[str, ApiToken]:
     raw = secrets.token_urlsafe(32)
     now = utcnow()
-    expires = now + timedelta(hours=current_app.config["TOKEN_TTL_HOURS"])
-    db.session.add(
-        ApiToken(
-            token_hash=_hash(raw), person_id=person_id, wechat_account_id=account_id, created_at=now, expires_at=expires
-        )
-    )
-    return raw, expires
+    hours = current_app.config["CONSOLE_TOKEN_TTL_HOURS" if kind == "console" else "TOKEN_TTL_HOURS"]
+    token = ApiToken(token_hash=_hash(raw), person_id=person_id, wechat_account_id=account_id, created_at=now,
+                     expires_at=now + timedelta(hours=hours), kind=kind)
+    db.session.add(token)
+    return raw, token
 
 
 # ---------------------------------------------------------------- binding
@@ -217,7 +230,7 @@ _tokens = ApiToken.__table__
 # the token and its person's principal in one statement, built once: every authenticated request runs it
 _AUTHENTICATE = (
     registry.principal_stmt(_tokens.c.person_id)
-    .add_columns(_tokens.c.id, _tokens.c.expires_at, _tokens.c.revoked_at)
+    .add_columns(_tokens.c.id, _tokens.c.expires_at, _tokens.c.revoked_at, _tokens.c.kind)
     .where(_tokens.c.token_hash == bindparam("token_hash"))
 )
 
@@ -229,16 +242,29 @@ def authenticate(raw: str) -> tuple[Principal | None, str | None]:
 
 
 def _authenticate(raw: str) -> tuple[Principal | None, str | None, datetime | None]:
-    """:func:`authenticate` and the token's expiry (an answer kept in memory lives no longer than its token)."""
+    """:func:`authenticate` and the token's expiry (an answer kept in memory lives no longer than its token).
+
+    A console token is good only while its person holds a staff role: the roles come with the same statement, so
+    this costs no query (and ending a role is a write, which forgets every answer kept in memory)."""
     rows = db.session.execute(_AUTHENTICATE, {"token_hash": _hash(raw)}).all()
     if not rows:
         return None, "invalid", None
-    token_id, expires_at, revoked_at = rows[0][registry.PRINCIPAL_COLUMNS :]
+    token_id, expires_at, revoked_at, kind = rows[0][registry.PRINCIPAL_COLUMNS :]
     if revoked_at is not None:
         return None, "invalid", None
     if expires_at <= utcnow():
         return None, "expired", None
-    return registry.principal_of(rows, token_id), None, expires_at
+    principal = registry.principal_of(rows, token_id)
+    if kind == "console" and (principal is None or not is_staff(principal)):
+        return None, "not_staff", None
+    return principal, None, expires_at
+
+
+def token_kind(principal: Principal) -> str | None:
+    """``app`` or ``console``: which client the request's token was given to (None without a token)."""
+    if principal.token_id is None:
+        return None
+    return db.session.execute(select(ApiToken.kind).where(ApiToken.id == principal.token_id)).scalar_one_or_none()
 
 
 def logout(principal: Principal) -> None:
@@ -251,6 +277,8 @@ def logout(principal: Principal) -> None:
 
 
 def install_request_loader(app: Flask) -> None:
+    check_console(app.config)
+
     @app.before_request
     def _load_principal() -> None:
         g.principal = None
@@ -262,6 +290,8 @@ def install_request_loader(app: Flask) -> None:
             g.auth_problem = "invalid"
             return
         g.principal, g.auth_problem, g.token_expires_at = _authenticate(raw.strip())
+        if g.auth_problem == "not_staff":  # whatever the endpoint: the console must go back to its log-in page
+            raise unauthorized(*NOT_STAFF_ANYMORE)
 
 
 # ---------------------------------------------------------------- /me
@@ -302,3 +332,15 @@ def openids_of(person_ids: Sequence[int]) -> dict[int, str]:
     rows = db.session.execute(select(WeChatAccount.person_id, WeChatAccount.openid).where(
         WeChatAccount.person_id.in_(list(person_ids))))
     return {pid: openid for pid, openid in rows if pid is not None}
+
+
+def bound_counts(village_ids: list[int]) -> dict[int, int]:
+    """village id → how many people on its active roster have a bound WeChat account (every id is a key)."""
+    out = dict.fromkeys(village_ids, 0)
+    roster = registry.roster_person_ids(list(out), collective_only=False)
+    ids = list(roster)
+    for start in range(0, len(ids), 5000):  # PostgreSQL takes at most 65,535 parameters in a statement
+        for (pid,) in db.session.execute(select(WeChatAccount.person_id).where(
+                WeChatAccount.person_id.in_(ids[start:start + 5000]))):
+            out[roster[pid]] += 1
+    return out
