@@ -10,6 +10,8 @@ from flask import Flask, Response, jsonify
 from sqlalchemy import text
 
 from backend import config as config_module
+from backend.console_site import DOCS_STATIC, install_static_sites
+from backend.core.downloads import install_download_links
 from backend.core.errors import install_content_type_guard, register_error_handlers
 from backend.core.hardening import install_request_hardening
 from backend.core.ratelimit import init_rate_limits
@@ -36,7 +38,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         OPENAPI_URL_PREFIX=API_PREFIX,
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        # Swagger UI's files from this machine (the swagger-ui-bundle package): the docs render without the internet
+        OPENAPI_SWAGGER_UI_URL=DOCS_STATIC + "/",
         JSON_AS_ASCII=False,
         SQLALCHEMY_TRACK_MODIFICATIONS=False,
     )
@@ -70,6 +73,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     install_request_hardening(app)  # before the blueprints: the int converter bounds their path ids
     _register_blueprints()
     _register_health(app)
+    install_static_sites(app)
     register_error_handlers(app)  # after api.init_app so ours replace flask-smorest's handler
     install_content_type_guard(app)
     init_rate_limits(app)  # after the error handlers: a breach answers in the one shape
@@ -77,6 +81,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from backend.auth.service import install_request_loader
 
     install_request_loader(app)
+    _install_download_principal(app)
+    install_download_links(app)  # GET /api/v1/dl/<signed>/… → GET /api/v1/… as the token the link names
 
     from backend.decisions.pipeline.result import VOUCHER_LOOKUP
     from backend.ledger.service import get_voucher
@@ -107,6 +113,7 @@ def _import_models() -> None:
 
 def _register_blueprints() -> None:
     from backend.auth.routes import blp as auth_blp
+    from backend.core.downloads import blp as downloads_blp
     from backend.decisions.pipeline.routes import blp as pipeline_blp
     from backend.decisions.votes.routes import blp as decisions_blp
     from backend.disclosures.routes import blp as disclosure_blp
@@ -122,10 +129,44 @@ def _register_blueprints() -> None:
     from backend.registry.routes import blp as registry_blp
     from backend.township.routes import blp as township_blp
 
-    for blp in (auth_blp, registry_blp, ledger_blp, report_blp, disclosure_blp, decisions_blp, pipeline_blp,
-                dividends_blp, share_files_blp, land_blp, land_files_blp, jobs_blp,
+    for blp in (auth_blp, downloads_blp, registry_blp, ledger_blp, report_blp, disclosure_blp, decisions_blp,
+                pipeline_blp, dividends_blp, share_files_blp, land_blp, land_files_blp, jobs_blp,
                 notices_blp, township_blp, home_blp):
         api.register_blueprint(blp, url_prefix=API_PREFIX)
+
+
+def _install_download_principal(app: Flask) -> None:
+    """A download link's request is the request of the token it names (core/downloads.py): loaded like a token in
+    the Authorization header — live, unexpired, unrevoked — by id instead of by its secret."""
+    from flask import g, request
+    from sqlalchemy import bindparam
+
+    from backend import registry
+    from backend.auth.models import ApiToken
+    from backend.core.clock import utcnow
+    from backend.core.downloads import link_token_id
+
+    tokens = ApiToken.__table__
+    by_id = (registry.principal_stmt(tokens.c.person_id)
+             .add_columns(tokens.c.id, tokens.c.expires_at, tokens.c.revoked_at)
+             .where(tokens.c.id == bindparam("token_id")))
+
+    @app.before_request
+    def _link_principal() -> None:
+        token_id = link_token_id(request.environ)
+        if token_id is None:
+            return
+        g.principal, g.auth_problem, g.token_expires_at = None, "invalid", None
+        rows = db.session.execute(by_id, {"token_id": token_id}).all()
+        if not rows:
+            return
+        _, expires_at, revoked_at = rows[0][registry.PRINCIPAL_COLUMNS:]
+        if revoked_at is not None:
+            return
+        if expires_at <= utcnow():
+            g.auth_problem = "expired"
+            return
+        g.principal, g.auth_problem, g.token_expires_at = registry.principal_of(rows, token_id), None, expires_at
 
 
 def _register_health(app: Flask) -> None:
