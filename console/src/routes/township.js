@@ -1,21 +1,22 @@
-// 镇级: the township's screens (township staff and the township's agency accountants).
+// 镇级: the township's screens (township staff and the township's agency accountants). meta.order places an
+// entry within its menu group (default 50).
 const TOWNSHIP = ['township_staff', 'township_accountant']
 
 export default [
   {
     path: '/township/progress',
     component: () => import('../views/township/ProgressView.vue'),
-    meta: { title: '进度表', menu: '镇级', roles: TOWNSHIP, description: '各村集体收入进度、排名和按月通报' },
+    meta: { title: '进度表', menu: '镇级', order: 10, roles: TOWNSHIP, description: '各村集体收入进度、排名和按月通报' },
   },
   {
     path: '/township/notices',
     component: () => import('../views/township/NoticesView.vue'),
-    meta: { title: '通知', menu: '镇级', roles: ['township_staff'], description: '给各村发通知，看谁读了' },
+    meta: { title: '通知', menu: '镇级', order: 20, roles: ['township_staff'], description: '给各村发通知，看谁读了' },
   },
   {
     path: '/township/warnings',
     component: () => import('../views/township/WarningsView.vue'),
-    meta: { title: '待办/预警', menu: '镇级', roles: TOWNSHIP, description: '逾期未公开、逾期未答复、卡住的事项' },
+    meta: { title: '待办/预警', menu: '镇级', order: 30, roles: TOWNSHIP, description: '逾期未公开、逾期未答复、卡住的事项' },
   },
   {
     path: '/township/villages/:villageId',
