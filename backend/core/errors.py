@@ -8,11 +8,15 @@ into that shape. No stack trace or SQL ever reaches a client.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from flask import Flask, Response, jsonify
+from marshmallow import fields as ma_fields
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
+
+from backend.core.field_labels import FIELD_LABELS, GENERIC_LABEL
 
 log = logging.getLogger(__name__)
 
@@ -94,15 +98,93 @@ def _validation_details(messages: Any) -> dict[str, Any]:
     return {"fields": {"_schema": messages}}
 
 
-def _first_message(fields: dict[str, Any]) -> str | None:
-    for name, msgs in fields.items():
-        while isinstance(msgs, dict):
-            if not msgs:
-                break
-            name, msgs = next(iter(msgs.items()))
-        if isinstance(msgs, list) and msgs and isinstance(msgs[0], str):
-            return msgs[0] if name == "_schema" else f"{msgs[0]}（{name}）"
-    return None
+_CLAUSE = re.compile(r"[，,。；;：:（(、]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+UNKNOWN_FIELD = "不认识的字段"
+
+
+def field_label(field: Any, name: str) -> str:
+    """The Chinese name of a field: its metadata "label", the central dictionary, the first clause of its
+    description, or "某一项" (never the field's English name)."""
+    metadata = getattr(field, "metadata", None) or {}
+    if label := metadata.get("label"):
+        return str(label)
+    if name in FIELD_LABELS:
+        return FIELD_LABELS[name]
+    clause = _CLAUSE.split(str(metadata.get("description") or ""), maxsplit=1)[0].strip()
+    if clause and len(clause) <= 12 and _CJK.search(clause):
+        return clause
+    return GENERIC_LABEL
+
+
+def _fields_by_key(schema: Any) -> dict[str, Any]:
+    """The schema's fields by the key the client sends (``data_key`` where set), in the schema's order."""
+    declared = getattr(schema, "fields", None)
+    if not isinstance(declared, dict):
+        return {}
+    return {(f.data_key or name): f for name, f in declared.items()}
+
+
+def _texts(msgs: Any) -> list[str]:
+    if isinstance(msgs, str):
+        return [msgs]
+    if isinstance(msgs, list):
+        return [m for m in msgs if isinstance(m, str)]
+    return []
+
+
+def _nested_schema(field: Any) -> Any:
+    try:
+        return field.schema if isinstance(field, ma_fields.Nested) else None
+    except Exception:  # a nested schema that cannot be built here names no fields: labels fall back
+        return None
+
+
+def _describe(messages: Any, schema: Any, prefix: str = "") -> list[str]:
+    """Every bad field as "标签：消息", in the schema's field order; rows of a list as "第3行 金额"."""
+    if not isinstance(messages, dict):
+        return [prefix.strip() + "：" + m if prefix.strip() else m for m in _texts(messages)]
+    known = _fields_by_key(schema)
+    order = {key: i for i, key in enumerate(known)}
+    keys = sorted(messages, key=lambda k: (k != "_schema", order.get(k, len(order)), str(k)))
+    out: list[str] = []
+    for key in keys:
+        msgs = messages[key]
+        if key == "_schema":
+            out += [prefix.strip() + "：" + m if prefix.strip() else m for m in _texts(msgs)]
+            continue
+        field = known.get(key)
+        if field is None and _texts(msgs) == [UNKNOWN_FIELD]:
+            out.append(f"{prefix}{UNKNOWN_FIELD}：{key}")
+            continue
+        out += _describe_field(msgs, field, str(key), prefix)
+    return out
+
+
+def _describe_field(msgs: Any, field: Any, key: str, prefix: str) -> list[str]:
+    label = prefix + field_label(field, key)
+    if not isinstance(msgs, dict):
+        texts = _texts(msgs)
+        return [f"{label}：{'，'.join(texts)}"] if texts else []
+    inner = field.inner if isinstance(field, ma_fields.List) else field
+    many = isinstance(field, ma_fields.List) or bool(getattr(field, "many", False))
+    nested = _nested_schema(inner)
+    if many and all(isinstance(k, int) for k in msgs):
+        out: list[str] = []
+        for index in sorted(msgs):
+            row = f"第{index + 1}行 " if nested is not None else f"{label}第{index + 1}项"
+            if nested is not None:
+                out += _describe(msgs[index], nested, prefix + row)
+            else:
+                out += [f"{row}：{'，'.join(_texts(msgs[index]))}"] if _texts(msgs[index]) else []
+        return out
+    return _describe(msgs, nested, label + " ")
+
+
+def validation_message(fields: dict[str, Any], schema: Any = None) -> str | None:
+    """"标题：不能为空；金额：必须大于 0": every bad field, named in Chinese, in the schema's order."""
+    parts = _describe(fields, schema)
+    return "；".join(dict.fromkeys(parts)) if parts else None
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -118,7 +200,7 @@ def register_error_handlers(app: Flask) -> None:
         data = getattr(err, "data", None)  # webargs/flask-smorest validation errors carry messages here
         if status == 422 and data and "messages" in data:
             details = _validation_details(data["messages"])
-            message = _first_message(details["fields"]) or message
+            message = validation_message(details["fields"], data.get("schema")) or message
         resp = error_response(AppError(status, code, message, details))
         if status == 405 and hasattr(err, "valid_methods") and err.valid_methods:
             resp.headers["Allow"] = ", ".join(err.valid_methods)
