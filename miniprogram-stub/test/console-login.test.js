@@ -184,13 +184,34 @@ describe('the confirm page', () => {
     const page = await h.openPage('console-login/confirm', { code: t2.code })
     expect(h.text(page, '.ask-browser')).toBe(t2.browser)
     expect((await h.call('POST', `/auth/console-tickets/${t2.code}/approve`, { token: wang })).statusCode).toBe(204)
+    const before = h.wxState.requests.length
     await h.tap(page, '.approve')
     await h.until(() => page.data.problem !== '')
-    expect(writes(`/auth/console-tickets/${t2.code}/approve`).map((r) => r.status)).toEqual([410])
+    const tried = h.wxState.requests.slice(before).filter((r) => r.url.endsWith(`/auth/console-tickets/${t2.code}/approve`))
+    expect(tried.map((r) => r.status)).toEqual([410])
     expect(h.text(page, '.problem-text')).toBe(GONE)
     expect(page.data.done).toBe('')
     expect(h.has(page, '.approve')).toBe(false)
     expect(h.wxState.modals).toEqual([])
+  })
+
+  test('opened again after deciding: an approval not yet taken says so; a refused code says to scan again', async () => {
+    const zheng = await tokenOf('zhengwen')
+    const approved = await newTicket()
+    expect((await h.call('POST', `/auth/console-tickets/${approved.code}/approve`, { token: zheng })).statusCode).toBe(204)
+    await phone('zhengwen')
+    const a = await h.openPage('console-login/confirm', { code: approved.code })
+    expect(a.data.error).toBe('')
+    expect(h.text(a, '.done-text')).toBe('这次登录已经确认过了，可以回到电脑前')
+    expect(h.has(a, '.approve')).toBe(false)
+
+    const refused = await newTicket()
+    expect((await h.call('POST', `/auth/console-tickets/${refused.code}/refuse`, { token: zheng })).statusCode).toBe(204)
+    const r = await h.openPage('console-login/confirm', { code: refused.code })
+    expect(h.text(r, '.problem-text')).toBe(GONE)
+    expect(h.has(r, '.approve')).toBe(false)
+    expect(h.wxState.requests.filter((x) => x.method === 'POST' && x.url.includes(refused.code))).toHaveLength(1) // ours
+    expect((await poll(refused.ticket)).data.status).toBe('refused')
   })
 
   test('a plain member reaching the page by a link gets the server’s refusal; the console stays waiting', async () => {
@@ -231,8 +252,10 @@ describe('the confirm page', () => {
     expect(h.text(page, '.state-text')).toBe(api.MESSAGES.network)
 
     h.wxState.dropWhen = null
-    await h.tap(page, '.state-retry')
-    await h.until(() => !page.data.loading)
+    const retry = page.querySelector('#state').querySelector('.state-retry')
+    expect(retry).toBeTruthy()
+    retry.dispatchEvent('tap')
+    await h.until(() => !page.data.loading && !!page.data.ask)
     expect(page.data.error).toBe('')
     expect(h.text(page, '.ask-browser')).toBe(t.browser)
 
@@ -252,5 +275,6 @@ describe('the confirm page', () => {
     const p = await poll(t.ticket)
     expect(p.data.status).toBe('approved')
     expect(p.data.user.name).toBe('郑雯')
+    page.instance.onUnload() // leaves before going back by itself: no late navigation
   })
 })
