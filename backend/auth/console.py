@@ -44,6 +44,7 @@ QR_PREFIX = "sunshine-console:"
 POLL_INTERVAL_SECONDS = 2
 KEEP_OLD_TICKETS = timedelta(days=1)  # expired tickets are deleted after a day (the audit log keeps the approvals)
 BROWSER_LENGTH = 120
+SECRET_LENGTH = 128  # a longer ticket or code in a path is no ticket of ours
 
 NOT_STAFF = ("auth.not_staff", "只有村干部、村务监督委员和乡镇工作人员可以登录管理端")
 TICKET_UNKNOWN = ("auth.ticket_not_found", "二维码无效，请在管理端刷新后重新扫码")
@@ -96,6 +97,8 @@ def create_ticket(browser: str | None, address: str | None) -> NewTicket:
 
 def poll(raw_ticket: str) -> dict[str, Any]:
     """What the console sees: the ticket's status; the first poll after the approval also gets the token."""
+    if len(raw_ticket) > SECRET_LENGTH:
+        raise not_found(*TICKET_UNKNOWN)
     t = db.session.execute(
         select(ConsoleTicket).where(ConsoleTicket.ticket_hash == _hash(raw_ticket))
     ).scalar_one_or_none()
@@ -140,6 +143,8 @@ def _with_token(p: Principal, token_id: int) -> Principal:
 
 def _find(code_or_ticket: str) -> ConsoleTicket:
     """By the QR code's public code, or by the console's ticket itself."""
+    if len(code_or_ticket) > SECRET_LENGTH:
+        raise not_found(*TICKET_UNKNOWN)
     t = db.session.execute(
         select(ConsoleTicket).where(or_(ConsoleTicket.code == code_or_ticket,
                                         ConsoleTicket.ticket_hash == _hash(code_or_ticket)))

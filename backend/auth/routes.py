@@ -110,14 +110,14 @@ def create_console_ticket(args: dict[str, Any]) -> dict[str, Any]:
             "poll_interval_seconds": console.POLL_INTERVAL_SECONDS}
 
 
-@blp.route("/auth/console-tickets/<string(maxlength=128):ticket>", methods=["GET"])
+@blp.route("/auth/console-tickets/<ticket>", methods=["GET"])
 @blp.response(200, ConsolePollSchema)
 def poll_console_ticket(ticket: str) -> dict[str, Any]:
     """管理端轮询：确认后的第一次轮询带回 token、expires_at 和 user，之后为 used。"""
     return console.poll(ticket)
 
 
-@blp.route("/auth/console-tickets/<string(maxlength=128):code>/request", methods=["GET"])
+@blp.route("/auth/console-tickets/<code>/request", methods=["GET"])
 @requires(None)
 @blp.response(200, ConsoleRequestSchema)
 @blp.doc(security=SECURITY)
@@ -128,7 +128,7 @@ def console_request(code: str) -> dict[str, Any]:
             "created_at": t.created_at, "expires_at": t.expires_at}
 
 
-@blp.route("/auth/console-tickets/<string(maxlength=128):code>/approve", methods=["POST"])
+@blp.route("/auth/console-tickets/<code>/approve", methods=["POST"])
 @requires(None)
 @limiter.limit(login_limit)
 @blp.response(204)
@@ -138,7 +138,7 @@ def approve_console_ticket(code: str) -> None:
     console.approve(code, require_login())
 
 
-@blp.route("/auth/console-tickets/<string(maxlength=128):code>/refuse", methods=["POST"])
+@blp.route("/auth/console-tickets/<code>/refuse", methods=["POST"])
 @requires(None)
 @limiter.limit(login_limit)
 @blp.response(204)
