@@ -51,10 +51,11 @@ def test_overview_counts_roster_members_bound_and_staff(client, make, ts):
     items = {x["code"]: x for x in r.json["items"]}
     assert list(items) == ["A01", "B02"]  # by code; 白石镇's village never appears
     a, b = items["A01"], items["B02"]
-    # 甲村: 4 on the roster (赵六 moved out), 3 of them 成员 (李秀英 is not), 2 bound (the moved-out binding not counted)
+    # 甲村: 3 on the active roster (赵六 moved out), 2 of them 成员 (李秀英 is not), 2 bound (赵六's not counted)
     assert (a["id"], a["name"], a["roster_size"], a["members"], a["bound"]) == (ts["a"].id, "甲村", 3, 2, 2)
     assert sorted((s["role"], s["role_label"], s["name"]) for s in a["staff"]) == [
-        ("accountant", "会计", "李秀英"), ("secretary", "村党组织书记", "王建国"), ("supervisor", "村务监督委员", "孙立平")]
+        ("accountant", "会计", "李秀英"), ("secretary", "村党组织书记", "王建国"),
+        ("supervisor", "村务监督委员", "孙立平")]
     assert all(set(s) == {"assignment_id", "role", "role_label", "person_id", "name", "since"} for s in a["staff"])
     assert a["staff"][0]["since"].endswith("+08:00")
     # 乙村: the agency accountant shows as its staff; a representative is not staff
