@@ -79,15 +79,31 @@ def install_request_hardening(app: Flask) -> None:
             request.max_content_length = min(cap, request.max_content_length or cap)
             if request.content_length is not None and request.content_length > cap:
                 raise too_large(cap)
-        if request.is_json and (request.content_length is None or request.content_length >= _PARSE_FIRST):
+        if request.is_json:
             _refuse_unparsable_json(cap)
         return None
 
 
 # JSON that the parsers would not turn into a 400 themselves: nesting deeper than Python's recursion limit
-# (RecursionError) and integers beyond 4300 digits (ValueError outside JSONDecodeError). Neither fits in a body
-# under 2 KiB, so only larger bodies are parsed once here first.
-_PARSE_FIRST = 2048
+# (RecursionError) and integers beyond 4300 digits (ValueError outside JSONDecodeError). And JSON the parser takes
+# but the schemas cannot walk: 500 levels of brackets fit in 1 KiB and parse, then the recursion of marshmallow and
+# of the checks for unstorable characters overflows. So every JSON body is parsed once here first and refused past
+# MAX_JSON_DEPTH levels (the deepest body of the API, a voucher's lines, has 3).
+MAX_JSON_DEPTH = 32
+
+
+def _too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Nesting beyond ``limit`` (the body itself is level 1); iterative, so no depth can overflow it."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
 
 
 def _refuse_unparsable_json(cap: int | None) -> None:
@@ -98,6 +114,8 @@ def _refuse_unparsable_json(cap: int | None) -> None:
         # a chunked body: Werkzeug's capped stream ends quietly at the cap, so a body that reaches it is cut
         raise too_large(cap)
     try:
-        json.loads(data)
+        parsed = json.loads(data)
     except (ValueError, RecursionError) as exc:
         raise AppError(400, "request.bad", "请求格式有误，请检查后重试") from exc
+    if isinstance(parsed, dict | list) and _too_deep(parsed):
+        raise AppError(400, "request.too_deep", "请求内容的层级太多，请检查后重试", {"max_depth": MAX_JSON_DEPTH})

@@ -88,6 +88,30 @@ def normalize_phone(raw: str) -> str:
     return s
 
 
+# a mainland landline: area code (010, 0531 …), the number (7 or 8 digits), an extension; or a 400/800 number
+# (three-digit area codes are 010 and 02x, all others four digits: so the split needs no dash)
+_LANDLINE_RE = re.compile(r"^(010|02[0-9]|0[3-9][0-9]{2})-?([2-9][0-9]{6,7})(?:-([0-9]{1,6}))?\Z")
+_SERVICE_RE = re.compile(r"^([48]00)-?([0-9]{3})-?([0-9]{4})\Z")
+
+
+def normalize_contact_phone(raw: str) -> str:
+    """A contact number of a person or a company: a mainland mobile (13812345678) or a landline with its area code
+    (0531-87654321, an extension after a dash), or a 400/800 number; full-width digits folded, blanks and brackets
+    around the area code dropped. Stored as typed once: mobiles as 11 digits, the others with dashes."""
+    s = re.sub(r"\s", "", _fold(raw))
+    s = re.sub(r"^\((0[0-9]{2,3})\)-?", r"\1-", s)  # (010)62345678
+    if s.startswith("+86"):
+        s = s[3:].lstrip("-")
+    if _PHONE_RE.match(mobile := s.replace("-", "")):
+        return mobile
+    if m := _LANDLINE_RE.match(s):
+        area, number, ext = m.groups()
+        return f"{area}-{number}" + (f"-{ext}" if ext else "")
+    if m := _SERVICE_RE.match(s):
+        return "-".join(m.groups())
+    raise IdentityError("电话应为11位手机号，或带区号的固定电话（如 0531-87654321）")
+
+
 def mask_phone(phone: str | None) -> str | None:
     """13812345678 → 138****5678; a shorter number shows at most its last 4 and always hides 4 or more."""
     if not phone:

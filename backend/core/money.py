@@ -7,11 +7,13 @@ method so that the parts add up to the whole exactly.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
-# ASCII digits only: ``\d`` would also take full-width and other scripts' digits ("１２３", "١٢٣").
+# ASCII digits only (``\d`` would also take other scripts' digits, "١٢٣"); full-width digits, sign and point, typed
+# with a Chinese input method ("１２３．４５"), are folded to ASCII first (NFKC), as for every number of the API.
 _YUAN = re.compile(r"^(-)?([0-9]{1,13})(?:\.([0-9]{1,2}))?\Z")
 
 
@@ -44,7 +46,7 @@ def yuan_to_fen(value: str | int | Decimal) -> int:
         if q != value:
             raise MoneyError("金额最多保留两位小数")
         return int(q * 100)
-    m = _YUAN.match(value.strip()) if isinstance(value, str) else None
+    m = _YUAN.match(unicodedata.normalize("NFKC", value).strip()) if isinstance(value, str) else None
     if not m:
         raise MoneyError("金额格式不正确，例如 1234.50")
     sign, whole, frac = m.groups()

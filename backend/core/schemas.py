@@ -52,6 +52,45 @@ for _cls, _msgs in _FIELD_MESSAGES.items():
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _integer_validated = fields.Integer._validated
 
+# Numbers typed as text, one rule for every number field (integers, decimals and money, see money.yuan_to_fen):
+# full-width digits, sign and point (typed with a Chinese input method: "１２", "－３．５") are accepted and folded to
+# ASCII by NFKC; any other script's digits ("١٢", which Python's int() would take) are refused.
+_NUMBER_TEXT = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
+
+
+def number_text(value: str) -> str | None:
+    """ "１２" → "12"; None for a text that is not a plain number in ASCII after folding."""
+    folded = unicodedata.normalize("NFKC", value).strip()
+    return folded if _NUMBER_TEXT.match(folded) else None
+
+
+_number_format = fields.Number._format_num
+
+
+def _format_number(self: fields.Number, value: Any) -> Any:
+    if isinstance(value, str):
+        folded = number_text(value)
+        if folded is None:
+            raise self.make_error("invalid", input=value)
+        value = folded
+    return _number_format(self, value)
+
+
+_decimal_format = fields.Decimal._format_num
+
+
+def _format_decimal(self: fields.Decimal, value: Any) -> Any:
+    if isinstance(value, str):
+        folded = number_text(value)
+        if folded is None:
+            raise self.make_error("invalid", input=value)
+        value = folded
+    return _decimal_format(self, value)
+
+
+fields.Number._format_num = _format_number  # type: ignore[method-assign]
+fields.Decimal._format_num = _format_decimal  # type: ignore[method-assign]
+
 
 def _integer_in_range(self: fields.Integer, value: Any) -> int:
     if isinstance(value, float) and not value.is_integer():
@@ -198,3 +237,18 @@ class IsoDateTime(fields.DateTime):
         from backend.core.clock import to_iso
 
         return to_iso(value)
+
+
+class ContactPhone(Text):
+    """A contact number: a mainland mobile or a landline with its area code (core.identity.normalize_contact_phone)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | None:  # type: ignore[override]
+        from backend.core.identity import IdentityError, normalize_contact_phone
+
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not text:
+            return None  # left blank: no number
+        try:
+            return normalize_contact_phone(text)
+        except IdentityError as exc:
+            raise ValidationError(str(exc)) from exc

@@ -6,7 +6,7 @@ from marshmallow import ValidationError, fields
 
 from backend.core.errors import AppError
 from backend.core.pagination import PageArgs
-from backend.core.schemas import BaseSchema, Text, Yuan, length, one_of, range_
+from backend.core.schemas import BaseSchema, ContactPhone, Text, Yuan, length, one_of, range_
 from backend.land.contracts import AGRICULTURAL_USES, GRAINS
 from backend.land.models import CONTRACT_KINDS, LAND_TYPES, PARCEL_KINDS, PARTY_KINDS
 from backend.land.parcels import PARTY_LABELS, mu_text, parse_mu
@@ -40,7 +40,8 @@ class PartyInSchema(BaseSchema):
     id_card = Text(load_default=None, allow_none=True, validate=length(15, 18),
                    metadata={"description": "身份证号（个人；只保存其哈希和后4位）"})
     representative = Text(load_default=None, allow_none=True, validate=length(max=40))
-    phone = Text(load_default=None, allow_none=True, validate=length(max=20))
+    phone = ContactPhone(load_default=None, allow_none=True,
+                         metadata={"label": "联系电话", "description": "手机号，或带区号的固定电话"})
     address = Text(load_default=None, allow_none=True, validate=length(max=120))
 
 

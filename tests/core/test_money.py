@@ -63,6 +63,8 @@ def test_fen_to_yuan_refuses_anything_but_int(bad: object) -> None:
         ("  12.30  ", 1230),  # surrounding blanks are trimmed
         ("9999999999999.99", 999999999999999),  # 13 digits of yuan is the most
         ("007.5", 750),
+        ("１２３．４５", 12345),  # full-width digits and point, as a Chinese input method types them
+        ("－０．５", -50),
     ],
 )
 def test_yuan_to_fen_from_text(text: str, fen: int) -> None:
@@ -114,7 +116,6 @@ def test_yuan_to_fen_from_decimal_with_at_most_two_places(value: Decimal, fen: i
         "NaN",
         "Infinity",
         "10000000000000.00",  # 14 digits of yuan: beyond any village's books
-        "１２３.４５",  # full-width digits
         "١٢٣",  # Arabic-Indic digits
     ],
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from backend.core.pagination import PageArgs
 from backend.core.schemas import BaseSchema, IsoDateTime, Text, Yuan, length, one_of, range_
@@ -17,7 +17,8 @@ class DecisionInSchema(BaseSchema):
     title = Text(required=True, validate=length(1, 120))
     category = Text(required=True, validate=one_of(list(CATEGORIES), CATEGORIES))
     origin = Text(required=True, validate=one_of(ORIGINS), metadata={"description": "动议事由，各环节保持一致"})
-    amount = Yuan(load_default=None, allow_none=True, metadata={"description": "涉及金额（元）"})
+    amount = Yuan(load_default=None, allow_none=True, validate=validate.Range(min=0, error="不能为负数"),
+                  metadata={"label": "涉及金额", "description": "涉及金额（元）"})
     description = Text(load_default=None, allow_none=True, validate=length(max=4000))
     decision_body = Text(load_default=None, allow_none=True,
                          validate=one_of(RESOLUTION_BODIES, {k: BODIES[k].label for k in RESOLUTION_BODIES}),
