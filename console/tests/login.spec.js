@@ -38,7 +38,7 @@ test.describe('an expired ticket', () => {
   let srv
   test.beforeAll(async () => {
     test.setTimeout(150_000)
-    srv = await startServer({ CONSOLE_TICKET_SECONDS: '4' })
+    srv = await startServer({ CONSOLE_TICKET_SECONDS: '10' })
   })
   test.afterAll(async () => srv && srv.stop())
 
@@ -46,7 +46,7 @@ test.describe('an expired ticket', () => {
     test.setTimeout(90_000)
     await page.goto(consoleUrl('/login', srv))
     const first = await readQr(page)
-    await expect(page.locator('[data-test=qr-expired]')).toContainText('二维码已过期', { timeout: 20_000 })
+    await expect(page.locator('[data-test=qr-expired]')).toContainText('二维码已过期', { timeout: 30_000 })
     await shot(page, 'login-expired')
     // the phone that scans it now is told it is gone
     const staff = await appToken('zhengwen', srv)
@@ -55,7 +55,7 @@ test.describe('an expired ticket', () => {
     // a new QR by itself, once
     const second = await readQr(page)
     expect(second.code).not.toBe(first.code)
-    await expect(page.locator('[data-test=qr-expired]')).toBeVisible({ timeout: 20_000 })
+    await expect(page.locator('[data-test=qr-expired]')).toBeVisible({ timeout: 30_000 })
     await page.waitForTimeout(3000)
     await expect(page.locator('[data-test=qr-expired]')).toBeVisible() // no second refresh by itself
     await page.locator('[data-test=qr-refresh]').click()

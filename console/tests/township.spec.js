@@ -1,7 +1,9 @@
 // 郑雯 (township staff of 青山镇) does a month's work: logs in by scanning, reads the 进度表 (the figures on the
 // screen are the API's), opens a village's months, downloads the 按月通报 as .xlsx (its figures equal the API's)
 // and as PDF, sends an announcement to two villages and sees its reach change after 张大山 reads it on his phone.
-import { readFileSync } from 'node:fs'
+import { readFileSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { test, expect } from '@playwright/test'
 import { scanLogin, consoleToken, call, appToken, shot, readXlsx, money } from './harness.js'
 
@@ -49,7 +51,9 @@ test('郑雯 reads the 进度表, downloads the monthly report and sends an anno
   // the monthly report as .xlsx: a click, a file, the API's figures in it
   const [xlsx] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test=download-xlsx]').click()])
   expect(xlsx.suggestedFilename()).toMatch(/\.xlsx$/)
-  const rows = readXlsx(await xlsx.path())
+  const xlsxFile = path.join(mkdtempSync(path.join(tmpdir(), 'console-report-')), xlsx.suggestedFilename())
+  await xlsx.saveAs(xlsxFile)
+  const rows = readXlsx(xlsxFile)
   for (const v of progress.villages) {
     const row = rows.find((r) => r[1] === v.village_name)
     expect(row, `${v.village_name} in the workbook`).toBeTruthy()
@@ -76,8 +80,8 @@ test('郑雯 reads the 进度表, downloads the monthly report and sends an anno
   const dialog = page.locator('.el-dialog').filter({ hasText: '写通知' })
   await expect(dialog).toBeVisible()
   const title = `关于冬季用电安全的通知 ${Date.now() % 100000}`
-  await dialog.locator('[data-test=notice-title] input').fill(title)
-  await dialog.locator('[data-test=notice-body] textarea').fill('各村：入冬后请检查线路，不私拉乱接电线，取暖设备离人断电。')
+  await dialog.locator('[data-test=notice-title]').fill(title)
+  await dialog.locator('[data-test=notice-body]').fill('各村：入冬后请检查线路，不私拉乱接电线，取暖设备离人断电。')
   await dialog.locator('[data-test=notice-villages]').click()
   for (const v of [linjiang, other]) {
     await page.locator('.el-select-dropdown__item:visible', { hasText: v.name }).click()
@@ -124,7 +128,7 @@ test('郑雯 reads the 进度表, downloads the monthly report and sends an anno
   // withdraw: gone from the list
   await reach.locator('.el-drawer__close-btn').click()
   await page.locator(`[data-test=withdraw-${notice.id}]`).click()
-  await page.locator('.el-message-box__btns button', { hasText: '撤回' }).click()
+  await page.locator('.el-message-box__btns .el-button--primary').click()
   await expect(page.locator(`[data-test=notice-title-${notice.id}]`)).toHaveCount(0)
 })
 
