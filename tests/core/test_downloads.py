@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from backend.auth.models import ApiToken
 from backend.core.clock import to_iso
@@ -151,3 +151,22 @@ def test_making_a_link_needs_a_login_and_a_path(client: FlaskClient, place: dict
     assert_error(client.post("/api/v1/download-links", json={"path": path}), 401)
     assert_error(client.post("/api/v1/download-links", json={}, headers=place["headers"]), 422)
     assert_error(client.post("/api/v1/download-links", json={"path": path, "x": 1}, headers=place["headers"]), 422)
+
+
+def test_a_console_tokens_link_stops_when_its_person_is_no_longer_staff(client: FlaskClient, place: dict[str, Any],
+                                                                         make: Factory) -> None:
+    from backend.auth import service as auth_service
+    from backend.registry.models import RoleAssignment
+
+    raw, _ = auth_service.issue_token(place["secretary"].person_id, None, kind="console")
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {raw}"}
+    url = _link(client, headers, f"/api/v1/villages/{place['village'].id}/roster.xlsx")["url"]
+    assert client.get(url).status_code == 200
+    assignment = db.session.execute(select(RoleAssignment).where(
+        RoleAssignment.person_id == place["secretary"].person_id)).scalar_one()
+    assignment.valid_to = assignment.valid_from
+    db.session.commit()
+    assert_error(client.get(url), 401, "auth.not_staff_anymore")
+    assert_error(client.get(f"/api/v1/villages/{place['village'].id}/roster.xlsx", headers=headers), 401,
+                 "auth.not_staff_anymore")
