@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from marshmallow import ValidationError, fields
 
 from backend.core.errors import AppError
@@ -18,13 +20,14 @@ CONTRACT_LABELS = {"transfer": "土地经营权流转（农户承包地）", "le
 
 
 class Mu(fields.String):
-    """An area in mu as text with up to 4 decimals ("1.2") ↔ integer mu × 10,000."""
+    """An area in mu as text with up to 4 decimals ("1.2") ↔ integer mu × 10,000. Full-width digits and point
+    ("１．２") are folded as in every number field of the API (core/schemas.py)."""
 
     def _deserialize(self, value, attr, data, **kwargs):  # type: ignore[no-untyped-def]
         if not isinstance(value, str):
             raise ValidationError('面积应写成文字形式，例如 "1.2"')
         try:
-            return parse_mu(value)
+            return parse_mu(unicodedata.normalize("NFKC", value))
         except AppError as exc:
             raise ValidationError(exc.message) from exc
 

@@ -156,7 +156,7 @@ def test_a_contracted_parcel_names_a_household_of_this_village_and_collective_la
 
 @pytest.mark.parametrize(("text", "shown", "mu4"), [("1.2", "1.2", 12000), ("3.3333", "3.3333", 33333),
                                                     ("2.50", "2.5", 25000), ("0.0001", "0.0001", 1),
-                                                    (" 7 ", "7", 70000)])
+                                                    (" 7 ", "7", 70000), ("１．２", "1.2", 12000)])
 def test_an_area_is_mu_with_up_to_four_decimals(client, make, lands, text, shown, mu4):
     r = client.post(f"{API}/villages/{lands.village.id}/parcels", headers=make.headers(lands.secretary),
                     json={"code": "LJ-A01", "name": "量地", "area_mu": text, "household_id": lands.households[1].id})
@@ -166,7 +166,7 @@ def test_an_area_is_mu_with_up_to_four_decimals(client, make, lands, text, shown
 
 
 @pytest.mark.parametrize(("value", "words"), [("1.23456", "最多4位小数"), ("-1", "面积应为"), ("0", "面积应大于零"),
-                                              ("0.0000", "面积应大于零"), ("１.２", "面积应为"), ("abc", "面积应为"),
+                                              ("0.0000", "面积应大于零"), ("١٫٢", "面积应为"), ("abc", "面积应为"),
                                               ("", "面积应为"), ("1,2", "面积应为"), (1.2, "文字形式")])
 def test_an_area_that_is_not_a_plain_positive_number_is_refused_in_chinese(client, make, lands, value, words):
     sec = make.headers(lands.secretary)
