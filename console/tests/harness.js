@@ -125,9 +125,10 @@ export async function consoleToken(page) {
   return page.evaluate(() => JSON.parse(sessionStorage.getItem('sunshine-console-session') || '{}').token)
 }
 
-export async function shot(page, name) {
+// fullPage: false for a drawer or dialog (they sit over the window, not the page)
+export async function shot(page, name, { fullPage = true } = {}) {
   mkdirSync(SHOTS, { recursive: true })
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true })
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage, animations: 'disabled' })
 }
 
 // A workbook's first sheet as rows of values (openpyxl in the project's venv reads it).

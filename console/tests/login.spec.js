@@ -8,7 +8,7 @@ test('a plain member cannot approve a log-in; the page keeps waiting and shows n
   await page.goto(consoleUrl('/login'))
   const { code } = await readQr(page)
   await shot(page, 'login')
-  const member = await appToken('liuxiaomei')
+  const member = await appToken('heli') // 何丽, a villagers' representative: no staff role
   const r = await call('POST', `/auth/console-tickets/${encodeURIComponent(code)}/approve`, { token: member })
   expect(r.status).toBe(403)
   expect(r.body.error.code).toBe('auth.not_staff')

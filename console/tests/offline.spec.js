@@ -32,6 +32,6 @@ test('the API docs render with only the API reachable', async ({ page }) => {
   await page.goto(`${server().api}/docs`)
   await expect(page.locator('.swagger-ui .opblock').first()).toBeVisible({ timeout: 20_000 })
   expect(await page.locator('.swagger-ui .opblock').count()).toBeGreaterThan(20)
-  await shot(page, 'offline-docs')
+  await shot(page, 'offline-docs', { fullPage: false })
   expect(outside).toEqual([])
 })

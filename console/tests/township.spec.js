@@ -44,7 +44,7 @@ test('郑雯 reads the 进度表, downloads the monthly report and sends an anno
   await expect(drawer.locator('[data-test=months-table] .el-table__body tr').nth(progress.month - 1)).toContainText(
     last.cumulative_total.replace(/\B(?=(\d{3})+(?!\d))/g, ','),
   )
-  await shot(page, 'township-progress-months')
+  await shot(page, 'township-progress-months', { fullPage: false })
   await drawer.locator('.el-drawer__close-btn').click()
   await expect(drawer).toBeHidden()
 
@@ -87,7 +87,7 @@ test('郑雯 reads the 进度表, downloads the monthly report and sends an anno
     await page.locator('.el-select-dropdown__item:visible', { hasText: v.name }).click()
   }
   await dialog.locator('.el-dialog__title').click() // close the dropdown
-  await shot(page, 'township-notice-compose')
+  await shot(page, 'township-notice-compose', { fullPage: false })
   const [published] = await Promise.all([
     page.waitForResponse((r) => r.url().endsWith(`/townships/${tid}/notices`) && r.request().method() === 'POST'),
     dialog.locator('[data-test=publish]').click(),
@@ -104,7 +104,7 @@ test('郑雯 reads the 进度表, downloads the monthly report and sends an anno
   const api0 = (await call('GET', `/notices/${notice.id}/reach`, { token })).body.villages.find((r) => r.village_id === linjiang.id)
   expect(before).toBe(api0.read)
   await expect(reach.locator(`[data-test=reach-audience-${linjiang.id}]`)).toHaveText(String(api0.audience))
-  await shot(page, 'township-notice-reach')
+  await shot(page, 'township-notice-reach', { fullPage: false })
 
   // 张大山 reads it in the mini-program
   const dashan = await appToken('zhangdashan')
@@ -120,7 +120,7 @@ test('郑雯 reads the 进度表, downloads the monthly report and sends an anno
   const unread = page.locator('.el-dialog').filter({ hasText: '还没读的人' })
   await expect(unread).toBeVisible()
   await expect(unread).not.toContainText('张大山')
-  await shot(page, 'township-notice-unread')
+  await shot(page, 'township-notice-unread', { fullPage: false })
   await unread.locator('.el-dialog__headerbtn').click()
   await reach.locator(`[data-test=remind-${linjiang.id}]`).click()
   await expect(page.locator('.el-message')).toContainText(/已提醒|提醒过/)
