@@ -46,7 +46,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "auth": frozenset({"core", "registry", "wechat"}),
     "ops": frozenset({"core", "registry"}),
     **{d: BASE | deps for d, deps in DOMAIN_DEPENDS.items()},
-    "township": BASE | frozenset(DOMAINS),
+    "township": BASE | frozenset(DOMAINS) | {"auth"},
     "home": BASE | frozenset(DOMAINS) | {"auth"},
 }
 # the app's wiring may import anything; so may the demo; the migrations read the guards they install
