@@ -40,6 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         OPENAPI_SWAGGER_UI_PATH="docs",
         # Swagger UI's files from this machine (the swagger-ui-bundle package): the docs render without the internet
         OPENAPI_SWAGGER_UI_URL=DOCS_STATIC + "/",
+        OPENAPI_SWAGGER_UI_CONFIG={"validatorUrl": None},  # no badge fetched from validator.swagger.io
         JSON_AS_ASCII=False,
         SQLALCHEMY_TRACK_MODIFICATIONS=False,
     )

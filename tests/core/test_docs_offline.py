@@ -39,6 +39,7 @@ def test_the_docs_page_references_only_its_own_origin(client: FlaskClient) -> No
             assert asset.mimetype == EXPECTED_TYPES[suffix], (url, asset.mimetype)
             assert len(asset.data) > 1000
     assert "/api/v1/openapi.json" in html  # the spec, same origin too
+    assert '"validatorUrl": null' in html  # Swagger UI would otherwise fetch a badge from validator.swagger.io
 
 
 def test_only_swagger_uis_own_files_are_served(client: FlaskClient) -> None:
