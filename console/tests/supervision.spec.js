@@ -106,6 +106,23 @@ test('赵德明 approves one disclosure, returns another with a reason the accou
   }
   await expect(page.locator('[data-test=question]').first()).toBeVisible()
   await shot(page, 'supervision-published')
+  // a published one with a large expense: the decision it rests on, named
+  const large = []
+  for (const d of published.items) {
+    const full = (await call('GET', `/disclosures/${d.id}`, { token })).body
+    if (full.large_items.length) large.push(full)
+  }
+  expect(large.length).toBeGreaterThan(0)
+  await page.locator(`[data-test=published-${large[0].id}]`).getByRole('link', { name: large[0].title }).click()
+  await expect(page.locator('[data-test=disclosure-title]')).toHaveText(large[0].title)
+  for (const item of large[0].large_items) {
+    await expect(page.locator('[data-test=large-items]')).toContainText(item.summary)
+    await expect(page.locator('[data-test=large-items]')).toContainText(item.decision.title)
+  }
+  await expect(page.locator('[data-test=seal-ok]')).toBeVisible()
+  await expect(page.locator('[data-test=approve]')).toHaveCount(0)
+  await shot(page, 'supervision-published-detail')
+  await page.goBack()
   const latest = published.items[0]
   const [pdf] = await Promise.all([page.waitForEvent('download'), page.locator(`[data-test=pdf-${latest.id}]`).click()])
   expect(pdf.suggestedFilename()).toMatch(/\.pdf$/)
@@ -131,4 +148,22 @@ test('赵德明 approves one disclosure, returns another with a reason the accou
   expect(labels.length).toBeGreaterThanOrEqual(2)
   for (const l of labels) await expect(page.locator('[data-test=audit-table]')).toContainText(l)
   await shot(page, 'supervision-audit')
+
+  // and by kind of action: only approvals
+  const approveLabel = api.items.find((e) => e.action === 'disclosure.approve').action_label
+  await page.locator('[data-test=filter-action]').click()
+  await page.locator('.el-select-dropdown__item:visible', { hasText: approveLabel }).first().click()
+  const kinds = page.locator('[data-test=audit-action]')
+  await expect.poll(async () => {
+    const all = await kinds.allTextContents()
+    return all.length > 0 && all.every((t) => t === approveLabel)
+  }).toBe(true)
+  const approvals = (await call('GET', `/villages/${vid}/audit?person_id=${zhao}&action=disclosure.approve`, { token })).body
+  await expect(kinds).toHaveCount(approvals.total)
+
+  // and by dates: a span long before the demo holds nothing, said in a sentence
+  await page.locator('.filters .el-range-input').nth(0).fill('2000-01-01')
+  await page.locator('.filters .el-range-input').nth(1).fill('2000-01-31')
+  await page.locator('.filters .el-range-input').nth(1).press('Enter')
+  await expect(page.locator('[data-test=page-empty]')).toHaveText('没有符合条件的记录，换个条件试试。')
 })
