@@ -88,6 +88,7 @@ def main() -> int:
         registry.grant_role(staff, "township_staff", township=township, actor=None)
         token, _ = auth.issue_token(staff.id, None)
         db.session.commit()
+        township_id = township.id
         print(f"setup: {time.perf_counter() - t0:.1f} s")
         db.session.remove()
 
@@ -102,7 +103,7 @@ def main() -> int:
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
             json.dump(session, f)
         t0 = time.perf_counter()
-        requests.get(f"{origin}/api/v1/townships/{township.id}/progress", params={"year": year},
+        requests.get(f"{origin}/api/v1/townships/{township_id}/progress", params={"year": year},
                      headers={"Authorization": f"Bearer {token}"}, timeout=60).raise_for_status()
         api_ms = (time.perf_counter() - t0) * 1000
         out = subprocess.run(["node", str(CONSOLE / "bench.mjs"), origin, f.name, str(runs)], cwd=CONSOLE,
