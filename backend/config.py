@@ -129,6 +129,9 @@ def check_console(config: Any) -> None:
 
 
 def check_production(config: dict[str, Any]) -> None:
+    """Refuse settings that must not run: the console's bounds anywhere, development secrets in production. It runs
+    first in create_app, before anything is initialised."""
+    check_console(config)
     if config.get("APP_ENV") != "production":
         return
     problems = []

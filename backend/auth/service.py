@@ -15,7 +15,6 @@ from sqlalchemy.exc import IntegrityError
 
 from backend import registry
 from backend.auth.models import ApiToken, BindTicket, WeChatAccount
-from backend.config import check_console
 from backend.core import audit
 from backend.core.clock import utcnow
 from backend.core.db import db
@@ -277,8 +276,6 @@ def logout(principal: Principal) -> None:
 
 
 def install_request_loader(app: Flask) -> None:
-    check_console(app.config)
-
     @app.before_request
     def _load_principal() -> None:
         g.principal = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 import pytest
@@ -15,7 +16,7 @@ from backend.core.audit import AuditEntry
 from backend.core.clock import utcnow
 from backend.core.db import db
 from backend.extensions import api
-from tests.security.conftest import app_with, assert_error
+from tests.security.conftest import assert_error
 
 DEMO_LIST = "/api/v1/auth/demo-console-logins"
 DEMO_LOGIN = "/api/v1/auth/demo-console-login"
@@ -114,56 +115,56 @@ def test_production_has_no_demo_log_in(app):
     ("CONSOLE_TOKEN_TTL_HOURS", 0),
 ])
 def test_the_console_settings_are_bounded(app, name, value):
-    with pytest.raises(ConfigError, match=name), app_with(app, **{name: value}):
-        pass
+    saved = api.__dict__["_app"]
+    with pytest.raises(ConfigError, match=name):
+        create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], name: value})
+    assert api.__dict__["_app"] is saved  # refused before anything was initialised
 
 
-def test_a_shorter_ticket_and_the_longest_token(app, make, now):
+def test_a_shorter_ticket_and_the_longest_token(app, client, make, now, monkeypatch):
+    # both settings are read when a ticket or a token is made (create_app only checks their bounds)
+    monkeypatch.setitem(app.config, "CONSOLE_TICKET_SECONDS", 30)
+    monkeypatch.setitem(app.config, "CONSOLE_TOKEN_TTL_HOURS", 12)
     v = make.village()
-    sec = make.member(v, "李书记", roles=("secretary",))
-    db.session.commit()
-    with app_with(app, CONSOLE_TICKET_SECONDS=30, CONSOLE_TOKEN_TTL_HOURS=12, RATELIMIT_ENABLED=False) as a:
-        c = a.test_client()
-        with a.app_context():
-            headers = {"Authorization": f"Bearer {make.token(sec)}"}
-            t = c.post(TICKETS).json
-            now[0] += timedelta(seconds=29)
-            assert c.post(f"{TICKETS}/{t['code']}/approve", headers=headers).status_code == 204
-            r = c.get(f"{TICKETS}/{t['ticket']}").json
-            tok = db.session.execute(select(ApiToken).where(ApiToken.kind == "console")).scalar_one()
-            assert tok.expires_at - tok.created_at == timedelta(hours=12) and "token" in r
-            t2 = c.post(TICKETS).json
-            now[0] += timedelta(seconds=30)
-            assert c.get(f"{TICKETS}/{t2['ticket']}").json["status"] == "expired"
+    headers = make.headers(make.member(v, "李书记", roles=("secretary",)))
+    t = client.post(TICKETS).json
+    now[0] += timedelta(seconds=29)
+    assert client.post(f"{TICKETS}/{t['code']}/approve", headers=headers).status_code == 204
+    assert "token" in client.get(f"{TICKETS}/{t['ticket']}").json
+    tok = db.session.execute(select(ApiToken).where(ApiToken.kind == "console")).scalar_one()
+    assert tok.expires_at - tok.created_at == timedelta(hours=12)
+    t2 = client.post(TICKETS).json
+    now[0] += timedelta(seconds=30)
+    assert client.get(f"{TICKETS}/{t2['ticket']}").json["status"] == "expired"
 
 
-def test_the_console_doors_are_rate_limited(app, make):
+def test_the_console_doors_are_rate_limited(app, client, make, monkeypatch):
+    # the limits are read on each request; fresh addresses, so no other test's counts matter
+    monkeypatch.setitem(app.config, "RATELIMIT_ENABLED", True)
+    monkeypatch.setitem(app.config, "RATELIMIT_LOGIN", "2 per minute")
+    net = f"198.18.{secrets.randbelow(250)}"
     v = make.village()
-    sec = make.member(v, "李书记", roles=("secretary",))
-    db.session.commit()
-    with app_with(app, RATELIMIT_ENABLED=True, RATELIMIT_LOGIN="2 per minute") as a:
-        c = a.test_client()
-        ip = {"REMOTE_ADDR": "203.0.113.99"}
-        assert [c.post(TICKETS, environ_base=ip).status_code for _ in range(2)] == [201, 201]
-        err = assert_error(c.post(TICKETS, environ_base=ip), 429, "request.too_many")
-        assert err["message"] == "操作太频繁，请稍后再试"
-        assert c.post(TICKETS, environ_base={"REMOTE_ADDR": "203.0.113.100"}).status_code == 201  # another address
-        with a.app_context():
-            headers = {"Authorization": f"Bearer {make.token(sec)}"}
-        phone = {"REMOTE_ADDR": "203.0.113.50"}
-        for _ in range(2):
-            assert c.post(f"{TICKETS}/nothing/approve", headers=headers, environ_base=phone).status_code == 404
-        assert_error(c.post(f"{TICKETS}/nothing/approve", headers=headers, environ_base=phone), 429)
-        for _ in range(2):  # each door counts on its own, like wechat-login and bind
-            assert c.post(f"{TICKETS}/nothing/refuse", headers=headers, environ_base=phone).status_code == 404
-        assert_error(c.post(f"{TICKETS}/nothing/refuse", headers=headers, environ_base=phone), 429)
-        demo = {"REMOTE_ADDR": "203.0.113.51"}
-        for _ in range(2):
-            assert c.post(DEMO_LOGIN, json={}, environ_base=demo).status_code == 422
-        assert_error(c.post(DEMO_LOGIN, json={}, environ_base=demo), 429)
-        # polling is not limited: the console polls every 2 seconds for 2 minutes
-        t = c.post(TICKETS, environ_base={"REMOTE_ADDR": "203.0.113.101"}).json
-        assert all(c.get(f"{TICKETS}/{t['ticket']}", environ_base=ip).status_code == 200 for _ in range(5))
+    headers = make.headers(make.member(v, "李书记", roles=("secretary",)))
+    c = client
+    ip = {"REMOTE_ADDR": f"{net}.1"}
+    assert [c.post(TICKETS, environ_base=ip).status_code for _ in range(2)] == [201, 201]
+    err = assert_error(c.post(TICKETS, environ_base=ip), 429, "request.too_many")
+    assert err["message"] == "操作太频繁，请稍后再试"
+    assert c.post(TICKETS, environ_base={"REMOTE_ADDR": f"{net}.2"}).status_code == 201  # another address
+    phone = {"REMOTE_ADDR": f"{net}.3"}
+    for _ in range(2):
+        assert c.post(f"{TICKETS}/nothing/approve", headers=headers, environ_base=phone).status_code == 404
+    assert_error(c.post(f"{TICKETS}/nothing/approve", headers=headers, environ_base=phone), 429)
+    for _ in range(2):  # each door counts on its own, like wechat-login and bind
+        assert c.post(f"{TICKETS}/nothing/refuse", headers=headers, environ_base=phone).status_code == 404
+    assert_error(c.post(f"{TICKETS}/nothing/refuse", headers=headers, environ_base=phone), 429)
+    demo = {"REMOTE_ADDR": f"{net}.4"}
+    for _ in range(2):
+        assert c.post(DEMO_LOGIN, json={}, environ_base=demo).status_code == 422
+    assert_error(c.post(DEMO_LOGIN, json={}, environ_base=demo), 429)
+    # polling is not limited: the console polls every 2 seconds for 2 minutes
+    t = c.post(TICKETS, environ_base={"REMOTE_ADDR": f"{net}.5"}).json
+    assert all(c.get(f"{TICKETS}/{t['ticket']}", environ_base=ip).status_code == 200 for _ in range(5))
 
 
 def test_bound_counts(make):
