@@ -27,14 +27,21 @@ watch(session, (s) => {
   sessionStorage.setItem(KEY, JSON.stringify(s))
 }, { deep: true })
 
+// the roles that open the console (the API's staff roles)
+export const STAFF_ROLES = ['secretary', 'committee', 'accountant', 'supervisor', 'township_staff', 'township_accountant']
+
+// the same words as the API's (backend/core/permissions.py ROLE_LABELS)
 export const ROLE_LABELS = {
-  secretary: '村党支部书记',
-  committee: '村委会成员',
-  accountant: '村会计',
+  secretary: '村党组织书记',
+  committee: '村委委员',
+  accountant: '会计',
   supervisor: '村务监督委员',
-  township_staff: '镇干部',
-  township_accountant: '镇代理会计',
-  member: '村民',
+  township_staff: '镇（乡）工作人员',
+  township_accountant: '镇（乡）代理会计',
+  villager: '村民',
+  member: '集体经济组织成员',
+  representative: '村民代表',
+  party_member: '党员',
 }
 
 export function roleLabel(role) {
