@@ -2,10 +2,14 @@
 // `npm run dev` proxies /api to a running API (scripts/run, port 8000 unless CONSOLE_API says otherwise).
 import { defineConfig } from 'vite'
 import vue from '@vitejs/plugin-vue'
+import Components from 'unplugin-vue-components/vite'
+import { ElementPlusResolver } from 'unplugin-vue-components/resolvers'
 
 export default defineConfig({
   base: '/console/',
-  plugins: [vue()],
+  // Element Plus components are imported where they are used (each page's chunk carries its own), so the
+  // log-in page loads only what it draws; its whole stylesheet is still loaded once by main.js
+  plugins: [vue(), Components({ resolvers: [ElementPlusResolver({ importStyle: false })], dts: false })],
   build: {
     outDir: 'dist',
     emptyOutDir: true,
@@ -14,8 +18,6 @@ export default defineConfig({
       output: {
         manualChunks(id) {
           if (id.includes('node_modules/echarts') || id.includes('node_modules/zrender')) return 'charts'
-          if (id.includes('node_modules/element-plus') || id.includes('node_modules/@element-plus')) return 'ui'
-          if (id.includes('node_modules/')) return 'vendor'
         },
       },
     },

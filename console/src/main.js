@@ -1,6 +1,4 @@
 import { createApp } from 'vue'
-import ElementPlus from 'element-plus'
-import zhCn from 'element-plus/es/locale/lang/zh-cn'
 import 'element-plus/dist/index.css'
 import './style.css'
 import App from './App.vue'
@@ -14,4 +12,5 @@ setUnauthorizedHandler(() => {
   }
 })
 
-createApp(App).use(ElementPlus, { locale: zhCn }).use(router).mount('#app')
+// Element Plus components come in per page (vite.config.js); the zh-CN locale through <el-config-provider> in App.vue
+createApp(App).use(router).mount('#app')
