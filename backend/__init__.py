@@ -13,7 +13,7 @@ from backend import config as config_module
 from backend.console_site import DOCS_STATIC, install_static_sites
 from backend.core.downloads import install_download_links
 from backend.core.errors import install_content_type_guard, register_error_handlers
-from backend.core.hardening import install_request_hardening
+from backend.core.hardening import install_json_guard, install_request_hardening
 from backend.core.ratelimit import init_rate_limits
 from backend.core.response_cache import install_response_cache
 from backend.extensions import api, db, migrate
@@ -78,6 +78,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)  # after api.init_app so ours replace flask-smorest's handler
     install_content_type_guard(app)
     init_rate_limits(app)  # after the error handlers: a breach answers in the one shape
+    install_json_guard(app)  # after the rate limits: a limited client's body is never read
 
     from backend.auth.service import install_request_loader
 

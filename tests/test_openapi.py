@@ -31,6 +31,8 @@ def test_spec_lists_every_api_route(app, client):
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/") or rule.endpoint.startswith("api-docs"):
             continue
+        if rule.rule.startswith("/api/v1/docs/static/"):  # the docs page's own script and style files
+            continue
         path = rule.rule
         for arg in rule.arguments:
             path = path.replace(f"<int:{arg}>", "{" + arg + "}").replace(f"<{arg}>", "{" + arg + "}")

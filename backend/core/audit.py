@@ -91,6 +91,8 @@ ACTION_LABELS: dict[str, str] = {
     "auth.bind_failed": "绑定微信失败",
     "auth.logout": "退出登录",
     "auth.unbind": "解除微信绑定",
+    "auth.console_login": "扫码登录管理端",
+    "auth.console_refused": "拒绝管理端登录",
     "decision.create": "提出决策事项",
     "decision.end": "终止决策事项",
     "decision.objection": "对决策事项提出异议",

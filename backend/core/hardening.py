@@ -79,9 +79,17 @@ def install_request_hardening(app: Flask) -> None:
             request.max_content_length = min(cap, request.max_content_length or cap)
             if request.content_length is not None and request.content_length > cap:
                 raise too_large(cap)
-        if request.is_json:
-            _refuse_unparsable_json(cap)
         return None
+
+
+def install_json_guard(app: Flask) -> None:
+    """Every JSON body parsed once and refused when broken or too deep: installed after the rate limits, so a
+    limited client is refused before its body is read."""
+
+    @app.before_request
+    def _json_body() -> None:
+        if request.mimetype != MULTIPART and request.is_json:
+            _refuse_unparsable_json(app.config.get("MAX_JSON_LENGTH"))
 
 
 # JSON that the parsers would not turn into a 400 themselves: nesting deeper than Python's recursion limit
@@ -115,7 +123,9 @@ def _refuse_unparsable_json(cap: int | None) -> None:
         raise too_large(cap)
     try:
         parsed = json.loads(data)
-    except (ValueError, RecursionError) as exc:
+    except json.JSONDecodeError:
+        return  # plain broken JSON: the view's parser answers 400 itself, after a route's rate limit has counted
+    except (ValueError, RecursionError) as exc:  # what the view's parser would not survive
         raise AppError(400, "request.bad", "请求格式有误，请检查后重试") from exc
     if isinstance(parsed, dict | list) and _too_deep(parsed):
         raise AppError(400, "request.too_deep", "请求内容的层级太多，请检查后重试", {"max_depth": MAX_JSON_DEPTH})

@@ -55,7 +55,8 @@ TABLES = {
     "proxy_id": "vote_proxies", "dividend_objection_id": "dividend_objections",
     "job_objection_id": "job_objections",
 }
-TEXT_PARAMETERS = {"key", "period"}  # settings keys and YYYY-MM periods: generated as they come
+TEXT_PARAMETERS = {"key", "period", "ticket", "code", "name"}  # settings keys, YYYY-MM periods, console tickets
+# and their QR codes, the docs' static file names: generated as they come
 # operations that take something away from the caller go last, so the others run with the world intact
 LAST = ("/auth/logout", "/role-assignments/", "/end", "/cancel", "/withdraw", "/close")
 
@@ -146,11 +147,17 @@ def _examples(app: Flask, op: Any, mode: GenerationMode, tokens: dict[str, str],
     return one
 
 
+# operations with no input schemathesis can make invalid: a free-text secret in the path and no login, or no input
+NOTHING_TO_BREAK = frozenset({"GET /api/v1/auth/console-tickets/{ticket}", "GET /api/v1/auth/demo-console-logins"})
+
+
 def _fuzz(app: Flask, schema: Any, tokens: dict[str, str], ids: dict[str, list[int]], run: Run) -> None:
     roles = sorted(tokens)
     for op in _spec_operations(schema):
         turn = itertools.cycle(roles)  # each operation's examples go to each role in turn
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            if mode is GenerationMode.NEGATIVE and op.label in NOTHING_TO_BREAK:
+                continue
             try:
                 _examples(app, op, mode, tokens, ids, turn, run)()
             except (KeyboardInterrupt, SystemExit):
