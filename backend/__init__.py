@@ -83,7 +83,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from backend.auth.service import install_request_loader
 
     install_request_loader(app)
-    _install_download_principal(app)
     install_download_links(app)  # GET /api/v1/dl/<signed>/… → GET /api/v1/… as the token the link names
 
     from backend.decisions.pipeline.result import VOUCHER_LOOKUP
@@ -135,50 +134,6 @@ def _register_blueprints() -> None:
                 pipeline_blp, dividends_blp, share_files_blp, land_blp, land_files_blp, jobs_blp,
                 notices_blp, township_blp, home_blp):
         api.register_blueprint(blp, url_prefix=API_PREFIX)
-
-
-def _install_download_principal(app: Flask) -> None:
-    """A download link's request is the request of the token it names (core/downloads.py), loaded by id under the
-    rules the request loader applies to a token in the Authorization header: live (not revoked, not expired), and a
-    console token only while its person holds a staff role.
-
-    It belongs in backend.auth's loader (``_authenticate`` by id instead of by the secret); it is here until it moves
-    there, so that the link does not wait for it."""
-    from flask import g, request
-    from sqlalchemy import bindparam
-
-    from backend import registry
-    from backend.auth.models import ApiToken
-    from backend.auth.service import NOT_STAFF_ANYMORE, is_staff
-    from backend.core.clock import utcnow
-    from backend.core.downloads import link_token_id
-    from backend.core.errors import unauthorized
-
-    tokens = ApiToken.__table__
-    by_id = (registry.principal_stmt(tokens.c.person_id)
-             .add_columns(tokens.c.id, tokens.c.expires_at, tokens.c.revoked_at, tokens.c.kind)
-             .where(tokens.c.id == bindparam("token_id")))
-
-    @app.before_request
-    def _link_principal() -> None:
-        token_id = link_token_id(request.environ)
-        if token_id is None:
-            return
-        g.principal, g.auth_problem, g.token_expires_at = None, "invalid", None
-        rows = db.session.execute(by_id, {"token_id": token_id}).all()
-        if not rows:
-            return
-        _, expires_at, revoked_at, kind = rows[0][registry.PRINCIPAL_COLUMNS:]
-        if revoked_at is not None:
-            return
-        if expires_at <= utcnow():
-            g.auth_problem = "expired"
-            return
-        principal = registry.principal_of(rows, token_id)
-        if kind == "console" and (principal is None or not is_staff(principal)):
-            g.auth_problem = "not_staff"
-            raise unauthorized(*NOT_STAFF_ANYMORE)
-        g.principal, g.auth_problem, g.token_expires_at = principal, None, expires_at
 
 
 def _register_health(app: Flask) -> None:

@@ -18,6 +18,7 @@ from backend.auth.models import ApiToken, BindTicket, WeChatAccount
 from backend.core import audit
 from backend.core.clock import utcnow
 from backend.core.db import db
+from backend.core.downloads import link_token_id
 from backend.core.errors import AppError, conflict, not_found, unauthorized
 from backend.core.identity import IdentityError, normalize_phone
 from backend.core.permissions import TOWNSHIP_ROLES, VILLAGE_STAFF, Principal
@@ -227,11 +228,12 @@ def unbind(person_id: int, *, actor: Principal) -> None:
 
 _tokens = ApiToken.__table__
 # the token and its person's principal in one statement, built once: every authenticated request runs it
-_AUTHENTICATE = (
-    registry.principal_stmt(_tokens.c.person_id)
-    .add_columns(_tokens.c.id, _tokens.c.expires_at, _tokens.c.revoked_at, _tokens.c.kind)
-    .where(_tokens.c.token_hash == bindparam("token_hash"))
+_TOKEN_WITH_PRINCIPAL = registry.principal_stmt(_tokens.c.person_id).add_columns(
+    _tokens.c.id, _tokens.c.expires_at, _tokens.c.revoked_at, _tokens.c.kind
 )
+_AUTHENTICATE = _TOKEN_WITH_PRINCIPAL.where(_tokens.c.token_hash == bindparam("token_hash"))
+# a download link names its token by id (core/downloads.py): the same statement and the same rules
+_AUTHENTICATE_BY_ID = _TOKEN_WITH_PRINCIPAL.where(_tokens.c.id == bindparam("token_id"))
 
 
 def authenticate(raw: str) -> tuple[Principal | None, str | None]:
@@ -245,7 +247,12 @@ def _authenticate(raw: str) -> tuple[Principal | None, str | None, datetime | No
 
     A console token is good only while its person holds a staff role: the roles come with the same statement, so
     this costs no query (and ending a role is a write, which forgets every answer kept in memory)."""
-    rows = db.session.execute(_AUTHENTICATE, {"token_hash": _hash(raw)}).all()
+    return _live(db.session.execute(_AUTHENTICATE, {"token_hash": _hash(raw)}).all())
+
+
+def _live(rows: Sequence[Any]) -> tuple[Principal | None, str | None, datetime | None]:
+    """The rules of a token, whichever way it was named: live (not revoked, not expired), and a console token only
+    while its person holds a staff role."""
     if not rows:
         return None, "invalid", None
     token_id, expires_at, revoked_at, kind = rows[0][registry.PRINCIPAL_COLUMNS :]
@@ -279,14 +286,19 @@ def install_request_loader(app: Flask) -> None:
     @app.before_request
     def _load_principal() -> None:
         g.principal = None
-        header = request.headers.get("Authorization", "")
-        if not header:
-            return
-        scheme, _, raw = header.partition(" ")
-        if scheme.lower() != "bearer" or not raw.strip():
-            g.auth_problem = "invalid"
-            return
-        g.principal, g.auth_problem, g.token_expires_at = _authenticate(raw.strip())
+        link_token = link_token_id(request.environ)  # a verified download link stands for its token
+        if link_token is not None:
+            rows = db.session.execute(_AUTHENTICATE_BY_ID, {"token_id": link_token}).all()
+            g.principal, g.auth_problem, g.token_expires_at = _live(rows)
+        else:
+            header = request.headers.get("Authorization", "")
+            if not header:
+                return
+            scheme, _, raw = header.partition(" ")
+            if scheme.lower() != "bearer" or not raw.strip():
+                g.auth_problem = "invalid"
+                return
+            g.principal, g.auth_problem, g.token_expires_at = _authenticate(raw.strip())
         if g.auth_problem == "not_staff":  # whatever the endpoint: the console must go back to its log-in page
             raise unauthorized(*NOT_STAFF_ANYMORE)
 

@@ -64,32 +64,22 @@ def number_text(value: str) -> str | None:
     return folded if _NUMBER_TEXT.match(folded) else None
 
 
-_number_format = fields.Number._format_num
+def _folding(parse: Any) -> Any:
+    """A number field's own parsing, given the text folded by :func:`number_text` first."""
+
+    def _format(self: fields.Number, value: Any) -> Any:
+        if isinstance(value, str):
+            folded = number_text(value)
+            if folded is None:
+                raise self.make_error("invalid", input=value)
+            value = folded
+        return parse(self, value)
+
+    return _format
 
 
-def _format_number(self: fields.Number, value: Any) -> Any:
-    if isinstance(value, str):
-        folded = number_text(value)
-        if folded is None:
-            raise self.make_error("invalid", input=value)
-        value = folded
-    return _number_format(self, value)
-
-
-_decimal_format = fields.Decimal._format_num
-
-
-def _format_decimal(self: fields.Decimal, value: Any) -> Any:
-    if isinstance(value, str):
-        folded = number_text(value)
-        if folded is None:
-            raise self.make_error("invalid", input=value)
-        value = folded
-    return _decimal_format(self, value)
-
-
-fields.Number._format_num = _format_number  # type: ignore[method-assign]
-fields.Decimal._format_num = _format_decimal  # type: ignore[method-assign]
+fields.Number._format_num = _folding(fields.Number._format_num)  # type: ignore[method-assign]
+fields.Decimal._format_num = _folding(fields.Decimal._format_num)  # type: ignore[method-assign]
 
 
 def _integer_in_range(self: fields.Integer, value: Any) -> int:
