@@ -98,6 +98,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _import_models() -> None:
     """Every table must be known to the metadata (for Alembic and the schema check)."""
+    import backend.assisted.models
     import backend.auth.models
     import backend.core.audit
     import backend.core.seal
@@ -108,11 +109,13 @@ def _import_models() -> None:
     import backend.jobs.models
     import backend.land.models
     import backend.ledger.models
+    import backend.membership.models
     import backend.notices.models
     import backend.registry.models  # noqa: F401
 
 
 def _register_blueprints() -> None:
+    from backend.assisted.routes import blp as assisted_blp
     from backend.auth.routes import blp as auth_blp
     from backend.core.downloads import blp as downloads_blp
     from backend.decisions.pipeline.routes import blp as pipeline_blp
@@ -126,13 +129,14 @@ def _register_blueprints() -> None:
     from backend.land.routes import blp as land_blp
     from backend.ledger.reports.routes import blp as report_blp
     from backend.ledger.routes import blp as ledger_blp
+    from backend.membership.routes import blp as membership_blp
     from backend.notices.routes import blp as notices_blp
     from backend.registry.routes import blp as registry_blp
     from backend.township.routes import blp as township_blp
 
     for blp in (auth_blp, downloads_blp, registry_blp, ledger_blp, report_blp, disclosure_blp, decisions_blp,
                 pipeline_blp, dividends_blp, share_files_blp, land_blp, land_files_blp, jobs_blp,
-                notices_blp, township_blp, home_blp):
+                notices_blp, township_blp, home_blp, membership_blp, assisted_blp):
         api.register_blueprint(blp, url_prefix=API_PREFIX)
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BACKEND = ROOT / "backend"
 
-DOMAINS = ("ledger", "disclosures", "decisions", "dividends", "land", "jobs", "notices")
+DOMAINS = ("ledger", "disclosures", "decisions", "dividends", "land", "jobs", "notices", "membership", "assisted")
 # domain → the domains its rules need (docs/architecture.md): a large expense rests on a resolved decision
 # (ledger → decisions); a disclosure is drafted from the books and cites decisions; a dividend needs an approving
 # decision and posts vouchers; rent received posts a voucher and a lease rests on a decision; public-benefit pay
@@ -37,6 +37,8 @@ DOMAIN_DEPENDS: dict[str, frozenset[str]] = {
     "land": frozenset({"decisions", "ledger"}),
     "jobs": frozenset({"ledger"}),
     "notices": frozenset({"auth", "wechat"}),
+    "membership": frozenset({"decisions", "notices"}),
+    "assisted": frozenset({"decisions", "jobs", "notices"}),
 }
 BASE = frozenset({"core", "registry"})
 ALLOWED: dict[str, frozenset[str]] = {

@@ -170,6 +170,11 @@ ACTION_LABELS: dict[str, str] = {
     "vote.proxy": "登记委托投票",
     "vote.proxy_revoke": "撤销委托投票",
     "vote.tally": "表决计票",
+    # --- roster (issue 18)
+    # --- membership (issue 18)
+    # --- decisions console (issue 18)
+    # --- assisted (issue 18)
+    # --- jobs and notices console (issue 18)
 }
 # an action not listed above is named by its domain: nothing shows a code to a reader
 DOMAIN_LABELS: dict[str, str] = {

@@ -68,6 +68,11 @@ FIELD_LABELS: dict[str, str] = {
     "stages": "阶段", "allocations": "分配", "receipts": "收据", "records": "记录", "changes": "变更",
     "votes": "票", "attendees": "到会人员", "shares_by_type": "各类股份", "entrustment_scope": "委托范围",
     "file": "文件", "page": "页码", "page_size": "每页条数",
+    # --- roster (issue 18)
+    # --- membership (issue 18)
+    # --- decisions console (issue 18)
+    # --- assisted (issue 18)
+    # --- jobs and notices console (issue 18)
 }
 
 GENERIC_LABEL = "某一项"
