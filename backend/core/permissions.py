@@ -24,6 +24,8 @@ ROLES: tuple[str, ...] = (
     "member",  # derived: a collective-economic-organization member (成员) on the roster
     "representative",
     "party_member",
+    "member_representative",  # 成员代表: the electorate of the 成员代表大会 (农村集体经济组织法 第28条)
+    "group_leader",  # 村民小组长
     "secretary",
     "committee",
     "accountant",
@@ -36,6 +38,8 @@ ROLE_LABELS: dict[str, str] = {
     "member": "集体经济组织成员",
     "representative": "村民代表",
     "party_member": "党员",
+    "member_representative": "成员代表",
+    "group_leader": "村民小组长",
     "secretary": "村党组织书记",
     "committee": "村委委员",
     "accountant": "会计",

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     String,
+    Text,
     UniqueConstraint,
     text,
 )
@@ -128,7 +129,7 @@ class Member(db.Model):
             ["households.id", "households.village_id"],
             name="fk_members_household_same_village",
         ),
-        CheckConstraint("status IN ('active', 'moved_out', 'deceased')", name="status"),
+        CheckConstraint("status IN ('active', 'moved_out', 'deceased', 'ended')", name="status"),
         Index(
             "uq_members_one_head",
             "household_id",
@@ -136,6 +137,35 @@ class Member(db.Model):
             sqlite_where=text("is_head"),
             postgresql_where=text("is_head"),
         ),
+    )
+
+
+EVENT_KINDS = ("joined", "edited", "moved", "ended")
+
+
+class MemberEvent(db.Model):
+    """One step of a roster entry's history: registered (joined), changed (edited), moved to another household of
+    the village (moved), membership ended (ended) — on which day, what it was before and after, and by whom.
+    Rows are only ever added."""
+
+    __tablename__ = "member_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), nullable=False, index=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(12), nullable=False)
+    on_date: Mapped[date] = mapped_column(Date, nullable=False)  # the day it happened (China's date)
+    reason: Mapped[str | None] = mapped_column(String(20), nullable=True)  # ended: moved_out / deceased / other
+    note: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    before: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON
+    after: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON
+    actor_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('joined', 'edited', 'moved', 'ended')", name="kind"),
+        CheckConstraint("reason IS NULL OR reason IN ('moved_out', 'deceased', 'other')", name="reason"),
+        CheckConstraint("(kind = 'ended') = (reason IS NOT NULL)", name="ended_reason"),
     )
 
 

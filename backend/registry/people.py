@@ -34,7 +34,7 @@ from backend.registry.places import township_by_code, village_by_code
 RELATIONS = ("户主", "配偶", "子女", "儿媳", "女婿", "孙子女", "父母", "兄弟姐妹", "其他")
 
 
-STATUSES = {"active": "在册", "moved_out": "迁出", "deceased": "已故"}
+STATUSES = {"active": "在册", "moved_out": "迁出", "deceased": "已故", "ended": "已注销"}
 
 
 def identity_key() -> bytes:

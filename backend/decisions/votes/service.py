@@ -37,6 +37,7 @@ BODY_ROLES: dict[str, tuple[str, ...]] = {
     "party_meeting": ("party_member",),
     "representatives_meeting": ("representative", "committee"),
     "two_committees": ("secretary", "committee"),
+    "members_rep_assembly": ("member_representative",),
 }
 ROSTER_BODIES = {"villagers_meeting": False, "members_assembly": True}  # body → 成员 only
 RECEIPT_LENGTH = 12  # hex characters: secrets.token_hex(6), or the start of an HMAC for a retriable ballot
