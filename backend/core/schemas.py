@@ -136,14 +136,41 @@ class BaseSchema(Schema):
         return data
 
 
-def length(min: int | None = None, max: int | None = None) -> validate.Length:
+class _Length(validate.Length):
+    """``validate.Length`` whose message says what to write, in the value's own unit: ``位`` for a fixed-length
+    code (an ID number's last 6, a credit code), ``个字`` for text, ``项`` for a list."""
+
+    def __init__(self, min: int | None, max: int | None, unit: str | None) -> None:
+        super().__init__(min=min, max=max)
+        self.unit = unit
+
+    def _format_error(self, value: Any, message: str) -> str:
+        return length_message(self.min, self.max, _unit_of(value, self.min, self.max, self.unit))
+
+
+def _unit_of(value: Any, min: int | None, max: int | None, unit: str | None) -> str:
+    if not isinstance(value, str):
+        return "项"
+    if unit is not None:
+        return unit
+    return "位" if min is not None and min == max else "个字"
+
+
+def length_message(min: int | None, max: int | None, unit: str = "个字") -> str:
+    """The Chinese message of a length rule: what to write, in plain words (``应为6位``, not "between 6 and 6")."""
+    if min and max and min == max:
+        return f"应为{min}{unit}"
     if min and max:
-        msg = f"长度应在{min}到{max}个字之间"
-    elif min:
-        msg = "不能为空" if min == 1 else f"至少{min}个字"
-    else:
-        msg = f"最多{max}个字"
-    return validate.Length(min=min, max=max, error=msg)
+        return f"应有{min}到{max}项" if unit == "项" else f"长度应在{min}到{max}{unit}之间"
+    if min:
+        return "不能为空" if min == 1 else f"至少{min}{unit}"
+    return f"最多{max}{unit}"
+
+
+def length(min: int | None = None, max: int | None = None, *, unit: str | None = None) -> validate.Length:
+    """A length rule with a Chinese message. ``unit``: ``位`` (codes, digits), ``个字`` (text); by default a
+    fixed length (``min == max``) counts 位 and any other 个字; a list always counts 项."""
+    return _Length(min=min, max=max, unit=unit)
 
 
 def range_(min: float | None = None, max: float | None = None) -> validate.Range:
