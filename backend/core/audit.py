@@ -171,6 +171,8 @@ ACTION_LABELS: dict[str, str] = {
     "vote.proxy_revoke": "撤销委托投票",
     "vote.tally": "表决计票",
     # --- roster (issue 18)
+    "member.end": "注销成员资格",
+    "member.move": "迁户",
     # --- membership (issue 18)
     # --- decisions console (issue 18)
     # --- assisted (issue 18)

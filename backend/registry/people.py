@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from flask import current_app
@@ -15,6 +16,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload
 
 from backend.core import audit
+from backend.core.clock import today
 from backend.core.db import db
 from backend.core.errors import AppError, conflict, unprocessable
 from backend.core.identity import (
@@ -26,9 +28,10 @@ from backend.core.identity import (
     normalize_id_card,
     normalize_phone,
 )
-from backend.core.permissions import Principal
+from backend.core.permissions import ROLE_LABELS, Principal
+from backend.registry.history import END_REASONS, END_STATUS, record_event
 from backend.registry.households import household_by_number
-from backend.registry.models import Household, Member, Person, Township, Village
+from backend.registry.models import Household, Member, MemberEvent, Person, Township, Village
 from backend.registry.places import township_by_code, village_by_code
 
 RELATIONS = ("户主", "配偶", "子女", "儿媳", "女婿", "孙子女", "父母", "兄弟姐妹", "其他")
@@ -109,6 +112,7 @@ def add_member(village: Village, data: MemberInput, *, actor: Principal | None) 
     db.session.add(m)
     db.session.flush()
     audit.record("member.create", "member", m.id, actor=actor, village_id=village.id, after=member_dict(m))
+    record_event(m, "joined", actor=actor, after=event_dict(m, h.number))
     return m
 
 
@@ -143,8 +147,9 @@ def add_members(village: Village, items: Sequence[MemberInput], *, actor: Princi
     members = [_roster_entry(p, h, d) for p, h, d in zip(people, targets, items, strict=True)]
     db.session.add_all(members)
     db.session.flush()
-    for m in members:
+    for m, h in zip(members, targets, strict=True):
         audit.record("member.create", "member", m.id, actor=actor, village_id=village.id, after=member_dict(m))
+        record_event(m, "joined", actor=actor, after=event_dict(m, h.number))
     return members
 
 
@@ -158,6 +163,7 @@ def update_member(m: Member, changes: dict[str, Any], *, actor: Principal | None
     """Change a roster entry. ``interim=True`` lets a head step down before the same transaction names
     their new relation (a roster import swapping heads); the caller must leave the roster coherent."""
     before = member_dict(m)
+    before_event = event_dict(m)
     p = m.person
     if "name" in changes:
         p.name = changes["name"].strip()
@@ -194,6 +200,10 @@ def update_member(m: Member, changes: dict[str, Any], *, actor: Principal | None
     audit.record(
         "member.update", "member", m.id, actor=actor, village_id=m.village_id, before=before, after=member_dict(m)
     )
+    after_event = event_dict(m)
+    if after_event != before_event:
+        kind = "moved" if after_event["household_number"] != before_event["household_number"] else "edited"
+        record_event(m, kind, actor=actor, before=before_event, after=after_event)
     return m
 
 
@@ -209,6 +219,147 @@ def member_dict(m: Member) -> dict[str, Any]:
         "id_last4": m.person.id_last4,
         "phone_set": bool(m.person.phone),
     }
+
+
+def event_dict(m: Member, household_number: str | None = None) -> dict[str, Any]:
+    """What a member's history shows of the entry (no ID number; whether a phone is set, not the number)."""
+    if household_number is None:
+        h = db.session.get(Household, m.household_id)
+        household_number = h.number if h is not None else ""
+    return {
+        "name": m.person.name,
+        "household_number": household_number,
+        "relation": m.relation,
+        "is_head": m.is_head,
+        "is_collective_member": m.is_collective_member,
+        "status": m.status,
+        "phone_set": bool(m.person.phone),
+    }
+
+
+def _check_day(m: Member, on: date | None, what: str) -> date:
+    """The day a move or an ending happened: not after today, not before the person was born."""
+    day = on or today()
+    if day > today():
+        raise unprocessable("member.date_future", f"{what}日期不能晚于今天", fields={"on": f"{what}日期不能晚于今天"})
+    if day < m.person.birth_date:
+        message = f"{what}日期不能早于此人的出生日期（{m.person.birth_date.isoformat()}）"
+        raise unprocessable("member.date_before_birth", message, fields={"on": message})
+    return day
+
+
+def _require_active(m: Member, doing: str) -> None:
+    if m.status != "active":
+        raise conflict("member.not_active",
+                       f"{m.person.name} 已{STATUSES.get(m.status, m.status)}，不在册，不能{doing}")
+
+
+def _active_housemates(m: Member, household_id: int) -> list[Member]:
+    return list(db.session.execute(
+        select(Member).where(Member.household_id == household_id, Member.status == "active", Member.id != m.id)
+        .order_by(Member.id)
+    ).scalars())
+
+
+def move_member(
+    m: Member,
+    target: Household,
+    *,
+    relation: str,
+    actor: Principal | None,
+    on: date | None = None,
+    new_head: Member | None = None,
+    note: str | None = None,
+) -> Member:
+    """Move a roster entry to another household of the same village, in one transaction (the caller commits).
+
+    ``relation`` is the person's relation to the new household's head (户主: they head it, if it has no head).
+    A head who leaves housemates behind names one of them (``new_head``) as the household's new head."""
+    _require_active(m, "迁户")
+    if target.village_id != m.village_id:
+        raise unprocessable("household.not_found", "找不到该户：只能迁到本村的户",
+                            fields={"household_id": "找不到该户"})
+    if target.id == m.household_id:
+        raise unprocessable("member.same_household", f"{m.person.name} 已在 {target.number} 户，不用迁户")
+    if relation not in RELATIONS:
+        raise unprocessable("validation.failed", "与户主关系应为：" + "、".join(RELATIONS),
+                            fields={"relation": "与户主关系应为：" + "、".join(RELATIONS)})
+    day = _check_day(m, on, "迁户")
+    old = db.session.get(Household, m.household_id)
+    assert old is not None
+    if relation == "户主":
+        head = _head_of(target.id)
+        if head is not None:
+            raise conflict("household.head_exists",
+                           f"{target.number} 已有户主 {head.person.name}；请选择此人与户主的关系（如配偶、子女）")
+    stay = _active_housemates(m, old.id)
+    if m.is_head and stay:
+        if new_head is None:
+            raise conflict("member.head_leaving",
+                           f"{m.person.name} 是 {old.number} 的户主，户内还有 {len(stay)} 人；"
+                           "请同时指定该户的新户主", names=[x.person.name for x in stay])
+        if new_head.id not in {x.id for x in stay}:
+            raise unprocessable("member.new_head_invalid", f"新户主须是 {old.number} 户内的在册人员",
+                                fields={"new_head_id": f"新户主须是 {old.number} 户内的在册人员"})
+    elif new_head is not None:
+        raise unprocessable("member.new_head_invalid", f"{m.person.name} 不是户主，不用指定新户主",
+                            fields={"new_head_id": "只有户主迁出时才需要指定新户主"})
+
+    before, before_event = member_dict(m), event_dict(m, old.number)
+    was_head = m.is_head
+    m.is_head = False  # give up the seat first: the one-head index holds at every flush
+    db.session.flush()
+    m.household_id, m.is_head, m.relation = target.id, relation == "户主", relation
+    db.session.flush()
+    if was_head and new_head is not None:
+        head_before = event_dict(new_head, old.number)
+        new_head.is_head, new_head.relation = True, "户主"
+        db.session.flush()
+        record_event(new_head, "edited", actor=actor, on=day, before=head_before,
+                     after=event_dict(new_head, old.number), note=f"{m.person.name} 迁出后改任户主")
+    db.session.expire(m, ["household"])
+    audit.record("member.move", "member", m.id, actor=actor, village_id=m.village_id, before=before,
+                 after={**member_dict(m), "on": day.isoformat()})
+    record_event(m, "moved", actor=actor, on=day, before=before_event, after=event_dict(m, target.number),
+                 note=note)
+    return m
+
+
+def end_member(m: Member, *, reason: str, actor: Principal | None, on: date | None = None,
+               note: str | None = None) -> Member:
+    """End a roster entry's membership (迁出, 死亡, 其他原因) on a day: its status changes, it stops being a member
+    of the collective and the head of its household, and its village roles end the same day (the caller commits).
+    The record stays, with its history."""
+    from backend.registry import roles  # roles imports people
+
+    if m.status != "active":
+        last = db.session.execute(
+            select(MemberEvent.on_date, MemberEvent.reason).where(
+                MemberEvent.member_id == m.id, MemberEvent.kind == "ended").order_by(MemberEvent.id.desc())
+        ).first()
+        when = f"已于 {last[0].isoformat()} 注销（{END_REASONS.get(last[1], '')}）" if last else \
+            f"已是“{STATUSES.get(m.status, m.status)}”"
+        raise conflict("member.already_ended", f"{m.person.name} 的成员资格{when}，不能重复注销")
+    if reason not in END_REASONS:
+        message = "注销原因应为：" + "、".join(END_REASONS.values())
+        raise unprocessable("validation.failed", message, fields={"reason": message})
+    day = _check_day(m, on, "注销")
+    held = roles.current_village_roles(m.person_id, m.village_id)
+    blocked = [ra for ra in held if ra.role in roles.TOWNSHIP_APPOINTED]
+    if blocked:
+        label = ROLE_LABELS.get(blocked[0].role, blocked[0].role)
+        raise conflict("member.holds_office",
+                       f"{m.person.name} 现任{label}，须先由乡镇工作人员免去该职务，再注销成员资格")
+    before, before_event = member_dict(m), event_dict(m)
+    for ra in held:
+        roles.end_role(ra, actor=actor, on=day)
+    m.status, m.is_head, m.is_collective_member = END_STATUS[reason], False, False
+    db.session.flush()
+    audit.record("member.end", "member", m.id, actor=actor, village_id=m.village_id, before=before,
+                 after={**member_dict(m), "reason": reason, "on": day.isoformat(), "note": note})
+    record_event(m, "ended", actor=actor, on=day, before=before_event, after=event_dict(m), reason=reason,
+                 note=note)
+    return m
 
 
 def add_staff_person(

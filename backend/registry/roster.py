@@ -532,8 +532,8 @@ def _member_cells(m: Member) -> list[Any]:
     ]
 
 
-def export_roster(village: Village) -> BytesIO:
-    """The village roster as .xlsx, ordered by 户号 then head first; ID numbers show only their last 4."""
+def _roster_sheet() -> tuple[Workbook, Any]:
+    """A workbook whose first sheet 花名册 has the header row, widths and frozen header."""
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -546,15 +546,62 @@ def export_roster(village: Village) -> BytesIO:
         cell.alignment = Alignment(horizontal="center")
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
-    text_columns = [i for i, h in enumerate(HEADERS, start=1) if h in TEXT_COLUMNS]
-    for row, m in enumerate(db.session.execute(people.members_query(village.id)).unique().scalars(), start=2):
+    return wb, ws
+
+
+def _text_format(ws: Any, first_row: int, last_row: int) -> None:
+    """ID numbers, phones and 户号 stay text in Excel (an 18-digit number would lose its last digits)."""
+    for i, h in enumerate(HEADERS, start=1):
+        if h in TEXT_COLUMNS:
+            for row in range(first_row, last_row + 1):
+                ws.cell(row=row, column=i).number_format = "@"
+
+
+def export_roster(village: Village) -> BytesIO:
+    """The village roster as .xlsx, ordered by 户号 then head first; ID numbers show only their last 4."""
+    wb, ws = _roster_sheet()
+    count = 0
+    for m in db.session.execute(people.members_query(village.id)).unique().scalars():
         ws.append(_member_cells(m))
-        for i in text_columns:
-            ws.cell(row=row, column=i).number_format = "@"
+        count += 1
+    _text_format(ws, 2, count + 1)
     out = BytesIO()
     text_only(wb).save(out)
     out.seek(0)
     return out
 
 
-__all__ = ["COLUMNS", "HEADERS", "count_rows", "export_roster", "import_roster"]
+TEMPLATE_NOTES: tuple[tuple[str, str], ...] = (
+    (MEMBER_ID, "新登记的人员留空；修改已有人员时照抄导出文件中的编号"),
+    (HOUSEHOLD, "必填，如 LJ-065；新户须有一行“与户主关系”为“户主”"),
+    (NAME, "必填"),
+    (ID_CARD, "新登记的人员填完整的18位身份证号（这一列已设为文本格式）"),
+    (RELATION, "新登记的人员必填：" + "、".join(people.RELATIONS)),
+    (PHONE, "11位手机号，可不填"),
+    (COLLECTIVE, "是 或 否；不填为“是”"),
+    (STATUS, "、".join(people.STATUSES.values()) + "；不填为“在册”"),
+    (TUOPIN, "是 或 否；不填为“否”（同一户填写一致）"),
+    (JIANCE, "是 或 否；不填为“否”（同一户填写一致）"),
+    (ADDRESS, "可不填（同一户填写一致）"),
+)
+
+
+def template() -> BytesIO:
+    """An empty roster (the export's columns, ID and phone columns formatted as text) and a sheet 填写说明 with
+    what each column takes. Only the first sheet is read on import."""
+    wb, ws = _roster_sheet()
+    _text_format(ws, 2, 501)
+    notes = wb.create_sheet("填写说明")
+    notes.append(["列", "怎么填"])
+    for header, how in TEMPLATE_NOTES:
+        notes.append([header, how])
+    notes.append(["", "一行一人，从第2行起填写；整份文件检查无误才会导入，有错的行会逐行列出"])
+    notes.column_dimensions["A"].width = 18
+    notes.column_dimensions["B"].width = 70
+    out = BytesIO()
+    text_only(wb).save(out)
+    out.seek(0)
+    return out
+
+
+__all__ = ["COLUMNS", "HEADERS", "count_rows", "export_roster", "import_roster", "template"]

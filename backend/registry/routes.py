@@ -15,7 +15,7 @@ from backend.core.db import db
 from backend.core.identity import mask_phone
 from backend.core.pagination import page_schema, paginate
 from backend.core.permissions import Principal, require, require_login, requires
-from backend.registry import households, people, places, roles, roster, settings
+from backend.registry import history, households, people, places, roles, roster, settings
 from backend.registry import service as registry_service
 from backend.registry.models import Household, Member
 from backend.registry.schemas import (
@@ -23,18 +23,22 @@ from backend.registry.schemas import (
     AuditActorSchema,
     AuditEntrySchema,
     AuditListArgs,
+    HistoryItemSchema,
     HouseholdDetailSchema,
     HouseholdInSchema,
     HouseholdListArgs,
     HouseholdPatchSchema,
     HouseholdSchema,
     ImportReportSchema,
+    MemberEndSchema,
     MemberInSchema,
     MemberListArgs,
+    MemberMoveSchema,
     MemberPatchSchema,
     MemberSchema,
     PlaceSchema,
     RoleAssignmentSchema,
+    RoleEndSchema,
     RoleInSchema,
     RoleListArgs,
     SettingInSchema,
@@ -47,9 +51,11 @@ blp = Blueprint("registry", __name__, description="村、户、人员花名册�
 SECURITY = [{"bearer": []}]
 
 
-def _member_view(m: Member, viewer: Principal) -> dict[str, Any]:
+def _member_view(m: Member, viewer: Principal, *, listing: bool = False) -> dict[str, Any]:
+    """A roster entry as the viewer may see it: the ID number only by its last 4; the phone in full to the person
+    and, on a single entry (to edit it), to whoever keeps the roster; masked (138****5678) in every list."""
     p = m.person
-    full_phone = viewer.person_id == p.id or viewer.can("roster.write", village_id=m.village_id)
+    full_phone = viewer.person_id == p.id or (not listing and viewer.can("roster.write", village_id=m.village_id))
     return {
         "id": m.id,
         "person_id": p.id,
@@ -169,7 +175,7 @@ def patch_household(args: dict[str, Any], household: Household) -> Any:
 @blp.response(200, page_schema(MemberSchema))
 @blp.doc(security=SECURITY)
 def list_members(args: dict[str, Any], village_id: int) -> dict[str, Any]:
-    """花名册：可按姓名或户号搜索。手机号对非管理人员打码。"""
+    """花名册：可按姓名或户号搜索。身份证号只给后4位，手机号打码（如 138****5678；本人除外）。"""
     p = require_login()
     page = paginate(
         db.session,
@@ -177,7 +183,7 @@ def list_members(args: dict[str, Any], village_id: int) -> dict[str, Any]:
         args["page"],
         args["page_size"],
     )
-    return page.envelope([_member_view(m, p) for m in page.items])
+    return page.envelope([_member_view(m, p, listing=True) for m in page.items])
 
 
 @blp.route("/villages/<int:village_id>/members", methods=["POST"])
@@ -215,6 +221,59 @@ def patch_member(args: dict[str, Any], member: Member) -> dict[str, Any]:
     return _member_view(member, p)
 
 
+@blp.route("/members/<int:member_id>/move", methods=["POST"])
+@requires("roster.write", obj=(Member, "member_id"))
+@blp.arguments(MemberMoveSchema)
+@blp.response(200, MemberSchema)
+@blp.doc(security=SECURITY)
+def move_member(args: dict[str, Any], member: Member) -> dict[str, Any]:
+    """迁户：把一名在册人员迁到本村的另一户（一次完成）。户主迁走而户内还有人时，须同时指定新户主（new_head_id）。"""
+    p = require_login()
+    if "household_id" in args:
+        target = db.session.get(Household, args["household_id"])
+        if target is None or target.village_id != member.village_id:
+            raise errors.unprocessable("household.not_found", "找不到该户：只能迁到本村的户",
+                                       fields={"household_id": "找不到该户"})
+    else:
+        target = households.household_by_number(member.village_id, args["household_number"])
+        if target is None:
+            message = f"本村没有户号 {args['household_number']}，请核对或先建户"
+            raise errors.unprocessable("household.not_found", message, fields={"household_number": message})
+    new_head = None
+    if args.get("new_head_id") is not None:
+        new_head = db.session.get(Member, args["new_head_id"])
+        if new_head is None or new_head.village_id != member.village_id:
+            raise errors.unprocessable("member.new_head_invalid", "新户主须是原户内的在册人员",
+                                       fields={"new_head_id": "新户主须是原户内的在册人员"})
+    people.move_member(member, target, relation=args["relation"], actor=p, on=args.get("on"), new_head=new_head,
+                       note=args.get("note"))
+    db.session.commit()
+    return _member_view(member, p)
+
+
+@blp.route("/members/<int:member_id>/end", methods=["POST"])
+@requires("roster.write", obj=(Member, "member_id"))
+@blp.arguments(MemberEndSchema)
+@blp.response(200, MemberSchema)
+@blp.doc(security=SECURITY)
+def end_member(args: dict[str, Any], member: Member) -> dict[str, Any]:
+    """注销成员资格（迁出、死亡或其他原因），记下日期和说明；记录保留。此人在本村的职务同日结束。
+    已注销的再注销为 409（member.already_ended）。"""
+    p = require_login()
+    people.end_member(member, reason=args["reason"], actor=p, on=args["on"], note=args.get("note"))
+    db.session.commit()
+    return _member_view(member, p)
+
+
+@blp.route("/members/<int:member_id>/history", methods=["GET"])
+@requires("roster.read", obj=(Member, "member_id"))
+@blp.response(200, HistoryItemSchema(many=True))
+@blp.doc(security=SECURITY)
+def member_history(member: Member) -> list[Any]:
+    """一名在册人员的变动记录：登记入册、修改信息、迁户、注销，按时间先后；每条有日期、改动前后和操作人。"""
+    return history.member_history(member.id)
+
+
 # ---------------------------------------------------------------- roster files
 
 
@@ -230,6 +289,21 @@ def export_roster(village_id: int) -> Response:
         data,
         as_attachment=True,
         download_name=f"{village.code}-roster.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@blp.route("/villages/<int:village_id>/roster/template.xlsx", methods=["GET"])
+@requires("roster.read", village="village_id")
+@blp.response(200, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+@blp.doc(security=SECURITY)
+def roster_template(village_id: int) -> Response:
+    """花名册导入模板 .xlsx：与导出的花名册同样的列，附一行填写说明。"""
+    village = places.get_village(village_id)
+    return send_file(
+        roster.template(),
+        as_attachment=True,
+        download_name=f"{village.code}-roster-template.xlsx",
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
 
@@ -271,7 +345,7 @@ def import_roster(village_id: int) -> Any:
 @blp.doc(security=SECURITY)
 def village_roles(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     """本村的角色指定（含历史）。"""
-    stmt = roles.role_history(village_id=village_id, current_only=args["current"])
+    stmt = roles.role_history(village_id=village_id, current_only=args["current"], role=args.get("role"))
     return paginate(db.session, stmt, args["page"], args["page_size"]).envelope()
 
 
@@ -281,11 +355,13 @@ def village_roles(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 @blp.response(201, RoleAssignmentSchema)
 @blp.doc(security=SECURITY)
 def grant_village_role(args: dict[str, Any], village_id: int) -> Any:
-    """指定村级角色。村书记和代理会计只能由乡镇工作人员指定。"""
+    """指定村级角色（村民代表、成员代表、村民小组长、党员等），可填任职开始日期；登记一段已结束的任职时同时填结束日期。
+    村书记和代理会计只能由乡镇工作人员指定；成员代表须是集体经济组织成员。"""
     p = require_login()
     village = places.get_village(village_id)
     person = people.person_for_role(args["person_id"])
-    ra = roles.grant_role(person, args["role"], village=village, actor=p, note=args.get("note"))
+    ra = roles.grant_role(person, args["role"], village=village, actor=p, note=args.get("note"),
+                          start_on=args.get("start_on"), end_on=args.get("end_on"))
     db.session.commit()
     return ra
 
@@ -321,14 +397,28 @@ def grant_township_role(args: dict[str, Any], township_id: int) -> Any:
 @blp.response(200, RoleAssignmentSchema)
 @blp.doc(security=SECURITY)
 def end_role(assignment_id: int) -> Any:
-    """结束一项角色（记录保留为历史）。"""
+    """结束一项角色（记录保留为历史），结束日期为今天；另定日期用 POST /role-assignments/{id}/end。"""
+    return _end_role(assignment_id, None)
+
+
+@blp.route("/role-assignments/<int:assignment_id>/end", methods=["POST"])
+@requires(None)
+@blp.arguments(RoleEndSchema)
+@blp.response(200, RoleAssignmentSchema)
+@blp.doc(security=SECURITY)
+def end_role_on(args: dict[str, Any], assignment_id: int) -> Any:
+    """结束一项角色，记下结束日期（不填为今天；不能晚于今天、不能早于任职开始日期）。"""
+    return _end_role(assignment_id, args.get("end_on"))
+
+
+def _end_role(assignment_id: int, on: date | None) -> Any:
     p = require_login()
     ra = roles.get_assignment(assignment_id)
     if ra.village_id is not None:
         require("roles.write", village_id=ra.village_id)
     else:
         require("township.manage", township_id=ra.township_id)
-    roles.end_role(ra, actor=p)
+    roles.end_role(ra, actor=p, on=on)
     db.session.commit()
     return ra
 

@@ -5,9 +5,11 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validates_schema
 
+from backend.core.clock import SHANGHAI
 from backend.core.pagination import PageArgs
 from backend.core.permissions import ROLE_LABELS
 from backend.core.schemas import BaseSchema, IsoDateTime, Text, length, one_of, range_
+from backend.registry.history import END_REASONS
 from backend.registry.people import RELATIONS, STATUSES
 from backend.registry.roles import ASSIGNABLE_ROLES
 
@@ -108,10 +110,59 @@ class MemberListArgs(PageArgs):
     status = Text(validate=one_of(list(STATUSES), STATUSES))
 
 
+class MemberMoveSchema(BaseSchema):
+    household_id = fields.Integer(validate=range_(min=1),
+                                  metadata={"description": "迁入的户（本村）；或用 household_number"})
+    household_number = Text(validate=length(1, 30), metadata={"description": "迁入的户号（本村），如 LJ-012"})
+    relation = Text(required=True, validate=one_of(RELATIONS),
+                    metadata={"description": "与新户户主的关系；户主表示当该户户主"})
+    on = fields.Date(load_default=None, metadata={"description": "迁户日期（不填为今天；不能晚于今天）"})
+    new_head_id = fields.Integer(validate=range_(min=1), metadata={"label": "新户主",
+        "description": "户主迁走而户内还有人时：原户中改任户主的成员编号"})
+    note = Text(validate=length(max=200), allow_none=True)
+
+    @validates_schema
+    def _one_target(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if ("household_id" in data) == ("household_number" in data):
+            raise ValidationError("请选择要迁入的户（户号）", "household_number")
+
+
+class MemberEndSchema(BaseSchema):
+    reason = Text(required=True, validate=one_of(list(END_REASONS), END_REASONS),
+                  metadata={"description": "注销原因：moved_out 迁出、deceased 死亡、other 其他原因"})
+    on = fields.Date(required=True, metadata={"description": "注销日期（迁出或死亡的日期；不能晚于今天）"})
+    note = Text(validate=length(max=200), allow_none=True, metadata={"description": "说明，如迁往何处"})
+
+
+class HistoryItemSchema(BaseSchema):
+    id = fields.Integer()
+    kind = fields.String(metadata={"description": "joined 登记入册、edited 修改信息、moved 迁户、ended 注销成员"})
+    kind_label = fields.String()
+    on = fields.Date()
+    at = IsoDateTime()
+    reason = fields.String(allow_none=True)
+    reason_label = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    before = fields.Raw(allow_none=True)
+    after = fields.Raw(allow_none=True)
+    actor_name = fields.String(metadata={"description": "操作人；命令行、演示数据为“系统”"})
+
+
+def _day(moment: datetime | None) -> date | None:
+    return moment.astimezone(SHANGHAI).date() if moment is not None else None
+
+
 class RoleInSchema(BaseSchema):
     person_id = fields.Integer(required=True)
     role = Text(required=True, validate=one_of(ASSIGNABLE_ROLES, ROLE_LABELS))
     note = Text(validate=length(max=200))
+    start_on = fields.Date(load_default=None, metadata={"description": "任职开始日期（不填为今天；不能晚于今天）"})
+    end_on = fields.Date(load_default=None, metadata={
+        "description": "任职结束日期：只在登记一段已经结束的任职时填写（不能晚于今天）"})
+
+
+class RoleEndSchema(BaseSchema):
+    end_on = fields.Date(load_default=None, metadata={"description": "任职结束日期（不填为今天；不能晚于今天）"})
 
 
 class RoleAssignmentSchema(BaseSchema):
@@ -124,6 +175,10 @@ class RoleAssignmentSchema(BaseSchema):
     township_id = fields.Integer(allow_none=True)
     valid_from = IsoDateTime()
     valid_to = IsoDateTime(allow_none=True)
+    start_on = fields.Function(lambda ra: _day(ra.valid_from).isoformat(),  # type: ignore[union-attr]
+                               metadata={"description": "任职开始日期"})
+    end_on = fields.Function(lambda ra: ra.valid_to and _day(ra.valid_to).isoformat(),  # type: ignore[union-attr]
+                             allow_none=True, metadata={"description": "任职结束日期（现任为空）"})
     current = fields.Function(lambda ra: ra.valid_to is None)
     note = fields.String(allow_none=True)
 
@@ -134,6 +189,7 @@ class HouseholdListArgs(PageArgs):
 
 class RoleListArgs(PageArgs):
     current = fields.Boolean(load_default=False)
+    role = Text(validate=one_of(ASSIGNABLE_ROLES, ROLE_LABELS), metadata={"description": "只看这一种角色"})
 
 
 class DayOrTime(fields.Field):
