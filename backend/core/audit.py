@@ -174,6 +174,14 @@ ACTION_LABELS: dict[str, str] = {
     "member.end": "注销成员资格",
     "member.move": "迁户",
     # --- membership (issue 18)
+    "membership.apply": "提交成员资格申请",
+    "membership.review": "两委审查成员资格申请",
+    "membership.meeting": "登记成员大会确认成员",
+    "membership.publicity": "公示确认的成员名单",
+    "membership.objection": "对成员名单提出异议",
+    "membership.objection_answer": "答复成员名单异议",
+    "membership.register": "登记确认的成员",
+    "membership.register_member": "登记为集体经济组织成员",
     # --- decisions console (issue 18)
     # --- assisted (issue 18)
     # --- jobs and notices console (issue 18)

@@ -70,6 +70,7 @@ FIELD_LABELS: dict[str, str] = {
     "file": "文件", "page": "页码", "page_size": "每页条数",
     # --- roster (issue 18)
     # --- membership (issue 18)
+    "grounds": "申请依据", "application_id": "申请", "applications": "表决的申请", "starts_on": "公示开始日期",
     # --- decisions console (issue 18)
     # --- assisted (issue 18)
     # --- jobs and notices console (issue 18)

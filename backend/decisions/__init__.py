@@ -19,6 +19,7 @@ from backend.decisions.pipeline.service import (
     get_ref,
 )
 from backend.decisions.pipeline.settling import settle_vote, sync_votes
+from backend.decisions.rules import BODIES, Tally, evaluate, rule_for
 from backend.decisions.votes.schemas import MyVoteSchema
 from backend.decisions.votes.service import (
     VoteTurnout,
@@ -30,11 +31,13 @@ from backend.decisions.votes.service import (
 )
 
 __all__ = [
+    "BODIES",
     "DecisionInput",
     "DecisionRef",
     "MeetingInput",
     "MyVoteSchema",
     "ResultInput",
+    "Tally",
     "VoteTurnout",
     "answer_objection",
     "close_publicity",
@@ -43,6 +46,7 @@ __all__ = [
     "due_votes",
     "electorate",
     "end_decision",
+    "evaluate",
     "get_ref",
     "my_open_votes",
     "open_publicity",
@@ -50,6 +54,7 @@ __all__ = [
     "record_meeting",
     "record_objection",
     "record_result",
+    "rule_for",
     "settle_vote",
     "sync_votes",
     "votes_closing",

@@ -6,6 +6,7 @@ model classes as types (to annotate a parameter; a query of another domain never
 
 from backend.registry import settings
 from backend.registry.households import create_household, household_by_number
+from backend.registry.membership_flags import is_member, register_member
 from backend.registry.models import Household, Member, Person, RoleAssignment, Township, Village
 from backend.registry.people import (
     MemberInput,
@@ -97,6 +98,7 @@ __all__ = [
     "household_ids_by_number",
     "households_brief",
     "identity_key",
+    "is_member",
     "load_principal",
     "members_brief",
     "members_id_last4",
@@ -108,6 +110,7 @@ __all__ = [
     "places_of",
     "principal_of",
     "principal_stmt",
+    "register_member",
     "roster_counts",
     "roster_entry",
     "roster_people",
