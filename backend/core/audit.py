@@ -185,6 +185,7 @@ ACTION_LABELS: dict[str, str] = {
     # --- decisions console (issue 18)
     # --- assisted (issue 18)
     # --- jobs and notices console (issue 18)
+    "job.close": "提前截止公益岗位报名",
 }
 # an action not listed above is named by its domain: nothing shows a code to a reader
 DOMAIN_LABELS: dict[str, str] = {

@@ -23,17 +23,24 @@ from backend.core.permissions import current_principal, require, require_login, 
 from backend.jobs import service, views
 from backend.jobs.models import JobHire, JobObjection, JobPosting
 from backend.jobs.schemas import (
+    JobApplicantListSchema,
     JobApplicationSchema,
     JobApplyInSchema,
+    JobCloseInSchema,
     JobConfirmInSchema,
+    JobDrawCheckSchema,
     JobEndInSchema,
     JobHireListSchema,
     JobHireSchema,
     JobMonthArgs,
+    JobMonthPaySchema,
+    JobMonthRequiredArgs,
     JobPayInSchema,
     JobPayMonthInSchema,
     JobPayMonthSchema,
     JobPaySchema,
+    JobPersonArgs,
+    JobPersonCheckSchema,
     JobPostingInSchema,
     JobPostingItemSchema,
     JobPostingSchema,
@@ -265,3 +272,57 @@ def my_applications(args: dict[str, Any]) -> dict[str, Any]:
 def my_pay(args: dict[str, Any]) -> dict[str, Any]:
     """我的公益岗位工资：每月出勤、应发、发放日期。"""
     return _page(views.my_pay_views(require_login().person_id), args)
+
+
+# ---------------------------------------------------------------- the staff's console
+
+
+@blp.route("/job-postings/<int:posting_id>/close", methods=["POST"])
+@requires("jobs.manage", obj=(JobPosting, "posting_id"))
+@blp.arguments(JobCloseInSchema)
+@blp.response(200, JobPostingSchema)
+@blp.doc(security=SECURITY)
+def close(args: dict[str, Any], posting: JobPosting) -> dict[str, Any]:
+    """提前截止报名（写明原因，记入审计日志），之后可以封存名单。报名还没开始或已经截止的，不能再截止。"""
+    who = require_login()
+    service.close_applications(posting, args["reason"], actor=who)
+    db.session.commit()
+    return views.posting_detail(posting, who)
+
+
+@blp.route("/job-postings/<int:posting_id>/applicants", methods=["GET"])
+@requires("jobs.read", obj=(JobPosting, "posting_id"))
+@blp.response(200, JobApplicantListSchema)
+@blp.doc(security=SECURITY)
+def applicants(posting: JobPosting) -> dict[str, Any]:
+    """报名人员（工作人员看）：姓名、身份证后4位、户号、年龄、优先群体、符合哪些条件；封存前按今天重新核对。"""
+    return {"items": views.applicant_checks(posting)}
+
+
+@blp.route("/job-postings/<int:posting_id>/eligibility", methods=["GET"])
+@requires("jobs.manage", obj=(JobPosting, "posting_id"))
+@blp.arguments(JobPersonArgs, location="query")
+@blp.response(200, JobPersonCheckSchema)
+@blp.doc(security=SECURITY)
+def check_person(args: dict[str, Any], posting: JobPosting) -> dict[str, Any]:
+    """核对某个村民能否报名这个岗位、为什么不能（代没有手机的村民报名前先看）。"""
+    return views.person_check(posting, args["person_id"])
+
+
+@blp.route("/job-postings/<int:posting_id>/draw/check", methods=["GET"])
+@requires("village.view", obj=(JobPosting, "posting_id"))
+@blp.response(200, JobDrawCheckSchema)
+@blp.doc(security=SECURITY)
+def check_draw(posting: JobPosting) -> dict[str, Any]:
+    """复核抽签：按封存的报名名单（先核对封存哈希）和公布的种子，用公开算法重新计算顺序，说明是否与公布结果一致。本村任何人可查。"""
+    return views.draw_check(posting)
+
+
+@blp.route("/villages/<int:village_id>/job-pay", methods=["GET"])
+@requires("jobs.read", village="village_id")
+@blp.arguments(JobMonthRequiredArgs, location="query")
+@blp.response(200, JobMonthPaySchema)
+@blp.doc(security=SECURITY)
+def month_pay(args: dict[str, Any], village_id: int) -> dict[str, Any]:
+    """某月考勤和工资：该月在聘的每个人，已登记的出勤天数和应发金额、是否已发放；还没登记的也列出。"""
+    return views.month_pay(registry.get_village(village_id), args["month"])

@@ -179,3 +179,102 @@ class MyJobPaySchema(BaseSchema):
     paid_on = fields.Date(allow_none=True)
 
 
+
+
+# ---------------------------------------------------------------- the staff's console
+
+
+class JobCloseInSchema(BaseSchema):
+    reason = Text(required=True, validate=length(2, 200),
+                  metadata={"description": "提前截止报名的原因（记入审计日志）"})
+
+
+class JobApplicantCheckSchema(BaseSchema):
+    id = fields.Integer()
+    receipt = fields.String()
+    name = fields.String()
+    id_last4 = fields.String(allow_none=True, metadata={"description": "身份证号只显示后4位：****1234"})
+    household_number = fields.String(allow_none=True)
+    age = fields.Integer(allow_none=True)
+    priority = fields.Boolean()
+    priority_reason = fields.String(allow_none=True)
+    status = fields.String()
+    status_label = fields.String()
+    rank = fields.Integer(allow_none=True)
+    eligible = fields.Boolean()
+    why = fields.String(metadata={"description": "报名时符合的条件，逐条写明"})
+    now = fields.Dict(allow_none=True, metadata={"description": "封存前按今天重新核对：{ok, reason}"})
+    assisted = fields.Boolean()
+    note = fields.String(allow_none=True)
+    applied_at = fields.String()
+
+
+class JobApplicantListSchema(BaseSchema):
+    items = fields.List(fields.Nested(JobApplicantCheckSchema))
+
+
+class JobPersonArgs(BaseSchema):
+    person_id = fields.Integer(required=True, metadata={"description": "要核对的村民"})
+
+
+class JobPersonCheckSchema(BaseSchema):
+    person_id = fields.Integer()
+    name = fields.String()
+    ok = fields.Boolean()
+    reason = fields.String(allow_none=True)
+    priority = fields.Boolean()
+    priority_reason = fields.String(allow_none=True)
+
+
+class JobDrawStepSchema(BaseSchema):
+    place = fields.Integer()
+    receipt = fields.String()
+    name = fields.String(metadata={"description": "封存名单上的姓名（脱敏）"})
+    priority = fields.Boolean()
+    hash = fields.String(metadata={"description": "sha256(种子 + \":\" + 回执号)"})
+    selected = fields.Boolean()
+
+
+class JobDrawCheckSchema(BaseSchema):
+    list_hash = fields.String()
+    list_hash_ok = fields.Boolean()
+    seed = fields.String()
+    seed_source = fields.String(allow_none=True)
+    sealed_at = fields.String()
+    seed_at = fields.String()
+    positions = fields.Integer()
+    recorded = fields.List(fields.String())
+    recomputed = fields.List(fields.String())
+    steps = fields.List(fields.Nested(JobDrawStepSchema))
+    matches = fields.Boolean()
+    problems = fields.List(fields.String())
+    algorithm = fields.String()
+    verdict = fields.String(metadata={"description": "一致 / 不一致及原因"})
+
+
+class JobPayRowSchema(BaseSchema):
+    hire_id = fields.Integer()
+    name = fields.String()
+    posting_id = fields.Integer()
+    posting = fields.String()
+    monthly_wage = fields.String()
+    days_in_term = fields.Integer(metadata={"description": "该月在聘期内的天数（出勤天数的上限）"})
+    recorded = fields.Boolean()
+    days_worked = fields.Integer(allow_none=True)
+    score = fields.Integer(allow_none=True)
+    amount = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    paid_on = fields.Date(allow_none=True)
+    method = fields.String(allow_none=True)
+
+
+class JobMonthPaySchema(BaseSchema):
+    month = fields.String()
+    items = fields.List(fields.Nested(JobPayRowSchema))
+    total = fields.String()
+    unpaid = fields.String()
+    unrecorded = fields.Integer()
+
+
+class JobMonthRequiredArgs(BaseSchema):
+    month = Text(required=True, validate=length(7, 7), metadata={"description": "YYYY-MM"})

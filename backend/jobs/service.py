@@ -34,7 +34,7 @@ from backend.core.errors import AppError, conflict, unprocessable
 from backend.core.identity import mask_name
 from backend.core.money import fen_to_yuan
 from backend.core.permissions import Principal
-from backend.core.seal import Seal, seal
+from backend.core.seal import Seal, seal, verify_seal
 from backend.jobs.models import JobApplication, JobDraw, JobHire, JobObjection, JobPay, JobPosting
 from backend.registry import Village
 
@@ -136,6 +136,29 @@ def postings_stmt(village_id: int) -> Any:
     return select(JobPosting).where(JobPosting.village_id == village_id).order_by(JobPosting.id.desc())
 
 
+def close_applications(p: JobPosting, reason: str, *, actor: Principal | None) -> JobPosting:
+    """Stop taking applications now (before the announced end): the reason is kept in the audit log, and the list
+    can then be sealed. Only a window that has begun and not yet ended can be closed."""
+    _lock(p)
+    if p.status != "open":
+        raise conflict("job.not_open", "报名已经截止，名单已封存")
+    reason = reason.strip()
+    if len(reason) < 2:
+        raise unprocessable("job.close_reason", "请写明提前截止报名的原因", fields={"reason": ["请写明原因"]})
+    now = utcnow()
+    if now <= p.apply_from:
+        raise conflict("job.not_started", "报名还没开始，不能截止；如不再招聘，请与村务监督委员会商量后另行公告")
+    if now >= p.apply_until:
+        raise conflict("job.window_closed", "报名时间已经过了，不用再截止，可以直接封存名单")
+    before = p.apply_until
+    p.apply_until = now
+    db.session.flush()
+    audit.record("job.close", "job_posting", p.id, actor=actor, village_id=p.village_id,
+                 before={"apply_until": before.isoformat()},
+                 after={"apply_until": now.isoformat(), "reason": reason, "applications": count_applications(p)})
+    return p
+
+
 # ---------------------------------------------------------------- eligibility and applying
 
 
@@ -153,16 +176,18 @@ class Eligibility:
     household_id: int | None  # the applicant's household on the village's roster (None: not on it)
 
 
-def eligibility(p: JobPosting, person_id: int, on: date | None = None) -> Eligibility:
-    """Whether ``person_id`` may apply to ``p`` on ``on``, and why not; and whether they are in a priority group."""
+def eligibility(p: JobPosting, person_id: int, on: date | None = None, *, subject: str = "您") -> Eligibility:
+    """Whether ``person_id`` may apply to ``p`` on ``on``, and why not; and whether they are in a priority group.
+    ``subject``: who the reasons speak of (``您`` to the applicant, ``本人`` in the staff's lists)."""
     on = on or today()
     entry = registry.roster_entry(person_id)
     if entry is None or entry.village_id != p.village_id or entry.status != "active":
-        return Eligibility(False, "公益岗位面向本村户籍村民，您不在本村花名册上", False, None, None)
+        return Eligibility(False, f"公益岗位面向本村户籍村民，{subject}不在本村花名册上", False, None, None)
     hid = entry.household_id
     age = age_on(entry.birth_date, on)
     if age < p.min_age or age > p.max_age:
-        return Eligibility(False, f"该岗位要求年龄 {p.min_age} 到 {p.max_age} 岁，您现在 {age} 岁", False, None, hid)
+        return Eligibility(False, f"该岗位要求年龄 {p.min_age} 到 {p.max_age} 岁，{subject}现在 {age} 岁", False, None,
+                           hid)
     groups = []
     if p.priority_tuopin and entry.is_tuopin:
         groups.append("脱贫户")
@@ -173,7 +198,7 @@ def eligibility(p: JobPosting, person_id: int, on: date | None = None) -> Eligib
     if p.exclude_cadre_families and _cadre_household(p.village_id, hid, on):
         return Eligibility(False, "村干部及其家庭成员不能申请公益岗位", False, None, hid)
     if _holds_post(person_id, on):
-        return Eligibility(False, "您已在公益岗位任职，不能同时担任两个岗位", False, None, hid)
+        return Eligibility(False, f"{subject}已在公益岗位任职，不能同时担任两个岗位", False, None, hid)
     return Eligibility(True, None, bool(groups), "、".join(groups) or None, hid)
 
 
@@ -192,7 +217,7 @@ def _holds_post(person_id: int, on: date) -> bool:
         or_(JobHire.ended_on.is_(None), JobHire.ended_on >= on))).first() is not None
 
 
-def _refuse_taken(p: JobPosting, person_id: int, household_id: int) -> None:
+def refuse_taken(p: JobPosting, person_id: int, household_id: int) -> None:
     """409 if the person (``job.already_applied``) or, one per household, their household has applied. One query
     for both, so that the person's own application, committed between two checks, is never called the household's."""
     cond = JobApplication.person_id == person_id
@@ -218,7 +243,7 @@ def apply(p: JobPosting, person_id: int, *, note: str | None, actor: Principal,
     if not e.ok:
         raise AppError(403, "job.not_eligible", e.reason or "不符合报名条件", {"reason": e.reason})
     assert e.household_id is not None
-    _refuse_taken(p, person_id, e.household_id)
+    refuse_taken(p, person_id, e.household_id)
     a = JobApplication(posting_id=p.id, village_id=p.village_id, person_id=person_id, household_id=e.household_id,
                        household_key=e.household_id if p.one_per_household else None, priority=e.priority,
                        priority_reason=e.priority_reason, note=(note or "").strip() or None,
@@ -228,7 +253,7 @@ def apply(p: JobPosting, person_id: int, *, note: str | None, actor: Principal,
             db.session.add(a)
             db.session.flush()
     except IntegrityError:
-        _refuse_taken(p, person_id, e.household_id)
+        refuse_taken(p, person_id, e.household_id)
         raise conflict("job.household_applied", "该岗位每户限一人，您家已有人报名") from None
     audit.record("job.apply", "job_application", a.id, actor=actor, village_id=p.village_id,
                  after={"posting_id": p.id, "person_id": person_id, "assisted": assisted, "priority": e.priority})
@@ -242,6 +267,12 @@ def _applicants(p: JobPosting) -> list[JobApplication]:
     return list(db.session.execute(select(JobApplication).where(
         JobApplication.posting_id == p.id, JobApplication.status.in_(("applied", "selected", "waitlisted", "hired")))
         .order_by(JobApplication.receipt)).scalars())
+
+
+def applications_all(p: JobPosting) -> list[JobApplication]:
+    """Every application of ``p``, withdrawn ones too (the staff's list)."""
+    return list(db.session.execute(select(JobApplication).where(JobApplication.posting_id == p.id)
+                                   .order_by(JobApplication.id)).scalars())
 
 
 def sealed_list(p: JobPosting, apps: Sequence[JobApplication]) -> dict[str, Any]:
@@ -317,6 +348,41 @@ def announce_seed(p: JobPosting, seed_text: str, source: str | None, *, actor: P
     audit.record("job.draw", "job_posting", p.id, actor=actor, village_id=p.village_id,
                  after={"seed": seed_text, "selected": min(p.positions, len(order))})
     return d
+
+
+def recheck_draw(p: JobPosting) -> dict[str, Any]:
+    """Re-run the draw from the sealed list and the seed: does the list's text still give its sealed hash, and
+    does ``draw_order`` give the recorded order (and the applications' places)? Anyone in the village may ask."""
+    d = get_draw(p)
+    if d is None or d.seed is None or d.result is None:
+        raise conflict("job.not_drawn", "还没有抽签，抽签后才能复核")
+    sealed = db.session.get(Seal, d.list_seal_id)
+    assert sealed is not None
+    problems = []
+    hash_ok = verify_seal(sealed) and sealed.hash == d.list_hash
+    if not hash_ok:
+        problems.append("封存名单的内容与封存哈希对不上")
+    listed = json.loads(sealed.canonical)["applicants"]
+    recomputed = draw_order(listed, d.seed)
+    recorded = json.loads(d.result)
+    if recomputed != recorded:
+        problems.append("重新计算的顺序与公布的抽签顺序不同")
+    ranks = {a.receipt: a.rank for a in _applicants(p)}
+    if any(ranks.get(r) not in (None, i) for i, r in enumerate(recorded, start=1)):
+        problems.append("报名名单中的排名与抽签结果不同")
+    by_receipt = {a["receipt"]: a for a in listed}
+    steps = [{"place": i, "receipt": r, "name": by_receipt[r]["name"], "priority": bool(by_receipt[r]["priority"]),
+              "hash": hashlib.sha256(f"{d.seed}:{r}".encode()).hexdigest(), "selected": i <= p.positions}
+             for i, r in enumerate(recomputed, start=1)]
+    return {"list_hash": d.list_hash, "list_hash_ok": hash_ok, "seed": d.seed, "seed_source": d.seed_source,
+            "sealed_at": d.sealed_at, "seed_at": d.seed_at, "positions": p.positions, "recorded": recorded,
+            "recomputed": recomputed, "steps": steps, "matches": not problems, "problems": problems}
+
+
+def posting_titles(ids: Sequence[int] | set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(JobPosting.id, JobPosting.title).where(JobPosting.id.in_(list(ids)))).all())
 
 
 # ---------------------------------------------------------------- 公示, objections, hiring
@@ -427,6 +493,28 @@ def month_bounds(month: str) -> tuple[date, date]:
     return first, _add_months(first, 1) - timedelta(days=1)
 
 
+def days_in_term(h: JobHire, month: str) -> int:
+    """How many days of ``month`` fall within the hire's term (from its start to its end or early end)."""
+    first, last = month_bounds(month)
+    start, end = max(first, h.start_on), min(last, h.ended_on or h.end_on)
+    return max(0, (end - start).days + 1)
+
+
+def hires_in_month(village: Village, month: str) -> list[JobHire]:
+    """The village's hires whose term overlaps ``month``, by posting and start."""
+    first, last = month_bounds(month)
+    return list(db.session.execute(select(JobHire).where(
+        JobHire.village_id == village.id, JobHire.start_on <= last,
+        func.coalesce(JobHire.ended_on, JobHire.end_on) >= first).order_by(JobHire.posting_id, JobHire.id)).scalars())
+
+
+def pay_records(hire_ids: Sequence[int], month: str) -> dict[int, JobPay]:
+    if not hire_ids:
+        return {}
+    return {r.hire_id: r for r in db.session.execute(select(JobPay).where(
+        JobPay.hire_id.in_(list(hire_ids)), JobPay.month == month)).scalars()}
+
+
 def record_pay(h: JobHire, month: str, days_worked: int, amount_fen: int | None, *, score: int | None,
                note: str | None, actor: Principal | None) -> JobPay:
     first, last = month_bounds(month)
@@ -434,6 +522,10 @@ def record_pay(h: JobHire, month: str, days_worked: int, amount_fen: int | None,
         raise unprocessable("job.month_outside", f"{month} 不在聘用期内")
     if first > today():
         raise unprocessable("job.month_future", "不能登记尚未开始的月份")
+    most = days_in_term(h, month)
+    if days_worked > most:
+        raise unprocessable("job.days_invalid", f"{month} 在聘期内只有 {most} 天，出勤天数不能超过 {most} 天",
+                            fields={"days_worked": [f"不能超过 {most} 天"]})
     amount = h.monthly_wage_fen if amount_fen is None else amount_fen
     if amount < 0 or amount > h.monthly_wage_fen:
         raise unprocessable("job.amount_invalid", f"月工资应在 0 到 {fen_to_yuan(h.monthly_wage_fen)} 元之间")

@@ -12,6 +12,7 @@ from typing import Any
 from backend import registry
 from backend.core import objections
 from backend.core.clock import to_iso, today
+from backend.core.errors import AppError
 from backend.core.identity import mask_name
 from backend.core.money import fen_to_yuan
 from backend.core.permissions import Principal
@@ -148,3 +149,99 @@ def pay_sheet_xlsx(village: Village, month: str) -> bytes:
     buf = io.BytesIO()
     text_only(wb).save(buf)
     return buf.getvalue()
+
+
+# ---------------------------------------------------------------- the staff's console
+
+
+def _why(p: JobPosting, a: JobApplication, age: int | None) -> str:
+    """Why an application stood: the rules it met when it was made, in the order the secretary checks them."""
+    parts = ["本村在册村民"]
+    if age is not None:
+        parts.append(f"{age} 岁（要求 {p.min_age}–{p.max_age} 岁）")
+    if p.exclude_cadre_families:
+        parts.append("不是村干部家庭")
+    if p.one_per_household:
+        parts.append("本户只有本人报名")
+    if a.priority_reason:
+        parts.append(f"{a.priority_reason}，优先")
+    elif p.priority_only:
+        parts.append("属于优先群体")
+    return "；".join(parts)
+
+
+def applicant_checks(p: JobPosting) -> list[dict[str, Any]]:
+    """Every application of ``p`` for the staff: name in full, ID masked to its last 4, household, age, priority,
+    why it met the rules, and — while the list is still open — whether it still meets them today (someone may
+    have turned too old or joined a cadre's household since)."""
+    apps = service.applications_all(p)
+    names = registry.person_names([a.person_id for a in apps])
+    born = registry.birth_dates([a.person_id for a in apps])
+    households = registry.households_brief(p.village_id, {a.household_id for a in apps})
+    members = registry.members_brief(p.village_id)
+    last4_by_member = registry.members_id_last4(p.village_id)
+    last4 = {m.person_id: last4_by_member.get(mid) for mid, m in members.items()}
+    out = []
+    for a in sorted(apps, key=lambda x: (x.rank or 10**6, x.created_at, x.id)):
+        age = service.age_on(born[a.person_id], today()) if a.person_id in born else None
+        still: dict[str, Any] | None = None
+        if a.status == "applied" and p.status in ("open", "sealed"):
+            e = service.eligibility(p, a.person_id, subject="本人")
+            still = {"ok": e.ok, "reason": e.reason}
+        h = households.get(a.household_id)
+        out.append({"id": a.id, "receipt": a.receipt, "name": names.get(a.person_id, ""),
+                    "id_last4": f"****{last4[a.person_id]}" if last4.get(a.person_id) else None,
+                    "household_number": h.number if h else None, "age": age, "priority": a.priority,
+                    "priority_reason": a.priority_reason, "status": a.status,
+                    "status_label": service.APPLICATION_LABELS[a.status], "rank": a.rank,
+                    "eligible": a.status not in ("ineligible", "withdrawn") and (still is None or still["ok"]),
+                    "why": _why(p, a, age), "now": still, "assisted": a.assisted_by_id is not None,
+                    "note": a.note, "applied_at": to_iso(a.created_at)})
+    return out
+
+
+def person_check(p: JobPosting, person_id: int) -> dict[str, Any]:
+    """Whether a villager of ``p``'s village may apply, and why not (the secretary checks before applying for
+    someone at the office). Someone not on the village's roster is named nowhere."""
+    e = service.eligibility(p, person_id, subject="本人")
+    name = registry.person_names([person_id]).get(person_id, "") if e.household_id is not None else ""
+    taken = None
+    if e.ok:
+        try:
+            service.refuse_taken(p, person_id, e.household_id or 0)
+        except AppError as exc:
+            taken = "本人已经报名了" if exc.code == "job.already_applied" else "该岗位每户限一人，本户已有人报名"
+    return {"person_id": person_id, "name": name, "ok": e.ok and taken is None, "reason": e.reason or taken,
+            "priority": e.priority, "priority_reason": e.priority_reason}
+
+
+def draw_check(p: JobPosting) -> dict[str, Any]:
+    """The draw re-run from what was published: the sealed applicant list (its hash checked against its text) and
+    the announced seed, by the published algorithm; the order it gives beside the order recorded."""
+    c = service.recheck_draw(p)
+    return {**c, "sealed_at": to_iso(c["sealed_at"]), "seed_at": to_iso(c["seed_at"]), "algorithm": DRAW_ALGORITHM,
+            "verdict": "一致：按封存名单和公布的种子重新计算，结果与公布的抽签顺序完全相同" if c["matches"] else
+            "不一致：" + "；".join(c["problems"])}
+
+
+def month_pay(village: Village, month: str) -> dict[str, Any]:
+    """A month's attendance and pay for every hire of the village whose term overlaps it: recorded or not yet."""
+    hires = service.hires_in_month(village, month)
+    records = service.pay_records([h.id for h in hires], month)
+    names = registry.person_names([h.person_id for h in hires])
+    titles = service.posting_titles({h.posting_id for h in hires})
+    items, total, unpaid = [], 0, 0
+    for h in hires:
+        r = records.get(h.id)
+        if r is not None:
+            total += r.amount_fen
+            unpaid += r.amount_fen if r.paid_on is None else 0
+        items.append({"hire_id": h.id, "name": names.get(h.person_id, ""), "posting_id": h.posting_id,
+                      "posting": titles.get(h.posting_id, ""), "monthly_wage": fen_to_yuan(h.monthly_wage_fen),
+                      "days_in_term": service.days_in_term(h, month), "recorded": r is not None,
+                      "days_worked": r.days_worked if r else None, "score": r.score if r else None,
+                      "amount": fen_to_yuan(r.amount_fen) if r else None, "note": r.note if r else None,
+                      "paid_on": r.paid_on if r else None,
+                      "method": (r.method and {"bank": "银行", "cash": "现金"}[r.method]) if r else None})
+    return {"month": month, "items": items, "total": fen_to_yuan(total), "unpaid": fen_to_yuan(unpaid),
+            "unrecorded": sum(1 for i in items if not i["recorded"])}

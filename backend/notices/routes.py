@@ -11,13 +11,13 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from backend import registry
-from backend.core.clock import to_iso
+from backend.core.clock import to_iso, utcnow
 from backend.core.db import db
-from backend.core.pagination import PageArgs, page_schema
+from backend.core.pagination import PageArgs, page_schema, paginate
 from backend.core.permissions import Principal, require, require_login, requires
 from backend.core.response_cache import cached_read
 from backend.notices import outbox, service
-from backend.notices.models import Notice
+from backend.notices.models import AUDIENCE_LABELS, Notice
 from backend.notices.schemas import (
     ConsentInSchema,
     ConsentSchema,
@@ -30,6 +30,7 @@ from backend.notices.schemas import (
     RemindInSchema,
     UnreadSchema,
     VillageArgs,
+    VillageNoticeSchema,
 )
 
 blp = Blueprint("notices", __name__, description="公告：镇村发布、已读回执与触达、订阅消息推送")
@@ -199,3 +200,34 @@ def consent(args: dict[str, Any]) -> dict[str, Any]:
     remaining = outbox.add_consent(require_login().person_id, args["template_id"], args["count"])
     db.session.commit()
     return {"template_id": args["template_id"], "remaining": remaining}
+
+
+_STATUS_LABELS = {"live": "显示中", "withdrawn": "已撤回", "expired": "已过期"}
+
+
+@blp.route("/villages/<int:village_id>/notices", methods=["GET"])
+@requires("notices.manage", village="village_id")
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(VillageNoticeSchema))
+@blp.doc(security=SECURITY)
+def village_notices(args: dict[str, Any], village_id: int) -> dict[str, Any]:
+    """本村的公告（本村发的和镇里发来的，含已撤回、已过期的），最新的在前；每条在本村的触达：应读、已读、未读和比例。"""
+    page = paginate(db.session, service.village_notices_stmt(village_id), args["page"], args["page_size"])
+    notices = list(page.items)
+    live = [n for n in notices if n.withdrawn_at is None]
+    reach = service.village_reach(live, village_id)
+    publishers = registry.person_names([n.published_by_id for n in notices if n.published_by_id])
+    now = utcnow()
+    items = []
+    for n in notices:
+        status = ("withdrawn" if n.withdrawn_at is not None else
+                  "expired" if n.expires_at is not None and n.expires_at <= now else "live")
+        items.append({"id": n.id, "title": n.title, "body": n.body, "category": n.category, "audience": n.audience,
+                      "audience_label": AUDIENCE_LABELS[n.audience], "pinned": n.pinned,
+                      "source": "township" if n.township_id else "village", "source_name": service.source_name(n),
+                      "published_at": to_iso(n.published_at),
+                      "publisher": publishers.get(n.published_by_id) if n.published_by_id else None,
+                      "status": status, "status_label": _STATUS_LABELS[status], "withdrawn_at": to_iso(n.withdrawn_at),
+                      "expires_at": to_iso(n.expires_at),
+                      "can_withdraw": status == "live" and n.village_id == village_id, "reach": reach.get(n.id)})
+    return page.envelope(items)

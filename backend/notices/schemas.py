@@ -84,3 +84,32 @@ class ConsentInSchema(BaseSchema):
 class ConsentSchema(BaseSchema):
     template_id = fields.String()
     remaining = fields.Integer()
+
+
+class VillageReachSchema(BaseSchema):
+    audience = fields.Integer(metadata={"description": "本村应读人数"})
+    read = fields.Integer()
+    read_in_app = fields.Integer()
+    read_offline = fields.Integer()
+    unread = fields.Integer()
+    share = fields.String(metadata={"description": "已读比例，如 37.5%"})
+
+
+class VillageNoticeSchema(BaseSchema):
+    id = fields.Integer()
+    title = fields.String()
+    body = fields.String()
+    category = fields.String()
+    audience = fields.String()
+    audience_label = fields.String()
+    pinned = fields.Boolean()
+    source = fields.String(metadata={"description": "village（本村发的）| township（镇里发来的）"})
+    source_name = fields.String()
+    published_at = fields.String()
+    publisher = fields.String(allow_none=True)
+    status = fields.String(metadata={"description": "live | withdrawn | expired"})
+    status_label = fields.String()
+    withdrawn_at = fields.String(allow_none=True)
+    expires_at = fields.String(allow_none=True)
+    can_withdraw = fields.Boolean(metadata={"description": "本村发的、还在显示的：本村书记和村委可以撤回"})
+    reach = fields.Nested(VillageReachSchema, allow_none=True)

@@ -342,3 +342,37 @@ def remind(n: Notice, village_id: int, *, actor: Principal) -> int:
     queued = outbox.queue_reminders(n, unread(n, village_id))
     audit.record("notice.remind", "notice", n.id, actor=actor, village_id=village_id, after={"queued": queued})
     return queued
+
+
+# ---------------------------------------------------------------- a village's list for its staff
+
+
+def village_notices_stmt(village_id: int) -> Any:
+    """The notices sent to a village (its own and its township's), withdrawn ones too, the latest first."""
+    return (select(Notice).where(Notice.id.in_(select(NoticeTarget.notice_id)
+                                               .where(NoticeTarget.village_id == village_id)))
+            .order_by(Notice.published_at.desc(), Notice.id.desc()))
+
+
+def village_reach(notices: Sequence[Notice], village_id: int) -> dict[int, dict[str, Any]]:
+    """notice id → reach in ``village_id``: audience, readers (in the app, offline), unread and the share. Each
+    audience kind is listed once and the reads of all the notices are read in one statement."""
+    if not notices:
+        return {}
+    people: dict[str, set[int]] = {}
+    for n in notices:
+        if n.audience not in people:
+            people[n.audience] = {pid for pid, vid in audience([village_id], n.audience).items() if vid == village_id}
+    reads: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    by_id = {n.id: n for n in notices}
+    for nid, pid, channel in db.session.execute(select(NoticeRead.notice_id, NoticeRead.person_id, NoticeRead.channel)
+                                                .where(NoticeRead.notice_id.in_(list(by_id)))):
+        if pid in people[by_id[nid].audience]:
+            reads[nid][channel] += 1
+    out = {}
+    for n in notices:
+        total, got = len(people[n.audience]), sum(reads[n.id].values())
+        out[n.id] = {"audience": total, "read": got, "read_in_app": reads[n.id].get("app", 0),
+                     "read_offline": reads[n.id].get("meeting", 0) + reads[n.id].get("loudspeaker", 0),
+                     "unread": total - got, "share": _share(got, total)}
+    return out

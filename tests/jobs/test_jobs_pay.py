@@ -35,7 +35,7 @@ def crew(jobs):
     return pid, (a, by_person[a.person_id]), (b, by_person[b.person_id])
 
 
-def _record(jobs, hire_id, month, days=20, **extra):
+def _record(jobs, hire_id, month, days=16, **extra):
     return jobs.client.post(f"/api/v1/job-hires/{hire_id}/pay", headers=jobs.sec(),
                             json={"month": month, "days_worked": days, **extra})
 
@@ -89,7 +89,8 @@ def test_the_last_month_of_the_term_is_paid_and_the_one_after_is_not(jobs, crew)
     _, (_, hire), _ = crew
     assert db.session.get(JobHire, hire).end_on == date(2027, 3, 15)
     jobs.at(datetime(2027, 4, 20, 2, tzinfo=UTC))
-    assert _record(jobs, hire, "2027-03").status_code == 201
+    refused(_record(jobs, hire, "2027-03", days=16), 422, "job.days_invalid")  # the term ends on the 15th
+    assert _record(jobs, hire, "2027-03", days=15).status_code == 201
     refused(_record(jobs, hire, "2027-04"), 422, "job.month_outside")
 
 
