@@ -434,7 +434,51 @@ def roster_plan() -> tuple[PlanHousehold, ...]:
                        deceased=1 if v.code == "LJ01" else 0)
         _assign_roles(b.rng, v.code, households)
         plan += households
+    _appoint_assembly_roles(plan)
     return tuple(plan)
+
+
+# 成员代表 (the 成员代表大会's electorate: more than 20, some women — 农村集体经济组织法 第28条) and 村民小组长, by
+# village: (成员代表, of whom women at least, 村民小组长). Drawn from their own seed after the rest of the plan, so
+# that adding them changed no one else's name, household or role.
+_ASSEMBLY_PLAN: dict[str, tuple[int, int, int]] = {"LJ01": (21, 7, 2)}
+ASSEMBLY_SEED = SEED + 28
+
+
+def _appoint_assembly_roles(plan: list[PlanHousehold]) -> None:
+    rng = random.Random(ASSEMBLY_SEED)
+    for code, (reps, women, leaders) in _ASSEMBLY_PLAN.items():
+        households = [h for h in plan if h.village == code]
+        # generated adults who are 成员, one per household (the fixed people keep the roles docs/demo.md gives them)
+        by_household = {
+            h.number: [m for m in h.members if m.key is None and m.status == "active" and m.collective
+                       and 25 <= m.age <= 70]
+            for h in households if not any(x.key for x in h.members)
+        }
+        numbers = sorted(n for n, ms in by_household.items() if ms)
+        rng.shuffle(numbers)
+        chosen: list[PlanMember] = []
+        for n in numbers:  # the women first, from the first households drawn
+            if sum(m.gender == "F" for m in chosen) >= women:
+                break
+            women_here = [m for m in by_household[n] if m.gender == "F"]
+            if women_here:
+                chosen.append(rng.choice(women_here))
+        taken = {n for n in numbers for m in chosen if m in by_household[n]}
+        for n in numbers:
+            if len(chosen) >= reps:
+                break
+            if n not in taken:
+                chosen.append(rng.choice(by_household[n]))
+                taken.add(n)
+        for m in chosen:
+            m.roles.append("member_representative")
+        # one 村民小组长 in each of the first groups, from households without a 成员代表
+        for group in range(1, leaders + 1):
+            pool = [m for h in households if h.address.startswith(f"{VILLAGE_BY_CODE[code].name}{group}组")
+                    and h.number not in taken for m in by_household.get(h.number, [])]
+            leader = rng.choice(pool)
+            leader.roles.append("group_leader")
 
 
 # ---------------------------------------------------------------- seeding
