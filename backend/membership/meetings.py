@@ -184,7 +184,7 @@ def _check(village: Village, data: MeetingInput, *, lock: bool) -> Checked:
             raise conflict("membership.not_referred",
                            f"{name}的申请还没有通过两委审查，不能提交成员大会" if a.status == "submitted"
                            else f"{name}的申请已经办结，不能再表决", application_id=a.id)
-        reviewed_on = a.reviewed_at.astimezone(SHANGHAI).date() if a.reviewed_at else None
+        reviewed_on = a.reviewed_on
         if reviewed_on and data.held_on < reviewed_on:
             raise unprocessable("membership.held_on", f"会议日期不能早于两委审查日期（{reviewed_on.isoformat()}）",
                                 fields={"held_on": [f"不能早于两委审查日期 {reviewed_on.isoformat()}"]})

@@ -96,6 +96,10 @@ class MembershipApplication(db.Model):
     note: Mapped[str | None] = mapped_column(String(500), nullable=True)
     attachments: Mapped[str] = mapped_column(Text, default="[]", nullable=False)  # JSON list of references
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)  # staff, for them
+    # the dates of the steps as they happened: today when done in the app; an earlier day when the secretary enters
+    # proceedings held on paper (补录). The audit log keeps when each was entered.
+    submitted_on: Mapped[date] = mapped_column(Date, nullable=False)
+    reviewed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     status: Mapped[str] = mapped_column(String(12), default="submitted", nullable=False)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
@@ -114,6 +118,8 @@ class MembershipApplication(db.Model):
         CheckConstraint(_in("status", STATUSES), name="status"),
         CheckConstraint("status NOT IN ('refused', 'not_passed') OR reason IS NOT NULL", name="reason"),
         CheckConstraint("status = 'submitted' OR reviewed_at IS NOT NULL", name="reviewed"),
+        CheckConstraint("(reviewed_on IS NULL) = (reviewed_at IS NULL)", name="reviewed_on"),
+        CheckConstraint("reviewed_on IS NULL OR reviewed_on >= submitted_on", name="review_order"),
         CheckConstraint("(status IN ('confirmed', 'not_passed', 'registered')) = (meeting_id IS NOT NULL)",
                         name="meeting"),
         CheckConstraint("(meeting_id IS NULL) = (agree IS NULL) AND (agree IS NULL) = (oppose IS NULL) "

@@ -79,7 +79,8 @@ def apply(args: dict[str, Any], village_id: int) -> dict[str, Any]:
         require("roster.write", village_id=village_id)
         person_id = args["person_id"]
     a = service.apply(registry.get_village(village_id), service.ApplicationInput(
-        person_id=person_id, grounds=args["grounds"], note=args["note"], attachments=args["attachments"]), actor=who)
+        person_id=person_id, grounds=args["grounds"], note=args["note"], attachments=args["attachments"],
+        submitted_on=args["submitted_on"]), actor=who)
     db.session.commit()
     return views.application_detail(a)
 
@@ -100,7 +101,8 @@ def get_application(application: MembershipApplication) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def review(args: dict[str, Any], application: MembershipApplication) -> dict[str, Any]:
     """两委审查：提交成员大会，或不予通过（写明原因，申请人可见，申请就此办结）。"""
-    a = service.review(application, args["decision"], args["reason"], actor=require_login())
+    a = service.review(application, args["decision"], args["reason"], actor=require_login(),
+                       reviewed_on=args["reviewed_on"])
     db.session.commit()
     return views.application_detail(a)
 

@@ -49,6 +49,8 @@ class MembershipApplicationInSchema(BaseSchema):
                                               "adoption 收养、other 其他（也可直接写中文）"})
     note = Text(load_default=None, allow_none=True, validate=length(max=500))
     attachments = References(metadata={"description": "附件（材料名称或编号，如 户口簿复印件）", "label": "附件"})
+    submitted_on = fields.Date(load_default=None, metadata={
+        "label": "申请日期", "description": "补录纸质申请时填写申请书上的日期（工作人员代为登记时）；默认今天"})
 
 
 class MembershipReviewInSchema(BaseSchema):
@@ -57,6 +59,8 @@ class MembershipReviewInSchema(BaseSchema):
                                 "description": "refer 提交成员大会，refuse 不予通过（也可直接写中文）"})
     reason = Text(load_default=None, allow_none=True, validate=length(max=1000),
                   metadata={"description": "不予通过的原因（必填，申请人能看到）；提交成员大会时可写审查意见"})
+    reviewed_on = fields.Date(load_default=None, metadata={
+        "label": "审查日期", "description": "两委审查的日期（补录时填写），默认今天"})
 
 
 class MembershipApplicationListArgs(PageArgs):
@@ -92,7 +96,9 @@ class MembershipApplicationSchema(BaseSchema):
     status = fields.String()
     status_label = fields.String()
     entered_by = fields.String(allow_none=True, metadata={"description": "代为登记的工作人员；本人申请为空"})
-    submitted_at = fields.String()
+    submitted_on = fields.String(metadata={"description": "申请日期"})
+    submitted_at = fields.String(metadata={"description": "录入系统的时间"})
+    reviewed_on = fields.String(allow_none=True)
     reviewed_at = fields.String(allow_none=True)
     review_note = fields.String(allow_none=True)
     reason = fields.String(allow_none=True, metadata={"description": "不予通过或未通过的原因"})

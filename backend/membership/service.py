@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -19,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from backend import registry
 from backend.core import audit
-from backend.core.clock import utcnow
+from backend.core.clock import today, utcnow
 from backend.core.db import db
 from backend.core.errors import conflict, unprocessable
 from backend.core.permissions import Principal
@@ -36,6 +37,7 @@ class ApplicationInput:
     grounds: str
     note: str | None = None
     attachments: list[str] = field(default_factory=list)
+    submitted_on: date | None = None  # the date on a paper application entered later (staff only); today if None
 
 
 def lock(a: MembershipApplication) -> MembershipApplication:
@@ -75,11 +77,15 @@ def apply(village: Village, data: ApplicationInput, *, actor: Principal) -> Memb
         who = "您" if own else name
         raise conflict("membership.already_member", f"{who}已经是本村集体经济组织成员，无需申请")
     _refuse_open(data.person_id, name, own=own)
+    submitted_on = today() if own or data.submitted_on is None else data.submitted_on
+    if submitted_on > today():
+        raise unprocessable("membership.submitted_on", "申请日期不能晚于今天",
+                            fields={"submitted_on": ["不能晚于今天"]})
     a = MembershipApplication(
         village_id=village.id, person_id=data.person_id, household_id=entry.household_id, grounds=data.grounds,
         note=(data.note or "").strip() or None,
         attachments=json.dumps([s.strip() for s in data.attachments if s and s.strip()], ensure_ascii=False),
-        entered_by_id=None if own else actor.person_id, status="submitted")
+        entered_by_id=None if own else actor.person_id, status="submitted", submitted_on=submitted_on)
     try:
         with db.session.begin_nested():
             db.session.add(a)
@@ -88,12 +94,15 @@ def apply(village: Village, data: ApplicationInput, *, actor: Principal) -> Memb
         _refuse_open(data.person_id, name, own=own)
         raise conflict("membership.open_application", "已有一份正在办理的成员资格申请，不能重复提交") from None
     audit.record("membership.apply", "membership_application", a.id, actor=actor, village_id=village.id,
-                 after={"person_id": a.person_id, "grounds": a.grounds, "entered_for": not own})
+                 after={"person_id": a.person_id, "grounds": a.grounds, "entered_for": not own,
+                        "submitted_on": submitted_on})
     return a
 
 
-def review(a: MembershipApplication, decision: str, reason: str | None, *, actor: Principal) -> MembershipApplication:
-    """The committee's review: ``refer`` passes it to the 成员大会; ``refuse`` ends it with ``reason``."""
+def review(a: MembershipApplication, decision: str, reason: str | None, *, actor: Principal,
+           reviewed_on: date | None = None) -> MembershipApplication:
+    """The committee's review on ``reviewed_on`` (today by default): ``refer`` passes it to the 成员大会; ``refuse``
+    ends it with ``reason``."""
     lock(a)
     if decision not in REVIEW_DECISIONS:
         raise unprocessable("membership.review_decision", "审查结果应为：提交成员大会 或 不予通过")
@@ -104,14 +113,19 @@ def review(a: MembershipApplication, decision: str, reason: str | None, *, actor
     if decision == "refuse" and not reason:
         raise unprocessable("membership.reason_required", "不予通过时请写明原因，申请人会看到这个原因",
                             fields={"reason": ["不予通过时请写明原因"]})
-    a.reviewed_at, a.reviewed_by_id = utcnow(), actor.person_id
+    reviewed_on = reviewed_on or today()
+    if reviewed_on > today() or reviewed_on < a.submitted_on:
+        raise unprocessable("membership.reviewed_on",
+                            f"审查日期应在申请日期（{a.submitted_on.isoformat()}）和今天之间",
+                            fields={"reviewed_on": [f"应在 {a.submitted_on.isoformat()} 和今天之间"]})
+    a.reviewed_at, a.reviewed_by_id, a.reviewed_on = utcnow(), actor.person_id, reviewed_on
     if decision == "refer":
         a.status, a.review_note = "referred", reason
     else:
         a.status, a.reason = "refused", f"两委审查不予通过：{reason}"
     db.session.flush()
     audit.record("membership.review", "membership_application", a.id, actor=actor, village_id=a.village_id,
-                 after={"decision": decision, "reason": reason, "status": a.status})
+                 after={"decision": decision, "reason": reason, "status": a.status, "on": reviewed_on})
     return a
 
 

@@ -67,7 +67,9 @@ def application_views(apps: Sequence[MembershipApplication]) -> list[dict[str, A
             "grounds_label": GROUND_LABELS[a.grounds],
             "note": a.note, "attachments": json.loads(a.attachments or "[]"), "status": a.status,
             "status_label": _status_label(a, m), "entered_by": names.get(a.entered_by_id) if a.entered_by_id else None,
-            "submitted_at": to_iso(a.created_at), "reviewed_at": to_iso(a.reviewed_at), "review_note": a.review_note,
+            "submitted_on": a.submitted_on.isoformat(), "submitted_at": to_iso(a.created_at),
+            "reviewed_on": a.reviewed_on.isoformat() if a.reviewed_on else None,
+            "reviewed_at": to_iso(a.reviewed_at), "review_note": a.review_note,
             "reason": a.reason, "agree": a.agree, "oppose": a.oppose, "abstain": a.abstain,
             "registered_at": to_iso(a.registered_at), "meeting": _meeting_brief(m)})
     return out
@@ -76,7 +78,7 @@ def application_views(apps: Sequence[MembershipApplication]) -> list[dict[str, A
 def timeline(a: MembershipApplication) -> list[dict[str, Any]]:
     """The application's steps so far, oldest first: 提交, 两委审查, 成员大会表决, 公示, 登记."""
     names = registry.person_names({i for i in (a.person_id, a.entered_by_id, a.reviewed_by_id) if i})
-    steps = [{"on": _date(a.created_at), "step": "提交申请",
+    steps = [{"on": a.submitted_on.isoformat(), "step": "提交申请",
               "detail": f"由 {names.get(a.entered_by_id, '')} 代为登记" if a.entered_by_id else "本人提交"}]
     if a.reviewed_at is not None:
         who = names.get(a.reviewed_by_id, "") if a.reviewed_by_id else ""
@@ -84,7 +86,7 @@ def timeline(a: MembershipApplication) -> list[dict[str, Any]]:
             detail = a.reason or "不予通过"
         else:
             detail = "审查通过，提交成员大会" + (f"（{a.review_note}）" if a.review_note else "")
-        steps.append({"on": _date(a.reviewed_at), "step": "两委审查",
+        steps.append({"on": a.reviewed_on.isoformat() if a.reviewed_on else _date(a.reviewed_at), "step": "两委审查",
                       "detail": f"{detail}；经办人 {who}" if who else detail})
     m = db.session.get(MembershipMeeting, a.meeting_id) if a.meeting_id else None
     if m is not None:

@@ -321,14 +321,15 @@ def test_one_open_application_per_person_in_the_api_and_the_database(w: World) -
     first = db.session.get(MembershipApplication, aid)
     db.session.add(MembershipApplication(village_id=first.village_id, person_id=first.person_id,
                                          household_id=first.household_id, grounds="other", attachments="[]",
-                                         status="submitted"))
+                                         status="submitted", submitted_on=DAY0))
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
     # a decided application does not count as open
     db.session.add(MembershipApplication(village_id=first.village_id, person_id=first.person_id,
                                          household_id=first.household_id, grounds="other", attachments="[]",
-                                         status="refused", reason="材料不全", reviewed_at=T0))
+                                         status="refused", reason="材料不全", reviewed_at=T0, reviewed_on=DAY0,
+                                         submitted_on=DAY0))
     db.session.flush()
     db.session.rollback()
 
@@ -385,3 +386,33 @@ def test_another_villages_secretary_sees_nothing(w: World) -> None:
     refused(w.record(w.meeting_body(6, [(xz_aid, 6, 0, 0)])), 404, "membership.application_not_found")
     stored = json.loads(db.session.get(MembershipMeeting, mid).attendees)
     assert len(stored) == 6
+
+
+def test_proceedings_held_on_paper_are_entered_with_their_own_dates_in_order(w: World) -> None:
+    """补录: an application, review, meeting and 公示 that happened on paper keep their days, each step no earlier
+    than the one before and none after today; the 公示 then may already have ended."""
+    person = w.newcomer()
+    r = w.apply(person, submitted_on="2026-02-01")
+    assert r.status_code == 201 and r.json["submitted_on"] == "2026-02-01"
+    aid = r.json["id"]
+    e = refused(w.client.post(f"{API}/membership-applications/{aid}/review", headers=w.sec(),
+                              json={"decision": "refer", "reviewed_on": "2026-01-31"}), 422, "membership.reviewed_on")
+    assert e["message"] == "审查日期应在申请日期（2026-02-01）和今天之间"
+    r = w.client.post(f"{API}/membership-applications/{aid}/review", headers=w.sec(),
+                      json={"decision": "refer", "reviewed_on": "2026-02-05"})
+    assert r.status_code == 200 and r.json["reviewed_on"] == "2026-02-05"
+    e = refused(w.record(w.meeting_body(6, [(aid, 6, 0, 0)], held_on="2026-02-04")), 422, "membership.held_on")
+    assert e["message"] == "会议日期不能早于两委审查日期（2026-02-05）"
+    mid = w.record(w.meeting_body(6, [(aid, 6, 0, 0)], held_on="2026-02-10")).json["id"]
+    refused(w.post(f"/membership-meetings/{mid}/publicity", {"starts_on": "2026-02-09"}), 422,
+            "membership.publicity_start")
+    r = w.post(f"/membership-meetings/{mid}/publicity", {"starts_on": "2026-02-11"})
+    assert r.json["publicity_until"] == "2026-02-17" and r.json["in_publicity"] is False
+    r = w.post(f"/membership-meetings/{mid}/register")
+    assert r.status_code == 200 and r.json["status"] == "registered"
+    steps = w.app(aid).json["timeline"]
+    assert [s["on"] for s in steps] == ["2026-02-01", "2026-02-05", "2026-02-10", "2026-02-11", "2026-03-02"]
+    # a villager's own application carries the day it is made
+    other = w.newcomer("钱多多")
+    r = w.apply(other, headers=w.make.headers(other), submitted_on="2026-01-01")
+    assert r.status_code == 201 and r.json["submitted_on"] == "2026-03-02"
