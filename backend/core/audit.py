@@ -184,6 +184,11 @@ ACTION_LABELS: dict[str, str] = {
     "membership.register_member": "登记为集体经济组织成员",
     # --- decisions console (issue 18)
     # --- assisted (issue 18)
+    "assisted.enter": "录入代办（无手机成员）",
+    "assisted.cosign": "会签代办（已记录）",
+    "assisted.refuse": "拒绝会签代办",
+    "assisted.withdraw": "撤回代办",
+    "assisted.expire": "代办超时未会签作废",
     # --- jobs and notices console (issue 18)
     "job.close": "提前截止公益岗位报名",
 }

@@ -73,6 +73,9 @@ FIELD_LABELS: dict[str, str] = {
     "grounds": "申请依据", "application_id": "申请", "applications": "表决的申请", "starts_on": "公示开始日期",
     # --- decisions console (issue 18)
     # --- assisted (issue 18)
+    "member_confirmed": "本人当面确认",
+    "id_last4": "身份证后4位",
+    "present_confirmed": "成员本人在场",
     # --- jobs and notices console (issue 18)
 }
 

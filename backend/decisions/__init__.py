@@ -20,6 +20,13 @@ from backend.decisions.pipeline.service import (
 )
 from backend.decisions.pipeline.settling import settle_vote, sync_votes
 from backend.decisions.rules import BODIES, Tally, evaluate, rule_for
+from backend.decisions.votes.assisted import (
+    AssistVote,
+    assisted_vote,
+    check_assisted_ballot,
+    open_votes_for_member,
+    record_assisted_ballot,
+)
 from backend.decisions.votes.schemas import MyVoteSchema
 from backend.decisions.votes.service import (
     VoteTurnout,
@@ -32,6 +39,7 @@ from backend.decisions.votes.service import (
 
 __all__ = [
     "BODIES",
+    "AssistVote",
     "DecisionInput",
     "DecisionRef",
     "MeetingInput",
@@ -40,6 +48,8 @@ __all__ = [
     "Tally",
     "VoteTurnout",
     "answer_objection",
+    "assisted_vote",
+    "check_assisted_ballot",
     "close_publicity",
     "create_decision",
     "decisions_of",
@@ -51,6 +61,8 @@ __all__ = [
     "my_open_votes",
     "open_publicity",
     "open_vote",
+    "open_votes_for_member",
+    "record_assisted_ballot",
     "record_meeting",
     "record_objection",
     "record_result",

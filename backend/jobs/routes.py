@@ -17,6 +17,7 @@ from backend import registry
 from backend.core import objections
 from backend.core.clock import today
 from backend.core.db import db
+from backend.core.errors import conflict
 from backend.core.money import fen_to_yuan
 from backend.core.pagination import PageArgs, page_schema, paginate
 from backend.core.permissions import current_principal, require, require_login, requires
@@ -115,15 +116,16 @@ def get_posting(posting: JobPosting) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def apply(args: dict[str, Any], posting: JobPosting) -> dict[str, Any]:
     """报名。不符合条件返回 403 job.not_eligible 及原因；重复报名 409 job.already_applied；不在报名时间 409 job.closed。
-    工作人员可代没有手机的村民报名（填 person_id，记为代报名）。"""
+    替没有手机的村民报名不在这里：走“代办”（POST /villages/{id}/assisted-entries，监督委员会成员会签后才记录），
+    工作人员在这里填别人的 person_id 返回 409 job.use_assisted。"""
     who = require_login()
-    person_id, assisted = who.person_id, False
     if args["person_id"] is not None and args["person_id"] != who.person_id:
-        # applying for someone else is the staff's (the villager's own application needs village.view only);
-        # that person must be on this village's roster, which eligibility checks
+        # an application for someone else is the staff's, and is recorded only with a co-signature
+        # (backend/assisted, issue 18): a villager gets 403 as before, the staff are pointed to 代办
         require("jobs.manage", village_id=posting.village_id)
-        person_id, assisted = args["person_id"], True
-    a = service.apply(posting, person_id, note=args["note"], actor=who, assisted=assisted)
+        raise conflict("job.use_assisted",
+                       "替没有手机的村民报名，请在“代办（无手机成员）”中录入，经村务监督委员会成员会签后才记录")
+    a = service.apply(posting, who.person_id, note=args["note"], actor=who)
     db.session.commit()
     return views.application_view(a)
 

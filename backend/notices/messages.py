@@ -1,0 +1,49 @@
+"""Subscribe messages other than announcements, through the same outbox (``push_outbox``) and the same consent
+rules as :mod:`backend.notices.outbox`: a job is written in the transaction that does the thing it tells of, only
+for people with a bound WeChat account; the worker (``outbox.work``) spends one of the person's one-time consents
+to the message's template, and a person who gave none is never sent anything (``no_consent``).
+
+Kinds:
+
+- ``assisted``: "an assisted action was recorded for your household" — sent to the other members of a household
+  when staff recorded a vote or a job application for a member without a phone (backend/assisted). The message
+  says what kind of thing was recorded and for whom, never how they voted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from datetime import datetime
+
+from flask import current_app
+
+from backend import auth
+from backend.core.clock import to_iso, utcnow
+from backend.core.db import db
+from backend.notices.models import PushJob
+
+ASSISTED_KIND = "assisted"
+ASSISTED_TEMPLATE = "assisted-recorded"  # overridden by the config key WECHAT_TEMPLATE_ASSISTED
+
+
+def assisted_template_id() -> str:
+    return str(current_app.config.get("WECHAT_TEMPLATE_ASSISTED") or ASSISTED_TEMPLATE)
+
+
+def queue_assisted_message(entry_id: int, people: Collection[int], *, member_name: str, what: str,
+                           at: datetime) -> int:
+    """A message to each of ``people`` with a bound WeChat account: "<what> was recorded at the village office for
+    <member_name>". ``what`` names the kind of action (表决投票, 公益岗位报名) — never a ballot's choice. Returns how
+    many were queued; one per entry and person (the outbox's key)."""
+    bound = auth.openids_of(list(people))
+    if not bound:
+        return 0
+    data = json.dumps({"thing1": f"村里为{member_name}代办了{what}"[:20], "name2": member_name[:10],
+                       "time3": (to_iso(at) or "")[:16].replace("T", " ")}, ensure_ascii=False)
+    rows = [{"kind": ASSISTED_KIND, "object_id": entry_id, "person_id": pid, "template_id": assisted_template_id(),
+             "page": "pages/index/index", "data": data, "status": "pending", "attempts": 0,
+             "next_attempt_at": utcnow(), "created_at": utcnow()}
+            for pid in sorted(bound)]
+    db.session.execute(PushJob.__table__.insert(), rows)
+    return len(rows)
