@@ -65,13 +65,13 @@ class HistoryItem:
 
 
 def member_history(member_id: int) -> list[HistoryItem]:
-    """The entry's events, oldest first, with the names of who did each (“系统” for the CLI, demo and import
-    scripts), in one query."""
+    """The entry's events in the order they were recorded, with the names of who did each (“系统” for the CLI,
+    demo and import scripts), in one query."""
     rows = db.session.execute(
         select(MemberEvent, Person.name)
         .outerjoin(Person, Person.id == MemberEvent.actor_person_id)
         .where(MemberEvent.member_id == member_id)
-        .order_by(MemberEvent.on_date, MemberEvent.at, MemberEvent.id)
+        .order_by(MemberEvent.at, MemberEvent.id)
     ).all()
     return [
         HistoryItem(

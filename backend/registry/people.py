@@ -16,7 +16,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload
 
 from backend.core import audit
-from backend.core.clock import today
+from backend.core.clock import SHANGHAI, today
 from backend.core.db import db
 from backend.core.errors import AppError, conflict, unprocessable
 from backend.core.identity import (
@@ -351,8 +351,8 @@ def end_member(m: Member, *, reason: str, actor: Principal | None, on: date | No
         raise conflict("member.holds_office",
                        f"{m.person.name} 现任{label}，须先由乡镇工作人员免去该职务，再注销成员资格")
     before, before_event = member_dict(m), event_dict(m)
-    for ra in held:
-        roles.end_role(ra, actor=actor, on=day)
+    for ra in held:  # a role taken after that day (recorded late) ends on the day it began
+        roles.end_role(ra, actor=actor, on=max(day, ra.valid_from.astimezone(SHANGHAI).date()))
     m.status, m.is_head, m.is_collective_member = END_STATUS[reason], False, False
     db.session.flush()
     audit.record("member.end", "member", m.id, actor=actor, village_id=m.village_id, before=before,
