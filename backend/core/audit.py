@@ -183,6 +183,7 @@ ACTION_LABELS: dict[str, str] = {
     "membership.register": "登记确认的成员",
     "membership.register_member": "登记为集体经济组织成员",
     # --- decisions console (issue 18)
+    "vote.close": "提前结束表决",
     # --- assisted (issue 18)
     "assisted.enter": "录入代办（无手机成员）",
     "assisted.cosign": "会签代办（已记录）",

@@ -72,6 +72,7 @@ FIELD_LABELS: dict[str, str] = {
     # --- membership (issue 18)
     "grounds": "申请依据", "application_id": "申请", "applications": "表决的申请", "starts_on": "公示开始日期",
     # --- decisions console (issue 18)
+    "attendee_ids": "实到人员", "outcome": "会议结果",
     # --- assisted (issue 18)
     "member_confirmed": "本人当面确认",
     "id_last4": "身份证后4位",

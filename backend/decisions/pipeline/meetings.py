@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+from backend import registry
 from backend.core import audit
 from backend.core.clock import today, utcnow
 from backend.core.db import db
@@ -38,11 +40,35 @@ class MeetingInput:
     minutes: str | None = None
     reason: str | None = None  # why it failed
     township_officials: list[dict[str, str]] | None = None
-    attachments: list[str] | None = None
+    attachments: list[dict[str, str | None]] | None = None  # {"title", "ref"}: 会议记录照片、签到表 …
 
 
 def _enumerable(body: str) -> bool:
     return body in votes.BODY_ROLES or body in votes.ROSTER_BODIES
+
+
+def body_roster(village_id: int, body: str, on: date) -> dict[str, Any]:
+    """Who ought to attend a meeting of ``body`` on ``on`` (its electorate that day), with names and households,
+    for picking 实到 by name. A body the system cannot enumerate answers with no people (enter counts instead)."""
+    if body not in rules.BODIES:
+        raise unprocessable("decision.body_unknown",
+                            f"不认识的会议机构：{body}（可选：{'、'.join(r.label for r in rules.BODIES.values())}）")
+    rule = rules.BODIES[body]
+    out: dict[str, Any] = {"body": body, "label": rule.label, "on": on, "rule": rule.describe(),
+                           "enumerable": _enumerable(body), "people": []}
+    if not out["enumerable"]:
+        out["note"] = f"系统中没有{rule.label}的名单，登记会议时请填写应到、实到人数"
+        return out
+    electors = votes.electorate(village_id, body, stages.day_end(on), False)
+    names = registry.person_names([e.unit for e in electors])
+    households = registry.households_brief(village_id, {e.household_id for e in electors if e.household_id})
+    people = []
+    for e in electors:
+        h = households.get(e.household_id) if e.household_id is not None else None
+        people.append({"person_id": e.unit, "name": names.get(e.unit, ""), "household_id": e.household_id,
+                       "household_number": h.number if h else None})
+    out["people"] = sorted(people, key=lambda x: (x["household_number"] or "", x["name"]))
+    return out
 
 
 def attendance_tally(decision: Decision, stage: DecisionStage, data: MeetingInput) -> rules.Tally:
@@ -57,9 +83,11 @@ def attendance_tally(decision: Decision, stage: DecisionStage, data: MeetingInpu
         attendees = list(dict.fromkeys(data.attendees or []))
         outside = [pid for pid in attendees if pid not in by_person]
         if outside:
+            names = registry.person_names(outside)
+            who = "、".join(names.get(pid, f"编号 {pid}") for pid in outside[:10])
             raise unprocessable("decision.attendee_not_eligible",
-                                f"实到人员中有 {len(outside)} 人不在{rules.BODIES[stage.body].label}应到名单中",
-                                person_ids=outside)
+                                f"实到人员中有 {len(outside)} 人不在{rules.BODIES[stage.body].label}应到名单中"
+                                f"（{who}），请从名单中选择", person_ids=outside)
         households = {h for h in by_person.values() if h is not None}
         households_present = {by_person[p] for p in attendees if by_person[p] is not None}
         tally_args = dict(eligible=len(electors), present=len(attendees))
@@ -76,6 +104,42 @@ def attendance_tally(decision: Decision, stage: DecisionStage, data: MeetingInpu
     except ValueError:
         raise unprocessable("decision.counts",
                             "人数不一致：实到不能多于应到，同意、反对、弃权合计不能多于实到") from None
+
+
+def preview_meeting(decision: Decision, data: MeetingInput, *, actor: Principal | None) -> dict[str, Any]:
+    """What recording ``data`` would give, before anything is saved: 应到 from the body's electorate on the day,
+    实到 from the attendees, whether the quorum is met, the agree votes needed, and all of it in words. Writes
+    nothing."""
+    stage = stages.expect(decision, data.stage, ("meeting",), actor)
+    assert stage.body is not None
+    if data.held_on > today():
+        raise unprocessable("decision.held_on", "会议日期不能晚于今天")
+    tally = attendance_tally(decision, stage, data)
+    rule = stages.stage_rule(decision, stage)
+    outcome = rules.evaluate(rule, tally)
+    has_votes = data.agree is not None or data.oppose is not None or data.abstain is not None
+    unit = "户" if rule.by_household else "人"
+    mins = [max(1, q.minimum(tally.eligible)) for q in rule.quorum if q.base is rules.Base.ALL_ELIGIBLE]
+    head = f"应到 {tally.eligible} {unit}，实到 {tally.present} {unit}"
+    assert outcome.deciding_rule is not None
+    majority = outcome.deciding_rule.describe(household=rule.by_household)
+    if not outcome.quorum_met:
+        words = f"{head}，未达到法定人数（须{outcome.quorum_needed}），会议不能登记为通过"
+    elif not has_votes:
+        words = f"{head}，达到法定人数（{outcome.quorum_needed}）；须{majority}同意，即至少 {outcome.agree_needed} 票"
+    else:
+        words = (f"{head}，达到法定人数（{outcome.quorum_needed}）；同意 {tally.agree} 票、反对 {tally.oppose} 票、"
+                 f"弃权 {tally.abstain} 票，{'达到' if outcome.passed else '未达到'}{majority}"
+                 f"（至少 {outcome.agree_needed} 票），{'通过' if outcome.passed else '未通过'}")
+    tmpl = template_of(stage.stage, decision.variant)
+    return {"stage": stage.stage, "body": stage.body, "body_label": rules.BODIES[stage.body].label,
+            "enumerable": _enumerable(stage.body), "eligible": tally.eligible, "present": tally.present,
+            "households_eligible": tally.households_eligible or None,
+            "households_present": tally.households_present if tally.households_eligible else None,
+            "present_needed": min(mins) if mins else None, "quorum_met": outcome.quorum_met,
+            "quorum_needed": outcome.quorum_needed, "agree_needed": outcome.agree_needed,
+            "votes_required": bool(tmpl and tmpl.votes_required),
+            "passed": outcome.passed if has_votes else None, "rule": rule.describe(), "words": words}
 
 
 def record_meeting(decision: Decision, data: MeetingInput, *, actor: Principal | None) -> DecisionStage:

@@ -16,7 +16,7 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from backend import registry
-from backend.core.clock import utcnow
+from backend.core.clock import today, utcnow
 from backend.core.db import db
 from backend.core.errors import unprocessable
 from backend.core.pagination import page_schema, paginate
@@ -33,15 +33,19 @@ from backend.decisions.pipeline.schemas import (
     DecisionSchema,
     EndInSchema,
     MeetingInSchema,
+    MeetingPreviewInSchema,
+    MeetingPreviewSchema,
     PublicityCloseInSchema,
     PublicityInSchema,
     ResultInSchema,
+    RosterArgs,
+    RosterSchema,
     StageSchema,
 )
 from backend.decisions.votes import service as votes
 from backend.decisions.votes.models import Vote
 from backend.decisions.votes.routes import blp as votes_blp
-from backend.decisions.votes.schemas import VoteInSchema, VoteSchema
+from backend.decisions.votes.schemas import CloseInSchema, TurnoutSchema, VoteInSchema, VoteSchema
 
 blp = Blueprint("decision_pipeline", __name__, description="四议两公开：事项、环节、公示与异议")
 SECURITY = [{"bearer": []}]
@@ -103,13 +107,46 @@ def record_meeting(args: dict[str, Any], decision: Decision) -> dict[str, Any]:
     counts = args["votes"] or {}
     data = meetings.MeetingInput(
         stage=args["stage"], held_on=args["held_on"], outcome=args["outcome"], meeting_form=args["meeting_form"],
-        attendees=args["attendees"], eligible=args["eligible"], present=args["present"],
+        attendees=_attendees(args), eligible=args["eligible"], present=args["present"],
         agree=counts.get("agree"), oppose=counts.get("oppose"), abstain=counts.get("abstain"),
         summary=args["summary"], minutes=args["minutes"], reason=args["reason"],
         township_officials=args["township_officials"], attachments=args["attachments"])
     stage = meetings.record_meeting(decision, data, actor=require_login())
     db.session.commit()
     return _stage(decision, stage.stage)
+
+
+def _attendees(args: dict[str, Any]) -> list[int] | None:
+    if args["attendee_ids"] is not None and args["attendees"] is not None \
+            and sorted(set(args["attendee_ids"])) != sorted(set(args["attendees"])):
+        raise unprocessable("decision.attendance", "实到人员请只填一处（attendee_ids）")
+    return args["attendee_ids"] if args["attendee_ids"] is not None else args["attendees"]
+
+
+@blp.route("/decisions/<int:decision_id>/meetings/preview", methods=["POST"])
+@requires("decisions.manage", obj=(Decision, "decision_id"))
+@blp.arguments(MeetingPreviewInSchema)
+@blp.response(200, MeetingPreviewSchema)
+@blp.doc(security=SECURITY)
+def preview_meeting(args: dict[str, Any], decision: Decision) -> dict[str, Any]:
+    """登记会议前的核算（不保存）：应到（按会议当天的名单）、实到、是否达到法定人数、通过所需同意票数，及其文字说明。"""
+    counts = args["votes"] or {}
+    data = meetings.MeetingInput(
+        stage=args["stage"], held_on=args["held_on"] or today(), outcome="passed", attendees=_attendees(args),
+        eligible=args["eligible"], present=args["present"], agree=counts.get("agree"), oppose=counts.get("oppose"),
+        abstain=counts.get("abstain"))
+    return meetings.preview_meeting(decision, data, actor=require_login())
+
+
+@blp.route("/villages/<int:village_id>/bodies/<body>/roster", methods=["GET"])
+@requires("decisions.manage", village="village_id")
+@blp.arguments(RosterArgs, location="query")
+@blp.response(200, RosterSchema)
+@blp.doc(security=SECURITY)
+def body_roster(args: dict[str, Any], village_id: int, body: str) -> dict[str, Any]:
+    """一个会议机构在某日的应到名单（姓名、户号），用于按姓名勾选实到人员；无法按名单核对的机构返回空名单。"""
+    registry.get_village(village_id)
+    return meetings.body_roster(village_id, body, args["on"] or today())
 
 
 @blp.route("/decisions/<int:decision_id>/publicity", methods=["POST"])
@@ -215,9 +252,36 @@ def get_vote(vote: Vote) -> dict[str, Any]:
 def open_vote(args: dict[str, Any], decision: Decision) -> dict[str, Any]:
     """发起表决：在开始时确定有表决权的名单（记录日），此后名册变动不影响本次表决。"""
     p = require_login()
+    if settling.sync_votes(decision):  # a vote on this stage that has closed is tallied first
+        db.session.commit()
     if args["closes_at"] <= utcnow():
         # a vote nobody could cast a ballot in (the service itself may record past votes, e.g. the demo's)
         raise unprocessable("vote.window", "截止时间已经过了，请选择以后的时间")
     v = votes.open_vote(decision, actor=p, **args)
     db.session.commit()
     return votes.vote_view(v, p)
+
+
+@votes_blp.route("/votes/<int:vote_id>/close", methods=["POST"])
+@requires("decisions.manage", obj=(Vote, "vote_id"))
+@votes_blp.arguments(CloseInSchema)
+@votes_blp.response(200, VoteSchema)
+@votes_blp.doc(security=SECURITY)
+def close_vote(args: dict[str, Any], vote: Vote) -> dict[str, Any]:
+    """提前结束表决：立即计票，结果记入事项（未达到法定人数或同意票不足的，该环节未通过）。"""
+    p = require_login()
+    vote = votes.close_early(vote, actor=p, reason=args["reason"])
+    settling.settle_vote(vote)
+    db.session.commit()
+    return votes.vote_view(vote, p)
+
+
+@votes_blp.route("/votes/<int:vote_id>/turnout", methods=["GET"])
+@requires("decisions.manage", obj=(Vote, "vote_id"))
+@votes_blp.response(200, TurnoutSchema)
+@votes_blp.doc(security=SECURITY)
+def vote_turnout(vote: Vote) -> dict[str, Any]:
+    """投票进度：应到、已投，谁已投票（姓名、户号、方式、时间）、谁还没投——从不显示任何人怎么投的。"""
+    if settling.settle_vote(vote):
+        db.session.commit()
+    return votes.turnout(vote)

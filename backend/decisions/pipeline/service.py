@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from backend import registry
 from backend.core import audit
 from backend.core.clock import to_iso, today, utcnow
 from backend.core.db import db
@@ -167,15 +168,19 @@ def _meeting_view(d: Decision, s: DecisionStage, out: dict[str, Any]) -> None:
             quorum = rules.evaluate(stages.stage_rule(d, s), rules.Tally(
                 eligible=s.eligible, present=s.present or 0, households_eligible=s.households_eligible or 0,
                 households_present=s.households_present or 0)).quorum_met
+        attendee_ids = json.loads(s.attendees) if s.attendees else None
+        names = registry.person_names(attendee_ids or [])
         out["attendance"] = {"eligible": s.eligible, "present": s.present, "ratio": _ratio(s.present, s.eligible),
-                             "quorum_met": quorum, "attendee_ids": json.loads(s.attendees) if s.attendees else None}
+                             "quorum_met": quorum, "attendee_ids": attendee_ids}
+        out["attendees"] = [{"person_id": pid, "name": names.get(pid, "")} for pid in attendee_ids or []]
     if s.status in ("passed", "failed"):
         out["result"] = {"outcome": s.status, "agree": s.agree, "oppose": s.oppose, "abstain": s.abstain,
                          "reason": s.reason, "vote_id": s.vote_id}
     out["meeting_form"] = s.meeting_form
     out["minutes"] = s.minutes
     out["township_officials"] = json.loads(s.township_officials) if s.township_officials else []
-    out["attachments"] = json.loads(s.attachments) if s.attachments else []
+    out["attachments"] = [a if isinstance(a, dict) else {"title": a, "ref": None}
+                          for a in (json.loads(s.attachments) if s.attachments else [])]
 
 
 def _publicity_view(s: DecisionStage, staff: bool, out: dict[str, Any]) -> None:
@@ -202,7 +207,9 @@ def _stage_view(d: Decision, s: DecisionStage, staff: bool) -> dict[str, Any]:
     out: dict[str, Any] = {"stage": s.stage, "status": s.status, "kind": s.kind, "body": s.body,
                            "body_label": rules.BODIES[s.body].label if s.body in rules.BODIES else None,
                            "note": s.note, "held_on": s.held_on, "summary": s.summary, "attendance": None,
-                           "result": None}
+                           "result": None, "recorded_at": s.recorded_at,
+                           "recorded_by": registry.person_names([s.recorded_by_id]).get(s.recorded_by_id)
+                           if s.recorded_by_id else None, "attendees": []}
     if s.kind == "meeting":
         _meeting_view(d, s, out)
     else:
@@ -229,9 +236,12 @@ def detail_view(d: Decision, p: Principal | None) -> dict[str, Any]:
     vs = []
     for v in votes.votes_of(d.id):
         st = votes.state(v)
+        result = json.loads(v.result) if st == "closed" and v.result is not None else None
         vs.append({"id": v.id, "title": v.title, "stage": v.stage, "body": v.body, "state": st,
-                   "opens_at": v.opens_at, "closes_at": v.closes_at,
-                   "result": json.loads(v.result) if st == "closed" and v.result is not None else None})
+                   "body_label": rules.BODIES[v.body].label if v.body in rules.BODIES else v.body,
+                   "by_household": v.by_household, "electorate_size": v.electorate_size,
+                   "opens_at": v.opens_at, "closes_at": v.closes_at, "result": result,
+                   "result_words": votes.result_words(v, result) if result else None})
     return summary_view(d) | {
         "village_id": d.village_id, "description": d.description, "special_matter": d.special_matter,
         "decision_body": d.decision_body, "variant": d.variant, "failure_reason": d.failure_reason,

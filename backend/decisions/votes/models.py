@@ -5,7 +5,8 @@
   household — votes once, whatever the channel;
 - who voted (``vote_participations``) is kept apart from what was chosen (``vote_ballots``): a ballot has no
   voter, no serial id and no time, only its random receipt, so the two cannot be joined;
-- a choice is agree, oppose or abstain; a receipt is unique in its vote.
+- a choice is agree, oppose or abstain; a receipt is unique in its vote;
+- one vote at a time on a stage of a decision (a partial unique index over votes not yet tallied).
 """
 
 from __future__ import annotations
@@ -48,6 +49,15 @@ class Vote(db.Model):
         CheckConstraint("closes_at > opens_at", name="window"),
         CheckConstraint("electorate_size >= 0", name="size"),
         CheckConstraint("(result IS NULL) = (tallied_at IS NULL)", name="tallied"),
+        # one vote at a time on a stage of a decision: a second may be opened only once the first is tallied
+        Index(
+            "uq_votes_one_open_per_stage",
+            "decision_id",
+            "stage",
+            unique=True,
+            sqlite_where=text("result IS NULL"),
+            postgresql_where=text("result IS NULL"),
+        ),
     )
 
 

@@ -116,6 +116,9 @@ def open_vote(
         raise unprocessable("vote.body_unknown", f"不认识的表决机构：{body}")
     rule = rules.rule_for(body)
     by_household = by_household or rule.by_household
+    running = open_vote_on(decision.id, stage)
+    if running is not None:
+        raise _stage_busy(running)
     electors = electorate(decision.village_id, body, max(opens_at, utcnow()), by_household)
     if not electors:
         raise unprocessable("vote.no_electors", f"{rule.label}没有有表决权的人，无法发起表决")
@@ -145,8 +148,14 @@ def open_vote(
         ),
         created_by_id=actor.person_id if actor else None,
     )
-    db.session.add(v)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(v)
+            db.session.flush()
+    except IntegrityError:
+        # another request opened one on this stage at the same moment (the partial unique index refused ours)
+        running = open_vote_on(decision.id, stage)
+        raise _stage_busy(running) from None
     v.electorate_hash = electorate_hash(f"vote:{v.id}", electors)
     db.session.add_all([VoteElector(vote_id=v.id, unit=e.unit, household_id=e.household_id) for e in electors])
     db.session.flush()
@@ -159,6 +168,94 @@ def open_vote(
         after={"body": body, "electorate": len(electors), "hash": v.electorate_hash},
     )
     return v
+
+
+def open_vote_on(decision_id: int, stage: str) -> Vote | None:
+    """The vote on ``stage`` of the decision not yet tallied (scheduled, open, or closed awaiting its tally)."""
+    return db.session.execute(
+        select(Vote).where(Vote.decision_id == decision_id, Vote.stage == stage, Vote.result.is_(None))
+    ).scalars().first()
+
+
+def _stage_busy(running: Vote | None) -> AppError:
+    if running is None:
+        return conflict("vote.stage_busy", "该阶段已有一场表决正在进行，请等它结束或提前结束后再发起")
+    closes = running.closes_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    return conflict("vote.stage_busy",
+                    f"该阶段已有一场表决正在进行（“{running.title}”，{closes} 截止），"
+                    "请等它结束或提前结束后再发起", vote_id=running.id)
+
+
+def close_early(v: Vote, *, actor: Principal, reason: str | None = None) -> Vote:
+    """End an open vote now (its closing time becomes now); the caller then settles it (tally and record on the
+    decision). 409 if it has not started or has already ended."""
+    locked = db.session.execute(
+        select(Vote).where(Vote.id == v.id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
+    st = state(locked)
+    if st == "scheduled":
+        raise conflict("vote.not_open", "表决尚未开始，不能提前结束")
+    if st == "closed" or locked.result is not None:
+        raise conflict("vote.closed", "表决已经结束")
+    before = locked.closes_at
+    locked.closes_at = utcnow()
+    db.session.flush()
+    audit.record("vote.close", "vote", locked.id, actor=actor, village_id=locked.village_id,
+                 before={"closes_at": before}, after={"closes_at": locked.closes_at, "reason": reason})
+    return locked
+
+
+CHANNEL_LABELS = {"app": "手机投票", "proxy": "书面委托代投", "paper": "现场纸质票", "assisted": "村委会代录（有复核）"}
+
+
+def turnout(v: Vote) -> dict[str, Any]:
+    """Who may vote and who has voted (name, household, channel, time) — never what anyone chose. Those who have
+    not voted yet are listed too, so that staff can remind them."""
+    electors = list(db.session.execute(
+        select(VoteElector.unit, VoteElector.household_id).where(VoteElector.vote_id == v.id)).all())
+    cast = {row.unit: row for row in db.session.execute(
+        select(VoteParticipation.unit, VoteParticipation.channel, VoteParticipation.cast_at)
+        .where(VoteParticipation.vote_id == v.id).order_by(VoteParticipation.cast_at, VoteParticipation.id))}
+    from backend.decisions.votes import assisted  # it records ballots through this module
+
+    helped = getattr(assisted, "assisted_voters", lambda _vid: {})(v.id)  # unit → the two staff names
+    households = registry.households_brief(v.village_id, {h for _, h in electors if h is not None})
+    names = {} if v.by_household else registry.person_names([u for u, _ in electors])
+
+    def who(unit: int, household_id: int | None) -> dict[str, Any]:
+        h = households.get(household_id) if household_id is not None else None
+        name = (h.head_name if h else None) if v.by_household else names.get(unit)
+        return {"unit": unit, "name": name or "（未知）", "household_id": household_id,
+                "household_number": h.number if h else None}
+
+    voted = [who(u, h) | {"channel": cast[u].channel, "channel_label": CHANNEL_LABELS.get(cast[u].channel,
+                                                                                          cast[u].channel),
+                          "cast_at": cast[u].cast_at, "assisted_by": helped.get(u)}
+             for u, h in electors if u in cast]
+    voted.sort(key=lambda x: x["cast_at"])
+    waiting = sorted((who(u, h) for u, h in electors if u not in cast),
+                     key=lambda x: (x["household_number"] or "", x["name"]))
+    return {"vote_id": v.id, "state": state(v), "by_household": v.by_household, "unit": "户" if v.by_household
+            else "人", "eligible": v.electorate_size, "cast": len(cast), "voted": voted, "not_voted": waiting}
+
+
+def result_words(v: Vote, result: dict[str, Any]) -> str:
+    """The result in one sentence: 应到 9 人，实到 7 人，达到法定人数（…）；同意 6 票、反对 1 票、弃权 0 票，
+    达到到会人员过半数（至少 4 票），通过."""
+    rule = rule_in_force(v.village_id, v.body)
+    unit = "户" if v.by_household or rule.by_household else "人"
+    tally = rules.Tally(eligible=result["eligible"], present=result["cast"], agree=result["agree"],
+                        oppose=result["oppose"], abstain=result["abstain"])
+    outcome = rules.evaluate(rule, tally)
+    head = f"应到 {tally.eligible} {unit}，实到 {tally.present} {unit}"
+    if not result["quorum_met"]:
+        return f"{head}，未达到法定人数（须{outcome.quorum_needed}），表决无效，未通过"
+    counts = f"同意 {tally.agree} 票、反对 {tally.oppose} 票、弃权 {tally.abstain} 票"
+    assert outcome.deciding_rule is not None
+    majority = outcome.deciding_rule.describe(household=unit == "户")
+    passed = bool(result["passed"])
+    return (f"{head}，达到法定人数（{outcome.quorum_needed}）；{counts}，{'达到' if passed else '未达到'}{majority}"
+            f"（至少 {result['agree_needed']} 票），{'通过' if passed else '未通过'}")
 
 
 def state(v: Vote, now: datetime | None = None) -> str:
@@ -537,7 +634,10 @@ def due_votes() -> list[Vote]:
 
 
 def vote_view(v: Vote, p: Principal) -> dict[str, Any]:
-    """What anyone in the village sees: the result and the receipts only once the vote is closed."""
+    """What anyone in the village sees: the result (in figures and in words) and the receipts only once the vote is
+    closed; how many ballots each pair of staff entered for members without a phone (never whose, never how)."""
+    from backend.decisions.votes.assisted import assisted_counts  # it records ballots through this module
+
     st = state(v)
     out: dict[str, Any] = {
         "id": v.id,
@@ -557,9 +657,14 @@ def vote_view(v: Vote, p: Principal) -> dict[str, Any]:
         "result": None,
         "receipts": None,
         "my_proxy_used_at": getattr(proxies_for(p.person_id, [v.id]).get(v.id), "used_at", None),
+        "by_household": v.by_household,
+        "body_label": rules.BODIES[v.body].label if v.body in rules.BODIES else v.body,
+        "result_words": None,
+        "assisted": assisted_counts(v.id),
     }
     if st == "closed" and v.result is not None:
         out["result"] = json.loads(v.result)
+        out["result_words"] = result_words(v, out["result"])
         out["receipts"] = [
             {"receipt": r, "choice": c}
             for r, c in db.session.execute(

@@ -3,9 +3,13 @@
 Revision ID: 0016_votes_console
 Revises: 0015_membership
 Create Date: 2026-12-05 23:40:00
+
+A decision's stage has at most one vote not yet tallied (``result IS NULL``): a partial unique index, on SQLite and
+PostgreSQL alike. A database that already holds two such votes on one stage (opened before this rule) must have
+the older tallied first (``flask votes tally-due`` once it has closed): the upgrade stops with that advice.
 """
-from alembic import op  # noqa: F401
-import sqlalchemy as sa  # noqa: F401
+from alembic import op
+import sqlalchemy as sa
 
 import backend.core.db  # noqa: F401
 
@@ -18,8 +22,20 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    bind = op.get_bind()
+    twice = bind.execute(sa.text(
+        "SELECT decision_id, stage FROM votes WHERE result IS NULL GROUP BY decision_id, stage HAVING COUNT(*) > 1"
+    )).first()
+    if twice is not None:
+        raise RuntimeError(
+            f"decision {twice[0]} has more than one untallied vote on its stage {twice[1]}: "
+            "tally the closed ones (flask votes tally-due) before upgrading")
+    with op.batch_alter_table('votes', schema=None) as batch_op:
+        batch_op.create_index('uq_votes_one_open_per_stage', ['decision_id', 'stage'], unique=True,
+                              sqlite_where=sa.text('result IS NULL'), postgresql_where=sa.text('result IS NULL'))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('votes', schema=None) as batch_op:
+        batch_op.drop_index('uq_votes_one_open_per_stage', sqlite_where=sa.text('result IS NULL'),
+                            postgresql_where=sa.text('result IS NULL'))
