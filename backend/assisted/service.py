@@ -302,6 +302,7 @@ def options_for(village_id: int, person_id: int) -> dict[str, Any]:
     for p in db.session.execute(jobs.open_postings_stmt(village_id)).scalars():
         el = jobs.eligibility(p, person_id)
         reason = "已经报名过" if p.id in applied else (None if el.ok else el.reason or "不符合报名条件")
+        reason = reason.replace("您", member.name) if reason else None  # the jobs' words speak to the applicant
         postings.append({"id": p.id, "title": p.title, "closes_at": p.apply_until, "eligible": reason is None,
                          "reason": reason})
     h = registry.households_brief(village_id, {member.household_id}).get(member.household_id)
