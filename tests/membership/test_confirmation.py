@@ -416,3 +416,30 @@ def test_proceedings_held_on_paper_are_entered_with_their_own_dates_in_order(w: 
     other = w.newcomer("钱多多")
     r = w.apply(other, headers=w.make.headers(other), submitted_on="2026-01-01")
     assert r.status_code == 201 and r.json["submitted_on"] == "2026-03-02"
+
+
+def test_villagers_see_the_public_list_and_registration_needs_the_person_still_on_the_roster(w: World) -> None:
+    person = w.newcomer()
+    aid = w.referred(person)
+    mid = w.record(w.meeting_body(6, [(aid, 6, 0, 0)], held_on="2026-03-02")).json["id"]
+    assert w.post(f"/membership-meetings/{mid}/publicity").status_code == 200
+    villager = w.members[4]
+    assert w.post(f"/membership-meetings/{mid}/objections", {"text": "请核实户口"},
+                  w.make.headers(villager)).status_code == 201
+    seen = w.client.get(f"{API}/membership-meetings/{mid}", headers=w.make.headers(villager)).json
+    assert seen["attendees"] == []
+    assert set(seen["applications"][0]) == {"id", "name", "household_number", "grounds", "grounds_label", "status",
+                                            "status_label", "agree", "oppose", "abstain"}
+    assert seen["objections"][0]["raised_by"] != villager.person.name  # masked for villagers
+    oid = seen["objections"][0]["id"]
+    assert w.post(f"/membership-objections/{oid}/answer", {"answer": "已核实"}).status_code == 200
+    w.later(days=7)
+    # she moved away before the registration: refused, nothing registered
+    db.session.get(Member, person.id).status = "moved_out"
+    db.session.commit()
+    before = snapshot()
+    e = refused(w.post(f"/membership-meetings/{mid}/register"), 409, "membership.not_on_roster")
+    assert e["message"] == "林小燕已不在本村花名册上（迁出或去世），不能登记为成员，请先核实"
+    assert snapshot() == before
+    assert db.session.get(MembershipApplication, aid).status == "confirmed"
+    assert db.session.get(Member, person.id).is_collective_member is False
