@@ -1,0 +1,176 @@
+// 王建国 (secretary of 临江村) runs a public-benefit posting in the console: posts it with its eligibility settings,
+// villagers apply from their phones (the API), he checks a villager who may not apply (孙有福, too old) and sees why,
+// closes applications early with a reason, seals the list, announces the seed and draws, re-runs the draw (复核:
+// 一致), answers an objection during the 公示 and is told he may hire only when the 公示 is over (it lasts whole days:
+// the browser test cannot wait for them; hiring itself is covered by tests/jobs/test_console_jobs.py). Then, for
+// the village's running 巡河护岸员 hires, he records this month's attendance and pay, pays the month and downloads
+// the pay sheet, whose figures are the API's.
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { test, expect } from '@playwright/test'
+import { loginAs, consoleUrl, consoleToken, call, appToken, shot, readXlsx, money } from './harness.js'
+
+function numberInput(scope, name) {
+  return scope.locator(`[data-test=${name}] input`).or(scope.locator(`input[data-test=${name}]`)).first()
+}
+
+async function pickMember(scope, page, name) {
+  const input = scope.locator('[data-test=member-picker] input').or(scope.locator('input[data-test=member-picker]')).first()
+  await input.click()
+  await input.fill(name)
+  await page.locator('.el-select-dropdown__item:visible', { hasText: name }).first().click()
+}
+
+test('王建国 posts a job, seals the list, draws, re-checks the draw and answers an objection; then pays a month', async ({ page }) => {
+  await loginAs(page, 'wangjianguo')
+  await page.goto(consoleUrl('/village/jobs'))
+  await expect(page.locator('.page-title')).toContainText('公益岗位')
+  const token = await consoleToken(page)
+  const vid = (await call('GET', '/me', { token })).body.village.id
+  const title = `护林员 ${Date.now() % 100000}`
+
+  // a new posting: a field's error at the field, then published with its settings
+  await page.locator('[data-test=new-posting]').click()
+  const form = page.locator('.el-dialog').filter({ hasText: '发布新的公益岗位' })
+  await expect(form).toBeVisible()
+  await form.locator('[data-test=job-title]').fill(title)
+  await form.locator('[data-test=job-wage]').fill('5OO')
+  await form.locator('[data-test=job-publish]').click()
+  await expect(form.locator('.el-form-item__error')).toContainText('金额')
+  await form.locator('[data-test=job-wage]').fill('500.00')
+  await form.locator('[data-test=job-duties]').fill('负责村北山林日常巡护，防火、防盗伐，每月出勤不少于20天。')
+  await shot(page, 'jobs-new-posting', { fullPage: false })
+  await form.locator('[data-test=job-publish]').click()
+  await expect(form).toBeHidden()
+  await expect(page).toHaveURL(/\/village\/jobs\/\d+$/)
+  const pid = Number(page.url().split('/').pop())
+  await expect(page.locator('[data-test=posting-title]')).toContainText(title)
+  await expect(page.locator('[data-test=rules-text]')).toContainText('18 到 60 岁')
+  await expect(page.locator('[data-test=rules-text]')).toContainText('村干部和他们的家里人不能报名')
+
+  // villagers apply from their phones; the secretary's own household may not (cadre family)
+  for (const key of ['zhangdashan', 'liuxiaomei', 'chenguilan']) {
+    const r = await call('POST', `/job-postings/${pid}/applications`, { token: await appToken(key), body: { note: null } })
+    expect(r.status, JSON.stringify(r.body)).toBe(201)
+  }
+  const own = await call('POST', `/job-postings/${pid}/applications`, { token: await appToken('wangjianguo'), body: {} })
+  expect(own.status).toBe(403)
+  expect(own.body.error.message).toBe('村干部及其家庭成员不能申请公益岗位')
+  await page.reload()
+  await expect(page.locator('[data-test=applicant-table]')).toContainText('张大山')
+  await expect(page.locator('[data-test=why-刘小梅]')).toContainText('脱贫户，优先')
+  await expect(page.locator('[data-test=why-张大山]')).toContainText('（要求 18–60 岁）')
+  await expect(page.locator('[data-test=applicant-table]')).toContainText('****')
+
+  // 孙有福 (73) cannot apply: the reason in plain words
+  await page.locator('[data-test=check-open]').click()
+  const check = page.locator('.el-dialog').filter({ hasText: '核对村民能否报名' })
+  await pickMember(check, page, '孙有福')
+  await check.locator('[data-test=check-run]').click()
+  await expect(check.locator('[data-test=check-result]')).toContainText('孙有福 不能报名：该岗位要求年龄 18 到 60 岁，本人现在 73 岁')
+  await shot(page, 'jobs-check-villager', { fullPage: false })
+  await check.locator('.el-dialog__headerbtn').click()
+  await shot(page, 'jobs-applicants')
+
+  // close applications early, with a reason; then seal the list
+  await page.locator('[data-test=close-open]').click()
+  const close = page.locator('.el-dialog').filter({ hasText: '提前截止报名' })
+  await close.locator('[data-test=close-confirm]').click()
+  await expect(close.locator('.el-form-item__error')).toBeVisible()
+  await close.locator('[data-test=close-reason]').fill('报名人数已满足需要，经村两委研究提前截止')
+  await close.locator('[data-test=close-confirm]').click()
+  await expect(close).toBeHidden()
+  await expect(page.locator('[data-test=open-hint]')).toContainText('报名已经截止')
+  const late = await call('POST', `/job-postings/${pid}/applications`, { token: await appToken('zhaodeming'), body: {} })
+  expect(late.status).toBe(409)
+  await page.locator('[data-test=seal]').click()
+  await page.locator('.el-message-box').getByRole('button', { name: '封存' }).click()
+  await expect(page.locator('[data-test=list-hash]')).toHaveText(/^[0-9a-f]{64}$/)
+
+  // the seed, announced after the seal, and the draw
+  await page.locator('[data-test=seed-input]').fill('07-12-19-26-33')
+  await page.locator('[data-test=seed-source-input]').fill('村民代表会议现场摇号，村务监督委员会在场见证')
+  await page.locator('[data-test=draw]').click()
+  await expect(page.locator('[data-test=seed]')).toHaveText('07-12-19-26-33')
+  await expect(page.locator('[data-test=posting-status]')).toHaveText('公示中')
+  await expect(page.locator('[data-test=status-刘小梅]')).toHaveText('拟聘用（公示中）') // 脱贫户 first, one post
+
+  // 复核: the draw re-run from the sealed list and the seed
+  await page.locator('[data-test=recheck]').click()
+  await expect(page.locator('[data-test=recheck-result]')).toContainText('一致')
+  const c = (await call('GET', `/job-postings/${pid}/draw/check`, { token: await appToken('zhangdashan') })).body
+  expect(c.matches).toBe(true)
+  expect(c.recomputed).toEqual(c.recorded)
+  await shot(page, 'jobs-draw')
+
+  // an objection during the 公示, answered
+  const obj = await call('POST', `/job-postings/${pid}/objections`, {
+    token: await appToken('zhangdashan'),
+    body: { text: '为什么刘小梅排在第一个？是不是内定的？' },
+  })
+  expect(obj.status, JSON.stringify(obj.body)).toBe(201)
+  await page.reload()
+  await expect(page.locator(`[data-test=objection-${obj.body.id}]`)).toContainText('是不是内定的')
+  await page.locator(`[data-test=answer-input-${obj.body.id}]`).fill('刘小梅家是脱贫户，按岗位条件脱贫户优先，排在前面；其余的人按公开摇号的种子排序，任何人都可以复核。')
+  await page.locator(`[data-test=answer-send-${obj.body.id}]`).click()
+  await expect(page.locator(`[data-test=answer-${obj.body.id}]`)).toContainText('脱贫户优先')
+
+  // hiring waits for the 公示 to end: the console says until when
+  const posting = (await call('GET', `/job-postings/${pid}`, { token })).body
+  await expect(page.locator('[data-test=hire-wait]')).toContainText(`公示期到 ${posting.publicity_until} 结束`)
+  await expect(page.locator('[data-test=hire]')).toBeDisabled()
+  const early = await call('POST', `/job-postings/${pid}/hires`, { token, body: { start_on: posting.publicity_until } })
+  expect(early.status).toBe(409)
+  expect(early.body.error.message).toBe(`公示期到 ${posting.publicity_until} 结束，期满后才能确认聘用`)
+  await shot(page, 'jobs-publicity')
+
+  // this month's attendance and pay of the village's running hires
+  await page.goto(consoleUrl('/village/jobs'))
+  await page.locator('.el-tabs__item', { hasText: '考勤和工资' }).click()
+  const month = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 7) // this month in 临江村
+  expect((await call('GET', `/villages/${vid}/job-pay`, { token })).status).toBe(422) // which month: required
+  const sheet = (await call('GET', `/villages/${vid}/job-pay?month=${month}`, { token })).body
+  const row = sheet.items.find((i) => !i.recorded)
+  expect(row, `an unrecorded hire in ${month}`).toBeTruthy()
+  const tooMany = await call('POST', `/job-hires/${row.hire_id}/pay`, { token, body: { month, days_worked: row.days_in_term + 1 } })
+  expect(tooMany.status).toBe(422)
+  expect(tooMany.body.error.message).toContain('出勤天数') // beyond the month's days in the term (or 31)
+  await page.locator(`[data-test=record-${row.hire_id}]`).click()
+  const rec = page.locator('.el-dialog').filter({ hasText: `登记 ${row.name}` })
+  await numberInput(rec, 'record-days').fill(String(row.days_in_term + 5))
+  await numberInput(rec, 'record-days').blur()
+  await expect(numberInput(rec, 'record-days')).toHaveValue(String(row.days_in_term)) // the form stops at the term's days
+  await numberInput(rec, 'record-days').fill('20')
+  await rec.locator('[data-test=record-amount]').fill('500.00')
+  await shot(page, 'jobs-attendance', { fullPage: false })
+  await rec.locator('[data-test=record-save]').click()
+  await expect(rec).toBeHidden()
+  await expect(page.locator(`[data-test=days-${row.hire_id}]`)).toHaveText('20')
+  await expect(page.locator(`[data-test=amount-${row.hire_id}]`)).toHaveText('500.00')
+
+  await page.locator('[data-test=pay-open]').click()
+  const pay = page.locator('.el-dialog').filter({ hasText: '公益岗位工资' })
+  await pay.locator('[data-test=pay-confirm]').click()
+  await expect(pay).toBeHidden()
+  await expect(page.locator(`[data-test=paid-${row.hire_id}]`)).toContainText('银行')
+  const paid = (await call('GET', `/villages/${vid}/job-pay?month=${month}`, { token })).body
+  const mine = paid.items.find((i) => i.hire_id === row.hire_id)
+  expect(mine.paid_on).toBeTruthy()
+  expect(mine.amount).toBe('500.00')
+  await shot(page, 'jobs-pay')
+
+  // the pay sheet: the person and the amount as recorded
+  const [file] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test=pay-sheet]').click()])
+  const saved = path.join(mkdtempSync(path.join(tmpdir(), 'jobs-pay-')), file.suggestedFilename())
+  await file.saveAs(saved)
+  const rows = readXlsx(saved)
+  const line = rows.find((r) => r[1] === row.name)
+  expect(line, `${row.name} on the pay sheet`).toBeTruthy()
+  expect(money(line[5])).toBe('500.00')
+
+  // 新竹村's secretary sees nothing of the posting
+  const zhou = await appToken('zhouhai')
+  expect((await call('GET', `/job-postings/${pid}/applicants`, { token: zhou })).status).toBe(404)
+  expect((await call('GET', `/villages/${vid}/job-pay?month=${month}`, { token: zhou })).status).toBe(404)
+})
