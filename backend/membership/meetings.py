@@ -203,6 +203,8 @@ def _check(village: Village, data: MeetingInput, *, lock: bool) -> Checked:
             sentence = f"{votes}，达到{share}（至少 {outcome.agree_needed} 票），确认为成员"
         else:
             sentence = f"{votes}，未达到{share}（至少 {outcome.agree_needed} 票），未通过"
+            if a.grounds == "birth":  # 第12条: 对因成员生育而增加的人员，应当确认 — the township may order it corrected
+                sentence += "（注意：成员生育的子女依法应当确认为成员，农村集体经济组织法 第十二条）"
         results.append(ApplicationResult(a, counts, outcome.passed, sentence))
     return Checked(att, attendees, results)
 

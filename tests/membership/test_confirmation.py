@@ -234,6 +234,12 @@ def test_agree_counts_against_all_members_not_those_present(w: World) -> None:
 
 def test_a_meeting_that_confirms_nobody_is_closed_without_publicity(w: World) -> None:
     aid = w.referred(w.newcomer())
+    born = w.newcomer("王小宝")
+    r = w.apply(born, grounds="出生")
+    w.review(r.json["id"], "refer")
+    r = w.preview(w.meeting_body(9, [(r.json["id"], 5, 4, 0)]))
+    assert r.json["results"][0]["sentence"].endswith(
+        "（注意：成员生育的子女依法应当确认为成员，农村集体经济组织法 第十二条）")
     r = w.record(w.meeting_body(9, [(aid, 5, 4, 0)]))
     assert r.status_code == 201 and r.json["status"] == "closed"
     refused(w.post(f"/membership-meetings/{r.json['id']}/publicity"), 409, "membership.nothing_confirmed")
