@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from backend.core.objections import PublicObjectionSchema
 from backend.core.schemas import BaseSchema, IsoDateTime, Text, Yuan, length, one_of, range_
 from backend.jobs.models import CATEGORIES
+
+# a month as YYYY-MM: said as a format, not as a length ("应为7位" would not tell a secretary what to type)
+# (7 characters here; the service checks the rest: ``job.month_invalid``)
+MONTH = validate.Regexp(r"^.{7}$", error="格式应为 YYYY-MM，例如 2026-03")
 
 
 class JobPostingInSchema(BaseSchema):
@@ -130,7 +134,7 @@ class JobEndInSchema(BaseSchema):
 
 
 class JobPayInSchema(BaseSchema):
-    month = Text(required=True, validate=length(7, 7), metadata={"description": "YYYY-MM"})
+    month = Text(required=True, validate=MONTH, metadata={"description": "YYYY-MM"})
     days_worked = fields.Integer(required=True, validate=range_(0, 31))
     score = fields.Integer(load_default=None, allow_none=True, validate=range_(0, 100))
     amount = Yuan(load_default=None, allow_none=True, metadata={"description": "不填按月工资全额"})
@@ -147,7 +151,7 @@ class JobPaySchema(BaseSchema):
 
 
 class JobPayMonthInSchema(BaseSchema):
-    month = Text(required=True, validate=length(7, 7))
+    month = Text(required=True, validate=MONTH)
     paid_on = fields.Date(required=True)
     method = Text(load_default="bank", validate=one_of(("bank", "cash"), {"bank": "银行", "cash": "现金"}))
 
@@ -159,7 +163,7 @@ class JobPayMonthSchema(BaseSchema):
 
 
 class JobMonthArgs(BaseSchema):
-    month = Text(load_default=None, validate=length(7, 7), metadata={"description": "YYYY-MM，默认本月"})
+    month = Text(load_default=None, validate=MONTH, metadata={"description": "YYYY-MM，默认本月"})
 
 
 class MyJobApplicationSchema(BaseSchema):
@@ -277,4 +281,4 @@ class JobMonthPaySchema(BaseSchema):
 
 
 class JobMonthRequiredArgs(BaseSchema):
-    month = Text(required=True, validate=length(7, 7), metadata={"description": "YYYY-MM"})
+    month = Text(required=True, validate=MONTH, metadata={"description": "YYYY-MM"})

@@ -181,7 +181,10 @@ def test_a_months_pay_lists_every_hire_and_attendance_stops_at_the_days_in_the_t
     assert r.status_code == 200 and r.json["total"] == "450.00"
     row = next(i for i in jobs.client.get(url, headers=jobs.sec()).json["items"] if i["hire_id"] == hires[0]["id"])
     assert row["paid_on"] is not None and row["method"] == "现金"
-    refused(jobs.client.get(f"/api/v1/villages/{jobs.village.id}/job-pay?month=2026-13", headers=jobs.sec()), 422)
+    refused(jobs.client.get(f"/api/v1/villages/{jobs.village.id}/job-pay?month=2026-13", headers=jobs.sec()), 422,
+            "job.month_invalid")
+    err = refused(jobs.client.get(f"/api/v1/villages/{jobs.village.id}/job-pay?month=2026-3", headers=jobs.sec()), 422)
+    assert err["details"]["fields"]["month"] == ["格式应为 YYYY-MM，例如 2026-03"]  # a format, not "应为7位"
 
 
 def test_the_month_before_a_hire_lists_nobody(jobs):
