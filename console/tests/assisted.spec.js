@@ -27,16 +27,35 @@ async function secretary() {
   return { token, villageId: me.village.id }
 }
 
-// a fresh decision with an open 村民会议 vote (every adult on the roster votes, 孙有福 too)
+// today in 临江村 (Asia/Shanghai), as a meeting's date
+function today() {
+  return new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10)
+}
+
+// a fresh decision taken to its 决议 stage (each earlier meeting attended by its whole roster, all agreeing), with an
+// open 村民会议 vote there: every adult on the roster votes, 孙有福 too
 async function freshVote(token, villageId, title) {
   const d = await call('POST', `/villages/${villageId}/decisions`, {
-    token, body: { title, category: 'project', origin: '村干部提议' },
+    token, body: { title, category: 'project', origin: '村干部提议', decision_body: 'villagers_meeting' },
   })
   expect(d.status, JSON.stringify(d.body)).toBe(201)
+  for (let i = 0; i < 5; i += 1) {
+    const dec = (await call('GET', `/decisions/${d.body.id}`, { token })).body
+    if (dec.stage === '决议') break
+    const stage = dec.stages.find((s) => s.stage === dec.stage)
+    const roster = (await call('GET', `/villages/${villageId}/bodies/${stage.body}/roster`, { token })).body
+    const ids = roster.people.map((x) => x.person_id)
+    const m = await call('POST', `/decisions/${d.body.id}/meetings`, {
+      token,
+      body: { stage: stage.stage, held_on: today(), outcome: 'passed', meeting_form: '会议', attendee_ids: ids,
+              votes: { agree: ids.length, oppose: 0 } },
+    })
+    expect(m.status, JSON.stringify(m.body)).toBe(201)
+  }
   const now = Date.now()
   const v = await call('POST', `/decisions/${d.body.id}/votes`, {
     token,
-    body: { body: 'villagers_meeting', title, opens_at: new Date(now - 60_000).toISOString(), closes_at: new Date(now + 3 * 86400_000).toISOString() },
+    body: { stage: '决议', body: 'villagers_meeting', title, opens_at: new Date(now - 60_000).toISOString(), closes_at: new Date(now + 3 * 86400_000).toISOString() },
   })
   expect(v.status, JSON.stringify(v.body)).toBe(201)
   return { decisionId: d.body.id, voteId: v.body.id }
@@ -51,7 +70,7 @@ async function turnout(token, voteId) {
 test('王建国 enters 孙有福’s ballot; 赵德明 co-signs in his own session; recorded as assisted with both names', async ({ page, browser }) => {
   const { token, villageId } = await secretary()
   const title = `村道路灯安装（代办测试 ${Date.now() % 100000}）`
-  const { voteId } = await freshVote(token, villageId, title)
+  const { decisionId, voteId } = await freshVote(token, villageId, title)
   const before = await turnout(token, voteId)
   expect(before.voted.find((x) => x.name === '孙有福')).toBeUndefined()
 
@@ -123,8 +142,15 @@ test('王建国 enters 孙有福’s ballot; 赵德明 co-signs in his own sessi
   expect(view.assisted).toEqual([{ entered_by: '王建国', cosigned_by: '赵德明', count: 1 }])
   expect(JSON.stringify(after)).not.toContain('oppose')
 
+  // the decision's page (四议两公开) shows the assisted ballot by both names
+  await page.goto(consoleUrl(`/decisions/${decisionId}`))
+  const assisted = page.locator('[data-test=vote-assisted]')
+  await expect(assisted).toContainText('王建国')
+  await expect(assisted).toContainText('赵德明')
+  await shot(page, 'assisted-vote-on-decision')
+  await page.goto(consoleUrl('/assisted'))
+
   // the secretary's list shows it signed; a second entry for the same vote is refused (he has voted)
-  await page.reload()
   await expect(page.locator('[data-test=assisted-recent] .el-table__row', { hasText: title })).toContainText('已会签')
   await pickMember(page, '孙有福')
   await expect(page.locator(`[data-test=vote-option-${voteId}]`)).toHaveCount(0)
