@@ -15,7 +15,9 @@ from backend.core import audit
 from backend.core.db import db
 from backend.core.errors import conflict
 from backend.core.permissions import Principal
+from backend.registry.history import record_event
 from backend.registry.models import Member, Person
+from backend.registry.people import event_dict
 
 
 def _active_entry(person_id: int, village_id: int) -> Member:
@@ -35,8 +37,12 @@ def register_member(person_id: int, village_id: int, *, actor: Principal | None,
     409 ``membership.not_on_roster`` if they have left the roster meanwhile; a member already is left as is."""
     m = _active_entry(person_id, village_id)
     before = m.is_collective_member
+    history_before = event_dict(m)
     m.is_collective_member = True
     db.session.flush()
+    if not before:  # the member's history shows the day the 成员大会's confirmation was registered
+        record_event(m, "edited", actor=actor, on=on, before=history_before, after=event_dict(m),
+                     note="经成员大会确认，登记为集体经济组织成员")
     audit.record("membership.register_member", "member", m.id, actor=actor, village_id=village_id,
                  before={"is_collective_member": before},
                  after={"is_collective_member": True, "on": on.isoformat(), "meeting_id": meeting_id})

@@ -449,3 +449,18 @@ def test_villagers_see_the_public_list_and_registration_needs_the_person_still_o
     assert snapshot() == before
     assert db.session.get(MembershipApplication, aid).status == "confirmed"
     assert db.session.get(Member, person.id).is_collective_member is False
+
+
+def test_two_applications_at_once_for_one_person_make_one(w: World, app: Any, postgres_only: None) -> None:
+    """The partial unique index decides a race the checks cannot see: one 201, one 409 in Chinese."""
+    from tests.factories import parallel
+
+    person = w.newcomer()
+    headers = w.sec()
+    url = f"{API}/villages/{w.village.id}/membership-applications"
+    body = {"grounds": "婚入", "person_id": person.person_id}
+    results = parallel(app, [lambda c: c.post(url, headers=headers, json=body)] * 4)
+    codes = sorted(r.status_code for r in results)
+    assert codes == [201, 409, 409, 409], [r.json for r in results]
+    assert {r.json["error"]["code"] for r in results if r.status_code == 409} == {"membership.open_application"}
+    assert count(MembershipApplication, MembershipApplication.person_id == person.person_id) == 1
