@@ -130,7 +130,9 @@ test('王建国 confirms a newcomer through the 成员大会: application, revie
   await expect(page.locator('[data-test=preview-sentence]')).toContainText(
     `应到 ${all} 人，实到 ${all} 人，达到三分之二以上，出席有效；同意需达到全体成员的三分之二以上，即至少 ${need} 票`)
   await expect(page.locator('[data-test=votes-table]')).toContainText('确认为成员')
-  await shot(page, 'membership-meeting-form')
+  // the window as the secretary sees it: the votes, and the sentence kept at the bottom while ticking
+  await page.locator('[data-test=votes-card]').evaluate((el) => el.scrollIntoView({ block: 'center' }))
+  await shot(page, 'membership-meeting-form', { fullPage: false })
   await page.locator('[data-test=save-meeting]').click()
   await expect(page).toHaveURL(/\/membership\/meetings\/\d+$/)
   await expect(page.locator('[data-test=meeting-status]')).toHaveText('待公示')
@@ -184,7 +186,8 @@ test('a 成员大会 without its quorum is refused with the sentence; with it, a
   await expect(page.locator('[data-test=preview-sentence]')).toHaveText(sentence)
   await page.locator('[data-test=save-meeting]').click()
   await expect(page.locator('[data-test=meeting-error]')).toHaveText(`不能保存：${sentence}`)
-  await shot(page, 'membership-no-quorum')
+  await page.locator('[data-test=votes-card]').evaluate((el) => el.scrollIntoView({ block: 'center' }))
+  await shot(page, 'membership-no-quorum', { fullPage: false })
   expect((await call('GET', `/membership-applications/${a.body.id}`, { token })).body.status).toBe('referred')
 
   // with everyone present it is recorded; the 公示 starts today
