@@ -439,3 +439,16 @@ def test_the_template_has_the_export_columns_and_its_notes(client, make, lj) -> 
     # an empty template is refused in words, not imported
     r = _upload(client, make, lj["sec"], lj["v"].id, BytesIO(r.data))
     assert r.status_code == 422 and "没有人员数据" in r.json["error"]["message"]
+
+
+def test_registering_a_confirmed_member_is_in_their_history(lj) -> None:
+    entry = registry.MemberInput(name="刘新", id_card=id_card(), household_number=lj["empty"].number, relation="户主",
+                                 is_head=True, is_collective_member=False)
+    m = registry.add_member(lj["v"], entry, actor=None)
+    day = today() - timedelta(days=1)
+    registry.register_member(m.person_id, lj["v"].id, actor=None, on=day, meeting_id=None)
+    ev = events(m.id)
+    assert [e.kind for e in ev] == ["joined", "edited"] and ev[1].on_date == day
+    assert "成员大会" in (ev[1].note or "")
+    registry.register_member(m.person_id, lj["v"].id, actor=None, on=day)  # already a member: no new step
+    assert len(events(m.id)) == 2
