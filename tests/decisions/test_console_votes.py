@@ -98,8 +98,8 @@ def test_a_second_vote_on_a_stage_is_refused_while_the_first_runs(client, make, 
 
 
 def test_the_database_refuses_a_second_untallied_vote_on_a_stage(client, make, w, monkeypatch):
-    d = resolved_decision(w["v"].id, "村道修缮", "project", None, date(2026, 1, 2))
-    db.session.commit()
+    did = at_resolution(client, make, w)
+    d = db.session.get(Decision, did)
     now = utcnow()
     votes.open_vote(d, stage="决议", body="representatives_meeting", title="一", opens_at=now,
                     closes_at=now + timedelta(days=1), actor=None)
@@ -110,23 +110,43 @@ def test_the_database_refuses_a_second_untallied_vote_on_a_stage(client, make, w
                         closes_at=now + timedelta(days=1), actor=None)
     assert exc.value.code == "vote.stage_busy" and exc.value.status == 409
     db.session.rollback()
-    assert vote_count(d.id) == 1
+    assert vote_count(did) == 1
     # another stage of the same decision is free
     votes.open_vote(d, stage="审议", body="party_meeting", title="三", opens_at=now,
                     closes_at=now + timedelta(days=1), actor=None)
     db.session.commit()
-    assert vote_count(d.id) == 2
+    assert vote_count(did) == 2
 
 
-def test_once_tallied_the_stage_may_be_voted_on_again(client, make, w, now):
+def test_a_decision_resolved_outside_the_app_records_no_stage_and_is_not_held(client, make, w):
+    """A vote on a decision without stages (paper records) records nothing on it: it is not one of a stage's votes."""
     d = resolved_decision(w["v"].id, "村道修缮", "project", None, date(2026, 1, 2))
     db.session.commit()
-    assert open_vote(client, make, w, d.id, days=1).status_code == 201
-    now[0] = utcnow() + timedelta(days=2)  # the first closed: opening the next tallies it first
-    r = open_vote(client, make, w, d.id, days=3)
-    assert r.status_code == 201, r.json
+    assert open_vote(client, make, w, d.id).status_code == 201
+    assert open_vote(client, make, w, d.id).status_code == 201
     db.session.rollback()
-    assert [v.result is not None for v in votes.votes_of(d.id)] == [True, False]
+    assert [v.on_stage for v in votes.votes_of(d.id)] == [False, False]
+
+
+def test_only_the_current_meeting_stage_is_put_to_a_vote(client, make, w):
+    did = create(client, make, w)
+    r = open_vote(client, make, w, did)  # the decision is at 提议
+    assert r.status_code == 409 and r.json["error"]["message"] == "请先完成“提议”环节，各环节须按顺序进行"
+    r = open_vote(client, make, w, did, stage="决议公开")
+    assert r.status_code == 409
+    assert open_vote(client, make, w, did, stage="提议", body="两委会议").status_code == 201
+    assert vote_count(did) == 1
+
+
+def test_a_closed_vote_is_tallied_before_the_next_is_considered(client, make, w, now):
+    did = at_resolution(client, make, w)
+    assert open_vote(client, make, w, did, days=1).status_code == 201
+    now[0] = utcnow() + timedelta(days=2)  # it closed with no ballots: opening the next tallies it first
+    r = open_vote(client, make, w, did, days=3)
+    assert r.status_code == 409 and r.json["error"]["code"] == "decision.ended"
+    assert r.json["error"]["message"].startswith("该事项已终止：“决议”表决未通过")
+    db.session.rollback()
+    assert [v.result is not None for v in votes.votes_of(did)] == [True]
 
 
 def test_two_votes_opened_at_once_on_one_stage_give_one(app, client, make, w, postgres_only):

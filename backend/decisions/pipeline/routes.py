@@ -21,7 +21,7 @@ from backend.core.db import db
 from backend.core.errors import unprocessable
 from backend.core.pagination import page_schema, paginate
 from backend.core.permissions import current_principal, require_login, requires
-from backend.decisions.pipeline import meetings, publicity, result, service, settling
+from backend.decisions.pipeline import meetings, publicity, result, service, settling, stages
 from backend.decisions.pipeline.models import Decision, DecisionObjection
 from backend.decisions.pipeline.schemas import (
     AnswerInSchema,
@@ -257,6 +257,8 @@ def open_vote(args: dict[str, Any], decision: Decision) -> dict[str, Any]:
     if args["closes_at"] <= utcnow():
         # a vote nobody could cast a ballot in (the service itself may record past votes, e.g. the demo's)
         raise unprocessable("vote.window", "截止时间已经过了，请选择以后的时间")
+    if decision.variant:  # a decision with stages: only its current meeting stage can be put to a vote
+        stages.expect(decision, args["stage"], ("meeting",), p)
     v = votes.open_vote(decision, actor=p, **args)
     db.session.commit()
     return votes.vote_view(v, p)

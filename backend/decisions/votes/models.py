@@ -6,14 +6,27 @@
 - who voted (``vote_participations``) is kept apart from what was chosen (``vote_ballots``): a ballot has no
   voter, no serial id and no time, only its random receipt, so the two cannot be joined;
 - a choice is agree, oppose or abstain; a receipt is unique in its vote;
-- one vote at a time on a stage of a decision (a partial unique index over votes not yet tallied).
+- one vote at a time on a stage of a decision (a partial unique index over votes not yet tallied whose result is
+  recorded on the stage).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.core.clock import utcnow
@@ -32,6 +45,9 @@ class Vote(db.Model):
     body: Mapped[str] = mapped_column(String(30), nullable=False)
     title: Mapped[str] = mapped_column(String(120), nullable=False)
     by_household: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # the result is recorded on the decision's stage (a decision with the 四议两公开 pipeline); a vote on a decision
+    # resolved outside the app records nothing on it
+    on_stage: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), nullable=False)
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     record_date: Mapped[date] = mapped_column(Date, nullable=False)
@@ -55,8 +71,8 @@ class Vote(db.Model):
             "decision_id",
             "stage",
             unique=True,
-            sqlite_where=text("result IS NULL"),
-            postgresql_where=text("result IS NULL"),
+            sqlite_where=text("result IS NULL AND on_stage"),
+            postgresql_where=text("result IS NULL AND on_stage"),
         ),
     )
 

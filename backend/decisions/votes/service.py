@@ -96,6 +96,7 @@ class VotedOn(Protocol):
 
     id: int
     village_id: int
+    variant: str | None  # the stage template of a decision with the pipeline; None if resolved outside the app
 
 
 def open_vote(
@@ -116,7 +117,8 @@ def open_vote(
         raise unprocessable("vote.body_unknown", f"不认识的表决机构：{body}")
     rule = rules.rule_for(body)
     by_household = by_household or rule.by_household
-    running = open_vote_on(decision.id, stage)
+    on_stage = bool(decision.variant)
+    running = open_vote_on(decision.id, stage) if on_stage else None
     if running is not None:
         raise _stage_busy(running)
     electors = electorate(decision.village_id, body, max(opens_at, utcnow()), by_household)
@@ -130,6 +132,7 @@ def open_vote(
         body=body,
         title=title.strip(),
         by_household=by_household,
+        on_stage=on_stage,
         opens_at=opens_at,
         closes_at=closes_at,
         record_date=opens_at.astimezone(SHANGHAI).date(),
@@ -171,9 +174,11 @@ def open_vote(
 
 
 def open_vote_on(decision_id: int, stage: str) -> Vote | None:
-    """The vote on ``stage`` of the decision not yet tallied (scheduled, open, or closed awaiting its tally)."""
+    """The vote on ``stage`` of the decision not yet tallied (scheduled, open, or closed awaiting its tally) whose
+    result will be recorded on that stage."""
     return db.session.execute(
-        select(Vote).where(Vote.decision_id == decision_id, Vote.stage == stage, Vote.result.is_(None))
+        select(Vote).where(Vote.decision_id == decision_id, Vote.stage == stage, Vote.result.is_(None),
+                           Vote.on_stage.is_(True))
     ).scalars().first()
 
 

@@ -31,18 +31,9 @@ def w(make):
     return {"v": v, "reps": reps, "secretary": secretary, "decision": decision}
 
 
-def _free_decision(w) -> int:
-    """The fixture's decision, or — once a vote runs on its 决议 stage (one at a time per stage) — a new one."""
-    if votes.open_vote_on(w["decision"].id, "决议") is None:
-        return w["decision"].id
-    d = resolved_decision(w["v"].id, "村道修缮（二）", "project", None, date(2026, 1, 2))
-    db.session.commit()
-    return d.id
-
-
 def _open(client, make, w, body: str = "representatives_meeting", days: int = 7) -> dict:
     now = utcnow()
-    r = client.post(f"/api/v1/decisions/{_free_decision(w)}/votes", headers=make.headers(w["secretary"]),
+    r = client.post(f"/api/v1/decisions/{w['decision'].id}/votes", headers=make.headers(w["secretary"]),
                     json={"body": body, "title": "村道修缮方案表决", "opens_at": now.isoformat(),
                           "closes_at": (now + timedelta(days=days)).isoformat()})
     assert r.status_code == 201, r.json

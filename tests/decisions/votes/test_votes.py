@@ -27,19 +27,10 @@ def w(make):
     return {"v": v, "reps": reps, "plain": plain, "secretary": secretary, "decision": decision}
 
 
-def _free_decision(w) -> int:
-    """The fixture's decision, or — once a vote runs on its 决议 stage (one at a time per stage) — a new one."""
-    if votes.open_vote_on(w["decision"].id, "决议") is None:
-        return w["decision"].id
-    d = resolved_decision(w["v"].id, "村道修缮（二）", "project", None, date(2026, 1, 2))
-    db.session.commit()
-    return d.id
-
-
 def _open(w, make, client, days: int = 7, body: str = "representatives_meeting", **extra):
     now = utcnow()
     r = client.post(
-        f"/api/v1/decisions/{_free_decision(w)}/votes",
+        f"/api/v1/decisions/{w['decision'].id}/votes",
         headers=make.headers(w["secretary"]),
         json={
             "body": body,
