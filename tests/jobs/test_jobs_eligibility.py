@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from backend import registry
 from backend.core.db import db
+from backend.core.errors import AppError
 from backend.jobs import service as jobs_service
 from backend.jobs.models import JobApplication, JobPosting
 from backend.registry import settings
@@ -139,11 +140,16 @@ def test_only_active_members_of_the_village_may_apply(jobs):
     staff = jobs.make.staff(jobs.township, "郑雯")
     db.session.commit()
     before = snapshot()
-    # staff on behalf of each of them: refused with the reason
+    # the secretary's check at the office (before a co-signed 代办): not eligible, with the reason
     for m in (moved, dead, outsider):
-        r = jobs.client.post(f"/api/v1/job-postings/{pid}/applications", headers=jobs.sec(),
-                             json={"person_id": m.person_id})
-        _not_eligible(r, "不在本村花名册")
+        r = jobs.client.get(f"/api/v1/job-postings/{pid}/eligibility", headers=jobs.sec(),
+                            query_string={"person_id": m.person_id})
+        assert r.status_code == 200, r.json
+        assert r.json["ok"] is False and "不在本村花名册" in r.json["reason"], r.json
+        with pytest.raises(AppError) as refusal:
+            jobs_service.apply(db.session.get(JobPosting, pid), m.person_id, note=None,
+                               actor=jobs.make.principal(jobs.secretary), assisted=True)
+        assert refusal.value.code == "job.not_eligible" and "不在本村花名册" in refusal.value.message
     # township staff: no roster entry at all
     _not_eligible(jobs.apply(pid, staff), "不在本村花名册")
     # they themselves cannot even see the posting

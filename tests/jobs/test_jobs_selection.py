@@ -98,27 +98,22 @@ def test_one_per_household_refuses_a_second_member_unless_the_posting_says_not(j
     jobs.applied(loose, wife, husband)
 
 
-def test_staff_apply_on_behalf_of_a_villager_without_a_phone_and_it_is_recorded(jobs):
+def test_staff_cannot_apply_for_a_villager_directly_only_through_a_cosigned_assisted_entry(jobs):
+    """A villager without a phone applies at the office through 代办 (tests/assisted): the secretary's entry and a
+    supervisor's co-signature. The old direct path records nothing and says where to go."""
     pid = jobs.posting()
     grandma = jobs.villager("孙老太", born=date(1962, 8, 8), female=True)
+    before = snapshot()
     r = jobs.client.post(f"/api/v1/job-postings/{pid}/applications", headers=jobs.sec(),
                          json={"person_id": grandma.person_id, "note": "本人没有手机，书记代报"})
-    assert r.status_code == 201, r.json
-    assert r.json["assisted"] is True
-    a = db.session.execute(select(JobApplication)).scalar_one()
-    assert (a.person_id, a.assisted_by_id) == (grandma.person_id, jobs.secretary.person_id)
-    assert a.note == "本人没有手机，书记代报"
-    entry = db.session.execute(select(AuditEntry).where(AuditEntry.action == "job.apply")).scalar_one()
-    assert entry.actor_person_id == jobs.secretary.person_id
-    assert json.loads(entry.after)["assisted"] is True and json.loads(entry.after)["person_id"] == grandma.person_id
-    row = jobs.detail(pid)["applicants"][0]
-    assert (row["name"], row["assisted"]) == ("孙老太", True)
-    mine = jobs.client.get("/api/v1/me/job-applications", headers=jobs.h(grandma)).json["items"]
-    assert [x["posting"]["id"] for x in mine] == [pid]
-    # her own attempt now: already applied; staff again: the same
+    err = refused(r, 409, "job.use_assisted")
+    assert "代办" in err["message"], err
+    db.session.rollback()
+    assert snapshot() == before
+    assert db.session.execute(select(JobApplication)).first() is None
+    # she herself may still apply, once
+    assert jobs.apply(pid, grandma).status_code == 201
     refused(jobs.apply(pid, grandma), 409, "job.already_applied")
-    refused(jobs.client.post(f"/api/v1/job-postings/{pid}/applications", headers=jobs.sec(),
-                             json={"person_id": grandma.person_id}), 409, "job.already_applied")
 
 
 def test_a_villager_or_a_supervisor_cannot_apply_for_someone_else(jobs):
