@@ -117,7 +117,7 @@ def open_vote(
         raise unprocessable("vote.body_unknown", f"不认识的表决机构：{body}")
     rule = rules.rule_for(body)
     by_household = by_household or rule.by_household
-    on_stage = bool(decision.variant)
+    on_stage = bool(getattr(decision, "variant", None))
     running = open_vote_on(decision.id, stage) if on_stage else None
     if running is not None:
         raise _stage_busy(running)
