@@ -26,6 +26,7 @@ def world(make):
     a_house = make.household(a, "LJ-001")
     a_member = make.member(a, "王建国", household=a_house, roles=("secretary", "party_member"))
     a_rep = make.member(a, "陈桂兰", roles=("representative",))
+    phoneless = make.member(a, "孙有福", id_no="371427195302110715")  # votes at the office (代办)
     a_assignment = db.session.execute(
         select(RoleAssignment).where(RoleAssignment.person_id == a_member.person_id, RoleAssignment.role == "secretary")
     ).scalar_one()
@@ -66,7 +67,9 @@ def world(make):
     vote = votes.open_vote(decision, stage="决议", body="representatives_meeting", title="村道修缮方案",
                            opens_at=utcnow(), closes_at=utcnow() + timedelta(days=7), actor=None)
     spouse = make.member(a, "王妻", household=a_house, head=False, id_no=None)
-    assembly = votes.open_vote(decision, stage="决议", body="members_assembly", title="收益分配方案",
+    # one open vote per stage: the members' assembly votes on a decision of its own
+    assembly_decision = resolved_decision(a.id, "收益分配", "other", None, date(2026, 1, 2))
+    assembly = votes.open_vote(assembly_decision, stage="决议", body="members_assembly", title="收益分配方案",
                                opens_at=utcnow(), closes_at=utcnow() + timedelta(days=7), actor=None)
     proxy = votes.record_proxy(assembly, spouse.person_id, a_member.person_id, "委托书-001", actor=None)
     from backend import decisions as pipeline
@@ -125,9 +128,32 @@ def world(make):
                                  bound_at=utcnow()))
     notice = notices.publish(notices.NoticeInput("停水通知", "明天上午停水。"), actor=make.principal(a_member),
                              village=a)
+    # a membership application confirmed by the 成员大会, its 公示 objected to
+    from backend.membership import meetings as mmeet
+    from backend.membership import service as mship
+
+    newcomer = make.member(a, "林小燕", collective=False)
+    application = mship.apply(a, mship.ApplicationInput(newcomer.person_id, "marriage"),
+                              actor=make.principal(a_member))
+    mship.review(application, "refer", None, actor=make.principal(a_member))
+    electors = [e.person_id for e in mmeet.electorate(a.id, "members_assembly", today())]
+    meeting = mmeet.record(a, mmeet.MeetingInput("members_assembly", today(), electors, [
+        mmeet.VoteCounts(application.id, len(electors), 0, 0)]), actor=make.principal(a_member))
+    mmeet.open_publicity(meeting, None, actor=make.principal(a_member))
+    membership_objection = mmeet.raise_objection(meeting, "请核实", actor=make.principal(a_member))
+    # a ballot entered at the office for a member without a phone, waiting for a supervisor's co-signature
+    from backend.assisted import service as assisted
+
+    entry = assisted.enter(a.id, assisted.EntryInput("vote", phoneless.person_id, True, "0715", vote_id=assembly.id,
+                                                     choice="agree"), actor=make.principal(a_member))
     db.session.commit()
     ids = {
         "village_id": a.id,
+        "application_id": application.id,
+        "meeting_id": meeting.id,
+        "membership_objection_id": membership_objection.id,
+        "entry_id": entry.id,
+        "body": "party_meeting",
         "household_id": a_house.id,
         "member_id": a_member.id,
         "assignment_id": a_assignment.id,
@@ -215,6 +241,13 @@ NOT_FOR_THE_OVERSEER = {
     "(tests/dividends/test_dividend_villager.py)",
     "/api/v1/distributions/<int:distribution_id>/bank-batch.xlsx": "bank account numbers in full: only those who "
     "pay, once paying has started (tests/dividends/test_dividend_payout.py)",
+    # the secretary's working tools of issue 18 (decisions.manage / jobs.manage / notices.manage): the township
+    # follows the same things through its own screens (进度表, 预警, its notices' reach)
+    "/api/v1/votes/<int:vote_id>/turnout": "who has voted, while the vote is open: the secretary who runs it",
+    "/api/v1/villages/<int:village_id>/bodies/<body>/roster": "the meeting form's roster: the secretary who records it",
+    "/api/v1/job-postings/<int:posting_id>/eligibility": "the check before a 代办 at the office",
+    "/api/v1/villages/<int:village_id>/notices": "the village's own notices list with reach: who publishes them",
+    "/api/v1/villages/<int:village_id>/assisted-options": "what the secretary may enter for a member at the office",
 }
 
 

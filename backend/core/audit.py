@@ -199,6 +199,7 @@ DOMAIN_LABELS: dict[str, str] = {
     "household": "户", "job": "公益岗位", "land": "土地流转", "ledger": "账务", "member": "花名册",
     "notice": "通知", "person": "人员", "role": "角色", "roster": "花名册", "setting": "本地规则",
     "share": "股权", "township": "乡镇", "village": "村", "vote": "表决", "wechat": "微信",
+    "membership": "成员确认", "assisted": "代办",
 }
 
 

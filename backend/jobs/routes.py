@@ -35,7 +35,6 @@ from backend.jobs.schemas import (
     JobHireSchema,
     JobMonthArgs,
     JobMonthPaySchema,
-    JobMonthRequiredArgs,
     JobPayInSchema,
     JobPayMonthInSchema,
     JobPayMonthSchema,
@@ -322,9 +321,9 @@ def check_draw(posting: JobPosting) -> dict[str, Any]:
 
 @blp.route("/villages/<int:village_id>/job-pay", methods=["GET"])
 @requires("jobs.read", village="village_id")
-@blp.arguments(JobMonthRequiredArgs, location="query")
+@blp.arguments(JobMonthArgs, location="query")
 @blp.response(200, JobMonthPaySchema)
 @blp.doc(security=SECURITY)
 def month_pay(args: dict[str, Any], village_id: int) -> dict[str, Any]:
-    """某月考勤和工资：该月在聘的每个人，已登记的出勤天数和应发金额、是否已发放；还没登记的也列出。"""
-    return views.month_pay(registry.get_village(village_id), args["month"])
+    """某月考勤和工资（不填月份为本月）：该月在聘的每个人，已登记的出勤天数和应发金额、是否已发放；还没登记的也列出。"""
+    return views.month_pay(registry.get_village(village_id), args["month"] or today().strftime("%Y-%m"))

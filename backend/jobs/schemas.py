@@ -279,6 +279,3 @@ class JobMonthPaySchema(BaseSchema):
     unpaid = fields.String()
     unrecorded = fields.Integer()
 
-
-class JobMonthRequiredArgs(BaseSchema):
-    month = Text(required=True, validate=MONTH, metadata={"description": "YYYY-MM"})

@@ -214,8 +214,16 @@ def get_member(member: Member) -> dict[str, Any]:
 @blp.response(200, MemberSchema)
 @blp.doc(security=SECURITY)
 def patch_member(args: dict[str, Any], member: Member) -> dict[str, Any]:
-    """修改在册人员信息。"""
+    """修改在册人员信息。集体经济组织成员资格不在这里改：确认成员走“成员确认”（成员大会表决、公示后登记），
+    取消资格走“注销”（POST /members/{id}/end）。"""
     p = require_login()
+    if "is_collective_member" in args and args["is_collective_member"] != member.is_collective_member:
+        raise errors.unprocessable(
+            "member.membership_by_confirmation",
+            "集体经济组织成员资格不能直接修改：确认成员请走“成员确认”（成员大会表决、公示后登记），"
+            "取消资格请用“注销成员资格”",
+            fields={"is_collective_member": ["成员资格须经成员大会确认，不能直接修改"]},
+        )
     people.update_member(member, args, actor=p)
     db.session.commit()
     return _member_view(member, p)

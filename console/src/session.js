@@ -42,6 +42,8 @@ export const ROLE_LABELS = {
   member: '集体经济组织成员',
   representative: '村民代表',
   party_member: '党员',
+  member_representative: '成员代表',
+  group_leader: '村民小组长',
 }
 
 export function roleLabel(role) {

@@ -452,3 +452,28 @@ def test_registering_a_confirmed_member_is_in_their_history(lj) -> None:
     assert "成员大会" in (ev[1].note or "")
     registry.register_member(m.person_id, lj["v"].id, actor=None, on=day)  # already a member: no new step
     assert len(events(m.id)) == 2
+
+
+def test_membership_is_not_a_flag_the_secretary_flips(client: FlaskClient, make: Factory, lj: dict[str, Any]) -> None:
+    """成员资格 comes through 成员确认 (the 成员大会, 公示, registration) and goes through 注销: PATCH refuses to change
+    it either way, with the field's Chinese reason, and writes nothing; the same value, or other fields, still save."""
+    kid = lj["kid"]
+    before = (count(MemberEvent), count(AuditEntry))
+    r = client.patch(f"{API}/members/{kid.id}", json={"is_collective_member": False}, headers=make.headers(lj["sec"]))
+    assert r.status_code == 422, r.json
+    err = r.json["error"]
+    assert err["code"] == "member.membership_by_confirmation" and "成员确认" in err["message"], err
+    assert err["details"]["fields"]["is_collective_member"], err
+    outsider = make.member(lj["v"], "林小燕", household=lj["empty"], collective=False)
+    db.session.commit()
+    r = client.patch(f"{API}/members/{outsider.id}", json={"is_collective_member": True},
+                     headers=make.headers(lj["sec"]))
+    assert r.status_code == 422 and r.json["error"]["code"] == "member.membership_by_confirmation"
+    db.session.expire_all()
+    assert db.session.get(Member, outsider.id).is_collective_member is False
+    assert db.session.get(Member, kid.id).is_collective_member is True
+    assert (count(MemberEvent), count(AuditEntry)) == (before[0] + 1, before[1] + 1)  # only 林小燕's own entry
+    # the unchanged value and other fields still save
+    r = client.patch(f"{API}/members/{kid.id}", json={"is_collective_member": True, "relation": "子女"},
+                     headers=make.headers(lj["sec"]))
+    assert r.status_code == 200, r.json
