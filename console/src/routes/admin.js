@@ -9,6 +9,6 @@ export default [
   {
     path: '/admin/unbind',
     component: () => import('../views/admin/UnbindView.vue'),
-    meta: { title: '成员微信解绑', menu: '村务', roles: ['secretary'], description: '村民换了手机或丢了手机时解绑微信' },
+    meta: { title: '成员微信解绑', menu: '村务', order: 14, roles: ['secretary'], description: '村民换了手机或丢了手机时解绑微信' },
   },
 ]

@@ -10,7 +10,7 @@ export default [
       menu: '村务',
       roles: ['secretary', 'committee'],
       description: '没有手机的成员来村委会投票或报名公益岗位：当面录入，监督委员会成员会签后才记录',
-      order: 60,
+      order: 30,
     },
   },
   {
@@ -21,7 +21,7 @@ export default [
       menu: '村务',
       roles: ['supervisor'],
       description: '村委会为没有手机的成员录入的投票、报名，由村务监督委员会成员核对后会签',
-      order: 61,
+      order: 31,
     },
   },
 ]

@@ -6,7 +6,7 @@ export default [
   {
     path: '/membership',
     component: () => import('../views/membership/MembershipView.vue'),
-    meta: { title: '成员确认', menu: '村务', roles: ROLES, description: '成员资格申请、两委审查、成员大会确认、公示、登记' },
+    meta: { title: '成员确认', menu: '村务', order: 13, roles: ROLES, description: '成员资格申请、两委审查、成员大会确认、公示、登记' },
   },
   {
     path: '/membership/applications/:id(\\d+)',
