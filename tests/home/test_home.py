@@ -107,9 +107,10 @@ class World:
                                                              self.now[0].date()), idempotency_key=None, actor=None)
         db.session.commit()
 
-    def job_month(self, month: str) -> None:
+    def job_month(self, month: str, days_worked: int = 20) -> None:
+        # days worked are at most the month's days inside the hire's term (job.days_invalid)
         r = self.client.post(f"/api/v1/job-hires/{self.hire_id}/pay", headers=self.h(self.secretary),
-                             json={"month": month, "days_worked": 20})
+                             json={"month": month, "days_worked": days_worked})
         assert r.status_code == 201, r.json
         r = self.client.post(f"/api/v1/villages/{self.village.id}/job-pay", headers=self.h(self.secretary),
                              json={"month": month, "paid_on": self.now[0].date().isoformat()})
@@ -198,7 +199,7 @@ def world(client, make, now, wechat) -> Iterator[World]:
     jobs.applied(pid, zhang)
     w.hire_id = int(jobs.hired(pid, start_on=date(2026, 3, 24))[0]["id"])
     w.at(datetime(2026, 3, 31, 2, tzinfo=UTC))
-    w.job_month("2026-03")
+    w.job_month("2026-03", days_worked=8)  # 24–31 March
 
     w.extra["township_notice"] = w.notice(township=True, pinned=True, title="关于春耕防火的通知")
     w.extra["village_notice"] = w.notice(title="村务公开栏更新")

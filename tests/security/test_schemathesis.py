@@ -53,10 +53,13 @@ TABLES = {
     "parcel_id": "land_parcels", "objection_id": "decision_objections",
     "question_id": "ledger_disclosure_questions", "assignment_id": "role_assignments", "type_id": "share_types",
     "proxy_id": "vote_proxies", "dividend_objection_id": "dividend_objections",
-    "job_objection_id": "job_objections",
+    "job_objection_id": "job_objections", "application_id": "membership_applications",
+    "meeting_id": "membership_meetings", "membership_objection_id": "membership_objections",
+    "entry_id": "assisted_entries",
 }
-TEXT_PARAMETERS = {"key", "period", "ticket", "code", "name"}  # settings keys, YYYY-MM periods, console tickets
-# and their QR codes, the docs' static file names: generated as they come
+# settings keys, YYYY-MM periods, console tickets and their QR codes, the docs' static file names, a deciding body's
+# name: generated as they come
+TEXT_PARAMETERS = {"key", "period", "ticket", "code", "name", "body"}
 # operations that take something away from the caller go last, so the others run with the world intact
 LAST = ("/auth/logout", "/role-assignments/", "/end", "/cancel", "/withdraw", "/close")
 
