@@ -4,6 +4,10 @@ once both answer, then serves until its standard input closes (the test runner's
 
     .venv/bin/python scripts/serve_for_tests.py [--database-url URL]
 
+TEST_CLOCK_FILE (opt-in, test servers only): the app's clock (backend.core.clock) is the real UTC time plus the
+number of seconds written in that file (missing or empty: 0), re-read whenever the file changes, so a browser test
+can let a 公示 of whole days pass by writing an offset. Without it the clock is the real one.
+
 The database: a new SQLite file in a temporary folder, or — when TEST_DATABASE_URL names PostgreSQL — a
 new database on that server (``<name>_mp_<pid>``), dropped again on exit. Either way nothing else is touched.
 """
@@ -18,6 +22,8 @@ import signal
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +49,31 @@ def _pg(admin_url: str, statement: str) -> None:
         conn.execute(statement)
 
 
+def _file_clock(path: Path) -> Callable[[], datetime]:
+    """Real UTC now + the offset in seconds written in ``path`` (missing/empty: 0); the file is read again only
+    when its modification time or size changes, so each call costs one stat."""
+    seen: list = [None, 0.0]  # (mtime_ns, size) of the file last read, its offset
+    lock = threading.Lock()
+
+    def offset() -> float:
+        try:
+            st = path.stat()
+            key: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
+        except FileNotFoundError:
+            key = None
+        with lock:
+            if key != seen[0]:
+                text = path.read_text(encoding="utf-8").strip() if key is not None else ""
+                try:
+                    seen[1] = float(text) if text else 0.0
+                except ValueError:
+                    raise ValueError(f"TEST_CLOCK_FILE {path}: expected seconds, got {text!r}") from None
+                seen[0] = key
+            return seen[1]
+
+    return lambda: datetime.now(UTC) + timedelta(seconds=offset())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL") or "")
@@ -53,6 +84,7 @@ def main() -> int:
     from werkzeug.serving import make_server
 
     from backend import create_app, demo
+    from backend.core import clock
     from backend.core.db import db
     from backend.wechat.standin import StandIn
 
@@ -65,6 +97,9 @@ def main() -> int:
         cleanup.insert(0, lambda: _pg(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     else:
         url = f"sqlite:///{tmp.name}/mp.db"
+
+    if os.environ.get("TEST_CLOCK_FILE"):
+        clock.set_now(_file_clock(Path(os.environ["TEST_CLOCK_FILE"])))
 
     standin = StandIn().start()
     cleanup.insert(0, standin.stop)
