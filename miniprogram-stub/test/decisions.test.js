@@ -42,9 +42,11 @@ beforeAll(async () => {
   })
   expect(d.statusCode).toBe(201)
   openVoteDecision = d.data.id
+  // a vote opens only on the decision's current step: record 提议, 商议 and 审议 first, then vote on 决议
+  await h.advanceToResolution(openVoteDecision, zhouhai)
   const v = await h.call('POST', `/decisions/${openVoteDecision}/votes`, {
     token: zhouhai,
-    body: { body: 'villagers_meeting', title: '新竹村修建蓄水池表决', opens_at: iso(Date.now() - 60000),
+    body: { stage: '决议', body: 'villagers_meeting', title: '新竹村修建蓄水池表决', opens_at: iso(Date.now() - 60000),
       closes_at: iso(Date.now() + 3600000) },
   })
   expect(v.statusCode).toBe(201)

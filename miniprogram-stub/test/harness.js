@@ -312,9 +312,41 @@ async function signedIn(person, options = {}) {
   return wxState
 }
 
+// The business date in China (the API's today()): a meeting may not be dated later than that.
+function chinaToday() {
+  return new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10)
+}
+
+// A decision created through POST /villages/{id}/decisions starts at 提议; a vote may be opened only on its current
+// meeting stage. Bring it to 决议 the way a secretary must: record each earlier meeting (提议, 商议, 审议 …) as passed,
+// everyone on the body's roster present and agreeing (a body that cannot be enumerated: 应到 = 实到 = 9, 9 agree).
+// Then POST /decisions/{id}/votes with stage '决议' opens the vote.
+async function advanceToResolution(decisionId, token) {
+  const heldOn = chinaToday()
+  const got = await call('GET', `/decisions/${decisionId}`, { token })
+  if (got.statusCode !== 200) throw new Error(`GET /decisions/${decisionId}: ${got.statusCode} ${JSON.stringify(got.data)}`)
+  const decision = got.data
+  for (const stage of decision.stages) {
+    if (stage.stage === '决议') return decision
+    if (stage.kind !== 'meeting' || stage.status === 'passed') continue
+    const roster = await call('GET', `/villages/${decision.village_id}/bodies/${encodeURIComponent(stage.body)}/roster?on=${heldOn}`, { token })
+    if (roster.statusCode !== 200) throw new Error(`roster of ${stage.body}: ${roster.statusCode} ${JSON.stringify(roster.data)}`)
+    const people = roster.data.people.map((p) => p.person_id)
+    const attendance = roster.data.enumerable ? { attendee_ids: people } : { eligible: 9, present: 9 }
+    const present = roster.data.enumerable ? people.length : 9
+    const r = await call('POST', `/decisions/${decisionId}/meetings`, {
+      token,
+      body: { stage: stage.stage, held_on: heldOn, outcome: '通过', ...attendance,
+        votes: { agree: present, oppose: 0, abstain: 0 } },
+    })
+    if (r.statusCode !== 201) throw new Error(`recording ${stage.stage}: ${r.statusCode} ${JSON.stringify(r.data)}`)
+  }
+  throw new Error(`decision ${decisionId} has no 决议 stage`)
+}
+
 // the WeChat stand-in's control endpoints (faults, request log)
 function standin(method, name, body) {
   return call(method, `/__standin/${name}`, { body, base: process.env.SV_WECHAT })
 }
 
-module.exports = { ROOT, wxState, installWx, pageName, openPage, follow, text, texts, has, tap, settle, until, call, tokenFor, tokenOf, signedIn, standin, simulate }
+module.exports = { ROOT, wxState, installWx, pageName, openPage, follow, text, texts, has, tap, settle, until, call, tokenFor, tokenOf, signedIn, advanceToResolution, standin, simulate }

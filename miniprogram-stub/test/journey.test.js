@@ -18,7 +18,10 @@ beforeAll(async () => {
     .filter((m) => reps.has(m.person_id) && m.phone && m.name !== '陈桂兰')
     .sort((a, b) => b.person_id - a.person_id)
   expect(candidates.length).toBeGreaterThan(0)
-  voter = { name: candidates[0].name, phone: candidates[0].phone, personId: candidates[0].person_id }
+  // lists show phones masked (138****5678); the single entry shows it in full to whoever keeps the roster
+  const entry = await h.call('GET', `/members/${candidates[0].id}`, { token })
+  expect(entry.data.phone).toMatch(/^\d{11}$/)
+  voter = { name: candidates[0].name, phone: entry.data.phone, personId: candidates[0].person_id }
 })
 
 test('new account → bind by phone → home → dividends → vote → receipt', async () => {

@@ -130,22 +130,29 @@ describe('新竹村: lost answers, and the results once the votes close', () => 
     xz.zhouhai = await tokenOf('zhouhai')
     xz.wuqiang = await tokenOf('wuqiang')
     const me = await h.call('GET', '/me', { token: xz.zhouhai })
-    const d = await h.call('POST', `/villages/${me.data.village.id}/decisions`, {
-      token: xz.zhouhai,
-      body: { title: '新竹村村道路灯安装', category: 'project', origin: '党员群众建议', amount: '26000.00' },
-    })
-    expect(d.statusCode).toBe(201)
-    xz.closesAt = Date.now() + 12000
-    const open = async (title) => {
-      const v = await h.call('POST', `/decisions/${d.data.id}/votes`, {
+    // a decision holds one open vote at a time, on its current step (决议, once 提议, 商议 and 审议 are recorded):
+    // two votes open at once need two decisions
+    const atResolution = async (part) => {
+      const d = await h.call('POST', `/villages/${me.data.village.id}/decisions`, {
         token: xz.zhouhai,
-        body: { body: 'villagers_meeting', title, opens_at: iso(Date.now() - 60000), closes_at: iso(xz.closesAt) },
+        body: { title: `新竹村村道路灯安装（${part}）`, category: 'project', origin: '党员群众建议', amount: '13000.00' },
+      })
+      expect(d.statusCode).toBe(201)
+      await h.advanceToResolution(d.data.id, xz.zhouhai)
+      return d.data.id
+    }
+    const decisions = [await atResolution('一'), await atResolution('二')]
+    xz.closesAt = Date.now() + 12000
+    const open = async (decisionId, title) => {
+      const v = await h.call('POST', `/decisions/${decisionId}/votes`, {
+        token: xz.zhouhai,
+        body: { stage: '决议', body: 'villagers_meeting', title, opens_at: iso(Date.now() - 60000), closes_at: iso(xz.closesAt) },
       })
       expect(v.statusCode).toBe(201)
       return v.data.id
     }
-    xz.a = await open('路灯安装表决（一）')
-    xz.b = await open('路灯安装表决（二）')
+    xz.a = await open(decisions[0], '路灯安装表决（一）')
+    xz.b = await open(decisions[1], '路灯安装表决（二）')
   })
 
   test('吴强’s first answer is lost: the app sends the same key again and shows the same receipt (200)', async () => {
