@@ -1,6 +1,6 @@
-"""Assisted-action endpoints (docs/issue18/assisted.md): staff enter a vote or a job application for a member
-without a phone who is at the village office; a 村务监督委员 co-signs (or refuses) it in their own session; nothing is
-recorded before. No endpoint ever returns a ballot's choice."""
+"""Assisted-action endpoints (docs/village-work.md "Members who have no phone"): staff enter a vote or a job
+application for a member without a phone who is at the village office; a 村务监督委员 co-signs (or refuses) it
+in their own session; nothing is recorded before. No endpoint ever returns a ballot's choice."""
 
 from __future__ import annotations
 

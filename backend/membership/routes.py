@@ -1,4 +1,4 @@
-"""Membership confirmation endpoints (docs/issue18/membership.md).
+"""Membership confirmation endpoints (docs/village-work.md "Membership confirmation").
 
 Staff holding ``roster.write`` (secretary, township staff) enter applications, review them, record the 成员大会's
 meeting, post its 公示, answer objections and register; ``roster.read`` reads. A villager applies for themself and

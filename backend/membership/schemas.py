@@ -1,4 +1,5 @@
-"""Request and response shapes of the membership confirmation endpoints (docs/issue18/membership.md)."""
+"""Request and response shapes of the membership confirmation endpoints (docs/village-work.md, "Membership
+confirmation")."""
 
 from __future__ import annotations
 

@@ -50,7 +50,13 @@ export function roleLabel(role) {
   return ROLE_LABELS[role] || role
 }
 
+// A session past its expiry (8 hours at most) is over: signed out here, with the API's own sentence, so the log-in
+// page shows instead of a console whose every call would be refused.
 export function isLoggedIn() {
+  if (session.token && session.expiresAt && Date.parse(session.expiresAt) <= Date.now()) {
+    signOut('登录已过期，请重新登录')
+    return false
+  }
   return !!(session.token && session.user)
 }
 

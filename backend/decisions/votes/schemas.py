@@ -150,7 +150,7 @@ class VoteSchema(BaseSchema):
     result_words = fields.String(allow_none=True, metadata={
         "description": "结果的文字说明：应到、实到、是否达到法定人数、同意票与所需票数、是否通过；结束前为空"})
     assisted = fields.List(fields.Dict(), metadata={
-        "description": "村委会为没有手机的成员代录的票数（按录入人、复核人），不含任何人的选择"})
+        "description": "村委会为没有手机的成员代办的票数（按录入人、会签人），不含任何人的选择"})
 
 
 class CloseInSchema(BaseSchema):
@@ -166,11 +166,11 @@ class WaitingPersonSchema(BaseSchema):
 
 
 class TurnoutPersonSchema(WaitingPersonSchema):
-    channel = fields.String(metadata={"description": "app 手机, proxy 委托, paper 纸质票, assisted 代录"})
+    channel = fields.String(metadata={"description": "app 手机, proxy 委托, paper 纸质票, assisted 代办"})
     channel_label = fields.String()
     cast_at = IsoDateTime()
     assisted_by = fields.Dict(allow_none=True, metadata={
-        "description": "代录的票：录入人和复核人的姓名 {entered_by, cosigned_by}；不是代录的为空"})
+        "description": "代办的票：录入人和会签人的姓名 {entered_by, cosigned_by}；不是代办的为空"})
 
 
 class TurnoutSchema(BaseSchema):

@@ -210,7 +210,8 @@ def close_early(v: Vote, *, actor: Principal, reason: str | None = None) -> Vote
     return locked
 
 
-CHANNEL_LABELS = {"app": "手机投票", "proxy": "书面委托代投", "paper": "现场纸质票", "assisted": "村委会代录（有复核）"}
+CHANNEL_LABELS = {"app": "手机投票", "proxy": "书面委托代投", "paper": "现场纸质票",
+                  "assisted": "村委会代办（监督委员会签）"}
 
 
 def turnout(v: Vote) -> dict[str, Any]:
