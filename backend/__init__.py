@@ -119,14 +119,18 @@ def _register_blueprints() -> None:
     from backend.auth.routes import blp as auth_blp
     from backend.core.downloads import blp as downloads_blp
     from backend.decisions.pipeline.routes import blp as pipeline_blp
+    from backend.decisions.pipeline.sheets.routes import blp as decision_sheets_blp
     from backend.decisions.votes.routes import blp as decisions_blp
     from backend.disclosures.routes import blp as disclosure_blp
     from backend.dividends.routes import blp as dividends_blp
     from backend.dividends.shares.routes import blp as share_files_blp
+    from backend.dividends.sheets.routes import blp as dividend_sheets_blp
     from backend.home.routes import blp as home_blp
     from backend.jobs.routes import blp as jobs_blp
+    from backend.jobs.sheets.routes import blp as job_sheets_blp
     from backend.land.imports.routes import blp as land_files_blp
     from backend.land.routes import blp as land_blp
+    from backend.land.sheets.routes import blp as land_sheets_blp
     from backend.ledger.reports.routes import blp as report_blp
     from backend.ledger.routes import blp as ledger_blp
     from backend.membership.routes import blp as membership_blp
@@ -136,7 +140,8 @@ def _register_blueprints() -> None:
 
     for blp in (auth_blp, downloads_blp, registry_blp, ledger_blp, report_blp, disclosure_blp, decisions_blp,
                 pipeline_blp, dividends_blp, share_files_blp, land_blp, land_files_blp, jobs_blp,
-                notices_blp, township_blp, home_blp, membership_blp, assisted_blp):
+                notices_blp, township_blp, home_blp, membership_blp, assisted_blp, decision_sheets_blp,
+                dividend_sheets_blp, job_sheets_blp, land_sheets_blp):
         api.register_blueprint(blp, url_prefix=API_PREFIX)
 
 

@@ -192,6 +192,11 @@ ACTION_LABELS: dict[str, str] = {
     "assisted.expire": "代办超时未会签作废",
     # --- jobs and notices console (issue 18)
     "job.close": "提前截止公益岗位报名",
+    # --- books console (issue 19, H1)
+    # --- reports and disclosures console (issue 19, H5)
+    # --- dividends console (issue 19, H2)
+    # --- land console and payouts (issue 19, H3)
+    # --- 公示 sheets (issue 19, H4)
 }
 # an action not listed above is named by its domain: nothing shows a code to a reader
 DOMAIN_LABELS: dict[str, str] = {

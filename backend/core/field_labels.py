@@ -78,6 +78,11 @@ FIELD_LABELS: dict[str, str] = {
     "id_last4": "身份证后4位",
     "present_confirmed": "成员本人在场",
     # --- jobs and notices console (issue 18)
+    # --- books console (issue 19, H1)
+    # --- reports and disclosures console (issue 19, H5)
+    # --- dividends console (issue 19, H2)
+    # --- land console and payouts (issue 19, H3)
+    # --- 公示 sheets (issue 19, H4)
 }
 
 GENERIC_LABEL = "某一项"

@@ -1,0 +1,7 @@
+"""The 公示 sheets of this domain as A4 PDFs (issue 19): placeholder."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+blp = Blueprint("dividends_sheets", __name__, description="公示打印")
