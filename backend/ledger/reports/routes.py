@@ -3,8 +3,11 @@ yearly summary of the collective's accounts that every villager may read (/accou
 
 from __future__ import annotations
 
+import io
+from collections.abc import Callable
 from typing import Any
 
+from flask import Response, send_file
 from flask_smorest import Blueprint
 
 from backend import registry
@@ -12,6 +15,7 @@ from backend.core.clock import today
 from backend.core.permissions import requires
 from backend.core.response_cache import cached_read
 from backend.ledger.reports import service as reports
+from backend.ledger.reports import xlsx
 from backend.ledger.reports.schemas import (
     AccountsSummarySchema,
     BalanceSheetSchema,
@@ -25,6 +29,7 @@ blp = Blueprint(
     "ledger_reports", __name__, description="账务报表：科目余额表、资产负债表、收益及收益分配表，村民可看的年度收支"
 )
 SECURITY = [{"bearer": []}]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _span(args: dict[str, Any]) -> reports.Span:
@@ -63,6 +68,46 @@ def income_statement(args: dict[str, Any], village_id: int) -> reports.IncomeSta
     """收益及收益分配表：本期收入、支出、收益，以及收益分配和未分配收益。"""
     registry.get_village(village_id)
     return reports.income_statement(village_id, _span(args))
+
+
+def _xlsx(
+    village_id: int, args: dict[str, Any], name: str, build: Callable[[Any, str], bytes], report: Any
+) -> Response:
+    village = registry.get_village(village_id)
+    span = _span(args)
+    data = build(report(village_id, span), village.name)
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
+                     download_name=f"{village.code}-{span.text}-{name}.xlsx")
+
+
+@blp.route("/villages/<int:village_id>/reports/trial-balance.xlsx", methods=["GET"])
+@requires("ledger.read", village="village_id")
+@blp.arguments(ReportArgs, location="query")
+@blp.response(200, content_type=XLSX)
+@blp.doc(security=SECURITY)
+def trial_balance_xlsx(args: dict[str, Any], village_id: int) -> Response:
+    """科目余额表 .xlsx：金额是数字单元格（元，两位小数），A4 横向打印，每页重复表头。"""
+    return _xlsx(village_id, args, "trial-balance", xlsx.trial_balance_xlsx, reports.trial_balance)
+
+
+@blp.route("/villages/<int:village_id>/reports/balance-sheet.xlsx", methods=["GET"])
+@requires("ledger.read", village="village_id")
+@blp.arguments(ReportArgs, location="query")
+@blp.response(200, content_type=XLSX)
+@blp.doc(security=SECURITY)
+def balance_sheet_xlsx(args: dict[str, Any], village_id: int) -> Response:
+    """资产负债表 .xlsx：金额是数字单元格（元，两位小数），A4 横向打印。"""
+    return _xlsx(village_id, args, "balance-sheet", xlsx.balance_sheet_xlsx, reports.balance_sheet)
+
+
+@blp.route("/villages/<int:village_id>/reports/income-statement.xlsx", methods=["GET"])
+@requires("ledger.read", village="village_id")
+@blp.arguments(ReportArgs, location="query")
+@blp.response(200, content_type=XLSX)
+@blp.doc(security=SECURITY)
+def income_statement_xlsx(args: dict[str, Any], village_id: int) -> Response:
+    """收益及收益分配表 .xlsx：金额是数字单元格（元，两位小数），A4 纵向打印。"""
+    return _xlsx(village_id, args, "income-statement", xlsx.income_statement_xlsx, reports.income_statement)
 
 
 @blp.route("/villages/<int:village_id>/accounts/summary", methods=["GET"])
