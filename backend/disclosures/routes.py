@@ -17,14 +17,19 @@ from backend.core.errors import conflict
 from backend.core.pagination import PageArgs, page_schema
 from backend.core.permissions import require_login, requires
 from backend.core.response_cache import cached_read
-from backend.disclosures import drafting, questions, review, service
+from backend.disclosures import choices, drafting, questions, review, service
 from backend.disclosures.models import Disclosure, DisclosureQuestion
+from backend.disclosures.periods import period_label
 from backend.disclosures.printing.pdf import disclosure_pdf
 from backend.disclosures.printing.sheet import disclosure_xlsx
 from backend.disclosures.schemas import (
     DisclosureAnswerInSchema,
+    DisclosureChoicesArgs,
+    DisclosureChoicesSchema,
     DisclosureCreateSchema,
     DisclosureErratumSchema,
+    DisclosurePreviewArgs,
+    DisclosurePreviewSchema,
     DisclosureQuestionInSchema,
     DisclosureQuestionSchema,
     DisclosureReturnSchema,
@@ -161,6 +166,32 @@ def create_disclosure(args: dict[str, Any], village_id: int) -> Any:
 def list_all(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     """本村全部财务公开（含草稿、已退回、已审核），供会计和监督委员会使用。"""
     return service.all_page(village_id, args.get("status"), args["page"], args["page_size"]).envelope()
+
+
+@blp.route("/villages/<int:village_id>/disclosures/periods", methods=["GET"])
+@requires("ledger.read", village="village_id")
+@blp.arguments(DisclosureChoicesArgs, location="query")
+@blp.response(200, DisclosureChoicesSchema)
+@blp.doc(security=SECURITY)
+def list_periods(args: dict[str, Any], village_id: int) -> dict[str, Any]:
+    """可编制财务公开的期间（会计）：最近已结束的月份或季度（按本村设置），各期是否已结账、已有的财务公开及其状态、
+    现在能否编制和不能的原因。"""
+    kind, items = choices.choices(registry.get_village(village_id), args.get("kind"))
+    return choices.view(kind, items)
+
+
+@blp.route("/villages/<int:village_id>/disclosures/preview", methods=["GET"])
+@requires("ledger.write", village="village_id")
+@blp.arguments(DisclosurePreviewArgs, location="query")
+@blp.response(200, DisclosurePreviewSchema)
+@blp.doc(security=SECURITY)
+def preview(args: dict[str, Any], village_id: int) -> dict[str, Any]:
+    """预览财务公开（会计）：按已结账的账簿生成将要公开的内容，不保存；期间未结账时说明哪几个月尚未结账。"""
+    village = registry.get_village(village_id)
+    period = args["period"]
+    snap = drafting.snapshot(village, period)
+    return {"period": period, "label": period_label(period), "title": drafting.default_title(village, period),
+            **snap.content}
 
 
 @blp.route("/disclosures/<int:disclosure_id>/review", methods=["GET"])

@@ -24,7 +24,7 @@ def _check_period(value: str) -> None:
 
 
 class DisclosureCreateSchema(BaseSchema):
-    period = Text(required=True, validate=length(7, 7), metadata={"description": _PERIOD_HELP})
+    period = Text(required=True, metadata={"description": _PERIOD_HELP})
     title = Text(validate=length(1, 100), allow_none=True, load_default=None,
                  metadata={"description": "标题，不填则为“某某村2026年第一季度财务收支公开”"})
 
@@ -242,3 +242,58 @@ class DisclosureReviewLineSchema(DisclosureLineSchema):
 
 class DisclosureReviewSchema(DisclosureSchema):
     lines = fields.List(fields.Nested(DisclosureReviewLineSchema))
+
+
+# ---------------------------------------------------------------- the console's drafting screen (issue 19)
+
+
+class DisclosureChoicesArgs(BaseSchema):
+    kind = Text(validate=one_of(("month", "quarter"), {"month": "month（按月）", "quarter": "quarter（按季度）"}),
+                metadata={"description": "month 按月 / quarter 按季度；不填按本村的设置（disclosures.monthly）"})
+
+
+class DisclosureChoiceDisclosureSchema(BaseSchema):
+    id = fields.Integer()
+    status = fields.String()
+    status_label = fields.String(metadata={"description": "待审核 / 已退回 / 已审核 / 已公开"})
+    title = fields.String()
+    return_reason = fields.String(allow_none=True, metadata={"description": "已退回时监督委员会写的理由"})
+
+
+class DisclosureChoiceSchema(BaseSchema):
+    period = fields.String()
+    label = fields.String(metadata={"description": "如 2026年第四季度"})
+    months = fields.List(fields.String())
+    closed = fields.Boolean(metadata={"description": "各月都已结账"})
+    open_months = fields.List(fields.String(), metadata={"description": "尚未结账的月份"})
+    disclosure = fields.Nested(DisclosureChoiceDisclosureSchema, allow_none=True)
+    covered_by = fields.String(allow_none=True, metadata={"description": "已覆盖本期的已公开期间"})
+    can_draft = fields.Boolean(metadata={"description": "现在可以编制（或重新编制）"})
+    reason = fields.String(allow_none=True, metadata={"description": "不能编制的原因"})
+
+
+class DisclosureChoicesSchema(BaseSchema):
+    cadence = fields.String(metadata={"description": "month 按月 / quarter 按季度"})
+    items = fields.List(fields.Nested(DisclosureChoiceSchema))
+
+
+class DisclosurePreviewArgs(BaseSchema):
+    period = Text(required=True, metadata={"description": _PERIOD_HELP})
+
+    @validates("period")
+    def _period(self, value: str, **kwargs: Any) -> None:
+        _check_period(value)
+
+
+class DisclosurePreviewSchema(BaseSchema):
+    """What the disclosure would say if drafted now (nothing is saved)."""
+
+    period = fields.String()
+    label = fields.String()
+    title = fields.String(metadata={"description": "缺省标题"})
+    income_total = fields.String()
+    expense_total = fields.String()
+    lines = fields.List(fields.Nested(DisclosureLineSchema))
+    by_category = fields.List(fields.Nested(DisclosureCategorySchema))
+    large_items = fields.List(fields.Nested(DisclosureLargeItemSchema))
+    large_expense_threshold = fields.String()
