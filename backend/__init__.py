@@ -136,12 +136,13 @@ def _register_blueprints() -> None:
     from backend.membership.routes import blp as membership_blp
     from backend.notices.routes import blp as notices_blp
     from backend.registry.routes import blp as registry_blp
+    from backend.township.books import blp as books_blp
     from backend.township.routes import blp as township_blp
 
     for blp in (auth_blp, downloads_blp, registry_blp, ledger_blp, report_blp, disclosure_blp, decisions_blp,
                 pipeline_blp, dividends_blp, share_files_blp, land_blp, land_files_blp, jobs_blp,
                 notices_blp, township_blp, home_blp, membership_blp, assisted_blp, decision_sheets_blp,
-                dividend_sheets_blp, job_sheets_blp, land_sheets_blp):
+                dividend_sheets_blp, job_sheets_blp, land_sheets_blp, books_blp):
         api.register_blueprint(blp, url_prefix=API_PREFIX)
 
 

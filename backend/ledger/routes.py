@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import Response, request, send_file
 from flask_smorest import Blueprint
 
 from backend import registry
 from backend.core import errors
+from backend.core.clock import today
 from backend.core.db import db
 from backend.core.pagination import page_schema
 from backend.core.permissions import require_login, requires
-from backend.ledger import service, voucher_import
+from backend.ledger import import_template, service, voucher_import
 from backend.ledger.models import Voucher
 from backend.ledger.schemas import (
     PERIOD_RE,
     AccountSchema,
+    BooksMonthSchema,
+    DecisionBudgetSchema,
     PeriodSchema,
     ReverseSchema,
     SubAccountInSchema,
@@ -170,6 +173,24 @@ def close_period(village_id: int, period: str) -> dict[str, Any]:
     return {"period": period, "closed": True}
 
 
+@blp.route("/villages/<int:village_id>/ledger/months", methods=["GET"])
+@requires("ledger.read", village="village_id")
+@blp.response(200, BooksMonthSchema(many=True))
+@blp.doc(security=SECURITY)
+def list_months(village_id: int) -> list[dict[str, Any]]:
+    """月结：各月份的凭证张数、草稿张数、是否已结账，以及下一个应结账的月份（即使还没有凭证）。"""
+    return service.months_overview(village_id, today())
+
+
+@blp.route("/villages/<int:village_id>/ledger/decision-budgets", methods=["GET"])
+@requires("ledger.read", village="village_id")
+@blp.response(200, DecisionBudgetSchema(many=True))
+@blp.doc(security=SECURITY)
+def decision_budgets(village_id: int) -> list[dict[str, Any]]:
+    """本村已通过的四议两公开决议（凭证可注明的依据）：批准金额、已支出（已冲销的不计）、尚可支出。"""
+    return service.decision_budgets(village_id)
+
+
 # ---------------------------------------------------------------- import
 
 
@@ -197,3 +218,18 @@ def import_vouchers(village_id: int) -> Any:
         raise errors.unprocessable("ledger.import_file_missing", "请选择要导入的 .xlsx 文件")
     dry_run = request.form.get("dry_run", "").lower() in ("1", "true", "yes")
     return voucher_import.import_vouchers(registry.get_village(village_id), upload.stream, actor=p, dry_run=dry_run)
+
+
+@blp.route("/villages/<int:village_id>/vouchers/template.xlsx", methods=["GET"])
+@requires("ledger.read", village="village_id")
+@blp.response(200, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+@blp.doc(security=SECURITY)
+def voucher_template(village_id: int) -> Response:
+    """凭证导入模板 .xlsx：导入所读的各列，另附填写说明和示例。"""
+    village = registry.get_village(village_id)
+    return send_file(
+        import_template.template(),
+        as_attachment=True,
+        download_name=f"{village.code}-voucher-template.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

@@ -102,3 +102,23 @@ class ReverseSchema(BaseSchema):
 class PeriodSchema(BaseSchema):
     period = fields.String()
     closed = fields.Boolean()
+
+
+class BooksMonthSchema(BaseSchema):
+    period = fields.String(metadata={"description": "YYYY-MM"})
+    closed = fields.Boolean()
+    closed_at = IsoDateTime(allow_none=True)
+    closed_by = fields.String(allow_none=True)
+    posted = fields.Integer(metadata={"description": "已记账凭证张数"})
+    drafts = fields.Integer(metadata={"description": "未记账的草稿张数（结账前须记账或删除）"})
+    is_open_month = fields.Boolean(metadata={"description": "是否为下一个应结账的月份"})
+
+
+class DecisionBudgetSchema(BaseSchema):
+    id = fields.Integer()
+    title = fields.String()
+    category = fields.String(allow_none=True)
+    resolved_on = fields.Date(allow_none=True)
+    amount = Yuan(attribute="amount_fen", allow_none=True, metadata={"description": "决议批准的金额；无金额则为空"})
+    spent = Yuan(attribute="spent_fen", metadata={"description": "已记账凭证据此支出的合计（已冲销的不计）"})
+    remaining = Yuan(attribute="remaining_fen", allow_none=True, metadata={"description": "尚可支出；无金额则为空"})

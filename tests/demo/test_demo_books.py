@@ -19,7 +19,7 @@ def _seed(make) -> None:
     for code, name in (("LJ01", "临江村"), ("XZ02", "新竹村"), ("TQ03", "土桥村")):
         make.village(code, name, township=qs)
     demo_ledger.seed_ledger_demo()
-    assert demo_ledger.close_past_months() == 3 * 24
+    assert demo_ledger.close_past_months() == 3 * 24 - 1  # 新竹村's last month stays open
     db.session.commit()
 
 
@@ -35,7 +35,11 @@ def test_books_balance_and_every_completed_month_is_closed(app, make):
     assert this_month not in closed
     assert len(closed) == 24
     assert ledger.period_of(demo_ledger.month_start(clock.today(), 1)) in closed
-    assert db.session.execute(select(func.count(Period.id))).scalar_one() == 3 * 24
+    assert db.session.execute(select(func.count(Period.id))).scalar_one() == 3 * 24 - 1
+    xz = registry.village_by_code("XZ02")
+    last_month = ledger.period_of(demo_ledger.month_start(clock.today(), 1))
+    assert last_month not in ledger.closed_periods(xz.id)
+    assert ledger.books_status([xz.id], clock.today())[xz.id]["open_month"] == last_month
 
 
 def test_the_large_expense_rests_on_a_resolved_decision(app, make):

@@ -195,3 +195,22 @@ def test_two_imports_at_once_into_the_same_months_share_the_numbers_without_gaps
         for period in ("2026-01", "2026-02"):
             numbers = [c["number"] for c in r.json["created"] if c["period"] == period]
             assert numbers == sorted(numbers) and len(numbers) == 15
+
+
+def test_expenses_posted_at_once_under_one_decision_never_exceed_its_amount(app, books, postgres_only):
+    from tests.factories import resolved_decision
+
+    d = resolved_decision(books["a"].id, "新建村道照明工程", "工程建设", 10_000_000, date(2025, 12, 20))
+    ids = []
+    for i in range(6):  # six of 30,000.00 against 100,000.00: three fit
+        v = ledger.create_voucher(books["a"], ledger.VoucherInput(date(2026, 1, 1 + i), "支付工程款", [
+            ledger.LineInput("514", debit_fen=3_000_000), ledger.LineInput("102", credit_fen=3_000_000)],
+            decision_ref=str(d.id)), actor=None)
+        ids.append(v.id)
+    db.session.commit()
+    h = books["h"]
+    results = parallel(app, [(lambda c, i=i: c.post(f"/api/v1/vouchers/{i}/post", headers=h)) for i in ids])
+    codes = sorted(r.status_code for r in results)
+    assert codes == [200, 200, 200, 422, 422, 422], [r.json for r in results]
+    assert {r.json["error"]["code"] for r in results if r.status_code == 422} == {"ledger.decision_amount_exceeded"}
+    assert ledger.decision_spent(books["a"].id, [d.id]) == {d.id: 9_000_000}
