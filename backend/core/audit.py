@@ -196,6 +196,10 @@ ACTION_LABELS: dict[str, str] = {
     # --- reports and disclosures console (issue 19, H5)
     # --- dividends console (issue 19, H2)
     # --- land console and payouts (issue 19, H3)
+    "land.rent_payout": "现金转付农户租金",
+    "land.payout_batch": "编制租金银行代发批次",
+    "land.payout_batch_paid": "租金银行代发到户",
+    "land.payout_batch_cancel": "撤销租金代发批次",
     # --- 公示 sheets (issue 19, H4)
 }
 # an action not listed above is named by its domain: nothing shows a code to a reader

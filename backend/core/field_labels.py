@@ -82,6 +82,7 @@ FIELD_LABELS: dict[str, str] = {
     # --- reports and disclosures console (issue 19, H5)
     # --- dividends console (issue 19, H2)
     # --- land console and payouts (issue 19, H3)
+    "allocation_id": "农户", "allocation_ids": "农户", "receiver_name": "领款人", "bank_reference": "银行回单号",
     # --- 公示 sheets (issue 19, H4)
 }
 

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from backend import decisions, registry
 from backend.core import audit
 from backend.core.db import db
-from backend.core.errors import conflict, not_found, unprocessable
+from backend.core.errors import AppError, conflict, not_found, unprocessable
 from backend.core.money import fen_to_yuan, split_largest_remainder
 from backend.core.permissions import Principal
 from backend.core.tenancy import find_in_village
@@ -216,9 +216,10 @@ def create_contract(village: Village, data: ContractInput, *, actor: Principal |
         raise unprocessable("land.in_kind_invalid", "实物计租须写明粮食品种和折价方式（市场价或最低收购价）")
     years = contract_years(data.start_date, data.end_date)
     _check_periods(data.periods, years, data.kind, data.fee_note, in_kind=data.rent_kind == "in_kind")
-    if data.decision_id is not None and decisions.get_ref(village.id, data.decision_id) is None:
-        raise unprocessable("land.decision_unknown", "找不到所注明的决议（须是本村的决议）")
+    ref = _lease_decision(village, data.kind, data.decision_id)
 
+    capped = ref is not None and data.kind == "lease"
+    savepoint = db.session.begin_nested() if capped else None  # a lease over its decision's amount leaves nothing
     c = Contract(
         village_id=village.id, number=number, kind=data.kind, party_id=party.id, title=data.title.strip(),
         start_date=data.start_date, end_date=data.end_date, use=data.use, signed_on=data.signed_on,
@@ -244,9 +245,57 @@ def create_contract(village: Village, data: ContractInput, *, actor: Principal |
         db.session.add(_period_row(c, pi))
     db.session.flush()
     _generate_dues(c)
+    if savepoint is not None and ref is not None:
+        try:
+            check_lease_amount(c, ref)
+        except AppError:
+            savepoint.rollback()
+            raise
+        savepoint.commit()
     audit.record("land.contract_create", "land_contract", c.id, actor=actor, village_id=village.id,
                  after={"number": number, "kind": data.kind, "parcels": len(data.lines), "years": years})
     return c
+
+
+def _lease_decision(village: Village, kind: str, decision_id: int | None) -> decisions.DecisionRef | None:
+    """The decision a contract cites: one of the village's; a lease of the collective's own land or assets must
+    cite one that is resolved (四议两公开, like a large expense)."""
+    if decision_id is None:
+        if kind == "lease":
+            raise unprocessable("land.decision_required",
+                                "出租集体的土地或资产须依据已通过的四议两公开决议，请选择决议", field="decision_id")
+        return None
+    ref = decisions.get_ref(village.id, decision_id)
+    if ref is None:
+        raise unprocessable("land.decision_unknown", "找不到所注明的决议（须是本村的决议）", field="decision_id")
+    if kind == "lease" and not ref.resolved:
+        raise unprocessable("land.decision_not_resolved", f"决议“{ref.title}”尚未通过，不能据此出租集体资产",
+                            field="decision_id")
+    return ref
+
+
+def lease_total(c: Contract) -> int:
+    """A lease's rent over its whole term as far as it is known (every priced contract year), in fen."""
+    return sum(due_total(d) or 0 for d in dues_of(c))
+
+
+def check_lease_amount(c: Contract, ref: decisions.DecisionRef) -> None:
+    """A decision's ``amount_fen`` is the money of the matter it approves: for a lease, the rent over the whole
+    term. The leases resting on one decision (this one and the other active ones) may not exceed it together; a
+    decision without an amount sets no cap. 422 with the decision's title and amount otherwise."""
+    if ref.amount_fen is None:
+        return
+    mine = lease_total(c)
+    others = sum(lease_total(o) for o in db.session.execute(select(Contract).where(
+        Contract.decision_id == ref.id, Contract.kind == "lease", Contract.status == "active",
+        Contract.id != c.id)).scalars())
+    if mine + others > ref.amount_fen:
+        used = f"（该决议已用于其他出租合同 {fen_to_yuan(others)} 元）" if others else ""
+        raise unprocessable(
+            "land.decision_amount_exceeded",
+            f"本合同租金总额 {fen_to_yuan(mine)} 元超过决议“{ref.title}”批准的金额 {fen_to_yuan(ref.amount_fen)} 元"
+            + used, field="decision_id", decision_amount=fen_to_yuan(ref.amount_fen), amount=fen_to_yuan(mine),
+            already=fen_to_yuan(others))
 
 
 def _period_row(c: Contract, p: PeriodInput) -> RentPeriod:
@@ -379,6 +428,10 @@ def add_rent_period(c: Contract, data: PeriodInput, *, actor: Principal | None) 
     db.session.add(row)
     db.session.flush()
     price_dues(c)
+    if c.kind == "lease" and c.decision_id is not None:
+        ref = decisions.get_ref(c.village_id, c.decision_id)
+        if ref is not None:
+            check_lease_amount(c, ref)
     audit.record("land.rent_period", "land_contract", c.id, actor=actor, village_id=c.village_id,
                  after={"from_year": data.from_year, "to_year": data.to_year, "per_mu": data.per_mu})
     return row

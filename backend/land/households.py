@@ -2,7 +2,8 @@
 this year's rent, the rent history, and the rent that reached it in a span of days.
 
 A household's part of a due is the households' rent less the fee, split over the contract's households by area
-(largest remainder); what reached it is the sum of its allocations.
+(largest remainder); what reached it is the sum of its recorded payouts (``payouts``): rent the collective received
+for it and has not yet passed on is 待转付 (``awaiting``), not paid.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from backend.land.models import (
     Party,
     RentAllocation,
     RentDue,
-    RentPayment,
+    RentPayout,
     RentPeriod,
 )
 from backend.land.parcels import mu_text
@@ -50,26 +51,40 @@ def household_due(c: Contract, d: RentDue, household_id: int,
 
 
 def household_paid(household_id: int, due_ids: Sequence[int]) -> dict[int, tuple[int, date | None]]:
-    """Due → (what reached the household, the last day it was paid)."""
+    """Due → (what reached the household: its recorded payouts, the last day one was paid)."""
     if not due_ids:
         return {}
     rows = db.session.execute(
-        select(RentAllocation.due_id, func.sum(RentAllocation.amount_fen), func.max(RentPayment.paid_on))
-        .join(RentPayment, RentPayment.id == RentAllocation.payment_id)
+        select(RentAllocation.due_id, func.sum(RentPayout.amount_fen), func.max(RentPayout.paid_on))
+        .join(RentPayout, RentPayout.allocation_id == RentAllocation.id)
         .where(RentAllocation.household_id == household_id, RentAllocation.due_id.in_(list(due_ids)),
-               RentAllocation.amount_fen > 0)  # a 0.00 part reached no one: it dates nothing
+               RentPayout.paid_on.is_not(None))
         .group_by(RentAllocation.due_id)
     ).all()
     return {due: (int(amt), last) for due, amt, last in rows}
 
 
+def household_awaiting(household_id: int, due_ids: Sequence[int]) -> dict[int, int]:
+    """Due → what the collective received for the household and has not yet passed on (待转付)."""
+    if not due_ids:
+        return {}
+    rows = db.session.execute(
+        select(RentAllocation.due_id, func.sum(RentAllocation.amount_fen))
+        .outerjoin(RentPayout, RentPayout.allocation_id == RentAllocation.id)
+        .where(RentAllocation.household_id == household_id, RentAllocation.due_id.in_(list(due_ids)),
+               RentAllocation.amount_fen > 0, RentPayout.paid_on.is_(None))
+        .group_by(RentAllocation.due_id)
+    ).all()
+    return {due: int(amt) for due, amt in rows}
+
+
 def rent_passed_on(household_id: int, start: date, end: date) -> int:
-    """Rent that reached the household by payments made from ``start`` to ``end`` (inclusive; its allocations —
-    each payment is passed on the day it is received), in fen: one query, whatever the number of contracts."""
+    """Rent that reached the household from ``start`` to ``end`` (inclusive): its payouts by the day each was
+    recorded as paid (a bank batch's date, a cash payout's date), in fen — rent received by the collective and not
+    yet passed on is not the household's yet. One query, whatever the number of contracts."""
     total = db.session.execute(
-        select(func.coalesce(func.sum(RentAllocation.amount_fen), 0))
-        .join(RentPayment, RentPayment.id == RentAllocation.payment_id)
-        .where(RentAllocation.household_id == household_id, RentPayment.paid_on >= start, RentPayment.paid_on <= end)
+        select(func.coalesce(func.sum(RentPayout.amount_fen), 0))
+        .where(RentPayout.household_id == household_id, RentPayout.paid_on >= start, RentPayout.paid_on <= end)
     ).scalar_one()
     return int(total)
 
@@ -103,7 +118,9 @@ def my_land(household_id: int, village_id: int) -> dict[str, Any]:
             for cid, ds in _of_contracts(RentDue, ids, RentDue.year_no).items()}
     lines = _of_contracts(ContractParcel, ids, ContractParcel.id)
     periods = _of_contracts(RentPeriod, ids, RentPeriod.from_year)
-    paid_by_due = household_paid(household_id, [d.id for d in dues.values() if d is not None])
+    due_ids = [d.id for d in dues.values() if d is not None]
+    paid_by_due = household_paid(household_id, due_ids)
+    waiting = household_awaiting(household_id, due_ids)
     by_contract: dict[int, dict[str, Any]] = {}
     for c, party, ln, p in rows:
         entry = by_contract.get(c.id)
@@ -120,7 +137,9 @@ def my_land(household_id: int, village_id: int) -> dict[str, Any]:
                     "paid": fen_to_yuan(paid[0]),
                     "due_date": d.due_date,
                     "paid_on": paid[1],
-                    "status": _status(mine, paid[0], d.due_date, now, settled=d.paid_fen == due_total(d)),
+                    "awaiting": fen_to_yuan(waiting.get(d.id, 0)),
+                    "status": _status(mine, paid[0], d.due_date, now,
+                                      settled=d.paid_fen == due_total(d) and not waiting.get(d.id)),
                     "note": d.priced_note,
                 },
             }
@@ -154,16 +173,19 @@ def rent_history(household_id: int) -> list[dict[str, Any]]:
         seen.add(c.id)
         dues = dues_of(c)
         paid = household_paid(household_id, [d.id for d in dues])
+        waiting = household_awaiting(household_id, [d.id for d in dues])
         for d in dues:
-            if d.due_date.year > now.year and d.id not in paid:  # past years and this year (as /me/land)
+            # past years and this year (as /me/land)
+            if d.due_date.year > now.year and d.id not in paid and d.id not in waiting:
                 continue
             mine = household_due(c, d, household_id)
             got, last = paid.get(d.id, (0, None))
             out.append({"contract_id": c.id, "contract_number": c.number, "operator": party.name,
                         "year_no": d.year_no, "period_start": d.period_start, "period_end": d.period_end,
                         "due_date": d.due_date, "due": fen_to_yuan(mine) if mine is not None else None,
-                        "paid": fen_to_yuan(got), "paid_on": last,
-                        "status": _status(mine, got, d.due_date, now, settled=d.paid_fen == due_total(d))})
+                        "paid": fen_to_yuan(got), "paid_on": last, "awaiting": fen_to_yuan(waiting.get(d.id, 0)),
+                        "status": _status(mine, got, d.due_date, now,
+                                          settled=d.paid_fen == due_total(d) and not waiting.get(d.id))})
     out.sort(key=lambda r: (r["due_date"], r["contract_number"]), reverse=True)
     return out
 

@@ -42,6 +42,7 @@ CONTRACT_STATUSES = ("active", "ended", "terminated")
 RENT_KINDS = ("cash", "in_kind")
 PRICE_BASES = ("market", "minimum")
 PAY_METHODS = ("bank", "cash")
+BATCH_STATUSES = ("pending", "paid")
 
 
 def _in(col: str, values: tuple[str, ...]) -> str:
@@ -319,8 +320,77 @@ class RentAllocation(db.Model):
 
     __table_args__ = (
         UniqueConstraint("payment_id", "household_id", name="uq_land_rent_allocations_household"),
+        Index("uq_land_rent_allocations_payout_key", "id", "household_id", "amount_fen", unique=True),
         ForeignKeyConstraint(["household_id", "village_id"], ["households.id", "households.village_id"],
                              name="fk_land_rent_allocations_household_same_village"),
         CheckConstraint("amount_fen >= 0", name="amount"),
         Index("ix_land_rent_allocations_due_household", "due_id", "household_id"),
+    )
+
+
+class PayoutBatch(db.Model):
+    """A bank batch (代发) of households' rent: the file goes to the bank, and the batch is marked paid with the
+    bank's reference and date — one voucher (Dr 应付款 / Cr 银行存款) for the whole batch."""
+
+    __tablename__ = "land_payout_batches"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), nullable=False, index=True)
+    status: Mapped[str] = mapped_column(String(8), default="pending", nullable=False)
+    total_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    idempotency_key: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    request_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    bank_reference: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    paid_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    voucher_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_vouchers.id"), nullable=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    paid_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("village_id", "idempotency_key", name="uq_land_payout_batches_key"),
+        UniqueConstraint("id", "village_id", name="uq_land_payout_batches_id_village"),
+        CheckConstraint(_in("status", BATCH_STATUSES), name="status"),
+        CheckConstraint("total_fen > 0", name="total"),
+        CheckConstraint("(status = 'paid') = (paid_on IS NOT NULL AND bank_reference IS NOT NULL "
+                        "AND voucher_id IS NOT NULL)", name="paid"),
+    )
+
+
+class RentPayout(db.Model):
+    """Proof that a household's part of a payment reached it: in a bank batch (paid when the batch is) or in cash
+    to a named receiver. One per allocation; its amount and household are the allocation's (a composite foreign
+    key to the allocation's id, household and amount: the database refuses any other figure)."""
+
+    __tablename__ = "land_rent_payouts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    allocation_id: Mapped[int] = mapped_column(BigId, nullable=False, unique=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), nullable=False, index=True)
+    household_id: Mapped[int] = mapped_column(BigId, nullable=False, index=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    method: Mapped[str] = mapped_column(String(8), nullable=False)
+    batch_id: Mapped[int | None] = mapped_column(BigId, nullable=True, index=True)
+    receiver_name: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    paid_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # NULL while its bank batch is not paid
+    voucher_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_vouchers.id"), nullable=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    __table_args__ = (
+        ForeignKeyConstraint(["allocation_id", "household_id", "amount_fen"],
+                             ["land_rent_allocations.id", "land_rent_allocations.household_id",
+                              "land_rent_allocations.amount_fen"], name="fk_land_rent_payouts_allocation"),
+        ForeignKeyConstraint(["batch_id", "village_id"], ["land_payout_batches.id", "land_payout_batches.village_id"],
+                             name="fk_land_rent_payouts_batch"),
+        ForeignKeyConstraint(["household_id", "village_id"], ["households.id", "households.village_id"],
+                             name="fk_land_rent_payouts_household_same_village"),
+        UniqueConstraint("village_id", "idempotency_key", name="uq_land_rent_payouts_key"),
+        CheckConstraint(_in("method", PAY_METHODS), name="method"),
+        CheckConstraint("amount_fen > 0", name="amount"),
+        CheckConstraint("(method = 'bank') = (batch_id IS NOT NULL)", name="batch"),
+        CheckConstraint("method = 'bank' OR (receiver_name IS NOT NULL AND paid_on IS NOT NULL "
+                        "AND voucher_id IS NOT NULL)", name="cash"),
+        CheckConstraint("(paid_on IS NULL) = (voucher_id IS NULL)", name="posted"),
     )

@@ -1,10 +1,11 @@
 """Rent received: each payment split between the households and the collective, the households' part allocated by
-area, posted to the books and passed on to the households the same day; and the arrears.
+area, posted to the books (the households' part into 应付款 until each payout is recorded, ``payouts``); and the
+arrears.
 
 Each payment is split exactly (largest remainder) between households and collective, the fee taken out of the
 households' part, and the households' part by area; a payment never exceeds what is outstanding and an
 idempotency key replays it, so nothing is paid or allocated twice. Rent belongs to the household
-(农村土地承包法 第39条): it reaches 应付款 and leaves it for the households' accounts.
+(农村土地承包法 第39条): it reaches 应付款 and leaves it only by a recorded payout to the household.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from backend.core.db import db
 from backend.core.errors import conflict, unprocessable
 from backend.core.money import fen_to_yuan, split_largest_remainder
 from backend.core.permissions import Principal
+from backend.land import payouts
 from backend.land.contracts import due_total, household_areas, household_shares, lock_contract, round_half_up
 from backend.land.models import Contract, Party, RentAllocation, RentDue, RentPayment
 from backend.land.parcels import mu_text
@@ -71,7 +73,8 @@ def _paid_parts(due_id: int) -> tuple[int, int, int]:
 
 def record_payment(c: Contract, data: PaymentInput, *, idempotency_key: str | None,
                    actor: Principal | None) -> PaymentResult:
-    """Money received against one due: split between households (by area) and the collective, posted, passed on."""
+    """Money received against one due: split between households (by area) and the collective, and the receipt
+    posted; the households' parts wait in 应付款 for their payouts."""
     lock_contract(c)
     req = _request_hash(data)
     if idempotency_key:
@@ -163,8 +166,8 @@ def _settling_shares(c: Contract, d: RentDue, by_area: dict[int, int]) -> dict[i
 
 
 def _post(c: Contract, d: RentDue, p: RentPayment) -> None:
-    """Receipt: Dr 银行存款/库存现金; Cr 应付款 (the households' rent) and Cr the collective's income. Then the
-    households' rent is passed on the same day: Dr 应付款, Cr 银行存款."""
+    """Receipt only: Dr 银行存款/库存现金; Cr 应付款 (the households' rent, a liability until each household's
+    payout is recorded: ``payouts``) and Cr the collective's income."""
     village = registry.get_village(c.village_id)
     party = db.session.get(Party, c.party_id)
     cash = ACCOUNT_BY_METHOD[p.method]
@@ -180,13 +183,6 @@ def _post(c: Contract, d: RentDue, p: RentPayment) -> None:
     v = ledger.create_voucher(village, ledger.VoucherInput(p.paid_on, summary[:200], lines), actor=None, source="land")
     ledger.post_voucher(v, actor=None)
     p.receipt_voucher_id = v.id
-    if p.household_fen:
-        out = ledger.create_voucher(village, ledger.VoucherInput(
-            p.paid_on, f"代发农户土地流转租金（合同{c.number}，第{d.year_no}年）"[:200],
-            [ledger.LineInput(PAYABLE_ACCOUNT, debit_fen=p.household_fen, summary="租金发放到户"),
-             ledger.LineInput("102", credit_fen=p.household_fen, summary="租金发放到户")]), actor=None, source="land")
-        ledger.post_voucher(out, actor=None)
-        p.payout_voucher_id = out.id
 
 
 def payments_stmt(c: Contract) -> Any:
@@ -257,6 +253,7 @@ def arrears_report(village_id: int, on: date, page: int, page_size: int) -> dict
     return {
         "on": on,
         "total_outstanding": fen_to_yuan(sum(a.outstanding for a in rows)),
+        "awaiting_payout": fen_to_yuan(payouts.awaiting_total(village_id)),
         "by_party": [{"party": n, "outstanding": fen_to_yuan(v[0]), "contracts": v[1]}
                      for n, v in sorted(by_party.items(), key=lambda kv: -kv[1][0])],
         "items": [{"contract_id": a.contract.id, "contract_number": a.contract.number, "party": a.party.name,

@@ -7,8 +7,10 @@ Staff (``land.read``) see every contract; the secretary, the accountant and the 
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
+from flask import Response, send_file
 from flask_smorest import Blueprint
 
 from backend import registry
@@ -16,14 +18,19 @@ from backend.core.clock import today
 from backend.core.db import db
 from backend.core.errors import AppError
 from backend.core.idempotency import OPENAPI_PARAMETER, key_from_request
+from backend.core.money import fen_to_yuan
 from backend.core.pagination import PageArgs, page_schema, paginate
 from backend.core.permissions import require_login, requires
 from backend.core.response_cache import cached_read
-from backend.land import contracts, households, parcels, payments
-from backend.land.models import Contract, Parcel
+from backend.land import contracts, households, parcels, payments, payouts
+from backend.land.models import Contract, Parcel, PayoutBatch, RentPayment
 from backend.land.schemas import (
     ArrearsArgs,
     ArrearsSchema,
+    AwaitingSchema,
+    BatchInSchema,
+    BatchPaidInSchema,
+    CashPayoutInSchema,
     ContractInSchema,
     ContractItemSchema,
     ContractListArgs,
@@ -37,10 +44,14 @@ from backend.land.schemas import (
     ParcelSchema,
     PartyInSchema,
     PartySchema,
+    PaymentPayoutsSchema,
+    PayoutBatchSchema,
     RentHistoryItemSchema,
     RentPaymentInSchema,
     RentPaymentSchema,
     RentPeriodInSchema,
+    YearArgs,
+    YearPaymentListSchema,
 )
 
 blp = Blueprint("land", __name__, description="土地经营权流转与集体资产出租：地块、合同、租金、欠租")
@@ -205,7 +216,7 @@ def list_payments(args: dict[str, Any], contract: Contract) -> dict[str, Any]:
 @blp.doc(security=SECURITY, parameters=[OPENAPI_PARAMETER])
 def record_payment(args: dict[str, Any], contract: Contract) -> Any:
     """登记收到的租金：按剩余应收在农户与集体间精确拆分（服务费从农户租金中扣除须有合同依据），农户部分按面积
-    分到户（最大余额法），记账并代发到户。不能超过欠款；支持 Idempotency-Key 安全重试。"""
+    分到户（最大余额法），记账（农户部分记入应付款，待逐户转付）。不能超过欠款；支持 Idempotency-Key 安全重试。"""
     key = key_from_request()
     data = payments.PaymentInput(due_id=args["due_id"], amount_fen=args["amount"], paid_on=args["paid_on"],
                                  method=args["method"], reference=args["reference"])
@@ -223,6 +234,119 @@ def record_payment(args: dict[str, Any], contract: Contract) -> Any:
 def rent_arrears(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     """欠租：过了付款日仍未付清的各年租金，按合同和流入方汇总，含逾期天数和按合同计算的违约金。"""
     return payments.arrears_report(village_id, args["on"] or today(), args["page"], args["page_size"])
+
+
+# ---------------------------------------------------------------- passing the rent on to the households
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _payouts_body(p: RentPayment) -> dict[str, Any]:
+    c = contracts.get_contract(p.contract_id)
+    return {"payment": payments.payment_view(p, False), "contract_number": c.number,
+            "party": parcels.get_party(c.party_id).name, "items": payouts.payment_payouts(p)}
+
+
+@blp.route("/villages/<int:village_id>/rent-payments", methods=["GET"])
+@requires("land.read", village="village_id")
+@blp.arguments(YearArgs, location="query")
+@blp.response(200, YearPaymentListSchema)
+@blp.doc(security=SECURITY)
+def year_payments(args: dict[str, Any], village_id: int) -> dict[str, Any]:
+    """某年收到的租金（默认今年），每笔的农户部分已转付多少、待转付多少。"""
+    year = args["year"] or today().year
+    return {"year": year, "items": payouts.year_payments(village_id, year)}
+
+
+@blp.route("/land-payments/<int:payment_id>/payouts", methods=["GET"])
+@requires("land.read", obj=(RentPayment, "payment_id"))
+@blp.response(200, PaymentPayoutsSchema)
+@blp.doc(security=SECURITY)
+def payment_payouts(payment: RentPayment) -> dict[str, Any]:
+    """一笔租金中每户应得的部分及转付情况（待转付、已列入代发、已转付）。"""
+    return _payouts_body(payment)
+
+
+@blp.route("/villages/<int:village_id>/rent-payouts/cash", methods=["POST"])
+@requires("land.manage", village="village_id")
+@blp.arguments(CashPayoutInSchema)
+@blp.response(201, PaymentPayoutsSchema)
+@blp.alt_response(200, schema=PaymentPayoutsSchema, description="同一幂等键的重复请求")
+@blp.doc(security=SECURITY, parameters=[OPENAPI_PARAMETER])
+def cash_payout(args: dict[str, Any], village_id: int) -> Any:
+    """现金转付一户的租金：写明领款人和日期，记账（借 应付款，贷 库存现金）。支持 Idempotency-Key。"""
+    out, replayed = payouts.pay_cash(registry.get_village(village_id), args["allocation_id"], args["receiver_name"],
+                                     args["paid_on"], idempotency_key=key_from_request(), actor=require_login())
+    db.session.commit()
+    body = _payouts_body(payouts.payment_of(out))
+    return (body, 200) if replayed else body
+
+
+@blp.route("/villages/<int:village_id>/rent-payout-batches", methods=["POST"])
+@requires("land.manage", village="village_id")
+@blp.arguments(BatchInSchema)
+@blp.response(201, PayoutBatchSchema)
+@blp.alt_response(200, schema=PayoutBatchSchema, description="同一幂等键的重复请求")
+@blp.doc(security=SECURITY, parameters=[OPENAPI_PARAMETER])
+def create_batch(args: dict[str, Any], village_id: int) -> Any:
+    """把选中农户的租金列入一个银行代发批次（下载代发表交银行；银行回单后标记已代发才记账、才算到户）。"""
+    b, replayed = payouts.create_batch(registry.get_village(village_id), args["allocation_ids"],
+                                       idempotency_key=key_from_request(), actor=require_login())
+    db.session.commit()
+    body = {**payouts.batch_view(b), "replayed": replayed}
+    return (body, 200) if replayed else body
+
+
+@blp.route("/rent-payout-batches/<int:batch_id>", methods=["GET"])
+@requires("land.read", obj=(PayoutBatch, "batch_id"))
+@blp.response(200, PayoutBatchSchema)
+@blp.doc(security=SECURITY)
+def get_batch(batch: PayoutBatch) -> dict[str, Any]:
+    """一个代发批次。"""
+    return payouts.batch_view(batch)
+
+
+@blp.route("/rent-payout-batches/<int:batch_id>/bank-file.xlsx", methods=["GET"])
+@requires("land.manage", obj=(PayoutBatch, "batch_id"))
+@blp.response(200, content_type=XLSX)
+@blp.doc(security=SECURITY)
+def batch_file(batch: PayoutBatch) -> Response:
+    """银行代发表（户号、户名、开户行、账号为文本，金额为数字）；缺少账户的农户列在第二张表。"""
+    village = registry.get_village(batch.village_id)
+    return send_file(io.BytesIO(payouts.batch_xlsx(batch)), as_attachment=True,
+                     download_name=f"{village.code}-rent-batch-{batch.id}.xlsx", mimetype=XLSX)
+
+
+@blp.route("/rent-payout-batches/<int:batch_id>/paid", methods=["POST"])
+@requires("land.manage", obj=(PayoutBatch, "batch_id"))
+@blp.arguments(BatchPaidInSchema)
+@blp.response(200, PayoutBatchSchema)
+@blp.doc(security=SECURITY)
+def batch_paid(args: dict[str, Any], batch: PayoutBatch) -> dict[str, Any]:
+    """银行已代发：填回单号和日期，整批一张凭证（借 应付款，贷 银行存款），批内各户即为已转付。"""
+    b = payouts.mark_batch_paid(batch, args["bank_reference"], args["paid_on"], actor=require_login())
+    db.session.commit()
+    return payouts.batch_view(b)
+
+
+@blp.route("/rent-payout-batches/<int:batch_id>", methods=["DELETE"])
+@requires("land.manage", obj=(PayoutBatch, "batch_id"))
+@blp.response(204)
+@blp.doc(security=SECURITY)
+def cancel_batch(batch: PayoutBatch) -> None:
+    """撤销银行尚未代发的批次（账户有误、银行退回）：批内各户回到待转付。"""
+    payouts.cancel_batch(batch, actor=require_login())
+    db.session.commit()
+
+
+@blp.route("/villages/<int:village_id>/rent-awaiting", methods=["GET"])
+@requires("land.read", village="village_id")
+@blp.response(200, AwaitingSchema)
+@blp.doc(security=SECURITY)
+def rent_awaiting(village_id: int) -> dict[str, Any]:
+    """待转付：村已收到、尚未转付到户的租金，按户列出（即应付款中农户的租金）。"""
+    items = payouts.awaiting(village_id)
+    return {"total": fen_to_yuan(payouts.awaiting_total(village_id)), "items": items}
 
 
 # ---------------------------------------------------------------- grain prices (township)

@@ -301,6 +301,7 @@ class ArrearsPartySchema(BaseSchema):
 class ArrearsSchema(BaseSchema):
     on = fields.Date()
     total_outstanding = fields.String()
+    awaiting_payout = fields.String(metadata={"description": "已收到、尚未转付到户的农户租金合计（应付款）"})
     by_party = fields.List(fields.Nested(ArrearsPartySchema))
     items = fields.List(fields.Nested(ArrearSchema))
     total = fields.Integer()
@@ -353,7 +354,8 @@ class ThisYearSchema(BaseSchema):
     paid = fields.String(metadata={"description": "已到户（元）"})
     due_date = fields.Date()
     paid_on = fields.Date(allow_none=True)
-    status = fields.String(metadata={"description": "due | partly_paid | paid | overdue | unpriced"})
+    awaiting = fields.String(metadata={"description": "村已收到、尚未转付到户（元）"})
+    status = fields.String(metadata={"description": "due | partly_paid | paid | overdue | unpriced（到户才算付）"})
     note = fields.String(allow_none=True)
 
 
@@ -387,4 +389,96 @@ class RentHistoryItemSchema(BaseSchema):
     due = fields.String(allow_none=True)
     paid = fields.String()
     paid_on = fields.Date(allow_none=True)
+    awaiting = fields.String(metadata={"description": "村已收到、尚未转付到户（元）"})
     status = fields.String()
+
+
+# ---------------------------------------------------------------- payouts to households
+
+
+class HouseholdPayoutSchema(BaseSchema):
+    allocation_id = fields.Integer()
+    household_id = fields.Integer()
+    household_number = fields.String()
+    head_name = fields.String(allow_none=True)
+    amount = fields.String()
+    status = fields.String(metadata={"description": "pending 待转付 | in_batch 已列入代发 | passed_on 已转付"})
+    status_text = fields.String()
+    method = fields.String(allow_none=True)
+    receiver_name = fields.String(allow_none=True)
+    paid_on = fields.Date(allow_none=True)
+    batch_id = fields.Integer(allow_none=True)
+    has_account = fields.Boolean(metadata={"description": "是否登记了银行账户（代发须有）"})
+
+
+class PaymentPayoutsSchema(BaseSchema):
+    payment = fields.Nested(RentPaymentSchema)
+    contract_number = fields.String()
+    party = fields.String()
+    items = fields.List(fields.Nested(HouseholdPayoutSchema))
+
+
+class CashPayoutInSchema(BaseSchema):
+    allocation_id = fields.Integer(required=True, metadata={"description": "哪一户的这笔租金"})
+    receiver_name = Text(required=True, validate=length(1, 40), metadata={"description": "领款人姓名"})
+    paid_on = fields.Date(required=True)
+
+
+class BatchInSchema(BaseSchema):
+    allocation_ids = fields.List(fields.Integer(), required=True, metadata={"description": "代发哪些农户的租金"})
+
+
+class BatchPaidInSchema(BaseSchema):
+    bank_reference = Text(required=True, validate=length(1, 60), metadata={"description": "银行回单号"})
+    paid_on = fields.Date(required=True)
+
+
+class PayoutBatchSchema(BaseSchema):
+    id = fields.Integer()
+    status = fields.String(metadata={"description": "pending 待银行回单 | paid 银行已代发"})
+    total = fields.String()
+    households = fields.Integer()
+    bank_reference = fields.String(allow_none=True)
+    paid_on = fields.Date(allow_none=True)
+    voucher_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    missing_accounts = fields.List(fields.String(), metadata={"description": "缺少银行账户的户号"})
+    replayed = fields.Boolean()
+
+
+class AwaitingItemSchema(BaseSchema):
+    household_id = fields.Integer()
+    household_number = fields.String()
+    head_name = fields.String(allow_none=True)
+    amount = fields.String()
+    parts = fields.Integer()
+    received_since = fields.Date()
+
+
+class AwaitingSchema(BaseSchema):
+    total = fields.String()
+    items = fields.List(fields.Nested(AwaitingItemSchema))
+
+
+class YearArgs(BaseSchema):
+    year = fields.Integer(load_default=None, validate=range_(2000, 2100))
+
+
+class YearPaymentSchema(BaseSchema):
+    id = fields.Integer()
+    contract_id = fields.Integer()
+    contract_number = fields.String()
+    contract_title = fields.String()
+    party = fields.String()
+    year_no = fields.Integer()
+    paid_on = fields.Date()
+    method = fields.String()
+    amount = fields.String()
+    households = fields.String()
+    passed_on = fields.String()
+    awaiting = fields.String()
+
+
+class YearPaymentListSchema(BaseSchema):
+    year = fields.Integer()
+    items = fields.List(fields.Nested(YearPaymentSchema))

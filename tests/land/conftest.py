@@ -12,6 +12,7 @@ from backend.core.db import db
 from backend.land import contracts, parcels
 from backend.ledger import service as ledger
 from backend.registry.models import Household, Member, Village
+from tests.factories import resolved_decision
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Land:
     parcels: list[Any]  # households[0]: 1.2 mu and 2.0 mu; households[1]: 0.75 mu; households[2]: 3.3333 mu
     party: Any
     extra: dict[str, Any] = field(default_factory=dict)
+    lease_decision: Any = None  # 集体资产出租 resolved, no amount stated (no cap)
 
     def contract(self, **over: Any) -> Any:
         """A cash transfer contract on every parcel at 800.00 元/亩/年, 2026-03-01 … 2029-03-01, due 3 月 1 日."""
@@ -33,6 +35,8 @@ class Land:
                     signed_on=date(2026, 2, 20), lines=[contracts.LineInput(p.id) for p in self.parcels],
                     periods=[contracts.PeriodInput(1, 3, 800_00)])
         data.update(over)
+        if data["kind"] == "lease" and "decision_id" not in over:  # a lease rests on a resolved decision
+            data["decision_id"] = self.lease_decision.id
         c = contracts.create_contract(self.village, contracts.ContractInput(**data), actor=None)
         db.session.commit()
         return c
@@ -57,5 +61,20 @@ def lands(make) -> Land:
              for i, code, name, mu4 in areas]
     party = parcels.create_party(village, parcels.PartyInput("cooperative", "荣联农业合作社",
                                                              credit_code="93371427MA3C000011"), actor=None)
+    decision = resolved_decision(village.id, "集体土地和资产出租", "land_contract", None, date(2025, 12, 1))
     db.session.commit()
-    return Land(village, secretary, accountant, supervisor, heads, households, plots, party)
+    return Land(village, secretary, accountant, supervisor, heads, households, plots, party,
+                lease_decision=decision)
+
+
+def pass_on(client: Any, make: Any, lands: Land, payment_id: int, paid_on: str, receiver: str = "户主本人") -> None:
+    """Every household's part of one payment handed over in cash on ``paid_on`` (the payout that makes it paid)."""
+    headers = make.headers(lands.accountant)
+    r = client.get(f"/api/v1/land-payments/{payment_id}/payouts", headers=headers)
+    assert r.status_code == 200, r.json
+    for item in r.json["items"]:
+        if item["status"] != "pending":
+            continue
+        r = client.post(f"/api/v1/villages/{lands.village.id}/rent-payouts/cash", headers=headers,
+                        json={"allocation_id": item["allocation_id"], "receiver_name": receiver, "paid_on": paid_on})
+        assert r.status_code == 201, r.json

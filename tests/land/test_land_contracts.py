@@ -65,6 +65,8 @@ def _body(lands: Any, **over: Any) -> dict[str, Any]:
         "periods": [{"from_year": 1, "to_year": 3, "per_mu_yuan": "800.00"}],
     }
     body.update(over)
+    if body["kind"] == "lease" and "decision_id" not in over:  # a lease rests on a resolved decision
+        body["decision_id"] = lands.lease_decision.id
     return body
 
 

@@ -331,7 +331,8 @@ def test_a_blank_or_too_long_key_is_refused(client, make, lands, march):
 # ---------------------------------------------------------------- the ledger
 
 
-def test_a_transfer_payment_posts_the_receipt_and_passes_the_households_rent_on(client, make, lands, march):
+def test_a_transfer_payment_posts_the_receipt_only_and_the_households_rent_waits_in_payables(client, make, lands,
+                                                                                            march):
     c = lands.contract(periods=[contracts.PeriodInput(1, 3, 800_00, collective_per_mu=50_00, fee_per_mu=20_00)],
                        fee_note=FEE_NOTE)
     due = _dues(c)[0]
@@ -343,15 +344,14 @@ def test_a_transfer_payment_posts_the_receipt_and_passes_the_households_rent_on(
     assert (body["amount"], body["households"], body["collective"], body["fee"]) == \
         ("6190.81", "5680.97", "509.84", "145.67")
     receipt = db.session.get(Voucher, body["receipt_voucher_id"])
-    payout = db.session.get(Voucher, body["payout_voucher_id"])
     assert _entries(receipt.id) == [("102", 6190_81, 0), ("211", 0, 5680_97), ("501001", 0, 509_84)]
-    assert _entries(payout.id) == [("211", 5680_97, 0), ("102", 0, 5680_97)]
-    for v, total in ((receipt, 6190_81), (payout, 5680_97)):
-        lines = _entries(v.id)
-        assert v.status == "posted" and v.number is not None and v.source == "land"
-        assert v.voucher_date == date(2026, 3, 2) and v.period == "2026-03"
-        assert sum(x[1] for x in lines) == sum(x[2] for x in lines) == v.total_fen == total
-    # what the households got is what was passed on
+    lines = _entries(receipt.id)
+    assert receipt.status == "posted" and receipt.number is not None and receipt.source == "land"
+    assert receipt.voucher_date == date(2026, 3, 2) and receipt.period == "2026-03"
+    assert sum(x[1] for x in lines) == sum(x[2] for x in lines) == receipt.total_fen == 6190_81
+    # nothing is passed on with the receipt: the households' part is a liability until each payout is recorded
+    assert body["payout_voucher_id"] is None
+    assert _count(Voucher, Voucher.source == "land") == 1
     assert sum(_fen(a["amount"]) for a in body["allocations"]) == 5680_97
 
 
@@ -365,7 +365,7 @@ def test_cash_goes_through_the_cash_account_and_a_partial_payment_is_split_in_pr
     # of the 941.18 the fee's part 145.67 / 5826.64 → 23.53 (23.5294…): households 917.65, collective 58.82 + 23.53
     assert (r.json["households"], r.json["fee"], r.json["collective"]) == ("917.65", "23.53", "82.35")
     assert _entries(r.json["receipt_voucher_id"]) == [("101", 1000_00, 0), ("211", 0, 917_65), ("501001", 0, 82_35)]
-    assert _entries(r.json["payout_voucher_id"]) == [("211", 917_65, 0), ("102", 0, 917_65)]
+    assert r.json["payout_voucher_id"] is None
 
 
 def test_a_lease_of_the_collectives_asset_is_all_income_of_the_collective(client, make, lands, march):

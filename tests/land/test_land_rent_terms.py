@@ -66,6 +66,8 @@ def _post(client: Any, lands: Any, headers: dict[str, str], **over: Any) -> Any:
         "periods": [{"from_year": 1, "to_year": 3, "per_mu_yuan": "800.00"}],
     }
     body.update(over)
+    if body["kind"] == "lease" and "decision_id" not in over:  # a lease rests on a resolved decision
+        body["decision_id"] = lands.lease_decision.id
     r = client.post(f"{API}/villages/{lands.village.id}/land-contracts", headers=headers, json=body)
     assert r.status_code == 201, r.json
     return r.json

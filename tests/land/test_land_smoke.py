@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from backend.core.db import db
 from backend.ledger.models import Voucher
+from tests.land.conftest import pass_on
 
 
 def test_a_contract_collects_and_every_household_gets_its_part(client, make, lands, now):
@@ -34,6 +35,12 @@ def test_a_contract_collects_and_every_household_gets_its_part(client, make, lan
                        json={"due_id": first["id"], "amount": "0.01", "paid_on": "2026-03-03"})
     assert over.status_code == 409 and over.json["error"]["code"] == "land.overpaid"
 
+    # received by the collective, not yet passed on: the household's rent is not paid
+    mine = client.get("/api/v1/me/land", headers=make.headers(lands.heads[0])).json
+    assert (mine["contracts"][0]["this_year"]["paid"], mine["contracts"][0]["this_year"]["awaiting"]) == (
+        "0.00", "2560.00")
+    assert mine["contracts"][0]["this_year"]["status"] != "paid"
+    pass_on(client, make, lands, r.json["id"], "2026-03-03")
     mine = client.get("/api/v1/me/land", headers=make.headers(lands.heads[0])).json
     assert [p["area_mu"] for p in mine["parcels"]] == ["1.2", "2"]
     (contract,) = mine["contracts"]
@@ -41,5 +48,6 @@ def test_a_contract_collects_and_every_household_gets_its_part(client, make, lan
     assert contract["this_year"]["due"] == "2560.00" and contract["this_year"]["paid"] == "2560.00"
     assert contract["this_year"]["due_date"] == "2026-03-01" and contract["this_year"]["status"] == "paid"
     vouchers = db.session.execute(select(Voucher).where(Voucher.source == "land")).scalars().all()
-    assert sorted(v.total_fen for v in vouchers) == [5826_64, 5826_64]
+    # the receipt, then one payout voucher per household (cash): 2560.00 + 600.00 + 2666.64
+    assert sorted(v.total_fen for v in vouchers) == [600_00, 2560_00, 2666_64, 5826_64]
     assert date(2026, 3, 3) in {v.voucher_date for v in vouchers}

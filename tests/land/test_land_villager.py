@@ -11,6 +11,7 @@ import pytest
 
 from backend.core.db import db
 from backend.land import contracts, parcels
+from tests.land.conftest import pass_on
 
 API = "/api/v1"
 FEE_NOTE = "合同第八条：村集体每亩每年收取流转服务费20元"
@@ -26,10 +27,14 @@ def _due(c: Any, year_no: int) -> Any:
     return contracts.dues_of(c)[year_no - 1]
 
 
-def _pay(client: Any, make: Any, lands: Any, c: Any, year_no: int, amount: str, paid_on: str) -> dict[str, Any]:
+def _pay(client: Any, make: Any, lands: Any, c: Any, year_no: int, amount: str, paid_on: str,
+         passed_on: bool = True) -> dict[str, Any]:
+    """Rent received and (``passed_on``) each household's part handed over the same day."""
     r = client.post(f"{API}/land-contracts/{c.id}/payments", headers=make.headers(lands.accountant),
                     json={"due_id": _due(c, year_no).id, "amount": amount, "paid_on": paid_on})
     assert r.status_code == 201, r.json
+    if passed_on:
+        pass_on(client, make, lands, r.json["id"], paid_on)
     return r.json
 
 

@@ -43,7 +43,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError
 
-from backend import registry
+from backend import decisions, registry
 from backend.core import audit
 from backend.core.db import db
 from backend.core.errors import AppError
@@ -77,10 +77,11 @@ INCREASE, EVERY, DUE_MONTH, DUE_DAY = "每年递增（%）", "递增间隔（年
 ENTRUSTED, ENTRUST_NO, ENTRUST_ON = "集体受托", "委托书编号", "委托日期"
 FEE_NOTE, COLLECTIVE, FEE, DEPOSIT = "服务费依据", "集体每亩分成（元）", "每亩服务费（元）", "风险保障金（元）"
 LINE_PARCEL, LINE_AREA = "地块代码", "计租面积（亩）"
+DECISION = "依据决议"  # the title of the village's resolved decision a lease rests on (出租 must name one)
 CONTRACT_HEADERS: tuple[str, ...] = (NUMBER, TITLE, KIND, PARTY, PARTY_KIND, CREDIT, START, END, USE, SIGNED,
                                      RENT_KIND, RENT, GRAIN_QTY, GRAIN, BASIS, INCREASE, EVERY, DUE_MONTH, DUE_DAY,
                                      ENTRUSTED, ENTRUST_NO, ENTRUST_ON, FEE_NOTE, COLLECTIVE, FEE, DEPOSIT,
-                                     LINE_PARCEL, LINE_AREA)
+                                     LINE_PARCEL, LINE_AREA, DECISION)
 CONTRACT_REQUIRED: tuple[str, ...] = (NUMBER, TITLE, KIND, PARTY, START, END, USE, SIGNED, LINE_PARCEL)
 LINE_COLUMNS = frozenset({LINE_PARCEL, LINE_AREA, ENTRUST_NO, ENTRUST_ON})
 CONTRACT_COLUMNS: tuple[str, ...] = tuple(h for h in CONTRACT_HEADERS if h not in LINE_COLUMNS and h != NUMBER)
@@ -96,6 +97,8 @@ _CONTRACT_ERROR_FIELD: dict[str, str] = {
     "land.parcels_invalid": LINE_PARCEL, "land.parcel_taken": LINE_PARCEL, "land.use_not_agricultural": USE,
     "land.entrustment_required": ENTRUST_NO, "land.entrustment_incomplete": ENTRUST_ON,
     "land.in_kind_invalid": GRAIN, "land.fee_too_high": FEE, "land.fee_basis_required": FEE_NOTE,
+    "land.decision_required": DECISION, "land.decision_unknown": DECISION, "land.decision_not_resolved": DECISION,
+    "land.decision_amount_exceeded": DECISION,
 }
 _PARCEL_ERROR_FIELD: dict[str, str] = {"land.parcel_exists": P_CODE, "land.household_required": P_HOUSEHOLD,
                                        "land.household_not_allowed": P_HOUSEHOLD}
@@ -396,7 +399,7 @@ _READERS: dict[str, tuple[Any, ...]] = {
     BASIS: (_choice, BASIS_LABELS, "折价方式"), INCREASE: (_percent_bp,), EVERY: (_int, "递增间隔（年）", 1, 30),
     DUE_MONTH: (_int, "付款月", 1, 12), DUE_DAY: (_int, "付款日", 1, 28), ENTRUSTED: (_yes_no,),
     FEE_NOTE: (_text, "服务费依据", 200), COLLECTIVE: (_fen, "集体每亩分成"), FEE: (_fen, "每亩服务费"),
-    DEPOSIT: (_fen, "风险保障金"),
+    DEPOSIT: (_fen, "风险保障金"), DECISION: (_text, "依据决议", 120),
 }
 
 
@@ -532,7 +535,7 @@ def _plan_parties(groups: list[_Group], parties: dict[str, Party], errors: RowEr
     return plans
 
 
-def _contract_input(g: _Group, party_id: int) -> contracts.ContractInput:
+def _contract_input(g: _Group, party_id: int, decision_id: int | None = None) -> contracts.ContractInput:
     v = g.values
     start, end, signed = v[START], v[END], v[SIGNED]
     years = contracts.contract_years(start, end) if end > start else 1
@@ -546,7 +549,8 @@ def _contract_input(g: _Group, party_id: int) -> contracts.ContractInput:
         use=v[USE], signed_on=signed, lines=lines, periods=[period], due_month=v.get(DUE_MONTH, 3),
         due_day=v.get(DUE_DAY, 1), rent_kind="in_kind" if in_kind else "cash", grain=v.get(GRAIN),
         price_basis=v.get(BASIS), increase_bp=v.get(INCREASE, 0), increase_every=v.get(EVERY, 1),
-        entrusted=v.get(ENTRUSTED, False), fee_note=v.get(FEE_NOTE), deposit_fen=v.get(DEPOSIT, 0))
+        entrusted=v.get(ENTRUSTED, False), fee_note=v.get(FEE_NOTE), deposit_fen=v.get(DEPOSIT, 0),
+        decision_id=decision_id)
 
 
 def _item(c: Contract, party: str) -> dict[str, Any]:
@@ -587,6 +591,19 @@ def import_contracts(village: Village, stream: IO[bytes], *, actor: Principal | 
             elif r.parcel:
                 r.parcel_id = parcel_ids[r.parcel]
     party_plans = _plan_parties(groups, parties, errors)
+    titles: dict[str, int] = {}  # a title used twice names the newest resolved decision, else the newest
+    found = decisions.decisions_of([village.id]) if any(DECISION in g.values for g in groups) else []
+    for d in [d for d in found if d.status in ("resolved", "done")] + found:
+        titles.setdefault(d.title, d.id)
+    decision_ids: dict[str, int | None] = {}
+    for g in groups:
+        title = g.values.get(DECISION)
+        if title is None:
+            decision_ids[g.number] = None
+        elif title in titles:
+            decision_ids[g.number] = titles[title]
+        else:
+            errors.add(g.first, DECISION, f"本村没有标题为“{title}”的决议，请核对（须与决议标题完全一致）")
 
     items: list[dict[str, Any]] = []
     created_parties = 0
@@ -610,7 +627,8 @@ def import_contracts(village: Village, stream: IO[bytes], *, actor: Principal | 
                 continue  # its rows' problems are reported already
             try:
                 with db.session.begin_nested():
-                    c = contracts.create_contract(village, _contract_input(g, plan.id), actor=actor)
+                    c = contracts.create_contract(village, _contract_input(g, plan.id, decision_ids.get(g.number)),
+                                                  actor=actor)
                     items.append(_item(c, plan.name))
             except AppError as err:
                 column = _CONTRACT_ERROR_FIELD.get(err.code)

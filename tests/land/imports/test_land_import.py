@@ -265,7 +265,7 @@ def test_contracts_are_registered_with_their_parcels_parties_and_dues(client: Fl
              服务费=50.0),
         # the collective's own land leased, in kind, to the fixture's cooperative
         line("ZL-2026-001", "LJ-J01", 合同名称="集体机动地出租", 类型="出租", 计租方式="实物", 租金=None,
-             实物斤=500, 粮食品种="稻谷", 折价方式="最低收购价", 付款月=2, 付款日=15),
+             实物斤=500, 粮食品种="稻谷", 折价方式="最低收购价", 付款月=2, 付款日=15, 依据决议="集体土地和资产出租"),
     ]
     report = importer.import_contracts(plots.village, xlsx(rows, C_HEADERS), actor=make.principal(plots.secretary))
     db.session.commit()
