@@ -36,6 +36,7 @@ from backend.core.db import db
 from backend.core.identity import id_hashes
 from backend.core.permissions import Principal
 from backend.decisions.pipeline.models import Decision
+from backend.demo import decisions as demo_decisions
 from backend.demo.days import on_day
 from backend.demo.registry import REF_YEAR, principal, roster_plan
 from backend.dividends import computing, plans, publishing
@@ -298,6 +299,40 @@ def _seed_linjiang_distribution(village: Village, plan: RegisterPlan) -> int:
     return 1
 
 
+def _seed_linjiang_year_end(village: Village) -> int:
+    """This year's 年终分红, ready for the accountant to compute: a decision of the 成员大会 resolved five days ago
+    (提议, 商议, 审议, 决议 recorded; its 决议公开 not yet opened) and the plan, a draft on the village's buckets
+    with an equity dividend of the whole dividend bucket. Nothing is computed, published or booked."""
+    year = today().year
+    if _existing_distribution(village, year) is not None:
+        return 0
+    secretary, accountant = principal("wangjianguo"), principal("lixiuying")
+    title = f"{year}年度年终分红方案"
+    decision = db.session.execute(
+        select(Decision).where(Decision.village_id == village.id, Decision.title == title)
+    ).scalar_one_or_none()
+    resolved = today() - timedelta(days=5)
+    if decision is None:
+        decision = decisions.create_decision(village.id, decisions.DecisionInput(
+            title=title, category="other", origin="村干部提议", decision_body="members_assembly",
+            description="按章程比例提取公积金、公益金后，股金分红一项全部按成员股、劳龄股分配到户，年前发放。"),
+            actor=secretary)
+        start = resolved - timedelta(days=15)
+        for stage, body, day, summary in (
+            ("提议", "two_committees", start, "党支部提议年终分红"),
+            ("商议", "two_committees", start + timedelta(days=3), "两委联席会议商议分红方案"),
+            ("审议", "party_meeting", start + timedelta(days=8), "党员大会审议通过"),
+        ):
+            demo_decisions._meeting(decision, village, stage, body, day, secretary, absent=0, summary=summary)
+        demo_decisions._meeting(decision, village, "决议", "members_assembly", resolved, secretary, absent=25,
+                                oppose=2, abstain=3, summary="成员大会表决通过年终分红方案", form="成员大会（现场）")
+    with on_day(resolved + timedelta(days=1), time(10, 0)):
+        plans.create_distribution(village, plans.DistributionInput(
+            year=year, title=f"{year}年度收益分配方案（年终分红）",
+            components=[plans.ComponentInput("equity", "股金分红")]), actor=accountant)
+    return 1
+
+
 # ---------------------------------------------------------------- 新竹村 (a register, no distribution)
 
 
@@ -347,6 +382,7 @@ def seed_dividends() -> int:
         plan = register_plan("LJ01", on)
         _seed_linjiang_register(lj, plan, principal("lixiuying"))
         created += _seed_linjiang_distribution(lj, plan)
+        created += _seed_linjiang_year_end(lj)
     xz = registry.village_by_code("XZ02")
     if xz is not None:
         _seed_xinzhu_register(xz, date(on.year - 1, 1, 1))

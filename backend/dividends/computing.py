@@ -30,6 +30,8 @@ from backend.dividends.models import Distribution, DividendLine
 from backend.dividends.plans import (
     STATUS_LABELS,
     UNDISTRIBUTED_ACCOUNT,
+    BucketInput,
+    bucket_template,
     buckets_of,
     components_of,
     lock_distribution,
@@ -268,3 +270,35 @@ def verify_register(d: Distribution) -> bool:
         return False
     holdings = register.register_at(d.village_id, d.record_date)
     return register.register_hash(d.village_id, d.record_date, holdings) == d.register_hash
+
+
+@dataclass
+class SplitPreview:
+    """What a plan for ``year`` would split, before it exists: the distributable income and each bucket's amount."""
+
+    year: int
+    base_fen: int  # 可分配收益 less what other plans take
+    excluded_fen: int
+    distributable_fen: int
+    buckets: list[BucketInput]  # in order
+    amounts: list[int]  # fen per bucket (all zero when there is nothing to distribute)
+
+    @property
+    def dividend_fen(self) -> int:
+        return sum(a for b, a in zip(self.buckets, self.amounts, strict=True) if b.kind == "dividend")
+
+
+def split_preview(village_id: int, year: int, excluded_fen: int = 0, *, buckets: list[BucketInput] | None = None
+                  ) -> SplitPreview:
+    """The village's buckets (or ``buckets``) applied to ``year``'s distributable income as the computation will
+    apply them (largest remainder, so they sum exactly): what the plan's form shows while it is being written."""
+    if excluded_fen < 0:
+        raise unprocessable("dividend.excluded_invalid", "扣除金额不能为负")
+    if year > today().year:
+        raise unprocessable("dividend.year_invalid", "不能为尚未到来的年度分配收益")
+    split = list(buckets) if buckets is not None else bucket_template(village_id)
+    base = distributable_of(village_id, year)
+    distributable = base - excluded_fen
+    amounts = split_largest_remainder(distributable, [b.percent_bp for b in split]) if distributable > 0 \
+        else [0] * len(split)
+    return SplitPreview(year, base, excluded_fen, distributable, split, amounts)

@@ -14,6 +14,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -234,10 +235,42 @@ def payment_summary(d: Distribution) -> dict[str, Any]:
             "unpaid_total": fen_to_yuan((d.paid_out_fen or 0) - int(paid_total))}
 
 
+METHOD_LABELS = {"bank": "银行代发", "cash": "现金发放", "internal": "转入公积公益金"}
+_MONEY = '#,##0.00'
+
+
+def batches_view(d: Distribution) -> dict[str, Any]:
+    """The distribution voucher and every recorded payment with the voucher it posted (number and date), oldest
+    first: what the console's 发放 tab lists under "已记账凭证"."""
+    def voucher(vid: int | None) -> dict[str, Any] | None:
+        if vid is None:
+            return None
+        v = ledger.get_voucher(vid)
+        return {"id": v.id, "number": v.number, "period": v.period, "voucher_date": v.voucher_date,
+                "summary": v.summary, "total": fen_to_yuan(v.total_fen), "status": v.status}
+
+    batches = db.session.execute(
+        select(PaymentBatch).where(PaymentBatch.distribution_id == d.id).order_by(PaymentBatch.id)
+    ).scalars().all()
+    return {
+        "accrual_voucher": voucher(d.accrual_voucher_id),
+        "items": [{"id": b.id, "method": b.method, "method_label": METHOD_LABELS[b.method], "paid_on": b.paid_on,
+                   "reference": b.reference, "count": b.count, "total": fen_to_yuan(b.total_fen),
+                   "voucher": voucher(b.voucher_id) if b.method != "internal" else None}
+                  for b in batches],
+    }
+
+
 def bank_batch_xlsx(d: Distribution) -> tuple[bytes, int, int]:
-    """The unpaid households with an amount, as a bank's batch-payment sheet (序号, 户号, 户名, 开户行, 账号, 金额);
-    households without an account are listed on a second sheet. Returns (bytes, rows, missing)."""
+    """The unpaid households with an amount, as a bank's batch-payment sheet (序号, 户号, 户名, 开户行, 账号, 金额,
+    摘要) with a 合计 row; households without an account on a second sheet (to be paid in cash), with its own total.
+    Amounts are number cells (two decimals), account numbers text (a leading zero or 19 digits survive Excel);
+    A4, the header row repeated on every page, fitted to the page's width. Returns (bytes, rows, missing).
+
+    A household paid is no longer listed: one whose transfer failed stays unpaid and is in the next file."""
     from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.worksheet.properties import PageSetupProperties
 
     if d.status != "paying":
         raise conflict("dividend.not_paying", "公示期满、开始发放后才能导出银行代发表")
@@ -246,24 +279,52 @@ def bank_batch_xlsx(d: Distribution) -> tuple[bytes, int, int]:
                             DividendLine.amount_fen > 0)
     ).scalars().all()
     accounts = register.payees(d.village_id)
+    village = registry.get_village(d.village_id)
     wb = Workbook()
     ws = wb.active
     ws.title = "银行代发"
-    ws.append(["序号", "户号", "户名", "开户行", "账号", "金额（元）", "摘要"])
     ws2 = wb.create_sheet("缺少账户")
-    ws2.append(["户号", "户主", "金额（元）"])
+    ws.append(["序号", "户号", "户名", "开户行", "账号", "金额（元）", "摘要"])
+    ws2.append(["序号", "户号", "户主", "金额（元）", "说明"])
     n = missing = 0
+    bank_total = cash_total = 0
     for ln in lines:
         acct = accounts.get(ln.household_id)  # type: ignore[arg-type]
         if acct is None:
-            ws2.append([ln.household_number, ln.head_name, fen_to_yuan(ln.amount_fen)])
             missing += 1
+            cash_total += ln.amount_fen
+            ws2.append([missing, ln.household_number, ln.head_name, Decimal(ln.amount_fen) / 100,
+                        "无银行账户，现金发放"])
             continue
         n += 1
+        bank_total += ln.amount_fen
         ws.append([n, ln.household_number, acct.account_name, acct.bank_name, acct.account_no,
-                   fen_to_yuan(ln.amount_fen), f"{d.year}年度分红"])
-    for col, width in zip("ABCDEFG", (6, 12, 12, 24, 26, 14, 16), strict=True):
+                   Decimal(ln.amount_fen) / 100, f"{d.year}年度分红"])
+    ws.append(["合计", f"{n}户", None, None, None, Decimal(bank_total) / 100, None])
+    ws2.append(["合计", f"{missing}户", None, Decimal(cash_total) / 100, None])
+    for sheet, money_col, text_cols, rows in ((ws, 6, (2, 5), n), (ws2, 4, (2,), missing)):
+        for row in sheet.iter_rows(min_row=2, max_row=rows + 2):
+            row[money_col - 1].number_format = _MONEY
+            for c in text_cols:
+                row[c - 1].number_format = "@"  # text: never 6.23E+18, never a lost leading zero
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+            cell.alignment = Alignment(horizontal="center")
+        for cell in sheet[rows + 2]:
+            cell.font = Font(bold=True)
+        sheet.print_title_rows = "1:1"
+        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+        sheet.page_setup.orientation = "landscape" if sheet is ws else "portrait"
+        sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+        sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        sheet.print_options.horizontalCentered = True
+        sheet.oddHeader.center.text = f"{village.name} {d.title} · {sheet.title}"
+        sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
+        sheet.freeze_panes = "A2"
+    for col, width in zip("ABCDEFG", (6, 12, 12, 30, 26, 14, 14), strict=True):
         ws.column_dimensions[col].width = width
+    for col, width in zip("ABCDE", (6, 12, 12, 14, 22), strict=True):
+        ws2.column_dimensions[col].width = width
     buf = io.BytesIO()
     text_only(wb).save(buf)
     return buf.getvalue(), n, missing

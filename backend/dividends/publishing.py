@@ -93,9 +93,17 @@ def publish(d: Distribution, decision_id: int, *, actor: Principal | None) -> Di
     return d
 
 
-def lines_stmt(d: Distribution) -> Any:
+_SORTS = {"household_number": DividendLine.household_number, "head_name": DividendLine.head_name,
+          "shares": DividendLine.shares, "amount": DividendLine.amount_fen}
+
+
+def lines_stmt(d: Distribution, sort: str = "household_number") -> Any:
+    """The list, the collective's own line last; ``sort``: a column of ``_SORTS``, ``-`` before it for descending
+    (ties by 户号)."""
+    col = _SORTS[sort.lstrip("-")]
+    order = col.desc() if sort.startswith("-") else col.asc()
     return (select(DividendLine).where(DividendLine.distribution_id == d.id)
-            .order_by(DividendLine.household_id.is_(None), DividendLine.household_number))
+            .order_by(DividendLine.household_id.is_(None), order, DividendLine.household_number))
 
 
 def public_line(ln: DividendLine) -> dict[str, Any]:
@@ -175,3 +183,11 @@ def objections_of(d: Distribution) -> list[DividendObjection]:
 
 def objection_view(o: DividendObjection, *, staff: bool) -> dict[str, Any]:
     return objections.view(o, staff=staff)
+
+
+def approving_decisions(village_id: int) -> list[decisions.DecisionRef]:
+    """The village's resolved decisions a plan may be published on (成员大会 or 成员代表大会), newest first: what
+    the console offers to pick by title."""
+    refs = (decisions.get_ref(village_id, d.id) for d in decisions.decisions_of([village_id]))
+    return [r for r in refs if r is not None and r.resolved and r.resolved_on is not None
+            and r.body in APPROVING_BODIES and r.resolved_on <= today()]

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Response, send_file
 from flask_smorest import Blueprint
 
-from backend import registry
+from backend import decisions, registry
 from backend.core import objections
 from backend.core.clock import today
 from backend.core.db import db
@@ -23,9 +23,12 @@ from backend.core.money import fen_to_yuan
 from backend.core.pagination import page_schema, paginate
 from backend.core.permissions import Principal, current_principal, require_login, requires
 from backend.core.response_cache import cached_read
+from backend.core.tenancy import get_in_village
 from backend.dividends import computing, payout, plans, publishing, views
 from backend.dividends.models import Distribution, DividendObjection, ShareType
 from backend.dividends.schemas import (
+    ApprovingDecisionListSchema,
+    BatchListSchema,
     CancelInSchema,
     ComputeInSchema,
     DistributionInSchema,
@@ -33,9 +36,12 @@ from backend.dividends.schemas import (
     DistributionListArgs,
     DividendLineSchema,
     DividendPlanSchema,
+    LinesArgs,
     MyDividendSchema,
     PaymentBatchSchema,
     PaymentInSchema,
+    PreviewArgs,
+    PreviewSchema,
     PublishInSchema,
     StatementSchema,
     TemplateInSchema,
@@ -46,9 +52,12 @@ from backend.dividends.shares.schemas import (
     CertificateInSchema,
     CertificateSchema,
     EventInSchema,
+    EventListArgs,
     EventSchema,
+    HouseholdPickArgs,
     PayeeInSchema,
     PayeeSchema,
+    PickHouseholdListSchema,
     RegisterArgs,
     RegisterPageSchema,
     ShareTypeInSchema,
@@ -129,14 +138,27 @@ def share_register(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 
 @blp.route("/villages/<int:village_id>/share-events", methods=["GET"])
 @requires("dividends.read", village="village_id")
-@blp.arguments(DistributionListArgs, location="query")
+@blp.arguments(EventListArgs, location="query")
 @blp.response(200, page_schema(EventSchema))
 @blp.doc(security=SECURITY)
 def list_share_events(args: dict[str, Any], village_id: int) -> dict[str, Any]:
-    """股权变动记录（出生、死亡、婚入、婚出、转让、调整），最新的在前。"""
-    page = paginate(db.session, register.events_stmt(village_id), args["page"], args["page_size"])
+    """股权变动记录（出生、死亡、婚入、婚出、转让、调整），最新的在前；可只看一户的。"""
+    household_id = args["household_id"]
+    if household_id is not None:
+        get_in_village(Household, household_id, village_id)  # another village's household: 404
+    page = paginate(db.session, register.events_stmt(village_id, household_id), args["page"], args["page_size"])
     changes = register.event_changes([ev.id for ev in page.items])
-    return page.envelope([register.event_view(ev, changes.get(ev.id, [])) for ev in page.items])
+    return page.envelope(register.event_views(village_id, page.items, changes))
+
+
+@blp.route("/villages/<int:village_id>/share-households", methods=["GET"])
+@requires("dividends.read", village="village_id")
+@blp.arguments(HouseholdPickArgs, location="query")
+@blp.response(200, PickHouseholdListSchema)
+@blp.doc(security=SECURITY)
+def pick_households(args: dict[str, Any], village_id: int) -> dict[str, Any]:
+    """按户号或姓名找户（登记变动、发证时选户用），附户内成员；最多20户。"""
+    return {"items": register.share_households(village_id, args["q"])}
 
 
 @blp.route("/villages/<int:village_id>/share-events", methods=["POST"])
@@ -212,6 +234,38 @@ def put_template(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     return plans.template_view(village)
 
 
+@blp.route("/villages/<int:village_id>/distribution-preview", methods=["GET"])
+@requires("dividends.read", village="village_id")
+@blp.arguments(PreviewArgs, location="query")
+@blp.response(200, PreviewSchema)
+@blp.doc(security=SECURITY)
+def distribution_preview(args: dict[str, Any], village_id: int) -> dict[str, Any]:
+    """新建方案前预览：该年度可分配收益，按本村分配比例各项各得多少（最大余额法，合计恰好等于可分配收益）。"""
+    village = registry.get_village(village_id)
+    p = computing.split_preview(village_id, args["year"], args["excluded"])
+    return {
+        "year": p.year, "available": fen_to_yuan(p.base_fen), "excluded": fen_to_yuan(p.excluded_fen),
+        "distributable": fen_to_yuan(p.distributable_fen), "can_distribute": p.distributable_fen > 0,
+        "buckets": [{"name": b.name, "kind": b.kind, "percent": plans.percent_text(b.percent_bp),
+                     "percent_bp": b.percent_bp, "purpose": b.purpose, "account_code": b.account_code,
+                     "amount": fen_to_yuan(a)} for b, a in zip(p.buckets, p.amounts, strict=True)],
+        "dividend_pool": fen_to_yuan(p.dividend_fen),
+        "min_retain_percent": plans.template_view(village)["min_retain_percent"],
+    }
+
+
+@blp.route("/villages/<int:village_id>/distribution-decisions", methods=["GET"])
+@requires("dividends.read", village="village_id")
+@blp.response(200, ApprovingDecisionListSchema)
+@blp.doc(security=SECURITY)
+def approving_decisions(village_id: int) -> dict[str, Any]:
+    """可作为分配方案依据的决议：本村成员大会或成员代表大会已通过的决议，最新的在前（公布时按标题选）。"""
+    return {"items": [{"id": r.id, "title": r.title, "resolved_on": r.resolved_on, "body": r.body,
+                       "body_label": decisions.BODIES[r.body].label if r.body in decisions.BODIES else "",
+                       "amount": fen_to_yuan(r.amount_fen) if r.amount_fen is not None else None}
+                      for r in publishing.approving_decisions(village_id)]}
+
+
 # ---------------------------------------------------------------- plans
 
 
@@ -272,14 +326,15 @@ def compute(args: dict[str, Any], distribution: Distribution) -> dict[str, Any]:
 
 @blp.route("/distributions/<int:distribution_id>/lines", methods=["GET"])
 @requires("village.view", obj=(Distribution, "distribution_id"))
-@blp.arguments(DistributionListArgs, location="query")
+@blp.arguments(LinesArgs, location="query")
 @blp.response(200, page_schema(DividendLineSchema))
 @blp.doc(security=SECURITY)
 def lines(args: dict[str, Any], distribution: Distribution) -> dict[str, Any]:
-    """分红名单：工作人员看完整名单（含试算）；村民看公布后的名单，户主姓名和身份证号已脱敏。"""
+    """分红名单：工作人员看完整名单（含试算），masked=true 时看公示的样子；村民看公布后的名单，户主姓名和身份证号
+    已脱敏。可按户号、户主、股数、金额排序。"""
     d = _visible(distribution)
-    page = paginate(db.session, publishing.lines_stmt(d), args["page"], args["page_size"])
-    if _staff(current_principal(), d.village_id):
+    page = paginate(db.session, publishing.lines_stmt(d, args["sort"]), args["page"], args["page_size"])
+    if _staff(current_principal(), d.village_id) and not args["masked"]:
         types = views.type_names(d.village_id)
         return page.envelope([views.staff_line(ln, types) for ln in page.items])
     return page.envelope([publishing.public_line(ln) for ln in page.items])
@@ -342,6 +397,15 @@ def bank_batch(distribution: Distribution) -> Response:
     return send_file(io.BytesIO(data), as_attachment=True,
                      download_name=f"{village.code}-{distribution.year}-dividends.xlsx",
                      mimetype=XLSX)
+
+
+@blp.route("/distributions/<int:distribution_id>/payments", methods=["GET"])
+@requires("dividends.read", obj=(Distribution, "distribution_id"))
+@blp.response(200, BatchListSchema)
+@blp.doc(security=SECURITY)
+def list_payments(distribution: Distribution) -> dict[str, Any]:
+    """发放记录：分配凭证和每一笔发放登记（方式、日期、户数、金额）及其记账凭证（凭证号、日期）。"""
+    return payout.batches_view(distribution)
 
 
 @blp.route("/distributions/<int:distribution_id>/payments", methods=["POST"])

@@ -138,6 +138,71 @@ class DistributionListArgs(PageArgs):
     pass
 
 
+LINE_SORTS = ("household_number", "-household_number", "head_name", "-head_name", "shares", "-shares", "amount",
+              "-amount")
+
+
+class LinesArgs(PageArgs):
+    sort = Text(load_default="household_number", validate=one_of(LINE_SORTS),
+                metadata={"description": "排序：户号、户主、股数、金额；前加 - 为从大到小"})
+    masked = fields.Boolean(load_default=False, metadata={"description": "true：按公示的样子（姓名、身份证号脱敏）"})
+
+
+class PreviewArgs(BaseSchema):
+    year = fields.Integer(required=True, validate=range_(2000, 2200))
+    excluded = Yuan(load_default=0)
+
+
+class PreviewSchema(BaseSchema):
+    year = fields.Integer()
+    available = fields.String(metadata={"description": "该年度可分配收益（扣除其他方案已用的）"})
+    excluded = fields.String()
+    distributable = fields.String(metadata={"description": "本方案可分配的金额"})
+    can_distribute = fields.Boolean()
+    buckets = fields.List(fields.Nested(BucketSchema))
+    dividend_pool = fields.String(metadata={"description": "按比例可用于分红的金额"})
+    min_retain_percent = fields.Integer()
+
+
+class ApprovingDecisionSchema(BaseSchema):
+    id = fields.Integer()
+    title = fields.String()
+    resolved_on = fields.Date()
+    body = fields.String()
+    body_label = fields.String()
+    amount = fields.String(allow_none=True)
+
+
+class ApprovingDecisionListSchema(BaseSchema):
+    items = fields.List(fields.Nested(ApprovingDecisionSchema))
+
+
+class VoucherRefSchema(BaseSchema):
+    id = fields.Integer()
+    number = fields.Integer(allow_none=True)
+    period = fields.String()
+    voucher_date = fields.Date()
+    summary = fields.String()
+    total = fields.String()
+    status = fields.String()
+
+
+class BatchItemSchema(BaseSchema):
+    id = fields.Integer()
+    method = fields.String()
+    method_label = fields.String()
+    paid_on = fields.Date()
+    reference = fields.String(allow_none=True)
+    count = fields.Integer()
+    total = fields.String()
+    voucher = fields.Nested(VoucherRefSchema, allow_none=True)
+
+
+class BatchListSchema(BaseSchema):
+    accrual_voucher = fields.Nested(VoucherRefSchema, allow_none=True)
+    items = fields.List(fields.Nested(BatchItemSchema))
+
+
 class DividendLineSchema(BaseSchema):
     """Staff see every field; everyone else sees the published list with names and IDs masked."""
 

@@ -441,14 +441,21 @@ def test_the_bank_batch_lists_unpaid_households_with_an_account(client, make, bo
     batch, missing = wb.worksheets
     rows = list(batch.iter_rows(values_only=True))
     assert [c.removesuffix("（元）") for c in rows[0][:6]] == ["序号", "户号", "户名", "开户行", "账号", "金额"]
-    assert [r[:6] for r in rows[1:]] == [
-        (1, "LJ-101", "张10", "临江农商银行城关支行", "6228480012345678901", "28636.36"),
-        (2, "LJ-103", "张30", "邮储银行临江支行", "6217990000000000303", "5727.27"),
+    # amounts are numbers (two decimals shown), account numbers text; a 合计 row closes each sheet
+    assert [r[:6] for r in rows[1:-1]] == [
+        (1, "LJ-101", "张10", "临江农商银行城关支行", "6228480012345678901", 28636.36),
+        (2, "LJ-103", "张30", "邮储银行临江支行", "6217990000000000303", 5727.27),
     ]
+    assert rows[-1][:2] == ("合计", "2户") and _fen(str(rows[-1][5])) == 28636_36 + 5727_27
+    assert batch["F2"].data_type == "n" and batch["F2"].number_format == "#,##0.00"
+    assert batch["E2"].data_type == "s" and batch["E2"].number_format == "@"
+    assert batch.print_title_rows == "$1:$1" and int(batch.page_setup.paperSize) == 9  # A4
+    assert batch.page_setup.fitToWidth == 1 and batch.sheet_properties.pageSetUpPr.fitToPage
     lacking = list(missing.iter_rows(values_only=True))
-    assert lacking[1:] == [("LJ-104", "张40", "11454.55")]
+    assert [r[:4] for r in lacking[1:-1]] == [(1, "LJ-104", "张40", 11454.55)]
+    assert lacking[-1][:2] == ("合计", "1户") and _fen(str(lacking[-1][3])) == 11454_55
     unpaid = client.get(f"/api/v1/distributions/{did}", headers=sec).json["unpaid_total"]
-    assert sum(_fen(r[5]) for r in rows[1:]) + sum(_fen(r[2]) for r in lacking[1:]) == _fen(unpaid) == 45818_18
+    assert _fen(str(rows[-1][5])) + _fen(str(lacking[-1][3])) == _fen(unpaid) == 45818_18
 
     for who, status in ((books.supervisor, 403), (books.villager, 403)):
         assert client.get(url, headers=make.headers(who)).status_code == status

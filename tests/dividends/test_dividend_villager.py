@@ -267,6 +267,11 @@ def _reads(ids):
         "dividends.list_distributions": ("GET", f"/villages/{v}/distributions", None),
         "dividends.get_distribution": ("GET", f"/distributions/{d}", None),
         "dividends.lines": ("GET", f"/distributions/{d}/lines", None),
+        # the console's: picking a household, the plan's form, the decisions to publish on, the payments made
+        "dividends.pick_households": ("GET", f"/villages/{v}/share-households?q=张", None),
+        "dividends.distribution_preview": ("GET", f"/villages/{v}/distribution-preview?year={today().year - 1}", None),
+        "dividends.approving_decisions": ("GET", f"/villages/{v}/distribution-decisions", None),
+        "dividends.list_payments": ("GET", f"/distributions/{d}/payments", None),
     }
 
 
@@ -300,7 +305,8 @@ def test_a_villager_reads_the_published_list_and_writes_nothing(client, make, bo
         assert r.status_code == 403, (endpoint, r.status_code, r.json)
         assert r.json["error"]["code"] == "auth.forbidden", r.json
     assert _snapshot(posted["distribution_id"]) == before
-    staff_only = {"dividends.share_register", "dividends.list_share_events"}
+    staff_only = {"dividends.share_register", "dividends.list_share_events", "dividends.pick_households",
+                  "dividends.distribution_preview", "dividends.approving_decisions", "dividends.list_payments"}
     for endpoint, (method, url, body) in _reads(posted).items():
         r = _call(client, villager, method, url, body)
         assert r.status_code == (403 if endpoint in staff_only else 200), (endpoint, r.json)

@@ -66,8 +66,11 @@ class EventInSchema(BaseSchema):
 
 class ChangeSchema(BaseSchema):
     share_type_id = fields.Integer()
+    share_type_name = fields.String()
     household_id = fields.Integer(allow_none=True)
+    household_number = fields.String(allow_none=True)
     member_id = fields.Integer(allow_none=True)
+    member_name = fields.String(allow_none=True)
     delta = fields.Integer()
 
 
@@ -77,8 +80,36 @@ class EventSchema(BaseSchema):
     kind_label = fields.String()
     effective_on = fields.Date()
     member_id = fields.Integer(allow_none=True)
+    member_name = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
     changes = fields.List(fields.Nested(ChangeSchema))
+
+
+class EventListArgs(PageArgs):
+    household_id = fields.Integer(load_default=None, allow_none=True,
+                                  metadata={"description": "只看这一户的变动（持股变动或户内成员的事项）"})
+
+
+class HouseholdPickArgs(BaseSchema):
+    q = Text(load_default=None, allow_none=True, validate=length(max=30), metadata={"description": "户号或姓名"})
+
+
+class PickMemberSchema(BaseSchema):
+    id = fields.Integer()
+    name = fields.String()
+    status = fields.String()
+    is_collective_member = fields.Boolean()
+
+
+class PickHouseholdSchema(BaseSchema):
+    id = fields.Integer()
+    number = fields.String()
+    head_name = fields.String(allow_none=True)
+    members = fields.List(fields.Nested(PickMemberSchema))
+
+
+class PickHouseholdListSchema(BaseSchema):
+    items = fields.List(fields.Nested(PickHouseholdSchema))
 
 
 class RegisterArgs(PageArgs):

@@ -357,9 +357,16 @@ def bulk_initial(village: Village, on: date, changes: Sequence[ChangeInput], *, 
     return record_event(village, EventInput(kind="initial", effective_on=on, note=note, changes=changes), actor=actor)
 
 
-def events_stmt(village_id: int) -> Any:
-    return (select(ShareEvent).where(ShareEvent.village_id == village_id)
-            .order_by(ShareEvent.effective_on.desc(), ShareEvent.id.desc()))
+def events_stmt(village_id: int, household_id: int | None = None) -> Any:
+    """The village's events, newest first; with ``household_id``, those that change that household's holdings or
+    concern one of its members."""
+    stmt = select(ShareEvent).where(ShareEvent.village_id == village_id)
+    if household_id is not None:
+        touching = select(ShareChange.event_id).where(ShareChange.village_id == village_id,
+                                                      ShareChange.household_id == household_id)
+        members = [m.id for m in registry.members_brief(village_id).values() if m.household_id == household_id]
+        stmt = stmt.where(ShareEvent.id.in_(touching) | ShareEvent.member_id.in_(members))
+    return stmt.order_by(ShareEvent.effective_on.desc(), ShareEvent.id.desc())
 
 
 def event_changes(event_ids: Sequence[int]) -> dict[int, list[ShareChange]]:
@@ -373,8 +380,46 @@ def event_changes(event_ids: Sequence[int]) -> dict[int, list[ShareChange]]:
 
 
 def event_view(ev: ShareEvent, changes: Sequence[ShareChange]) -> dict[str, Any]:
-    return {"id": ev.id, "kind": ev.kind, "kind_label": EVENT_LABELS[ev.kind], "effective_on": ev.effective_on,
-            "member_id": ev.member_id, "note": ev.note, "changes": list(changes)}
+    return event_views(ev.village_id, [ev], {ev.id: list(changes)})[0]
+
+
+def event_views(village_id: int, events: Sequence[ShareEvent],
+                changes: dict[int, list[ShareChange]]) -> list[dict[str, Any]]:
+    """Events as people read them: each change with its household's number, the member's and the type's names."""
+    names = {m.id: m.name for m in registry.members_brief(village_id).values()}
+    numbers = {b.id: b.number for b in registry.households_brief(village_id).values()}
+    types = {st.id: st.name for st in share_types(village_id)}
+    return [{"id": ev.id, "kind": ev.kind, "kind_label": EVENT_LABELS[ev.kind], "effective_on": ev.effective_on,
+             "member_id": ev.member_id, "member_name": names.get(ev.member_id) if ev.member_id else None,
+             "note": ev.note,
+             "changes": [{"share_type_id": c.share_type_id, "share_type_name": types.get(c.share_type_id, ""),
+                          "household_id": c.household_id,
+                          "household_number": numbers.get(c.household_id) if c.household_id else None,
+                          "member_id": c.member_id, "member_name": names.get(c.member_id) if c.member_id else None,
+                          "delta": c.delta} for c in changes.get(ev.id, [])]}
+            for ev in events]
+
+
+def share_households(village_id: int, q: str | None, limit: int = 20) -> list[dict[str, Any]]:
+    """Households to pick by 户号 or a member's name (the register's forms never ask for an id), with their
+    members, for recording an event, a certificate or a payee account."""
+    text = (q or "").strip()
+    members = list(registry.members_brief(village_id).values())
+    by_household: dict[int, list[registry.MemberBrief]] = defaultdict(list)
+    for m in members:
+        by_household[m.household_id].append(m)
+    out = []
+    for h in sorted(registry.households_brief(village_id).values(), key=lambda b: b.number):
+        people = by_household.get(h.id, [])
+        if text and text not in h.number and not any(text in m.name for m in people):
+            continue
+        out.append({"id": h.id, "number": h.number, "head_name": h.head_name,
+                    "members": [{"id": m.id, "name": m.name, "status": m.status,
+                                 "is_collective_member": m.is_collective_member}
+                                for m in sorted(people, key=lambda m: m.id)]})
+        if len(out) >= limit:
+            break
+    return out
 
 
 # ---------------------------------------------------------------- the register at a date

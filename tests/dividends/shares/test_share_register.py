@@ -542,8 +542,9 @@ def test_permissions_on_every_register_endpoint(client, make, books):
     assert client.patch(calls["update type"][1], json={"name": "改名"}, headers=sec).status_code == 200
     events = client.get(calls["events"][1], headers=who["supervisor"]).json
     assert events["total"] == 3 and events["items"][0]["kind"] == "adjust"
-    assert events["items"][0]["changes"] == [{"share_type_id": books.member_type.id, "household_id": h0.id,
-                                              "member_id": m.id, "delta": 1}]
+    assert events["items"][0]["changes"] == [{"share_type_id": books.member_type.id, "share_type_name": "成员股",
+                                              "household_id": h0.id, "household_number": h0.number,
+                                              "member_id": m.id, "member_name": m.person.name, "delta": 1}]
 
 
 # ---------------------------------------------------------------- races (PostgreSQL)
