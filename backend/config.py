@@ -106,8 +106,15 @@ def from_env() -> dict[str, Any]:
         "SHARE_REGISTER_MAX_ROWS": _int("SHARE_REGISTER_MAX_ROWS", 60000),
         "LAND_IMPORT_MAX_ROWS": _int("LAND_IMPORT_MAX_ROWS", 5000),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
-        # what the QR code on a printed disclosure opens (the mini-program page; ?id=<id> is appended)
-        "MINIPROGRAM_DISCLOSURE_URL": os.environ.get("MINIPROGRAM_DISCLOSURE_URL", "pages/disclosure/detail"),
+        # what the QR code on a printed 公示 sheet opens: the record's mini-program page (miniprogram-stub/app.json);
+        # the record's query (?id=<id>, ?year=<year>) is appended: core/printing/board.py page_url
+        **{key: os.environ.get(key) or page for key, page in (
+            ("MINIPROGRAM_DISCLOSURE_URL", "pages/disclosure/disclosure"),
+            ("MINIPROGRAM_DIVIDEND_URL", "pages/dividend/dividend"),
+            ("MINIPROGRAM_JOB_URL", "pages/job/job"),
+            ("MINIPROGRAM_LAND_URL", "pages/land/land"),
+            ("MINIPROGRAM_DECISION_URL", "pages/decision/decision"),
+        )},
         # how long a download link (POST /download-links) opens its file: core/downloads.py
         "DOWNLOAD_LINK_SECONDS": _int("DOWNLOAD_LINK_SECONDS", 120),
         # the staff console's build, served at /console/: backend/console_site.py

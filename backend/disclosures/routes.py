@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import threading
 from collections import OrderedDict
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from flask import Response, current_app, jsonify, send_file
@@ -20,6 +22,7 @@ from backend.core.response_cache import cached_read
 from backend.disclosures import choices, drafting, questions, review, service
 from backend.disclosures.models import Disclosure, DisclosureQuestion
 from backend.disclosures.periods import period_label
+from backend.disclosures.printing.document import published_date
 from backend.disclosures.printing.pdf import disclosure_pdf
 from backend.disclosures.printing.sheet import disclosure_xlsx
 from backend.disclosures.schemas import (
@@ -49,7 +52,7 @@ blp = Blueprint(
 )
 SECURITY = [{"bearer": []}]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DEFAULT_MINIPROGRAM_URL = "pages/disclosure/detail"
+DEFAULT_MINIPROGRAM_URL = "pages/disclosure/disclosure"  # miniprogram-stub/app.json
 
 
 # A published disclosure never changes (a trigger refuses any UPDATE of it), and its seal's hash names its sealed
@@ -109,6 +112,10 @@ def _export(disclosure: Disclosure, render: Any, mimetype: str, ext: str) -> Res
     d = service.readable(disclosure, require_login())
     base = current_app.config.get("MINIPROGRAM_DISCLOSURE_URL") or DEFAULT_MINIPROGRAM_URL
     doc = service.export_doc(d, service.detail_url(base, d.id))
+    published = published_date(d.published_at)
+    if published is not None:  # the 公示 lasts as long as villagers' questions are answered
+        days = registry.settings.get(registry.get_village(d.village_id), questions.QUESTION_DAYS.key)
+        doc = replace(doc, publicity_until=published + timedelta(days=days - 1))
     try:
         data = render(doc)
     except ValueError as exc:  # the document refuses figures it cannot print (e.g. a negative total)

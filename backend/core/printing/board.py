@@ -17,12 +17,13 @@ the sheet's name, the short code and 第 N 页 共 M 页.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
-from flask import current_app, has_app_context
+from flask import Response, current_app, has_app_context, send_file
 from fpdf.enums import Align, WrapMode, XPos, YPos
 
 from backend.core.printing.figures import cn_date, short_code
@@ -38,8 +39,10 @@ from backend.core.printing.notice import (
 
 CODE_PT = 40  # the short code: about 10 mm high capitals, legible from some metres away
 SIGNERS = ("经办人", "审核人", "村务监督委员会")
-QR_MM = 38.0
-STAMP_MM = 40.0
+QR_MM = 32.0
+STAMP_MM = 32.0
+SIGN_ROW_MM = 12.0
+BLOCK_MM = 37.0  # the code, the stamp with its date line, the QR with its caption
 NO_SEAL = "本表未封签"
 
 # the mini-program pages a sheet's QR code opens (miniprogram-stub/app.json), overridable in the config
@@ -131,70 +134,88 @@ def _widths(pdf: Notice, s: BoardSheet) -> list[float]:
     return [w * scale for w in widths] if scale < 1 else widths
 
 
-def signoff_height(pdf: Notice) -> float:
-    return 26 + 6 + STAMP_MM + 4 + 2 * pdf.line_h(9, 1.3)
+def signoff_height(pdf: Notice, *, hashes: int = 1) -> float:
+    """The height of :func:`signoff` in mm (``hashes``: how many full hashes it prints under the code)."""
+    return 3 + SIGN_ROW_MM + 3 + BLOCK_MM + hashes * pdf.line_h(7, 1.3) + 1
 
 
-def _signoff(pdf: Notice, s: BoardSheet) -> None:
-    """The signatures, the stamp's place, the short code and the QR code: one block, never split."""
-    pdf.ln(4)
+def signoff(
+    pdf: Notice,
+    *,
+    seal_hash: str | None,
+    url: str,
+    seal_label: str = "封签码",
+    no_seal_note: str = "",
+    signers: Sequence[str] = SIGNERS,
+    more_hashes: Sequence[tuple[str, str]] = (),
+) -> None:
+    """The signatures, the stamp's place, the short code (or 本表未封签 and why) and the QR code to ``url``: one
+    block of :func:`signoff_height` mm; the caller makes sure it fits (``pdf.keep``).
+
+    A row of signature lines (``signers``: 经办人, 审核人, 村务监督委员会; a label may carry a name already
+    recorded, 编制：李建国), then side by side: the short code in large type, a dashed circle where the 公章 and the
+    date go, the QR code. Under them the full SHA-256 in small type (and ``more_hashes``: label, hash)."""
+    pdf.ln(3)
     x0, y0, w = pdf.l_margin, pdf.get_y(), pdf.epw
-    col = w / len(s.signers)
-    pdf.set_font(FONT_FAMILY, "", 13)
-    for i, who in enumerate(s.signers):
+    col = w / len(signers)
+    for i, who in enumerate(signers):
         x = x0 + i * col
+        named = "：" in who  # 编制：李建国 — a name already recorded; the person still signs
+        pdf.set_font(FONT_FAMILY, "", 11)
         pdf.set_xy(x, y0)
-        pdf.cell(w=col, h=7, text=f"{who}（签字）：")
-        pdf.line(x + 2, y0 + 17, x + col - 6, y0 + 17)
-        pdf.set_xy(x, y0 + 18)
-        pdf.set_font(FONT_FAMILY, "", 10)
-        pdf.cell(w=col, h=6, text="日期：　　年　　月　　日")
-        pdf.set_font(FONT_FAMILY, "", 13)
-    y = y0 + 26 + 6
-    # the stamp's place: a dashed circle
-    cx, cy, r = x0 + STAMP_MM / 2 + 2, y + STAMP_MM / 2, STAMP_MM / 2
+        pdf.cell(w=col - 2, h=5.5, text=clean(who if named else f"{who}（签字）："))
+        lead = "签字：" if named else ""
+        pdf.set_xy(x, y0 + 6.5)
+        pdf.cell(w=col - 2, h=5.5, text=lead)
+        pdf.line(x + pdf.get_string_width(lead) + 1, y0 + SIGN_ROW_MM - 0.5, x + col - 5, y0 + SIGN_ROW_MM - 0.5)
+    y = y0 + SIGN_ROW_MM + 3
+    qr_x = x0 + w - QR_MM
+    stamp_x = qr_x - 6 - STAMP_MM
+    code_w = stamp_x - x0 - 4
+    # the short code, large
+    pdf.set_xy(x0, y)
+    pdf.set_font(FONT_FAMILY, "B", 13)
+    pdf.cell(w=code_w, h=6, text=clean(seal_label), align=Align.C, new_x=XPos.LEFT, new_y=YPos.NEXT)
+    if seal_hash:
+        pdf.set_font(FONT_FAMILY, "B", CODE_PT)
+        pdf.cell(w=code_w, h=pdf.line_h(CODE_PT, 1.05), text=short_code(seal_hash), align=Align.C,
+                 new_x=XPos.LEFT, new_y=YPos.NEXT)
+        hint = "用微信扫右边的二维码，在手机上核对封签码是否和本页相同"
+    else:
+        pdf.set_font(FONT_FAMILY, "B", 26)
+        pdf.cell(w=code_w, h=pdf.line_h(CODE_PT, 1.05), text=NO_SEAL, align=Align.C, new_x=XPos.LEFT,
+                 new_y=YPos.NEXT)
+        hint = no_seal_note
+    pdf.set_font(FONT_FAMILY, "", 10)
+    pdf.multi_cell(w=code_w, h=pdf.line_h(10, 1.25), text=clean(hint), align=Align.C, wrapmode=WrapMode.CHAR,
+                   new_x=XPos.LEFT, new_y=YPos.NEXT)
+    # the stamp's place: a dashed circle, the date under the stamp
+    r = STAMP_MM / 2
+    cx, cy = stamp_x + r, y + r
     pdf.set_draw_color(150)
     pdf.set_dash_pattern(dash=1.5, gap=1.5)
     pdf.circle(x=cx, y=cy, radius=r)
     pdf.set_dash_pattern()
     pdf.set_draw_color(90)
-    pdf.set_font(FONT_FAMILY, "", 10)
     pdf.set_text_color(120)
-    pdf.set_xy(cx - r, cy - 6)
-    pdf.multi_cell(w=2 * r, h=5, text="（盖章处）\n村委会或村集体\n经济组织公章", align=Align.C)
-    pdf.set_text_color(0)
-    # the short code in the middle
-    qr_x = x0 + w - QR_MM
-    mid_x = x0 + STAMP_MM + 8
-    mid_w = qr_x - mid_x - 4
-    pdf.set_xy(mid_x, y)
-    pdf.set_font(FONT_FAMILY, "B", 14)
-    pdf.cell(w=mid_w, h=7, text=s.seal_label, align=Align.C, new_x=XPos.LEFT, new_y=YPos.NEXT)
-    if s.seal_hash:
-        pdf.set_font(FONT_FAMILY, "B", CODE_PT)
-        pdf.cell(w=mid_w, h=pdf.line_h(CODE_PT, 1.1), text=short_code(s.seal_hash), align=Align.C,
-                 new_x=XPos.LEFT, new_y=YPos.NEXT)
-        hint = "扫右边二维码，在手机上核对封签码是否和本页相同"
-    else:
-        pdf.set_font(FONT_FAMILY, "B", 24)
-        pdf.cell(w=mid_w, h=pdf.line_h(CODE_PT, 1.1), text=NO_SEAL, align=Align.C, new_x=XPos.LEFT,
-                 new_y=YPos.NEXT)
-        hint = clean(s.no_seal_note)
     pdf.set_font(FONT_FAMILY, "", 10)
-    pdf.multi_cell(w=mid_w, h=pdf.line_h(10, 1.3), text=hint, align=Align.C, wrapmode=WrapMode.CHAR,
-                   new_x=XPos.LEFT, new_y=YPos.NEXT)
-    pdf.qr(s.url, qr_x, y, QR_MM)
+    pdf.set_xy(stamp_x, cy - 7)
+    pdf.multi_cell(w=STAMP_MM, h=4.6, text="（盖章处）\n村委会或村集体\n经济组织公章", align=Align.C)
+    pdf.set_text_color(0)
+    pdf.set_xy(stamp_x - 6, y + STAMP_MM)
+    pdf.cell(w=STAMP_MM + 12, h=5, text="年　　月　　日", align=Align.C)
+    # the QR code
+    pdf.qr(url, qr_x, y, QR_MM)
     pdf.set_font(FONT_FAMILY, "", 9)
     pdf.set_xy(qr_x, y + QR_MM)
     pdf.cell(w=QR_MM, h=5, text="微信扫码查看", align=Align.C)
-    pdf.set_xy(x0, y + STAMP_MM + 4)
-    pdf.set_font(FONT_FAMILY, "", 8)
+    pdf.set_xy(x0, y + BLOCK_MM)
+    pdf.set_font(FONT_FAMILY, "", 7)
     pdf.set_text_color(90)
-    if s.seal_hash:
-        pdf.cell(w=w, h=pdf.line_h(8, 1.3), text=f"封签 SHA-256：{s.seal_hash}", new_x=XPos.LMARGIN,
-                 new_y=YPos.NEXT)
-    pdf.cell(w=w, h=pdf.line_h(8, 1.3), text=clean(f"二维码：{s.url}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    for label, value in ((("封签 SHA-256", seal_hash),) if seal_hash else ()) + tuple(more_hashes):
+        pdf.cell(w=w, h=pdf.line_h(7, 1.3), text=clean(f"{label}：{value}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(0)
+    pdf.set_y(max(pdf.get_y(), y + BLOCK_MM) + 1)
 
 
 def _set(s: BoardSheet, split: int | None) -> tuple[Notice, bool]:
@@ -239,9 +260,10 @@ def _set(s: BoardSheet, split: int | None) -> tuple[Notice, bool]:
     pdf.ln(1)
     deadline = f"{cn_date(s.publicity_until)}前" if s.publicity_until else "公示期内"
     pdf.para(f"如对以上内容有异议，请在{deadline}向村务监督委员会反映。", BODY_PT)
-    if pdf.room() < signoff_height(pdf) + 6:
+    if pdf.room() < signoff_height(pdf) + 2:
         pdf.add_page()
-    _signoff(pdf, s)
+    signoff(pdf, seal_hash=s.seal_hash, url=s.url, seal_label=s.seal_label, no_seal_note=s.no_seal_note,
+            signers=s.signers)
     return pdf, pdf.page_no() == table_page and not lonely
 
 
@@ -251,3 +273,8 @@ def board_pdf(s: BoardSheet) -> bytes:
     if not together and len(s.rows) > 1:
         pdf, _ = _set(s, min(3, len(s.rows) - 1))
     return bytes(pdf.output())
+
+
+def send_sheet(data: bytes, filename: str) -> Response:
+    """The PDF as a download (``filename`` in ASCII: village code, what, id)."""
+    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=filename)

@@ -223,7 +223,7 @@ def notice_table(
 
 def notice_section(pdf: Notice, title: str, then: float) -> None:
     """A section heading, kept on the same page as the first ``then`` mm of what follows."""
-    pdf.ln(4)
+    pdf.ln(2.5)
     pdf.keep(pdf.line_h(_SECTION_PT) + then)
     pdf.para(title, _SECTION_PT, bold=True, gap=1)
 

@@ -88,6 +88,7 @@ class DisclosureDoc:
     seal_hash: str | None
     prev_seal_hash: str | None
     url: str  # what the QR code opens (a mini-program path or https URL)
+    publicity_until: date | None = None  # the 公示's last day (villagers' questions are answered until then)
 
 
 # ------------------------------------------------------------------ checks

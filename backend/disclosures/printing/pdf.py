@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 from fpdf.enums import Align, WrapMode, XPos, YPos
 
+from backend.core.printing.board import signoff, signoff_height
 from backend.core.printing.notice import (
     _CODE_PT,
     _PAD,
@@ -140,8 +141,18 @@ def disclosure_pdf(doc: DisclosureDoc) -> bytes:
     repeated), totals with 大写, by category, large items with their decisions, approval, and the seal box (short
     code in large type, the full hash small, a QR code to ``doc.url``). Every page: short code and 第 N 页 共 M 页.
     The font is embedded. Same document in, same bytes out (the PDF's dates come from ``published_at``).
+
+    The sign-off block never stands alone on a page: when it does not fit under the large items, the large items
+    section moves to the next page with it (set twice; the first pass measures).
     """
     check_figures(doc)
+    pdf, together = _set(doc, move_large=False)
+    if not together:
+        pdf, _ = _set(doc, move_large=True)
+    return bytes(pdf.output())
+
+
+def _set(doc: DisclosureDoc, *, move_large: bool) -> tuple[Notice, bool]:
     label = period_label(doc.period)
     year = int(doc.period[:4])
     published = published_date(doc.published_at)
@@ -158,9 +169,14 @@ def disclosure_pdf(doc: DisclosureDoc) -> bytes:
     pdf.add_page()
 
     pdf.para(f"{doc.village_name}财务公开", TITLE_PT, bold=True, align=Align.C)
-    pdf.para(subtitle(doc, label), SUBTITLE_PT, bold=True, align=Align.C, gap=2)
+    pdf.para(subtitle(doc, label), SUBTITLE_PT, bold=True, align=Align.C, gap=1)
     pdf.para(
-        f"{doc.township_name}　{doc.village_name}　　公示日期：{cn_date(published)}", BODY_PT, align=Align.C, gap=3
+        f"{doc.township_name}　{doc.village_name}　　公示日期：{cn_date(published)}"
+        + (f"　至　{cn_date(doc.publicity_until)}" if doc.publicity_until else ""),
+        BODY_PT,
+        bold=True,
+        align=Align.C,
+        gap=2
     )
 
     # column widths from what is in them; 摘要 takes what is left
@@ -206,6 +222,8 @@ def disclosure_pdf(doc: DisclosureDoc) -> bytes:
         empty="无",
     )
 
+    if move_large:
+        pdf.add_page()
     notice_section(pdf, "大额收支及依据的决议", 3 * row_h)
     large_rows = [
         (cn_date(item.date, year=year), item.summary, format_yuan(item.amount_fen), decision_text(item))
@@ -221,10 +239,15 @@ def disclosure_pdf(doc: DisclosureDoc) -> bytes:
         large_rows,
         empty="本期无大额收支",
     )
+    last_figures = pdf.page_no()
 
-    pdf.ln(5)
-    pdf.keep(2 * pdf.line_h(14) + _QR_MM + 12)
-    pdf.para(f"编制：{doc.prepared_by or '—'}", 14)
-    pdf.para(f"监督委员会审核：{doc.approved_by or '未审核'}", 14, bold=True)
-    _seal_block(pdf, doc)
-    return bytes(pdf.output())
+    pdf.keep(signoff_height(pdf, hashes=2))
+    signoff(
+        pdf,
+        seal_hash=doc.seal_hash,
+        url=doc.url,
+        no_seal_note=seal_text(doc),
+        signers=(f"编制：{doc.prepared_by or '—'}", f"监督委员会审核：{doc.approved_by or '未审核'}", "村负责人"),
+        more_hashes=(("上一封签", doc.prev_seal_hash),) if doc.prev_seal_hash else (),
+    )
+    return pdf, pdf.page_no() == last_figures
