@@ -183,3 +183,55 @@ def refuse_bad_headers(code: str, problems: Sequence[str], known: Sequence[str])
     """The 422 that refuses a file for its header row: the problems and the headers it may use."""
     return AppError(422, code, bad_headers_message(problems, known),
                     {"problems": list(problems), "known_headers": list(known)})
+
+
+# ---------------------------------------------------------------- writing exports that print well
+
+MONEY_FORMAT = "#,##0.00"
+
+
+def money(cell: Any, fen: int | None) -> Any:
+    """Put ``fen`` into ``cell`` as a NUMBER of yuan (an exact Decimal, never a float or a text) shown
+    ``#,##0.00``: a sum in Excel adds it, a print shows 1,234.50. None leaves the cell empty."""
+    from backend.core.printing.figures import yuan_decimal
+
+    cell.value = None if fen is None else yuan_decimal(fen)
+    cell.number_format = MONEY_FORMAT
+    return cell
+
+
+def print_setup(
+    ws: Any,
+    *,
+    title_rows: str | None = None,
+    landscape: bool | None = None,
+    header: str = "",
+    footer_left: str = "",
+    widths: Sequence[float] | None = None,
+) -> None:
+    """Make a sheet print well on A4: fitted to the page width (as many pages down as needed), the heading rows
+    (``title_rows``, e.g. ``"2:2"``) repeated on every page, landscape when the columns are wide (``landscape``
+    None: when the column widths add up to more than a portrait page holds), even margins, the sheet's name or
+    ``header`` at the top and 第 N 页 共 M 页 in the footer. ``widths``: column widths in characters, set first."""
+    from openpyxl.utils import get_column_letter
+
+    for i, width in enumerate(widths or (), start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    if landscape is None:
+        total = sum((ws.column_dimensions[get_column_letter(i)].width or 8.43) for i in range(1, ws.max_column + 1))
+        landscape = total > 100  # about what an A4 portrait page holds at 100%, in characters
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE if landscape else ws.ORIENTATION_PORTRAIT
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.75
+    ws.page_margins.header = ws.page_margins.footer = 0.3
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.oddHeader.center.text = header or ws.title
+    if footer_left:
+        ws.oddFooter.left.text = footer_left
+    ws.oddFooter.right.text = "第 &P 页 共 &N 页"

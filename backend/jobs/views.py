@@ -16,7 +16,7 @@ from backend.core.errors import AppError
 from backend.core.identity import mask_name
 from backend.core.money import fen_to_yuan
 from backend.core.permissions import Principal
-from backend.core.xlsx import text_only
+from backend.core.xlsx import money, print_setup, text_only
 from backend.jobs import service
 from backend.jobs.models import JobApplication, JobHire, JobPay, JobPosting
 from backend.registry import Village
@@ -111,11 +111,13 @@ def my_pay_views(person_id: int) -> list[dict[str, Any]]:
 
 def selected_xlsx(p: JobPosting) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.styles import Font
 
     wb = Workbook()
     ws = wb.active
     ws.title = "拟聘用名单"
     ws.append([f"{p.title}（{p.category}）拟聘用人员名单"])
+    ws["A1"].font = Font(bold=True, size=14)
     ws.append(["序号", "姓名", "户号", "年龄", "优先群体", "抽签序号", "状态"])
     rows = [r for r in applicant_rows(p, staff=True) if r["status"] in ("selected", "hired")]
     for i, r in enumerate(rows, start=1):
@@ -126,26 +128,37 @@ def selected_xlsx(p: JobPosting) -> bytes:
         ws.append([])
         ws.append(["报名名单封存哈希", d.list_hash])
         ws.append(["抽签种子", d.seed or ""])
+    print_setup(ws, title_rows="2:2", widths=(6, 10, 12, 6, 12, 9, 16))
     buf = io.BytesIO()
     text_only(wb).save(buf)
     return buf.getvalue()
 
 
 def pay_sheet_xlsx(village: Village, month: str) -> bytes:
+    """A month's attendance and pay: 应发 as numbers of yuan (``#,##0.00``, a sum in Excel adds them), the heading
+    repeated on every printed page, a column for each person's signature."""
     from openpyxl import Workbook
+    from openpyxl.styles import Font
 
     rows = service.pay_sheet_rows(village, month)
     wb = Workbook()
     ws = wb.active
     ws.title = f"{month}工资表"
     ws.append([f"{village.name}公益岗位{month}考勤及工资表"])
+    ws["A1"].font = Font(bold=True, size=14)
     ws.append(["序号", "姓名", "岗位", "出勤天数", "考核分", "应发（元）", "发放日期", "签字"])
     total = 0
     for i, (pay, post, person_name) in enumerate(rows, start=1):
-        ws.append([i, person_name, post.title, pay.days_worked, pay.score if pay.score is not None else "",
-                   fen_to_yuan(pay.amount_fen), pay.paid_on.isoformat() if pay.paid_on else "", ""])
+        ws.append([i, person_name, post.title, pay.days_worked, pay.score, None, pay.paid_on, ""])
+        money(ws.cell(row=ws.max_row, column=6), pay.amount_fen)
+        if pay.paid_on:
+            ws.cell(row=ws.max_row, column=7).number_format = "yyyy-mm-dd"
         total += pay.amount_fen
-    ws.append(["合计", "", "", "", "", fen_to_yuan(total), "", ""])
+    ws.append(["合计", "", "", "", "", None, "", ""])
+    money(ws.cell(row=ws.max_row, column=6), total).font = Font(bold=True)
+    ws.cell(row=ws.max_row, column=1).font = Font(bold=True)
+    print_setup(ws, title_rows="2:2", widths=(6, 10, 16, 9, 8, 13, 12, 14),
+                footer_left=f"{village.name} {month} 公益岗位工资表")
     buf = io.BytesIO()
     text_only(wb).save(buf)
     return buf.getvalue()

@@ -235,16 +235,17 @@ def test_the_monthly_pay_sheet_lists_each_worker_and_the_total(jobs, crew):
     assert rows[1][:6] == ["序号", "姓名", "岗位", "出勤天数", "考核分", "应发（元）"]
     body = {row[1]: row for row in rows[2:-1]}
     assert set(body) == {"刘小梅", "孙大海"}
-    assert body["刘小梅"][2:7] == ["村道保洁员", 12, 90, "600.00", None]
-    assert body["孙大海"][3:6] == [9, None, "450.50"]
-    assert rows[-1][0] == "合计" and rows[-1][5] == "1050.50"
+    assert body["刘小梅"][2:7] == ["村道保洁员", 12, 90, 600, None]  # money is a number (issue 19), not a text
+    assert body["孙大海"][3:6] == [9, None, 450.5]
+    assert ws.cell(row=3, column=6).number_format == "#,##0.00"
+    assert rows[-1][0] == "合计" and rows[-1][5] == 1050.5
     assert _pay(jobs, "2026-03").status_code == 200
     ws = load_workbook(BytesIO(jobs.client.get(url, headers=jobs.sec()).data)).worksheets[0]  # this month
     rows = [list(row) for row in ws.iter_rows(values_only=True)]
-    assert {row[6] for row in rows[2:-1]} == {"2026-03-31"}
+    assert {row[6] for row in rows[2:-1]} == {datetime(2026, 3, 31)}  # a date Excel sorts
     other_month = jobs.client.get(url, headers=jobs.sec(), query_string={"month": "2026-02"})
     rows = [list(row) for row in load_workbook(BytesIO(other_month.data)).worksheets[0].iter_rows(values_only=True)]
-    assert len(rows) == 3 and rows[-1][5] == "0.00"
+    assert len(rows) == 3 and rows[-1][5] == 0
     refused(jobs.client.get(url, headers=jobs.sec(), query_string={"month": "2026-13"}), 422)
 
 
