@@ -30,6 +30,11 @@ The contracts (numbers stable, dates relative to the seeding day so that what do
   The two 门面 east of the village office (李记农资店, rent booked monthly by ``demo_ledger``) are left out of the
   land register so that their rent is not booked twice; the 北岗果园 is registered and not let.
 
+The four leases rest on one resolved decision, ``LEASE_DECISION`` (240,000.00 元; the leases' rent over their
+terms is 231,000.00, so a new lease on it may add at most 9,000.00). Every household's part of the rent received is
+passed on (``_pass_on``): by a bank batch two days after the rent came in, or in cash to the household's head for
+rent paid in cash — so every past rent reads as paid to the households, as before.
+
 Every payment is recorded "on" its day (``on_day``) by the accountant with an idempotency key and posts into an open
 month; ``backend.demo.registry.seed`` closes the past months afterwards. Idempotent: parcels by code, parties by name,
 contracts by number, grain prices by (year, grain, basis), payments skipped once a due is paid. Returns the number
@@ -46,14 +51,17 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from backend import decisions as pipeline
 from backend import registry
 from backend.core.clock import today
 from backend.core.db import db
 from backend.core.permissions import Principal
+from backend.decisions.pipeline.models import Decision
 from backend.demo.days import month_start, on_day
+from backend.demo.decisions import _meeting
 from backend.demo.registry import principal, roster_plan
-from backend.land import contracts, parcels, payments
-from backend.land.models import Contract, GrainPrice, Parcel, Party
+from backend.land import contracts, parcels, payments, payouts
+from backend.land.models import Contract, GrainPrice, Parcel, Party, RentAllocation, RentPayment, RentPayout
 from backend.ledger import service as ledger
 from backend.registry.models import Village
 
@@ -395,7 +403,7 @@ def _lines(spec: Spec, plan: Sequence[PlanParcel], ids: dict[str, int]) -> list[
 
 
 def _create(village: Village, spec: Spec, party_id: int, lines: list[contracts.LineInput],
-            actor: Principal) -> Contract:
+            actor: Principal, decision_id: int | None = None) -> Contract:
     month, day = spec.due or (spec.start.month, spec.start.day)
     with on_day(spec.signed):
         return contracts.create_contract(village, contracts.ContractInput(
@@ -409,7 +417,7 @@ def _create(village: Village, spec: Spec, party_id: int, lines: list[contracts.L
             deposit_received_on=spec.signed + timedelta(days=5) if spec.deposit_fen else None,
             deposit_held_by="青山镇农村产权交易服务中心风险保障金专户" if spec.deposit_fen else None,
             subsidy_to="承包农户" if spec.kind == "transfer" else None,
-            filed_on=spec.signed + timedelta(days=7), note=spec.note), actor=actor)
+            filed_on=spec.signed + timedelta(days=7), note=spec.note, decision_id=decision_id), actor=actor)
 
 
 def _pay(spec: Spec, c: Contract, on: date, first_open: date, actor: Principal) -> None:
@@ -425,6 +433,59 @@ def _pay(spec: Spec, c: Contract, on: date, first_open: date, actor: Principal) 
         with on_day(paid_on):
             payments.record_payment(c, payments.PaymentInput(d.id, total - d.paid_fen, paid_on, spec.method, ref),
                                     idempotency_key=f"demo-{spec.number}-{d.year_no}", actor=actor)
+
+
+LEASE_DECISION = "集体资产出租方案（临街门面、村东鱼塘、蚕房、镇区商铺）"
+LEASE_DECISION_FEN = 240_000_00  # the leases' rent over their terms (231,000.00) is within it; 9,000.00 is left
+
+
+def _lease_decision(village: Village, before: date, secretary: Principal) -> int:
+    """The resolved 四议两公开 decision the collective's four leases rest on (a lease of collective assets needs
+    one, and its rent over the term stays within the amount the decision states)."""
+    found = db.session.execute(select(Decision.id).where(
+        Decision.village_id == village.id, Decision.title == LEASE_DECISION)).scalar_one_or_none()
+    if found is not None:
+        return found
+    start = before - timedelta(days=40)
+    with on_day(start):
+        d = pipeline.create_decision(village.id, pipeline.DecisionInput(
+            title=LEASE_DECISION, category="land_contract", origin="村干部提议", amount_fen=LEASE_DECISION_FEN,
+            description="集体的临街门面、村东鱼塘、蚕房和镇区商铺公开招租，租期3至5年，各合同租金总额合计不超过24万元，"
+                        "租金全部归集体，纳入集体收入管理。",
+            decision_body="members_assembly"), actor=secretary)
+    for stage, body, days, summary in (("提议", "two_committees", 0, "党支部提议集体资产出租方案"),
+                                       ("商议", "two_committees", 4, "两委联席会议商议出租方案"),
+                                       ("审议", "party_meeting", 9, "党员大会审议通过出租方案"),
+                                       ("决议", "members_assembly", 20, "成员大会表决通过集体资产出租方案")):
+        _meeting(d, village, stage, body, start + timedelta(days=days), secretary, absent=2 if days else 0,
+                 summary=summary)
+    return d.id
+
+
+def _pass_on(spec: Spec, c: Contract, on: date, actor: Principal) -> None:
+    """Each household's part of every payment passed on: by the bank (代发, a batch per payment, two days after
+    the rent came in) or, for rent paid in cash, in cash to the household's head the same day."""
+    village = registry.get_village(c.village_id)
+    for p in db.session.execute(select(RentPayment).where(RentPayment.contract_id == c.id)
+                                .order_by(RentPayment.id)).scalars():
+        open_ids = list(db.session.execute(
+            select(RentAllocation.id).outerjoin(RentPayout, RentPayout.allocation_id == RentAllocation.id)
+            .where(RentAllocation.payment_id == p.id, RentAllocation.amount_fen > 0, RentPayout.id.is_(None))
+            .order_by(RentAllocation.id)).scalars())
+        if not open_ids:
+            continue
+        day = min(p.paid_on + timedelta(days=2), on) if p.method == "bank" else p.paid_on
+        with on_day(day):
+            if p.method == "bank":
+                b, _ = payouts.create_batch(village, open_ids, idempotency_key=f"demo-batch-{p.id}", actor=actor)
+                payouts.mark_batch_paid(b, f"农商银行代发 {spec.number}-{p.id}", day, actor=actor)
+                continue
+            heads = {h.id: h.head_name for h in registry.households_brief(village.id).values()}
+            for aid in open_ids:
+                a = db.session.get(RentAllocation, aid)
+                assert a is not None
+                payouts.pay_cash(village, aid, heads.get(a.household_id) or "户主", day,
+                                 idempotency_key=f"demo-cash-{aid}", actor=actor)
 
 
 def seed_land() -> int:
@@ -443,14 +504,18 @@ def seed_land() -> int:
     _seed_grain_prices(village, range(now.year - 2, now.year + 1))
     numbers = dict(db.session.execute(
         select(Contract.number, Contract.id).where(Contract.village_id == village.id)).all())
+    leases = [s for s in todo if s.kind == "lease"]
+    decision_id = _lease_decision(village, min(s.signed for s in leases), secretary) if leases else None
     created = 0
     for spec in todo:
         if spec.number in numbers:
             c = contracts.get_contract(numbers[spec.number])
         else:
-            c = _create(village, spec, party_ids[spec.party], _lines(spec, plan, ids), secretary)
+            c = _create(village, spec, party_ids[spec.party], _lines(spec, plan, ids), secretary,
+                        decision_id if spec.kind == "lease" else None)
             created += 1
         _pay(spec, c, now, first_open, accountant)
+        _pass_on(spec, c, now, accountant)
     return created
 
 

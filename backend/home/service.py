@@ -16,8 +16,9 @@ Rules (the one place they are stated):
   (``core.clock.today``), whatever year the money was for:
   - dividends: the household's lines of published distributions (``GET /me/dividends``) whose ``paid_on`` falls in
     the year — last year's dividend paid in January counts this year;
-  - land rent: the household's allocations of rent payments received (and passed on the same day) in the year —
-    the ``paid`` of ``GET /me/land/rent-history``, by the day each payment was made;
+  - land rent: the household's rent payouts recorded as paid in the year (a bank batch's date, a cash payout's
+    date) — the ``paid`` of ``GET /me/land/rent-history``; rent the collective received and has not passed on
+    (待转付) is not yet the household's;
   - job pay: the caller's public-benefit job pay (``GET /me/job-pay``) with ``paid_on`` in the year; recorded but
     unpaid months do not count.
   Someone without a household (township staff) gets zeros for the household's money.

@@ -23,9 +23,11 @@ from backend.land.models import (
     GrainPrice,
     Parcel,
     Party,
+    PayoutBatch,
     RentAllocation,
     RentDue,
     RentPayment,
+    RentPayout,
     RentPeriod,
 )
 from backend.ledger import service as ledger
@@ -134,7 +136,14 @@ def test_the_demo_land(app: object, client: FlaskClient) -> None:
     vouchers = db.session.execute(select(Voucher).where(Voucher.source == "land")).scalars().all()
     payments = db.session.execute(select(RentPayment)).scalars().all()
     assert len(payments) >= 10 and all(p.receipt_voucher_id for p in payments)
-    assert len(vouchers) == len(payments) + sum(1 for p in payments if p.payout_voucher_id)
+    # every household's part passed on (a bank batch or cash): one voucher per paid batch and per cash payout
+    batches = db.session.execute(select(PayoutBatch)).scalars().all()
+    cash = db.session.execute(select(RentPayout).where(RentPayout.method == "cash")).scalars().all()
+    assert batches and all(b.status == "paid" for b in batches)
+    assert len(vouchers) == len(payments) + len(batches) + len(cash)
+    assert db.session.execute(select(RentAllocation.id).outerjoin(RentPayout, RentPayout.allocation_id
+                                                                  == RentAllocation.id)
+                              .where(RentAllocation.amount_fen > 0, RentPayout.paid_on.is_(None))).first() is None
     opened = month_start(now, 24)
     for v in vouchers:
         assert v.status == "posted" and v.village_id == lj.id and opened <= v.voucher_date <= now
