@@ -302,7 +302,8 @@ def _seed_linjiang_distribution(village: Village, plan: RegisterPlan) -> int:
 def _seed_linjiang_year_end(village: Village) -> int:
     """This year's 年终分红, ready for the accountant to compute: a decision of the 成员大会 resolved five days ago
     (提议, 商议, 审议, 决议 recorded; its 决议公开 not yet opened) and the plan, a draft on the village's buckets
-    with an equity dividend of the whole dividend bucket. Nothing is computed, published or booked."""
+    with an equity dividend of the whole dividend bucket, stating the decision and the 股权登记日 (the 决议 day).
+    Nothing is computed, published or booked."""
     year = today().year
     if _existing_distribution(village, year) is not None:
         return 0
@@ -329,7 +330,8 @@ def _seed_linjiang_year_end(village: Village) -> int:
     with on_day(resolved + timedelta(days=1), time(10, 0)):
         plans.create_distribution(village, plans.DistributionInput(
             year=year, title=f"{year}年度收益分配方案（年终分红）",
-            components=[plans.ComponentInput("equity", "股金分红")]), actor=accountant)
+            components=[plans.ComponentInput("equity", "股金分红")], record_date=resolved, decision_id=decision.id),
+            actor=accountant)
     return 1
 
 

@@ -33,6 +33,7 @@ from backend.dividends.plans import (
     BucketInput,
     bucket_template,
     buckets_of,
+    check_record_date,
     components_of,
     lock_distribution,
 )
@@ -145,15 +146,16 @@ def _without_cyclic_gc(fn: _F) -> _F:
 
 
 @_without_cyclic_gc
-def compute(d: Distribution, record_date: date, *, actor: Principal | None) -> Distribution:
-    """Freeze the register at ``record_date`` and compute every household's line (replacing a previous preview)."""
+def compute(d: Distribution, record_date: date | None, *, actor: Principal | None) -> Distribution:
+    """Freeze the register at ``record_date`` (or the plan's own) and compute every household's line (replacing a
+    previous preview)."""
     lock_distribution(d)
     if d.status not in ("draft", "computed"):
         raise conflict("dividend.not_editable", f"分配方案{STATUS_LABELS[d.status]}，不能重新计算")
-    if record_date > today():
-        raise unprocessable("dividend.record_date", "股权登记日不能晚于今天")
-    if record_date < date(d.year, 1, 1):
-        raise unprocessable("dividend.record_date", f"股权登记日不能早于{d.year}年1月1日")
+    record_date = record_date or d.record_date
+    if record_date is None:
+        raise unprocessable("dividend.record_date", "请填写股权登记日", fields={"record_date": "请填写股权登记日"})
+    check_record_date(d.year, record_date)
     base = distributable_of(d.village_id, d.year, excluding=d.id)
     distributable = base - d.excluded_fen
     if distributable <= 0:

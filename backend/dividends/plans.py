@@ -11,17 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from backend import registry
+from backend import decisions, registry
 from backend.core import audit
 from backend.core.clock import today
 from backend.core.db import db
-from backend.core.errors import conflict, not_found, unprocessable
+from backend.core.errors import AppError, conflict, not_found, unprocessable
 from backend.core.money import fen_to_yuan
 from backend.core.permissions import Principal
 from backend.dividends.models import BucketTemplate, Distribution, DistributionBucket, DividendComponent
@@ -43,6 +44,8 @@ STATUS_LABELS = {
 }
 COMPONENT_LABELS = {"fixed_per_share": "固定分红（每股）", "fixed_per_member": "固定分红（每人）",
                     "equity": "按股分红"}
+# bodies whose resolution may approve a 收益分配方案 (农村集体经济组织法 第26、28条)
+APPROVING_BODIES = ("members_assembly", "members_rep_assembly")
 DEFAULT_BUCKETS = (
     ("公积公益金", "retain", 3000, "弥补亏损、扩大生产、公益事业", RESERVE_ACCOUNT),
     ("股金分红", "dividend", 7000, "按股分配给成员", None),
@@ -78,6 +81,8 @@ class DistributionInput:
     excluded_fen: int = 0
     excluded_note: str | None = None
     dividend_total_fen: int | None = None  # 分红总额 decided by the meeting (≤ the dividend buckets)
+    record_date: date | None = None  # 股权登记日 the plan states (the computation may still be given another)
+    decision_id: int | None = None  # the approving decision, when it is already resolved
 
 
 # ---------------------------------------------------------------- the village's standing split
@@ -144,6 +149,31 @@ def template_view(village: Village) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- plans
+
+
+def approving_decision(village_id: int, decision_id: int) -> decisions.DecisionRef:
+    """The village's resolved decision of a 成员大会 or 成员代表大会 that a plan rests on, or the refusal saying why
+    it cannot."""
+    ref = decisions.get_ref(village_id, decision_id)
+    if ref is None:
+        raise unprocessable("dividend.decision_unknown", "找不到所依据的决议（须是本村的决议）",
+                            fields={"decision_id": "找不到该决议"})
+    if not ref.resolved or ref.resolved_on is None:
+        raise AppError(409, "dividend.decision_not_resolved", f"决议“{ref.title}”尚未通过，分配方案不能公布")
+    if ref.body not in APPROVING_BODIES:
+        raise AppError(409, "dividend.decision_body",
+                       "收益分配方案须经成员大会或成员代表大会表决通过，所注明的决议不是这两种会议作出的")
+    if ref.resolved_on > today():
+        raise AppError(409, "dividend.decision_not_resolved", "决议日期晚于今天，不能据此公布")
+    return ref
+
+
+def check_record_date(year: int, record_date: date) -> None:
+    if record_date > today():
+        raise unprocessable("dividend.record_date", "股权登记日不能晚于今天", fields={"record_date": "不能晚于今天"})
+    if record_date < date(year, 1, 1):
+        raise unprocessable("dividend.record_date", f"股权登记日不能早于{year}年1月1日",
+                            fields={"record_date": f"不能早于{year}年1月1日"})
 
 
 def get_distribution(distribution_id: int) -> Distribution:
@@ -217,6 +247,10 @@ def create_distribution(village: Village, data: DistributionInput, *, actor: Pri
         raise unprocessable("dividend.excluded_note", "请说明从可分配收益中扣除的款项（如征地补偿费）")
     if data.year > today().year:
         raise unprocessable("dividend.year_invalid", "不能为尚未到来的年度分配收益")
+    if data.record_date is not None:
+        check_record_date(data.year, data.record_date)
+    if data.decision_id is not None:
+        approving_decision(village.id, data.decision_id)
     live = db.session.execute(
         select(Distribution.id).where(Distribution.village_id == village.id, Distribution.year == data.year,
                                       Distribution.status != "cancelled")
@@ -225,7 +259,8 @@ def create_distribution(village: Village, data: DistributionInput, *, actor: Pri
         raise conflict("dividend.year_taken", f"{data.year}年度已有收益分配方案；如须重做请先作废原方案")
     d = Distribution(village_id=village.id, year=data.year, title=data.title.strip(), status="draft",
                      excluded_fen=data.excluded_fen, excluded_note=(data.excluded_note or "").strip() or None,
-                     dividend_total_fen=data.dividend_total_fen, created_by_id=actor.person_id if actor else None)
+                     dividend_total_fen=data.dividend_total_fen, record_date=data.record_date,
+                     decision_id=data.decision_id, created_by_id=actor.person_id if actor else None)
     db.session.add(d)
     try:
         with db.session.begin_nested():

@@ -18,7 +18,7 @@ from backend import decisions, ledger, registry
 from backend.core import audit, objections
 from backend.core.clock import today, utcnow
 from backend.core.db import db
-from backend.core.errors import AppError, conflict, not_found, unprocessable
+from backend.core.errors import conflict, not_found, unprocessable
 from backend.core.identity import mask_name
 from backend.core.money import fen_to_yuan
 from backend.core.permissions import Principal
@@ -26,8 +26,10 @@ from backend.core.seal import Seal, seal
 from backend.dividends.computing import verify_register
 from backend.dividends.models import Distribution, DividendLine, DividendObjection
 from backend.dividends.plans import (
+    APPROVING_BODIES,
     STATUS_LABELS,
     UNDISTRIBUTED_ACCOUNT,
+    approving_decision,
     buckets_of,
     carried_forward,
     component_view,
@@ -37,25 +39,13 @@ from backend.dividends.plans import (
 )
 
 PUBLICITY_DAYS = registry.settings.declare("dividends.publicity_days", "分红名单公示天数", 7, 1, 60, "天")
-# bodies whose resolution may approve a 收益分配方案 (农村集体经济组织法 第26、28条)
-APPROVING_BODIES = ("members_assembly", "members_rep_assembly")
 
 
 # ---------------------------------------------------------------- publishing
 
 
 def _decision_ok(d: Distribution, decision_id: int) -> decisions.DecisionRef:
-    ref = decisions.get_ref(d.village_id, decision_id)
-    if ref is None:
-        raise unprocessable("dividend.decision_unknown", "找不到所依据的决议（须是本村的决议）")
-    if not ref.resolved or ref.resolved_on is None:
-        raise AppError(409, "dividend.decision_not_resolved", f"决议“{ref.title}”尚未通过，分配方案不能公布")
-    if ref.body not in APPROVING_BODIES:
-        raise AppError(409, "dividend.decision_body",
-                       "收益分配方案须经成员大会或成员代表大会表决通过，所注明的决议不是这两种会议作出的")
-    if ref.resolved_on > today():
-        raise AppError(409, "dividend.decision_not_resolved", "决议日期晚于今天，不能据此公布")
-    return ref
+    return approving_decision(d.village_id, decision_id)
 
 
 def _check_reserve_accounts(d: Distribution) -> None:
@@ -71,11 +61,16 @@ def _check_reserve_accounts(d: Distribution) -> None:
                                 "请作废本方案后重新制定", bucket=b.name, account_code=b.account_code)
 
 
-def publish(d: Distribution, decision_id: int, *, actor: Principal | None) -> Distribution:
+def publish(d: Distribution, decision_id: int | None, *, actor: Principal | None) -> Distribution:
+    """Publish on ``decision_id``, or on the decision the plan was drafted with when none is given."""
     lock_distribution(d)
     if d.status != "computed":
         raise conflict("dividend.not_computed", "请先计算分红名单，核对无误后再公布" if d.status == "draft"
                        else f"分配方案{STATUS_LABELS[d.status]}，不能再公布")
+    decision_id = decision_id if decision_id is not None else d.decision_id
+    if decision_id is None:
+        raise unprocessable("dividend.decision_required", "请选择通过本方案的成员（代表）大会决议",
+                            fields={"decision_id": "请选择通过本方案的决议"})
     _decision_ok(d, decision_id)
     if not verify_register(d):
         raise conflict("dividend.register_changed", "股权登记簿与计算时不一致，请重新计算")

@@ -295,7 +295,7 @@ def create_distribution(args: dict[str, Any], village_id: int) -> dict[str, Any]
                                          per_unit_fen=c["per_unit"]) for c in args["components"]],
         buckets=_buckets(args["buckets"]) if args["buckets"] is not None else None,
         excluded_fen=args["excluded"], excluded_note=args["excluded_note"],
-        dividend_total_fen=args["dividend_total"],
+        dividend_total_fen=args["dividend_total"], record_date=args["record_date"], decision_id=args["decision_id"],
     )
     d = plans.create_distribution(registry.get_village(village_id), data, actor=require_login())
     db.session.commit()

@@ -71,14 +71,20 @@ class DistributionInSchema(BaseSchema):
     dividend_total = Yuan(load_default=None, allow_none=True,
                           metadata={"description": "成员（代表）大会决定的分红总额；不填则分红项全部用于分红"})
     excluded_note = Text(load_default=None, allow_none=True, validate=length(max=200))
+    record_date = fields.Date(load_default=None, allow_none=True,
+                              metadata={"description": "股权登记日（可在试算时再填）"})
+    decision_id = fields.Integer(load_default=None, allow_none=True,
+                                 metadata={"description": "通过本方案的成员（代表）大会决议（可在公布时再选）"})
 
 
 class ComputeInSchema(BaseSchema):
-    record_date = fields.Date(required=True, metadata={"description": "股权登记日"})
+    record_date = fields.Date(load_default=None, allow_none=True,
+                              metadata={"description": "股权登记日；不填用方案中写明的"})
 
 
 class PublishInSchema(BaseSchema):
-    decision_id = fields.Integer(required=True, metadata={"description": "通过分配方案的成员（代表）大会决议"})
+    decision_id = fields.Integer(load_default=None, allow_none=True,
+                                 metadata={"description": "通过分配方案的成员（代表）大会决议；不填用方案中写明的"})
 
 
 class CancelInSchema(BaseSchema):
@@ -110,6 +116,8 @@ class DistributionItemSchema(BaseSchema):
 class DividendPlanSchema(DistributionItemSchema):
     village_id = fields.Integer()
     decision_id = fields.Integer(allow_none=True)
+    decision_title = fields.String(allow_none=True)
+    decision_resolved_on = fields.Date(allow_none=True)
     record_date = fields.Date(allow_none=True)
     register_hash = fields.String(allow_none=True)
     distributable = fields.String(allow_none=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from backend import decisions
 from backend.core.clock import to_iso
 from backend.core.db import db
 from backend.core.errors import not_found
@@ -34,6 +35,7 @@ from backend.dividends.shares import service as register
 
 def distribution_view(d: Distribution, *, staff: bool) -> dict[str, Any]:
     s = seal_of(d)
+    ref = decisions.get_ref(d.village_id, d.decision_id) if d.decision_id else None
     out: dict[str, Any] = {
         "id": d.id,
         "village_id": d.village_id,
@@ -42,6 +44,8 @@ def distribution_view(d: Distribution, *, staff: bool) -> dict[str, Any]:
         "status": d.status,
         "status_label": STATUS_LABELS[d.status],
         "decision_id": d.decision_id,
+        "decision_title": ref.title if ref else None,
+        "decision_resolved_on": ref.resolved_on if ref else None,
         "record_date": d.record_date,
         "register_hash": d.register_hash,
         "distributable": fen_to_yuan(d.distributable_fen) if d.distributable_fen is not None else None,

@@ -213,3 +213,48 @@ def test_a_households_events_with_names(client, make, books):
     other = make.household(make.village("XZ02", "新竹村"), "XZ-901")
     db.session.commit()
     assert client.get(f"/api/v1/villages/{vid}/share-events?household_id={other.id}", headers=acc).status_code == 404
+
+
+# ---------------------------------------------------------------- a plan written with its date and decision
+
+
+def test_a_plan_states_its_record_date_and_decision_and_is_computed_and_published_on_them(client, make, books):
+    acc = make.headers(books.accountant)
+    vid = books.village.id
+    base = {"year": books.year, "title": "方案", "components": [{"kind": "equity"}]}
+    rec = today() - timedelta(days=3)
+    village_meeting = approving_decision(books.village, body="villagers_meeting")
+    db.session.commit()
+    refused = [
+        ({"record_date": (today() + timedelta(days=1)).isoformat()}, 422, "dividend.record_date", "record_date"),
+        ({"record_date": f"{books.year - 1}-12-31"}, 422, "dividend.record_date", "record_date"),
+        ({"decision_id": 999_999}, 422, "dividend.decision_unknown", "decision_id"),
+        ({"decision_id": village_meeting}, 409, "dividend.decision_body", None),
+    ]
+    for extra, status, code, field in refused:
+        r = client.post(f"/api/v1/villages/{vid}/distributions", json={**base, **extra}, headers=acc)
+        assert (r.status_code, r.json["error"]["code"]) == (status, code), (extra, r.json)
+        if field:
+            assert field in r.json["error"]["details"]["fields"]
+    assert client.get(f"/api/v1/villages/{vid}/distributions", headers=acc).json["total"] == 0  # nothing made
+
+    r = client.post(f"/api/v1/villages/{vid}/distributions", headers=acc,
+                    json={**base, "record_date": rec.isoformat(), "decision_id": books.decision_id})
+    assert r.status_code == 201, r.json
+    plan = r.json
+    assert (plan["record_date"], plan["decision_id"], plan["decision_title"]) == \
+        (rec.isoformat(), books.decision_id, "年度收益分配方案")
+    did = plan["id"]
+    r = client.post(f"/api/v1/distributions/{did}/compute", json={}, headers=acc)
+    assert r.status_code == 200 and r.json["record_date"] == rec.isoformat(), r.json
+    r = client.post(f"/api/v1/distributions/{did}/publish", json={}, headers=acc)
+    assert r.status_code == 200 and r.json["status"] == "published", r.json
+    assert r.json["decision_resolved_on"] == today().isoformat()
+
+
+def test_computing_a_plan_without_a_record_date_asks_for_one_at_the_field(client, make, books):
+    acc = make.headers(books.accountant)
+    did = _plan(client, acc, books)
+    r = client.post(f"/api/v1/distributions/{did}/compute", json={}, headers=acc)
+    assert r.status_code == 422 and r.json["error"]["details"]["fields"] == {"record_date": "请填写股权登记日"}
+    assert client.get(f"/api/v1/distributions/{did}", headers=acc).json["status"] == "draft"

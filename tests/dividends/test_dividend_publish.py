@@ -80,8 +80,9 @@ def test_publish_needs_a_resolved_decision_of_the_members_assembly_or_its_repres
     db.session.commit()
     before = _state(did)
     cases = [
-        ({}, 422, "validation.failed"),
-        ({"decision_id": None}, 422, "validation.failed"),
+        ({}, 422, "dividend.decision_required"),  # none given, and the plan names none
+        ({"decision_id": None}, 422, "dividend.decision_required"),
+        ({"decision_id": "x"}, 422, "validation.failed"),
         ({"decision_id": 999_999}, 422, "dividend.decision_unknown"),
         ({"decision_id": foreign}, 422, "dividend.decision_unknown"),
         ({"decision_id": pending}, 409, "dividend.decision_not_resolved"),
