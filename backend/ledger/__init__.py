@@ -7,13 +7,13 @@ the vouchers they cite; the township reads the villages' yearly and monthly inco
 """
 
 from backend.ledger.chart import EXPENSE_CATEGORIES, INCOME_CATEGORIES
+from backend.ledger.months import books_status
 from backend.ledger.reports.income_expense import VoucherBrief, income_and_expense, vouchers_by_number
 from backend.ledger.reports.service import income_statement, month_income, year_income, year_span
 from backend.ledger.service import (
     LineInput,
     VoucherInput,
     accounts,
-    books_status,
     close_period,
     closed_periods,
     create_voucher,

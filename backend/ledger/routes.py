@@ -13,7 +13,7 @@ from backend.core.clock import today
 from backend.core.db import db
 from backend.core.pagination import page_schema
 from backend.core.permissions import require_login, requires
-from backend.ledger import import_template, service, voucher_import
+from backend.ledger import decision_cap, import_template, months, service, voucher_import
 from backend.ledger.models import Voucher
 from backend.ledger.schemas import (
     PERIOD_RE,
@@ -179,7 +179,7 @@ def close_period(village_id: int, period: str) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def list_months(village_id: int) -> list[dict[str, Any]]:
     """月结：各月份的凭证张数、草稿张数、是否已结账，以及下一个应结账的月份（即使还没有凭证）。"""
-    return service.months_overview(village_id, today())
+    return months.months_overview(village_id, today())
 
 
 @blp.route("/villages/<int:village_id>/ledger/decision-budgets", methods=["GET"])
@@ -188,7 +188,7 @@ def list_months(village_id: int) -> list[dict[str, Any]]:
 @blp.doc(security=SECURITY)
 def decision_budgets(village_id: int) -> list[dict[str, Any]]:
     """本村已通过的四议两公开决议（凭证可注明的依据）：批准金额、已支出（已冲销的不计）、尚可支出。"""
-    return service.decision_budgets(village_id)
+    return decision_cap.decision_budgets(village_id)
 
 
 # ---------------------------------------------------------------- import

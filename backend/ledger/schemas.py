@@ -78,6 +78,9 @@ class VoucherSchema(BaseSchema):
     total = Yuan(attribute="total_fen")
     decision_ref = fields.String(allow_none=True)
     reverses_id = fields.Integer(allow_none=True)
+    reversed_by_id = fields.Function(
+        lambda v: getattr(v, "reversed_by_id", None), metadata={"description": "冲销它的凭证（未冲销则为空）"}
+    )
     attachments = fields.Function(lambda v: json.loads(v.attachments))
     source = fields.String()
     posted_at = IsoDateTime(allow_none=True)

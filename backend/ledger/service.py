@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, text, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
@@ -29,7 +29,8 @@ from backend.core.errors import AppError, conflict, not_found, unprocessable
 from backend.core.money import fen_to_yuan
 from backend.core.pagination import Page, paginate
 from backend.core.permissions import Principal
-from backend.decisions import DecisionRef, decisions_of, get_ref
+from backend.decisions import get_ref
+from backend.ledger import decision_cap
 from backend.ledger.chart import CHART_2023, DEFAULT_SUBACCOUNTS
 from backend.ledger.models import Account, Period, Voucher, VoucherCounter, VoucherLine
 from backend.registry import Village
@@ -368,109 +369,14 @@ def _check_large_expense(v: Voucher, village: Village) -> None:
     if not ref_text:
         return
     # a small voucher may cite a decision too, but it must be one of this village's, and resolved
-    ok = ref_text.isascii() and ref_text.isdigit() and len(ref_text) <= 18
-    ref = get_ref(village.id, int(ref_text)) if ok else None
+    ref = decision_cap.cited_decision(village.id, ref_text)
     if ref is None:
         raise unprocessable("ledger.decision_unknown", "找不到所注明的决议（须是本村的决议）",
                             fields={"decision_ref": "请从本村已通过的决议中选择"})
     if not ref.resolved:
         raise unprocessable("ledger.decision_not_resolved", f"决议“{ref.title}”尚未通过，不能据此支出",
                             fields={"decision_ref": "请从本村已通过的决议中选择"})
-    check_decision_amount(village, ref, spending)
-
-
-# ---------------------------------------------------------------- what a decision's amount allows
-
-
-def _spending() -> ColumnElement[bool]:
-    """The lines that spend (as :func:`expense_of` counts them): expense accounts and capital spending."""
-    return or_(Account.klass == "expense", func.substr(Account.code, 1, 3).in_(("151", "153", "171")))
-
-
-def decision_spent(village_id: int, decision_ids: Iterable[int]) -> dict[int, int]:
-    """What the village's posted vouchers citing each decision spend, in fen (decisions with nothing spent are
-    absent). A reversed voucher and its reversal count for nothing: the original is left out, and a reversal
-    (which points to what it reverses) is never counted, whatever it cites."""
-    refs = {str(i): i for i in decision_ids}
-    if not refs:
-        return {}
-    reversed_ids = select(Voucher.reverses_id).where(
-        Voucher.village_id == village_id, Voucher.reverses_id.is_not(None)
-    )
-    rows = db.session.execute(
-        select(Voucher.decision_ref, func.sum(VoucherLine.debit_fen - VoucherLine.credit_fen))
-        .join(VoucherLine, VoucherLine.voucher_id == Voucher.id)
-        .join(Account, Account.id == VoucherLine.account_id)
-        .where(
-            Voucher.village_id == village_id,
-            Voucher.status == "posted",
-            Voucher.decision_ref.in_(list(refs)),
-            Voucher.reverses_id.is_(None),
-            Voucher.id.not_in(reversed_ids),
-            _spending(),
-        )
-        .group_by(Voucher.decision_ref)
-    ).all()
-    return {refs[ref]: int(total or 0) for ref, total in rows if ref in refs}
-
-
-def _lock_decision(decision_id: int) -> None:
-    """Queue the posts citing one decision until commit (PostgreSQL; SQLite has one writer at a time), so that two
-    vouchers posted at once cannot both fit in what remains of its amount."""
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(
-            text("SELECT pg_advisory_xact_lock(:ns, :key)"), {"ns": 190019, "key": decision_id & 0x7FFFFFFF}
-        )
-
-
-def check_decision_amount(village: Village, ref: DecisionRef, spending: int) -> None:
-    """422 if spending ``spending`` fen more under the decision ``ref`` takes what the village's posted vouchers
-    have spent under it beyond the amount the decision states (exactly the amount is allowed; a decision without
-    an amount sets no cap; a voucher that spends nothing or gives money back is never refused)."""
-    if ref.amount_fen is None or spending <= 0:
-        return
-    _lock_decision(ref.id)
-    spent = decision_spent(village.id, [ref.id]).get(ref.id, 0)
-    if spent + spending <= ref.amount_fen:
-        return
-    remaining = max(ref.amount_fen - spent, 0)
-    over = spent + spending - ref.amount_fen
-    message = (
-        f"决议“{ref.title}”批准的金额为 {fen_to_yuan(ref.amount_fen)} 元，已支出 {fen_to_yuan(spent)} 元，"
-        f"尚余 {fen_to_yuan(remaining)} 元；本凭证支出 {fen_to_yuan(spending)} 元，超出 {fen_to_yuan(over)} 元，"
-        "不能记账。超出部分须另经四议两公开决议"
-    )
-    raise unprocessable(
-        "ledger.decision_amount_exceeded",
-        message,
-        decision_id=ref.id,
-        title=ref.title,
-        amount=fen_to_yuan(ref.amount_fen),
-        spent=fen_to_yuan(spent),
-        remaining=fen_to_yuan(remaining),
-        voucher_amount=fen_to_yuan(spending),
-        fields={"decision_ref": message},
-    )
-
-
-def decision_budgets(village_id: int) -> list[dict[str, Any]]:
-    """The village's resolved decisions a voucher may cite, newest first, each with its amount, what the posted
-    vouchers have spent under it and what remains (None when the decision states no amount)."""
-    resolved = [d for d in decisions_of([village_id]) if d.status in ("resolved", "done")]
-    spent = decision_spent(village_id, [d.id for d in resolved])
-    out = []
-    for d in resolved:
-        used = spent.get(d.id, 0)
-        out.append({
-            "id": d.id,
-            "title": d.title,
-            "category": d.category,
-            "resolved_on": d.resolved_on,
-            "amount_fen": d.amount_fen,
-            "spent_fen": used,
-            "remaining_fen": None if d.amount_fen is None else d.amount_fen - used,
-        })
-    return out
+    decision_cap.check_decision_amount(village, ref, spending)
 
 
 def _lock(v: Voucher) -> None:
@@ -596,6 +502,7 @@ def get_voucher(voucher_id: int) -> Voucher:
 def with_lines(v: Voucher) -> Voucher:
     """``v`` with its lines and their accounts loaded, for an answer (after a commit every attribute is stale)."""
     db.session.execute(_with_lines(v.id))
+    mark_reversals([v])
     return v
 
 
@@ -611,7 +518,20 @@ def vouchers_page(village_id: int, period: str | None, status: str | None, page:
     if status:
         stmt = stmt.where(Voucher.status == status)
     stmt = stmt.order_by(Voucher.period.desc(), Voucher.number.desc().nulls_first(), Voucher.id.desc())
-    return paginate(db.session, stmt, page, page_size)
+    found = paginate(db.session, stmt, page, page_size)
+    mark_reversals(found.items)
+    return found
+
+
+def mark_reversals(vouchers: Sequence[Voucher]) -> None:
+    """Set ``reversed_by_id`` on each voucher (the reversal that points to it, or None), in one query, for the
+    answers: a reversed voucher is shown as such and offers no second reversal."""
+    ids = [v.id for v in vouchers]
+    by = dict(
+        db.session.execute(select(Voucher.reverses_id, Voucher.id).where(Voucher.reverses_id.in_(ids))).all()
+    ) if ids else {}
+    for v in vouchers:
+        v.reversed_by_id = by.get(v.id)  # type: ignore[attr-defined]  # an answer's field, not a column
 
 
 # ---------------------------------------------------------------- periods
@@ -653,73 +573,3 @@ def periods(village_id: int) -> list[dict[str, Any]]:
     used = set(db.session.execute(select(Voucher.period).where(Voucher.village_id == village_id).distinct()).scalars())
     return [{"period": p, "closed": p in closed} for p in sorted(closed | used, reverse=True)]
 
-
-def _next_month(period: str) -> str:
-    y, m = int(period[:4]), int(period[5:])
-    return f"{y + m // 12:04d}-{m % 12 + 1:02d}"
-
-
-def books_status(village_ids: Sequence[int], on: date) -> dict[int, dict[str, Any]]:
-    """For each village: its open month (the earliest month not closed, from the month of its first voucher; the
-    month of ``on`` for books with no voucher yet), the months closed, and how many draft vouchers wait to be
-    posted (in any month), in three queries whatever the number of villages."""
-    ids = list(village_ids)
-    if not ids:
-        return {}
-    closed: dict[int, set[str]] = {i: set() for i in ids}
-    for vid, p in db.session.execute(select(Period.village_id, Period.period).where(Period.village_id.in_(ids))):
-        closed[vid].add(p)
-    first = dict(
-        db.session.execute(
-            select(Voucher.village_id, func.min(Voucher.period)).where(Voucher.village_id.in_(ids))
-            .group_by(Voucher.village_id)
-        ).all()
-    )
-    drafts = dict(
-        db.session.execute(
-            select(Voucher.village_id, func.count()).where(Voucher.village_id.in_(ids), Voucher.status == "draft")
-            .group_by(Voucher.village_id)
-        ).all()
-    )
-    out = {}
-    for vid in ids:
-        month = first.get(vid) or period_of(on)
-        while month in closed[vid]:
-            month = _next_month(month)
-        out[vid] = {
-            "open_month": month,
-            "last_closed": max(closed[vid]) if closed[vid] else None,
-            "drafts": int(drafts.get(vid, 0)),
-        }
-    return out
-
-
-def months_overview(village_id: int, on: date) -> list[dict[str, Any]]:
-    """The month-close screen's rows, newest first: every month that has vouchers or is closed, and the open month
-    (see :func:`books_status`) even when it holds no voucher yet; each with its posted and draft vouchers, whether
-    it is closed (when, by whom) and whether it is the month to close next."""
-    status = books_status([village_id], on)[village_id]
-    counts: dict[str, dict[str, int]] = {}
-    for p, st, n in db.session.execute(
-        select(Voucher.period, Voucher.status, func.count()).where(Voucher.village_id == village_id)
-        .group_by(Voucher.period, Voucher.status)
-    ):
-        counts.setdefault(p, {})[st] = int(n)
-    closed = {
-        row.period: row
-        for row in db.session.execute(select(Period).where(Period.village_id == village_id)).scalars()
-    }
-    names = registry.person_names([r.closed_by_id for r in closed.values() if r.closed_by_id])
-    months = sorted({*counts, *closed, status["open_month"]}, reverse=True)
-    return [
-        {
-            "period": p,
-            "closed": p in closed,
-            "closed_at": closed[p].closed_at if p in closed else None,
-            "closed_by": (names.get(closed[p].closed_by_id) or "系统") if p in closed else None,
-            "posted": counts.get(p, {}).get("posted", 0),
-            "drafts": counts.get(p, {}).get("draft", 0),
-            "is_open_month": p == status["open_month"],
-        }
-        for p in months
-    ]

@@ -45,7 +45,8 @@ from backend.core.money import fen_to_yuan
 from backend.core.permissions import Principal
 from backend.core.schemas import BaseSchema
 from backend.core.xlsx import RowErrors, bad_headers_message, map_headers, open_first_sheet
-from backend.ledger import service
+from backend.decisions import DecisionRef
+from backend.ledger import decision_cap, service
 from backend.ledger.chart import MAP_2004_BY_NAME
 from backend.ledger.models import Account, Voucher, VoucherCounter, VoucherLine
 from backend.registry import Village
@@ -138,6 +139,8 @@ class _Row:
     credit: int = 0
     decision: str | None = None
     attachments: list[str] = field(default_factory=list)
+    ref: DecisionRef | None = None  # the resolved decision cited, once checked
+    spent: int = 0  # what the voucher spends (expense and capital accounts), in fen
     account: Account | None = None
     bad_amount: bool = False
     bad_date: bool = False
@@ -358,6 +361,8 @@ class _Voucher:
     summary: str = ""
     decision: str | None = None
     attachments: list[str] = field(default_factory=list)
+    ref: DecisionRef | None = None  # the resolved decision cited, once checked
+    spent: int = 0  # what the voucher spends (expense and capital accounts), in fen
 
     @property
     def first(self) -> int:
@@ -432,6 +437,34 @@ def _check_voucher(village: Village, v: _Voucher, closed: set[str], errors: RowE
             service.check_large_expense(village, spent, v.decision)
         except AppError as exc:
             errors.add(v.first, DECISION, f"凭证 {v.key}：{exc.message}")
+            return
+        if v.decision:  # a small voucher may cite a decision too: one of this village's, resolved
+            ref = decision_cap.cited_decision(village.id, v.decision)
+            if ref is None:
+                errors.add(v.first, DECISION, f"凭证 {v.key}：找不到决议编号 {v.decision}（须是本村的决议）")
+            elif not ref.resolved:
+                errors.add(v.first, DECISION, f"凭证 {v.key}：决议“{ref.title}”尚未通过，不能据此支出")
+            else:
+                v.ref, v.spent = ref, spent
+
+
+def _check_decision_amounts(village: Village, vouchers: list[_Voucher], errors: RowErrors) -> None:
+    """The vouchers citing one decision, the books' and the file's together in file order, spend no more than the
+    amount it states (as :func:`service.check_decision_amount` for one voucher)."""
+    cited = {v.ref.id: v.ref for v in vouchers if v.ref is not None}
+    before = decision_cap.decision_spent(village.id, cited)
+    running: dict[int, int] = {}
+    for v in vouchers:
+        if v.ref is None:
+            continue
+        so_far = before.get(v.ref.id, 0) + running.get(v.ref.id, 0)
+        if v.ref.amount_fen is not None and v.spent > 0 and so_far + v.spent > v.ref.amount_fen:
+            errors.add(v.first, DECISION,
+                       f"凭证 {v.key}：决议“{v.ref.title}”批准的金额为 {fen_to_yuan(v.ref.amount_fen)} 元，"
+                       f"已支出 {fen_to_yuan(so_far)} 元（含本文件前面的凭证），本凭证支出 {fen_to_yuan(v.spent)} 元，"
+                       f"超出 {fen_to_yuan(so_far + v.spent - v.ref.amount_fen)} 元")
+            continue
+        running[v.ref.id] = running.get(v.ref.id, 0) + v.spent
 
 
 # ---------------------------------------------------------------- import
@@ -471,6 +504,7 @@ def _check(village: Village, rows: list[_Row], errors: RowErrors) -> list[_Vouch
     vouchers = _group(rows)
     for v in vouchers:
         _check_voucher(village, v, closed, errors)
+    _check_decision_amounts(village, vouchers, errors)
     return vouchers
 
 
@@ -503,6 +537,13 @@ def _write(village: Village, vouchers: list[_Voucher], *, actor: Principal | Non
         made[v.key] = voucher
     db.session.add_all(made.values())
     db.session.flush()
+    # again under each decision's lock: a voucher posted meanwhile may have taken what the file spends
+    per_decision: dict[int, tuple[DecisionRef, int]] = {}
+    for v in vouchers:
+        if v.ref is not None:
+            per_decision[v.ref.id] = (v.ref, per_decision.get(v.ref.id, (v.ref, 0))[1] + v.spent)
+    for ref, spent in per_decision.values():
+        decision_cap.check_decision_amount(village, ref, spent)
 
     months: dict[str, list[Voucher]] = {}
     for v in vouchers:

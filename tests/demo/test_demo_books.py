@@ -12,6 +12,7 @@ from backend.core.db import db
 from backend.demo import ledger as demo_ledger
 from backend.ledger import service as ledger
 from backend.ledger.models import Period, Voucher, VoucherLine
+from backend.ledger.months import books_status
 
 
 def _seed(make) -> None:
@@ -39,7 +40,7 @@ def test_books_balance_and_every_completed_month_is_closed(app, make):
     xz = registry.village_by_code("XZ02")
     last_month = ledger.period_of(demo_ledger.month_start(clock.today(), 1))
     assert last_month not in ledger.closed_periods(xz.id)
-    assert ledger.books_status([xz.id], clock.today())[xz.id]["open_month"] == last_month
+    assert books_status([xz.id], clock.today())[xz.id]["open_month"] == last_month
 
 
 def test_the_large_expense_rests_on_a_resolved_decision(app, make):

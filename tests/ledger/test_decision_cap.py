@@ -72,6 +72,10 @@ def test_a_reversed_voucher_frees_its_amount_and_the_reversal_is_not_refused(api
     assert error_code(post(api, w, again)) == "ledger.decision_amount_exceeded"
     r = reverse(api, w, first["id"], "2026-01-16", "付错了工程队")
     assert r.status_code == 201  # a reversal gives money back: never refused by the cap
+    shown = api("GET", f"/api/v1/vouchers/{first['id']}", w.h["acct"]).json
+    assert shown["reversed_by_id"] == r.json["id"] and r.json["reversed_by_id"] is None
+    listed = api("GET", f"/api/v1/villages/{w.a_id}/vouchers", w.h["acct"]).json["items"]
+    assert {v["id"]: v["reversed_by_id"] for v in listed}[first["id"]] == r.json["id"]
     assert post(api, w, again).status_code == 200  # the reversed 100,000.00 no longer counts
     one_more = draft(api, w, body("2026-01-17", lines=expense("0.01"), decision_ref=ref))
     assert error_code(post(api, w, one_more)) == "ledger.decision_amount_exceeded"

@@ -198,6 +198,7 @@ def test_two_imports_at_once_into_the_same_months_share_the_numbers_without_gaps
 
 
 def test_expenses_posted_at_once_under_one_decision_never_exceed_its_amount(app, books, postgres_only):
+    from backend.ledger.decision_cap import decision_spent
     from tests.factories import resolved_decision
 
     d = resolved_decision(books["a"].id, "新建村道照明工程", "工程建设", 10_000_000, date(2025, 12, 20))
@@ -213,4 +214,4 @@ def test_expenses_posted_at_once_under_one_decision_never_exceed_its_amount(app,
     codes = sorted(r.status_code for r in results)
     assert codes == [200, 200, 200, 422, 422, 422], [r.json for r in results]
     assert {r.json["error"]["code"] for r in results if r.status_code == 422} == {"ledger.decision_amount_exceeded"}
-    assert ledger.decision_spent(books["a"].id, [d.id]) == {d.id: 9_000_000}
+    assert decision_spent(books["a"].id, [d.id]) == {d.id: 9_000_000}

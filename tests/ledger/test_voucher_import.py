@@ -451,3 +451,61 @@ def test_only_the_villages_own_bookkeepers_may_import(app, make, w, http):
     assert b_report.status_code == 200
     vouchers = db.session.execute(select(Voucher.village_id)).scalars().all()
     assert set(vouchers) == {w.b.id}
+
+
+# ---------------------------------------------------------------- a decision's amount, the template
+
+
+def test_the_decision_amount_holds_across_the_file_and_the_books(w):
+    d = resolved_decision(w.a.id, "村道照明工程", "工程建设", 10_000_000, date(2025, 12, 20))
+    ref = str(d.id)
+    run(w.a, [row("0", "2026-01-03", "514", "60000.00", None, decision=ref),
+              row("0", "2026-01-03", "102", None, "60000.00", decision=ref)])
+    db.session.commit()
+    err = refused(w.a, [
+        row("1", "2026-01-05", "514", "30000.00", None, decision=ref),
+        row("1", "2026-01-05", "102", None, "30000.00"),
+        row("2", "2026-01-06", "153", "10000.01", None, decision=ref),  # 在建工程: one fen beyond what remains
+        row("2", "2026-01-06", "102", None, "10000.01"),
+    ])
+    found = problems(err)
+    assert list(found) == [(4, "决议编号")]
+    assert "村道照明工程" in found[(4, "决议编号")] and "100000.00 元" in found[(4, "决议编号")]
+    assert "已支出 90000.00 元" in found[(4, "决议编号")]
+    done = run(w.a, [
+        row("1", "2026-01-05", "514", "30000.00", None, decision=ref),
+        row("1", "2026-01-05", "102", None, "30000.00"),
+        row("2", "2026-01-06", "153", "10000.00", None, decision=ref),  # exactly the amount
+        row("2", "2026-01-06", "102", None, "10000.00"),
+    ])
+    assert done["vouchers"] == 2
+
+
+def test_an_import_may_cite_only_a_resolved_decision_of_the_village(w, make):
+    pending = Decision(village_id=w.a.id, title="修缮村委会办公楼", category="工程建设", amount_fen=None,
+                       status="in_progress")
+    db.session.add(pending)
+    db.session.commit()
+    err = refused(w.a, [
+        row("1", "2026-01-05", "513", "100.00", None, decision=str(pending.id)),
+        row("1", "2026-01-05", "102", None, "100.00"),
+        row("2", "2026-01-06", "513", "100.00", None, decision="999999"),
+        row("2", "2026-01-06", "102", None, "100.00"),
+    ])
+    found = problems(err)
+    assert "尚未通过" in found[(2, "决议编号")] and "找不到" in found[(4, "决议编号")]
+
+
+def test_the_template_has_the_columns_the_import_reads(client: FlaskClient, w, make):
+    from openpyxl import load_workbook
+
+    r = client.get(f"/api/v1/villages/{w.a.id}/vouchers/template.xlsx", headers=make.headers(w.acct))
+    assert r.status_code == 200 and r.mimetype == XLSX
+    wb = load_workbook(BytesIO(r.data))
+    assert [c.value for c in wb.worksheets[0][1]] == HEADERS and wb.sheetnames == ["凭证", "填写说明"]
+    # the empty template itself is a file with no vouchers, refused with a sentence (nothing written)
+    r = client.post(f"/api/v1/villages/{w.a.id}/vouchers/import", headers=make.headers(w.acct),
+                    data={"file": (BytesIO(r.data), "t.xlsx"), "dry_run": "true"})
+    assert r.status_code == 422, r.json
+    assert client.get(f"/api/v1/villages/{w.a.id}/vouchers/template.xlsx",
+                      headers=make.headers(w.villager)).status_code == 403
