@@ -60,6 +60,18 @@ describe('land and rent', () => {
     expect(page.data.totalMu).toBe(require('../utils/format').sumMu(page.data.parcels.map((p) => p.area_mu)))
     expect(page.data.history.length).toBeGreaterThan(0)
   })
+
+  test('opened from the printed land-rent 公示 (?year=…): that year’s rows are marked, no other', async () => {
+    const plain = await h.openPage('land')
+    const year = plain.data.history[0].periodText.slice(0, 4)
+    expect(plain.data.history.every((r) => r.current === false)).toBe(true)
+    const page = await h.openPage('land', { year })
+    expect(page.data.error).toBe('')
+    const marked = page.data.history.filter((r) => r.current)
+    expect(marked.length).toBeGreaterThan(0)
+    expect(marked.every((r) => r.periodText.startsWith(year))).toBe(true)
+    expect(page.data.history.filter((r) => !r.current).every((r) => !r.periodText.startsWith(year))).toBe(true)
+  })
 })
 
 describe('a villager with no household sees words, not a crash', () => {

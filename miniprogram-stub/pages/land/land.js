@@ -1,5 +1,6 @@
 // 土地和租金: my household's parcels, the transfer contracts they are in, this year's rent due and paid,
-// and the rent of past years (GET /me/land, GET /me/land/rent-history).
+// and the rent of past years (GET /me/land, GET /me/land/rent-history). Opened from the QR code of the printed
+// land-rent 公示 (?year=2026), the rows of that year are marked (current: true).
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const ui = require('../../utils/ui')
@@ -8,7 +9,10 @@ const ui = require('../../utils/ui')
 Page({
   data: { rootFontSize: '18px', loading: true, error: '', contracts: [], parcels: [], history: [], totalMu: '0' },
 
-  onLoad() { return this.refresh() },
+  onLoad(query) {
+    this.year = (query && query.year) || ''
+    return this.refresh()
+  },
   onPullDownRefresh() { return this.refresh() },
   onRetry() { return this.refresh() },
 
@@ -45,6 +49,7 @@ Page({
           paidText: `${fmt.money(h.paid)} / ${fmt.money(h.due)}`,
           operator: h.operator,
           statusText: fmt.label(fmt.RENT_STATUS, h.status),
+          current: !!this.year && String(h.period_start || '').slice(0, 4) === String(this.year),
         })),
       }
     })
