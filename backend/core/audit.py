@@ -197,6 +197,7 @@ ACTION_LABELS: dict[str, str] = {
     # --- dividends console (issue 19, H2)
     # --- land console and payouts (issue 19, H3)
     "land.rent_payout": "现金转付农户租金",
+    "land.parcel_update": "更正地块登记",
     "land.payout_batch": "编制租金银行代发批次",
     "land.payout_batch_paid": "租金银行代发到户",
     "land.payout_batch_cancel": "撤销租金代发批次",

@@ -7,6 +7,7 @@ household. A private operator's ID number is kept only as keyed hashes and its l
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -19,7 +20,7 @@ from backend.core.db import db
 from backend.core.errors import conflict, not_found, unprocessable
 from backend.core.identity import id_hashes
 from backend.core.permissions import Principal
-from backend.land.models import Parcel, Party
+from backend.land.models import Contract, ContractParcel, Parcel, Party
 from backend.registry import Village
 
 MU4 = 10_000  # areas are mu × 10,000
@@ -135,8 +136,63 @@ def create_parcel(village: Village, data: ParcelInput, *, actor: Principal | Non
     return p
 
 
-def parcels_stmt(village_id: int, household_id: int | None = None, kind: str | None = None) -> Any:
+PARCEL_EDITABLE = ("name", "location", "land_type", "grade", "area_mu4", "measured_mu4", "basic_farmland",
+                   "household_id", "certificate_no", "contract_until", "active")
+
+
+def update_parcel(p: Parcel, changes: dict[str, Any], *, actor: Principal | None) -> Parcel:
+    """Correct a parcel's register entry. Its code and kind stay; a contracted parcel keeps a household of the
+    village, and changes household only while it is in no active contract (the contract's lines name the
+    household its rent goes to)."""
+    changes = {k: v for k, v in changes.items() if k in PARCEL_EDITABLE}
+    if "household_id" in changes and changes["household_id"] != p.household_id:
+        hid = changes["household_id"]
+        if p.kind != "contracted":
+            raise unprocessable("land.household_not_allowed", "集体的土地或资产不属于某一户", field="household_id")
+        if hid is None or hid not in registry.households_brief(p.village_id, [hid]):
+            raise unprocessable("land.household_required", "承包地须指明本村的承包户", field="household_id")
+        busy = db.session.execute(
+            select(Contract.number).join(ContractParcel, ContractParcel.contract_id == Contract.id)
+            .where(ContractParcel.parcel_id == p.id, Contract.status == "active")).scalars().first()
+        if busy:
+            raise conflict("land.parcel_in_contract",
+                           f"该地块在合同 {busy} 中，不能更换承包户（租金按合同登记的户发放）", field="household_id")
+    if "name" in changes:
+        changes["name"] = (changes["name"] or "").strip()
+        if not changes["name"]:
+            raise unprocessable("land.name_required", "请填写地块名称", field="name")
+    before = {k: getattr(p, k) for k in changes}
+    for k, v in changes.items():
+        setattr(p, k, v)
+    db.session.flush()
+    audit.record("land.parcel_update", "land_parcel", p.id, actor=actor, village_id=p.village_id,
+                 before={k: str(v) if v is not None else None for k, v in before.items()},
+                 after={k: str(v) if v is not None else None for k, v in changes.items()})
+    return p
+
+
+def parcel_items(rows: Sequence[Parcel]) -> list[dict[str, Any]]:
+    """Parcels for a list, each with its household's number and head (one query for the page)."""
+    if not rows:
+        return []
+    brief = registry.households_brief(rows[0].village_id, [p.household_id for p in rows if p.household_id])
+    out = []
+    for p in rows:
+        h = brief.get(p.household_id) if p.household_id else None
+        out.append({"id": p.id, "code": p.code, "name": p.name, "kind": p.kind, "household_id": p.household_id,
+                    "household_number": h.number if h else None, "head_name": h.head_name if h else None,
+                    "area_mu4": p.area_mu4, "measured_mu4": p.measured_mu4, "location": p.location,
+                    "land_type": p.land_type, "grade": p.grade, "basic_farmland": p.basic_farmland,
+                    "certificate_no": p.certificate_no, "contract_until": p.contract_until, "active": p.active})
+    return out
+
+
+def parcels_stmt(village_id: int, household_id: int | None = None, kind: str | None = None,
+                 q: str | None = None) -> Any:
     stmt = select(Parcel).where(Parcel.village_id == village_id)
+    if q:
+        stmt = stmt.where(Parcel.code.contains(q, autoescape=True) | Parcel.name.contains(q, autoescape=True)
+                          | Parcel.location.contains(q, autoescape=True))
     if household_id is not None:
         stmt = stmt.where(Parcel.household_id == household_id)
     if kind is not None:

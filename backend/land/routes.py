@@ -42,6 +42,7 @@ from backend.land.schemas import (
     ParcelInSchema,
     ParcelListArgs,
     ParcelSchema,
+    ParcelUpdateSchema,
     PartyInSchema,
     PartySchema,
     PaymentPayoutsSchema,
@@ -90,8 +91,9 @@ def create_party(args: dict[str, Any], village_id: int) -> Any:
 @blp.doc(security=SECURITY)
 def list_parcels(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     """本村地块（农户承包地、集体土地和资产），可按户、按类别筛选。"""
-    stmt = parcels.parcels_stmt(village_id, args["household_id"], args["kind"])
-    return paginate(db.session, stmt, args["page"], args["page_size"]).envelope()
+    stmt = parcels.parcels_stmt(village_id, args["household_id"], args["kind"], args["q"])
+    page = paginate(db.session, stmt, args["page"], args["page_size"])
+    return page.envelope(parcels.parcel_items(page.items))
 
 
 @blp.route("/villages/<int:village_id>/parcels", methods=["POST"])
@@ -117,7 +119,21 @@ def create_parcel(args: dict[str, Any], village_id: int) -> Any:
 @blp.doc(security=SECURITY)
 def get_parcel(parcel: Parcel) -> Any:
     """一块地。"""
-    return parcel
+    return parcels.parcel_items([parcel])[0]
+
+
+@blp.route("/parcels/<int:parcel_id>", methods=["PATCH"])
+@requires("land.manage", obj=(Parcel, "parcel_id"))
+@blp.arguments(ParcelUpdateSchema)
+@blp.response(200, ParcelSchema)
+@blp.doc(security=SECURITY)
+def update_parcel(args: dict[str, Any], parcel: Parcel) -> Any:
+    """更正地块登记：名称、坐落、面积、地类、承包户（不在合同中时）、证号、承包期限，或停用。代码和类别不改。"""
+    changes = {("area_mu4" if k == "area_mu" else "measured_mu4" if k == "measured_mu" else k): v
+               for k, v in args.items()}
+    parcels.update_parcel(parcel, changes, actor=require_login())
+    db.session.commit()
+    return parcels.parcel_items([parcel])[0]
 
 
 # ---------------------------------------------------------------- contracts

@@ -76,12 +76,28 @@ class ParcelInSchema(BaseSchema):
     contract_until = fields.Date(load_default=None, allow_none=True, metadata={"description": "承包期限至"})
 
 
+class ParcelUpdateSchema(BaseSchema):
+    name = Text(validate=length(1, 60))
+    household_id = fields.Integer(allow_none=True, metadata={"description": "承包户"})
+    area_mu = Mu(metadata={"description": "登记面积（亩）"})
+    measured_mu = Mu(allow_none=True)
+    location = Text(allow_none=True, validate=length(max=120))
+    land_type = Text(validate=one_of(LAND_TYPES))
+    grade = Text(allow_none=True, validate=length(max=20))
+    basic_farmland = fields.Boolean()
+    certificate_no = Text(allow_none=True, validate=length(max=40))
+    contract_until = fields.Date(allow_none=True)
+    active = fields.Boolean(metadata={"description": "停用的地块不能再签合同"})
+
+
 class ParcelSchema(BaseSchema):
     id = fields.Integer()
     code = fields.String()
     name = fields.String()
     kind = fields.String()
     household_id = fields.Integer(allow_none=True)
+    household_number = fields.String(allow_none=True, dump_default=None)
+    head_name = fields.String(allow_none=True, dump_default=None, metadata={"description": "承包户户主"})
     area_mu = Mu(attribute="area_mu4")
     measured_mu = Mu(attribute="measured_mu4", allow_none=True)
     location = fields.String(allow_none=True)
@@ -94,6 +110,7 @@ class ParcelSchema(BaseSchema):
 
 
 class ParcelListArgs(PageArgs):
+    q = Text(load_default=None, validate=length(max=40), metadata={"description": "按代码、名称、坐落查找"})
     household_id = fields.Integer(load_default=None)
     kind = Text(load_default=None, validate=one_of(PARCEL_KINDS, PARCEL_LABELS))
 
