@@ -263,3 +263,27 @@ def arrears_report(village_id: int, on: date, page: int, page_size: int) -> dict
                   for a in rows[start : start + page_size]],
         "total": len(rows), "page": page, "page_size": page_size,
     }
+
+
+def year_dues(village_id: int, year: int, on: date | None = None) -> list[dict[str, Any]]:
+    """Every due falling in ``year`` (by its due date) of the village's active contracts: what is due, received,
+    outstanding, and whether it is overdue on ``on``."""
+    on = on or today()
+    rows = db.session.execute(
+        select(RentDue, Contract, Party).join(Contract, Contract.id == RentDue.contract_id)
+        .join(Party, Party.id == Contract.party_id)
+        .where(RentDue.village_id == village_id, RentDue.due_date >= date(year, 1, 1),
+               RentDue.due_date <= date(year, 12, 31), Contract.status == "active")
+        .order_by(RentDue.due_date, Contract.number)).all()
+    out = []
+    for d, c, party in rows:
+        total = due_total(d)
+        left = None if total is None else total - d.paid_fen
+        status = ("unpriced" if total is None else "paid" if left == 0 else
+                  "overdue" if d.due_date < on else "partly_paid" if d.paid_fen else "due")
+        out.append({"due_id": d.id, "contract_id": c.id, "contract_number": c.number, "contract_title": c.title,
+                    "kind": c.kind, "party": party.name, "year_no": d.year_no, "due_date": d.due_date,
+                    "total": fen_to_yuan(total) if total is not None else None, "paid": fen_to_yuan(d.paid_fen),
+                    "outstanding": fen_to_yuan(left) if left is not None else None, "status": status,
+                    "note": d.priced_note})
+    return out

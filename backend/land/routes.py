@@ -52,6 +52,7 @@ from backend.land.schemas import (
     RentPaymentSchema,
     RentPeriodInSchema,
     YearArgs,
+    YearDueListSchema,
     YearPaymentListSchema,
 )
 
@@ -261,6 +262,17 @@ def _payouts_body(p: RentPayment) -> dict[str, Any]:
     c = contracts.get_contract(p.contract_id)
     return {"payment": payments.payment_view(p, False), "contract_number": c.number,
             "party": parcels.get_party(c.party_id).name, "items": payouts.payment_payouts(p)}
+
+
+@blp.route("/villages/<int:village_id>/rent-dues", methods=["GET"])
+@requires("land.read", village="village_id")
+@blp.arguments(YearArgs, location="query")
+@blp.response(200, YearDueListSchema)
+@blp.doc(security=SECURITY)
+def year_dues(args: dict[str, Any], village_id: int) -> dict[str, Any]:
+    """某年（默认今年）各合同的应收租金：应收、已收、尚欠，是否逾期。"""
+    year = args["year"] or today().year
+    return {"year": year, "items": payments.year_dues(village_id, year)}
 
 
 @blp.route("/villages/<int:village_id>/rent-payments", methods=["GET"])

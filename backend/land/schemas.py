@@ -499,3 +499,24 @@ class YearPaymentSchema(BaseSchema):
 class YearPaymentListSchema(BaseSchema):
     year = fields.Integer()
     items = fields.List(fields.Nested(YearPaymentSchema))
+
+
+class YearDueSchema(BaseSchema):
+    due_id = fields.Integer()
+    contract_id = fields.Integer()
+    contract_number = fields.String()
+    contract_title = fields.String()
+    kind = fields.String()
+    party = fields.String()
+    year_no = fields.Integer()
+    due_date = fields.Date()
+    total = fields.String(allow_none=True)
+    paid = fields.String()
+    outstanding = fields.String(allow_none=True)
+    status = fields.String(metadata={"description": "due | partly_paid | paid | overdue | unpriced"})
+    note = fields.String(allow_none=True)
+
+
+class YearDueListSchema(BaseSchema):
+    year = fields.Integer()
+    items = fields.List(fields.Nested(YearDueSchema))
