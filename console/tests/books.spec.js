@@ -2,8 +2,10 @@
 // exactly those two with each one's open month, drafts and 财务公开; a click on 新竹村 switches the console to it and
 // opens the vouchers of its open month (last month: the demo leaves it for him to close). He posts a balanced voucher,
 // choosing the accounts by typing their names, with the totals shown as he types; an amount with three decimals is
-// flagged as typed; an unbalanced voucher is refused with the server's message at the lines. He checks a voucher file
-// with bad rows (each listed, nothing written), then closes the month after a confirmation saying what closing means.
+// flagged as typed; an unbalanced voucher is refused with the server's message at the lines. In 临江村 an expense
+// citing the road repair's decision, whose 68,500.00 元 are spent, is refused at the decision (the draft deleted).
+// Back in 新竹村 he checks a voucher file with bad rows (each listed, nothing written), then closes the month after a
+// confirmation saying what closing means.
 import { test, expect } from '@playwright/test'
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
@@ -117,6 +119,35 @@ test('冯立 switches to 新竹村, posts a balanced voucher, is refused an unba
   expect(drafts.total).toBe(0) // nothing was written
   expect(after.total).toBe(before + 1)
   await shot(page, 'books-vouchers')
+
+  // 临江村: the road repair's decision (68,500.00 元) is spent to the fen; one more expense citing it is refused at
+  // the decision, and the draft it left is deleted
+  await page.locator('[data-test="menu-/books/villages"]').click()
+  await page.locator('[data-test=kept-临江村]').click()
+  await expect(page.locator('[data-test=village-switcher]')).toContainText('临江村')
+  await page.locator('[data-test=new-voucher]').click()
+  await dialog.locator('[data-test=voucher-summary] input').or(dialog.locator('input[data-test=voucher-summary]')).first().fill('支付村道修缮尾款')
+  await account(dialog, page, 0, '公益', '514 公益支出')
+  await amount(dialog, 0, 'debit', '500.00')
+  await account(dialog, page, 1, '银行', '102 银行存款')
+  await amount(dialog, 1, 'credit', '500.00')
+  await dialog.locator('[data-test=decision-picker]').first().click()
+  await page.locator('.el-select-dropdown__item:visible', { hasText: '村道硬化修缮工程' }).first().click()
+  await expect(dialog.locator('[data-test=decision-budget]')).toContainText('批准 68,500.00 元，已支出 68,500.00 元，尚余 0.00 元')
+  await dialog.locator('[data-test=save-and-post]').click()
+  const decisionError = dialog.locator('[data-test=decision-item] .el-form-item__error')
+  await expect(decisionError).toContainText('批准的金额为 68500.00 元，已支出 68500.00 元')
+  await expect(decisionError).toContainText('超出 500.00 元')
+  await shot(page, 'books-voucher-decision-cap', { fullPage: false })
+  await dialog.locator('[data-test=delete-draft]').click()
+  await page.locator('.el-message-box').getByRole('button', { name: '删除' }).click()
+  await expect(dialog).toBeHidden()
+  expect((await call('GET', `/villages/${rows.find((r) => r.name === '临江村').village_id}/vouchers?status=draft`, { token })).body.total).toBe(0)
+
+  // back to 新竹村 through the switcher
+  await page.locator('[data-test=village-switcher]').click()
+  await page.locator('.el-select-dropdown__item:visible', { hasText: '新竹村' }).click()
+  await expect(page.locator('[data-test=village-switcher]')).toContainText('新竹村')
 
   // 凭证导入: a file with bad rows is listed row by row, nothing written, no 确认导入
   await page.locator('[data-test="menu-/books/import"]').click()
