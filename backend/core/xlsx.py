@@ -218,7 +218,8 @@ def print_setup(
     for i, width in enumerate(widths or (), start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     if landscape is None:
-        total = sum((ws.column_dimensions[get_column_letter(i)].width or 8.43) for i in range(1, ws.max_column + 1))
+        columns = max(ws.max_column, len(widths or ()))
+        total = sum((ws.column_dimensions[get_column_letter(i)].width or 8.43) for i in range(1, columns + 1))
         landscape = total > 100  # about what an A4 portrait page holds at 100%, in characters
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE if landscape else ws.ORIENTATION_PORTRAIT

@@ -96,8 +96,8 @@ class BoardSheet:
 
 
 def _publicity_text(s: BoardSheet) -> str:
-    if s.publicity_until is None:
-        return "公示期：未定"
+    if s.publicity_until is None:  # a record without a 公示 window of its own: the village writes it in
+        return "公示期：　　年　　月　　日 至　　年　　月　　日"
     if s.publicity_from is not None:
         return f"公示期：{cn_date(s.publicity_from)} 至 {cn_date(s.publicity_until)}"
     return f"公示截止：{cn_date(s.publicity_until)}"
@@ -271,6 +271,7 @@ def board_pdf(s: BoardSheet) -> bytes:
     """The sheet as A4 PDF bytes (font embedded); the sign-off block shares its page with the last figures."""
     pdf, together = _set(s, None)
     if not together and len(s.rows) > 1:
+        pdf.close_fonts()
         pdf, _ = _set(s, min(3, len(s.rows) - 1))
     return bytes(pdf.output())
 

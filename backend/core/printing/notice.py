@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import segno
 from fontTools.ttLib import TTFont
@@ -110,6 +111,20 @@ class Notice(FPDF):
         self.set_auto_page_break(True, margin=_FOOTER_MM)
         self.set_draw_color(90)
         self.set_line_width(0.3)
+
+    def close_fonts(self) -> None:
+        """Close the font files fpdf keeps open (fontTools reads them lazily): after ``output`` or when a set
+        PDF is thrown away (a measuring pass)."""
+        for face in self.fonts.values():
+            ttfont = getattr(face, "ttfont", None)
+            if ttfont is not None:
+                ttfont.close()
+
+    def output(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().output(*args, **kwargs)
+        finally:
+            self.close_fonts()
 
     def footer(self) -> None:
         self.set_y(-_FOOTER_MM + 5)

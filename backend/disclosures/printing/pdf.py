@@ -148,6 +148,7 @@ def disclosure_pdf(doc: DisclosureDoc) -> bytes:
     check_figures(doc)
     pdf, together = _set(doc, move_large=False)
     if not together:
+        pdf.close_fonts()
         pdf, _ = _set(doc, move_large=True)
     return bytes(pdf.output())
 

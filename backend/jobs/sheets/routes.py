@@ -49,6 +49,7 @@ def hires_sheet(p: JobPosting) -> BoardSheet:
         columns=(Column("序号", "C"), Column("姓名", "C", fill=True), Column("优先群体", "C"),
                  Column("抽签序号", "C"), Column("状态", "C")),
         rows=rows,
+        total=(("合计", 1), (f"拟聘用 {len(rows)} 人（岗位 {p.positions} 个）", 4)),
         facts=(("岗位", f"{p.title}，{p.positions} 个，聘期 {p.term_months} 个月"),
                ("月工资", f"{format_yuan(p.monthly_wage_fen)} 元"),
                ("报名人数", f"{service.count_applications(p)} 人，按封存名单和公开种子抽签")),
