@@ -36,7 +36,7 @@ from backend.core.db import BigId, UTCDateTime, db
 from backend.core.objections import ANSWERED_CHECK, ObjectionMixin
 
 HOLDERS = ("member", "collective")
-EVENT_KINDS = ("initial", "birth", "death", "marry_in", "marry_out", "transfer", "adjust")
+EVENT_KINDS = ("initial", "birth", "death", "marry_in", "marry_out", "transfer", "inherit", "adjust")
 BUCKET_KINDS = ("retain", "dividend")
 COMPONENT_KINDS = ("fixed_per_share", "fixed_per_member", "equity")
 DISTRIBUTION_STATUSES = ("draft", "computed", "published", "paying", "paid", "cancelled")

@@ -79,7 +79,8 @@ test('李秀英 computes, publishes and pays this year\'s dividend; the bank fil
   await page.locator('[data-test=lines-table] th', { hasText: '金额' }).click() // descending
   const top = (await api('GET', `/distributions/${draft.id}/lines?sort=-amount&page_size=1`, { token })).body.items[0]
   await expect(page.locator('[data-test=lines-table] tbody tr').first()).toContainText(top.household_number)
-  await shot(page, 'dividends-preview')
+  await page.locator('[data-test=lines-total]').scrollIntoViewIfNeeded()
+  await shot(page, 'dividends-preview', { fullPage: false })
 
   // published on the decision the plan names (picked by title); a villager objects, she answers
   await expect(page.locator('[data-test=publish-decision]')).toContainText('年终分红方案')
@@ -100,7 +101,9 @@ test('李秀英 computes, publishes and pays this year\'s dividend; the bank fil
   await expect(masked).toContainText('**************') // the ID: last four only
   await expect(masked).not.toContainText('张大山')
   await expect(page.locator('[data-test=print-notice]')).toBeVisible()
-  await shot(page, 'dividends-publicity')
+  await page.locator('[data-test=publicity-card]').scrollIntoViewIfNeeded()
+  await page.evaluate(() => document.querySelector('[data-test=publicity-card]').scrollIntoView())
+  await shot(page, 'dividends-publicity', { fullPage: false })
 
   // the day after the 公示: both clocks move; she logs in again if the session ran out
   const when = new Date(`${published.publicity_until}T09:00:00+08:00`)
@@ -153,7 +156,10 @@ test('李秀英 computes, publishes and pays this year\'s dividend; the bank fil
   await expect(vouchers.nth(2)).toContainText(`银行代发 ${bankRows.length} 户`)
   const done = (await api('GET', `/distributions/${draft.id}`, { token })).body
   expect(done.paid_total).toBe(plan.total)
-  await shot(page, 'dividends-payout')
+  await page.evaluate(() => document.querySelector('[data-test=payout-card]').scrollIntoView())
+  await shot(page, 'dividends-payout', { fullPage: false })
+  await page.evaluate(() => document.querySelector('[data-test=payout-vouchers]').scrollIntoView())
+  await shot(page, 'dividends-vouchers', { fullPage: false })
 
   // the share register: a household's events; an adjustment for a household picked by name
   await page.goto(url('/dividends/register'))
@@ -176,5 +182,5 @@ test('李秀英 computes, publishes and pays this year\'s dividend; the bank fil
   await shot(page, 'dividends-event-form', { fullPage: false })
   await ev.locator('[data-test=event-save]').click()
   await expect(ev).toBeHidden()
-  await shot(page, 'dividends-register')
+  await shot(page, 'dividends-register', { fullPage: false })
 })

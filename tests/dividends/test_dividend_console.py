@@ -258,3 +258,51 @@ def test_computing_a_plan_without_a_record_date_asks_for_one_at_the_field(client
     r = client.post(f"/api/v1/distributions/{did}/compute", json={}, headers=acc)
     assert r.status_code == 422 and r.json["error"]["details"]["fields"] == {"record_date": "请填写股权登记日"}
     assert client.get(f"/api/v1/distributions/{did}", headers=acc).json["status"] == "draft"
+
+
+# ---------------------------------------------------------------- 继承
+
+
+def test_an_inheritance_moves_a_deceased_holders_shares_to_an_heir(client, make, books):
+    acc = make.headers(books.accountant)
+    vid = books.village.id
+    h, m = books.households, books.members
+    deceased, heir = m[0][0], m[0][1]  # 张10 holds 1 成员股 and 2 劳龄股
+    url = f"/api/v1/villages/{vid}/share-events"
+    moves = [{"share_type_id": books.labor_type.id, "delta": -2, "household_id": h[0].id, "member_id": deceased.id},
+             {"share_type_id": books.labor_type.id, "delta": 2, "household_id": h[0].id, "member_id": heir.id}]
+    on = today().isoformat()
+    refused = [
+        ({"member_id": None, "changes": moves}, "share.inherit_member"),  # whose shares: the deceased is named
+        ({"member_id": deceased.id, "changes": moves[:1]}, "share.transfer_unbalanced"),
+        ({"member_id": deceased.id, "changes": [moves[0], {**moves[1], "delta": 1}]}, "share.transfer_unbalanced"),
+        ({"member_id": deceased.id, "changes": [{**moves[0], "delta": -3}, {**moves[1], "delta": 3}]},
+         "share.insufficient"),  # more than the deceased held
+    ]
+    for extra, code in refused:
+        r = client.post(url, json={"kind": "inherit", "effective_on": on, **extra}, headers=acc)
+        assert r.status_code in (409, 422) and r.json["error"]["code"] == code, (extra, r.json)
+    assert client.get(url, headers=acc).json["total"] == 1  # only the initial entry
+
+    r = client.post(url, headers=acc, json={"kind": "inherit", "effective_on": on, "member_id": deceased.id,
+                                            "note": "张10去世，劳龄股由张11继承", "changes": moves})
+    assert r.status_code == 201, r.json
+    assert (r.json["kind_label"], r.json["member_name"]) == ("继承", "张10")
+    reg = client.get(f"/api/v1/villages/{vid}/share-register", headers=acc).json
+    row = next(x for x in reg["items"] if x["household_number"] == "LJ-101")
+    held = {x["name"]: {s["code"]: s["shares"] for s in x["shares_by_type"]} for x in row["members"]}
+    assert held["张10"] == {"member": 1} and held["张11"] == {"member": 1, "labor": 2}
+    assert reg["total_shares"] == 11  # an inheritance moves shares, it makes none
+
+
+def test_the_database_knows_the_inheritance_kind_and_refuses_others(app, books):
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    db.session.execute(text("INSERT INTO share_events (village_id, kind, effective_on, created_at) "
+                            "VALUES (:v, 'inherit', :d, :t)"), {"v": books.village.id, "d": today(), "t": today()})
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.execute(text("INSERT INTO share_events (village_id, kind, effective_on, created_at) "
+                                "VALUES (:v, 'gift', :d, :t)"), {"v": books.village.id, "d": today(), "t": today()})
+    db.session.rollback()

@@ -52,6 +52,7 @@ EVENT_LABELS = {
     "marry_in": "婚入",
     "marry_out": "婚出",
     "transfer": "转让（集体内部）",
+    "inherit": "继承",
     "adjust": "调整",
 }
 HOLDER_LABELS = {"member": "成员持有", "collective": "集体持有"}
@@ -276,12 +277,13 @@ def _check_changes(village: Village, kind: str, changes: Sequence[ChangeInput]) 
             problems.append(f"第{i}项：{st.name}已停用，不能再配股")
     if problems:
         raise unprocessable("share.invalid_changes", "；".join(problems), problems=problems)
-    if kind == "transfer":
+    if kind in ("transfer", "inherit"):
         net: dict[int, int] = defaultdict(int)
         for c in changes:
             net[c.share_type_id] += c.delta
         if any(net.values()) or len(changes) < 2:
-            raise unprocessable("share.transfer_unbalanced", "集体内部转让须转出与转入股数相等（每种股份分别相等）")
+            what = "继承" if kind == "inherit" else "集体内部转让"
+            raise unprocessable("share.transfer_unbalanced", f"{what}须转出与转入股数相等（每种股份分别相等）")
 
 
 def record_event(village: Village, data: EventInput, *, actor: Principal | None) -> ShareEvent:
@@ -301,6 +303,9 @@ def record_event(village: Village, data: EventInput, *, actor: Principal | None)
     if data.kind in ("birth", "death", "marry_in", "marry_out"):
         changes = _auto_changes(village, data, static)
     else:
+        if data.kind == "inherit" and data.member_id is None:
+            raise unprocessable("share.inherit_member", "继承须注明被继承的成员（去世的持股人）",
+                                fields={"member_id": "请选择被继承的成员"})
         if data.member_id is not None:
             _member_of_village(village.id, data.member_id)
         changes = list(data.changes)

@@ -6,7 +6,8 @@ export const canManage = () => hasRole('secretary', 'accountant', 'township_acco
 // the kinds a person records by hand (初始登记 comes from the import)
 export const EVENT_KINDS = [
   { value: 'adjust', label: '调整（入股、退股、更正）', changes: true },
-  { value: 'transfer', label: '转让（集体内部，含继承）', changes: true },
+  { value: 'transfer', label: '转让（集体内部）', changes: true },
+  { value: 'inherit', label: '继承（去世成员的股份由继承人取得）', changes: true, deceased: true },
   { value: 'birth', label: '出生', member: true },
   { value: 'death', label: '死亡', member: true },
   { value: 'marry_in', label: '婚入', member: true },
