@@ -61,7 +61,7 @@ def test_a_record_without_a_seal_says_so_and_invents_no_code() -> None:
     (text,), _ = read_pdf(board_pdf(sheet(3, seal_hash=None, no_seal_note="土地租金不封签，请以扫码看到的为准",
                                          publicity_until=None, publicity_from=None)))
     assert "本表未封签" in text and "土地租金不封签" in text
-    assert "SHA-256" not in text and "封签码 本表未封签" in text  # the footer too
+    assert "SHA-256" not in text and "收益分红名单公示　本表未封签" in text  # the footer too
     assert "公示期：　　年　　月　　日 至　　年　　月　　日" in text  # left for the village to fill in by hand
     assert "请在公示期内向村务监督委员会反映" in text
 

@@ -175,7 +175,8 @@ def signoff(
     # the short code, large
     pdf.set_xy(x0, y)
     pdf.set_font(FONT_FAMILY, "B", 13)
-    pdf.cell(w=code_w, h=6, text=clean(seal_label), align=Align.C, new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.cell(w=code_w, h=6, text=clean(seal_label) if seal_hash else "", align=Align.C, new_x=XPos.LEFT,
+             new_y=YPos.NEXT)
     if seal_hash:
         pdf.set_font(FONT_FAMILY, "B", CODE_PT)
         pdf.cell(w=code_w, h=pdf.line_h(CODE_PT, 1.05), text=short_code(seal_hash), align=Align.C,
@@ -223,7 +224,7 @@ def _set(s: BoardSheet, split: int | None) -> tuple[Notice, bool]:
     Returns the PDF and whether the last figures and the sign-off block share a page with at least two rows of
     the table (not the total alone under a repeated heading)."""
     code = _code(s)
-    pdf = Notice(clean(f"{s.village_name}{s.title}　{s.seal_label} {code}"))
+    pdf = Notice(clean(f"{s.village_name}{s.title}　" + (f"{s.seal_label} {code}" if s.seal_hash else NO_SEAL)))
     pdf.set_title(f"{s.village_name}{s.title} {s.period}")
     pdf.set_author(f"{s.township_name}{s.village_name}")
     pdf.set_lang("zh-CN")

@@ -24,7 +24,7 @@ from backend.core.printing.figures import amount_in_words, cn_date, format_yuan,
 from backend.core.seal import Seal
 from backend.decisions.pipeline import stages as stage_list
 from backend.decisions.pipeline.models import Decision, DecisionStage
-from backend.decisions.pipeline.templates import PUBLICITY_STAGES, RESOLUTION_STAGE
+from backend.decisions.pipeline.templates import CATEGORIES, PUBLICITY_STAGES, RESOLUTION_STAGE
 from backend.decisions.rules import BODIES
 
 blp = Blueprint("decisions_pipeline_sheets", __name__, description="公示打印")
@@ -59,7 +59,7 @@ def _body(s: DecisionStage) -> str:
 
 
 def _facts(d: Decision) -> list[tuple[str, str]]:
-    facts = [("事项", d.title), ("类别", d.category)]
+    facts = [("事项类别", CATEGORIES.get(d.category, d.category))]
     if d.amount_fen is not None:
         facts.append(("金额", f"{format_yuan(d.amount_fen)} 元（大写：人民币{amount_in_words(d.amount_fen)}）"))
     if d.origin:
@@ -130,7 +130,7 @@ def result_sheet(d: Decision) -> BoardSheet:
         village_name=village, township_name=township, title="实施结果公开",
         period=cn_date(d.resolved_on) if d.resolved_on else "", subtitle=d.title,
         columns=(Column("项目", "C", width=44), Column("内容", "L", fill=True)),
-        rows=rows, facts=_facts(d)[:2], url=page_url("decision", id=d.id),
+        rows=rows, facts=_facts(d)[:1], url=page_url("decision", id=d.id),
         seal_hash=None, no_seal_note=note,
         publicity_from=res.start_on, publicity_until=res.end_on, printed_on=res.start_on,
     )
