@@ -5,7 +5,9 @@ decisions shows amount, spent and remaining."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 
 from backend.core.audit import AuditEntry
 from backend.core.db import db
@@ -139,3 +141,30 @@ def test_a_refused_post_writes_no_audit_entry(api, w):
     n = len(db.session.execute(select(AuditEntry.id)).all())
     assert error_code(post(api, w, vid)) == "ledger.decision_amount_exceeded"
     assert len(db.session.execute(select(AuditEntry.id)).all()) == n
+
+
+def _post_in_sql(vid: int, number: int) -> None:
+    db.session.execute(text("UPDATE ledger_vouchers SET status = 'posted', number = :n WHERE id = :v"),
+                       {"v": vid, "n": number})
+
+
+def test_the_database_refuses_a_post_beyond_the_amount_that_bypasses_the_service(api, w):
+    ref = str(resolved_decision(w.a_id, 10_000_000))
+    posted(api, w, body(lines=expense("60000.00"), decision_ref=ref))
+    over = draft(api, w, body("2026-01-12", lines=expense("40000.01"), decision_ref=ref))
+    with pytest.raises(IntegrityError) as info:
+        _post_in_sql(over, 2)
+    assert "超过所依据决议批准的金额" in str(info.value.orig)
+    db.session.rollback()
+    assert db.session.get(Voucher, over).status == "draft"
+    exact = draft(api, w, body("2026-01-13", lines=expense("40000.00"), decision_ref=ref))
+    _post_in_sql(exact, 2)  # exactly the amount
+    db.session.commit()
+    assert db.session.get(Voucher, exact).status == "posted"
+    refund = draft(api, w, body("2026-01-14", lines=[ln("102", "10.00"), ln("513", credit="10.00")],
+                                decision_ref=ref))
+    _post_in_sql(refund, 3)  # gives money back: never refused
+    uncapped = draft(api, w, body("2026-01-15", lines=expense("999999.00"),
+                                  decision_ref=str(resolved_decision(w.a_id, None))))
+    _post_in_sql(uncapped, 4)
+    db.session.commit()
