@@ -400,3 +400,66 @@ def test_a_later_rent_period_may_not_take_a_lease_over_its_decision(client, make
     with pytest.raises(AppError) as e:
         contracts.add_rent_period(c, contracts.PeriodInput(4, 4, 0, flat_fen=10_000_01), actor=None)
     assert e.value.code == "land.decision_amount_exceeded"
+
+
+# ---------------------------------------------------------------- at once (PostgreSQL: row locks, real races)
+
+
+def test_one_households_part_sent_many_ways_at_once_is_passed_on_once(app, client, make, lands, paid,
+                                                                      postgres_only):
+    from tests.factories import parallel
+
+    h = make.headers(lands.accountant)
+    vid, aid = lands.village.id, paid["alloc"][0]
+    cash = {"allocation_id": aid, "receiver_name": "张户1", "paid_on": "2026-03-04"}
+    calls = [(lambda cl, i=i: cl.post(f"{API}/villages/{vid}/rent-payouts/cash", json=cash,
+                                      headers={**h, "Idempotency-Key": f"c{i}"})) for i in range(6)]
+    calls += [(lambda cl, i=i: cl.post(f"{API}/villages/{vid}/rent-payout-batches", json={"allocation_ids": [aid]},
+                                       headers={**h, "Idempotency-Key": f"b{i}"})) for i in range(6)]
+    results = parallel(app, calls)
+    assert sorted(r.status_code for r in results) == [201] + [409] * 11, [r.json for r in results]
+    assert {r.json["error"]["code"] for r in results if r.status_code == 409} <= {"land.payout_exists",
+                                                                                 "land.payout_conflict"}
+    db.session.expire_all()
+    assert db.session.execute(select(func.count()).select_from(RentPayout)).scalar_one() == 1
+
+
+def test_a_batch_marked_paid_twice_at_once_posts_once(app, client, make, lands, paid, postgres_only):
+    from tests.factories import parallel
+
+    h = make.headers(lands.accountant)
+    b = _batch(client, make, lands, paid["alloc"]).json
+    body = {"bank_reference": "HD1", "paid_on": "2026-03-05"}
+    results = parallel(app, [(lambda cl: cl.post(f"{API}/rent-payout-batches/{b['id']}/paid", json=body, headers=h))
+                             for _ in range(8)])
+    assert {r.status_code for r in results} == {200}, [r.json for r in results]
+    assert _payable(lands.village.id) == 0
+    db.session.expire_all()
+    assert db.session.execute(select(func.count()).select_from(Voucher).where(Voucher.source == "land")
+                              ).scalar_one() == 2  # the receipt and the batch's one voucher
+
+
+# ---------------------------------------------------------------- the parcel register: search and corrections
+
+
+def test_parcels_are_found_by_code_name_or_place_and_corrected(client, make, lands):
+    sec = make.headers(lands.secretary)
+    vid = lands.village.id
+    r = client.get(f"{API}/villages/{vid}/parcels", query_string={"q": "河湾"}, headers=sec)
+    assert [(p["code"], p["household_number"], p["head_name"]) for p in r.json["items"]] == [
+        ("LJ-D002", "LJ-L01", "张户1")]
+    p = lands.parcels[2]  # household 2's, in no contract
+    r = client.patch(f"{API}/parcels/{p.id}", headers=sec, json={"household_id": lands.households[0].id,
+                                                                 "area_mu": "0.8", "location": "塘埂北"})
+    assert r.status_code == 200, r.json
+    assert (r.json["household_number"], r.json["area_mu"], r.json["location"]) == ("LJ-L01", "0.8", "塘埂北")
+    # a parcel in an active contract keeps its household (its rent goes to the household the contract names)
+    lands.contract(lines=[contracts.LineInput(lands.parcels[0].id)])
+    r = client.patch(f"{API}/parcels/{lands.parcels[0].id}", headers=sec,
+                     json={"household_id": lands.households[1].id})
+    assert r.status_code == 409 and r.json["error"]["code"] == "land.parcel_in_contract"
+    assert r.json["error"]["details"]["field"] == "household_id" and "LZ-2026-001" in r.json["error"]["message"]
+    r = client.patch(f"{API}/parcels/{p.id}", headers=sec, json={"area_mu": "0"})
+    assert r.status_code == 422 and "area_mu" in r.json["error"]["details"]["fields"]
+    assert client.patch(f"{API}/parcels/{p.id}", headers=make.headers(lands.supervisor),
+                        json={"name": "改名"}).status_code == 403
