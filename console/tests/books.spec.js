@@ -2,7 +2,8 @@
 // exactly those two with each one's open month, drafts and 财务公开; a click on 新竹村 switches the console to it and
 // opens the vouchers of its open month (last month: the demo leaves it for him to close). He posts a balanced voucher,
 // choosing the accounts by typing their names, with the totals shown as he types; an amount with three decimals is
-// flagged as typed; an unbalanced voucher is refused with the server's message at the lines. In 临江村 an expense
+// flagged as typed; an unbalanced voucher is refused with the server's message at the lines; a demo voucher booked
+// twice is reversed with a reason, in its own month. In 临江村 an expense
 // citing the road repair's decision, whose 68,500.00 元 are spent, is refused at the decision (the draft deleted).
 // Back in 新竹村 he checks a voucher file with bad rows (each listed, nothing written), then closes the month after a
 // confirmation saying what closing means.
@@ -118,6 +119,18 @@ test('冯立 switches to 新竹村, posts a balanced voucher, is refused an unba
   const drafts = (await call('GET', `/villages/${xz.village_id}/vouchers?status=draft`, { token })).body
   expect(drafts.total).toBe(0) // nothing was written
   expect(after.total).toBe(before + 1)
+
+  // a demo voucher booked twice by mistake is reversed (reason given) in its own month
+  const twice = after.items.find((v) => v.summary.startsWith('购买办公用品'))
+  await list.locator(`[data-test=reverse-${twice.id}]`).click()
+  const rdialog = page.locator('[data-test=reverse-dialog]')
+  await expect(rdialog).toContainText(`第 ${twice.number} 号凭证`)
+  await rdialog.locator('[data-test=reverse-reason] input').or(rdialog.locator('input[data-test=reverse-reason]')).first().fill('重复记账')
+  await rdialog.locator('[data-test=confirm-reverse]').click()
+  await expect(rdialog).toBeHidden()
+  await expect(list.locator(`[data-test=voucher-status-${twice.id}]`)).toHaveText('已冲销')
+  const reversal = list.locator('.el-table__body tr', { hasText: `冲销${open}第${twice.number}号凭证：重复记账` })
+  await expect(reversal).toContainText('冲销凭证')
   await shot(page, 'books-vouchers')
 
   // 临江村: the road repair's decision (68,500.00 元) is spent to the fen; one more expense citing it is refused at
