@@ -171,7 +171,8 @@ class VoucherInput:
 def check_balanced(lines: Sequence[LineInput]) -> int:
     """The voucher total (sum of debits) if the lines are a valid, balanced voucher; else 422."""
     if len(lines) < 2:
-        raise unprocessable("ledger.too_few_lines", "一张凭证至少要有一借一贷两行")
+        message = "一张凭证至少要有一借一贷两行"
+        raise unprocessable("ledger.too_few_lines", message, fields={"lines": message})
     problems = []
     for i, ln in enumerate(lines, start=1):
         for v in (ln.debit_fen, ln.credit_fen):
@@ -182,15 +183,14 @@ def check_balanced(lines: Sequence[LineInput]) -> int:
         elif (ln.debit_fen == 0) == (ln.credit_fen == 0):
             problems.append(f"第{i}行应只填借方或贷方中的一个，且不为零")
     if problems:
-        raise unprocessable("ledger.bad_line", "；".join(problems))
+        raise unprocessable("ledger.bad_line", "；".join(problems), fields={"lines": "；".join(problems)})
     debit = sum(ln.debit_fen for ln in lines)
     credit = sum(ln.credit_fen for ln in lines)
     if debit != credit:
+        message = f"借贷不平：借方 {fen_to_yuan(debit)} 元，贷方 {fen_to_yuan(credit)} 元"
         raise unprocessable(
-            "ledger.unbalanced",
-            f"借贷不平：借方 {fen_to_yuan(debit)} 元，贷方 {fen_to_yuan(credit)} 元",
-            debit=fen_to_yuan(debit),
-            credit=fen_to_yuan(credit),
+            "ledger.unbalanced", message, debit=fen_to_yuan(debit), credit=fen_to_yuan(credit),
+            fields={"lines": message},
         )
     return debit
 

@@ -176,7 +176,7 @@ def test_an_unbalanced_voucher_is_refused_on_create_and_nothing_is_written(api, 
     assert r.status_code == 422 and error_code(r) == "ledger.unbalanced"
     msg = r.json["error"]["message"]
     assert has_chinese(msg) and "借贷不平" in msg and "100.00" in msg and "99.99" in msg
-    assert r.json["error"]["details"] == {"debit": "100.00", "credit": "99.99"}
+    assert r.json["error"]["details"] == {"debit": "100.00", "credit": "99.99", "fields": {"lines": msg}}
     assert counts() == before
 
 
