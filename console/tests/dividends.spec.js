@@ -183,4 +183,33 @@ test('李秀英 computes, publishes and pays this year\'s dividend; the bank fil
   await ev.locator('[data-test=event-save]').click()
   await expect(ev).toBeHidden()
   await shot(page, 'dividends-register', { fullPage: false })
+
+  // the register's round trip: exported, one row spoiled → the bad row is listed and nothing can be confirmed;
+  // one share added instead → checked, then imported as one adjustment
+  const [exported] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test=register-export]').click()])
+  const dir = mkdtempSync(path.join(tmpdir(), 'dividends-register-'))
+  const original = path.join(dir, 'register.xlsx')
+  await exported.saveAs(original)
+  const bad = path.join(dir, 'bad.xlsx')
+  const good = path.join(dir, 'good.xlsx')
+  execFileSync(PYTHON, ['-c',
+    'import sys, openpyxl\n' +
+    'wb = openpyxl.load_workbook(sys.argv[1]); ws = wb.worksheets[0]\n' +
+    'col = [c.value for c in ws[1]].index("劳龄股") + 1\n' +
+    'ws.cell(row=2, column=col).value = "两股"; wb.save(sys.argv[2])\n' +
+    'wb = openpyxl.load_workbook(sys.argv[1]); ws = wb.worksheets[0]\n' +
+    'ws.cell(row=2, column=col).value = int(ws.cell(row=2, column=col).value or 0) + 1; wb.save(sys.argv[3])',
+    original, bad, good])
+  await page.locator('[data-test=register-import]').click()
+  const imp = page.locator('.el-dialog').filter({ hasText: '导入股权登记簿' })
+  await imp.locator('[data-test=register-file]').setInputFiles(bad)
+  await expect(imp.locator('[data-test=bad-rows]')).toContainText('第 2 行')
+  await expect(imp.locator('[data-test=import-confirm]')).toHaveCount(0)
+  await shot(page, 'dividends-import-errors', { fullPage: false })
+  await imp.locator('[data-test=register-file]').setInputFiles(good)
+  await expect(imp.locator('[data-test=import-checked]')).toContainText('检查通过')
+  const before = (await api('GET', `/villages/${vid}/share-register?page_size=1`, { token })).body.total_shares
+  await imp.locator('[data-test=import-confirm]').click()
+  await expect(imp.locator('[data-test=import-done]')).toContainText('导入完成')
+  expect((await api('GET', `/villages/${vid}/share-register?page_size=1`, { token })).body.total_shares).toBe(before + 1)
 })
