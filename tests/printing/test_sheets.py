@@ -102,7 +102,9 @@ def _id(model: Any, **where: Any) -> Any:
     return db.session.execute(stmt.limit(1)).scalar_one()
 
 
-def test_every_sheet_prints_with_its_code_and_a_qr_to_a_real_page(app: Flask, client: FlaskClient) -> None:
+def test_every_sheet_prints_with_its_code_and_a_qr_to_a_real_page(
+    app: Flask, client: FlaskClient, tmp_path: Path
+) -> None:
     demo.seed()
     db.session.commit()
     sec = _login(client, "wangjianguo")
@@ -149,15 +151,12 @@ def test_every_sheet_prints_with_its_code_and_a_qr_to_a_real_page(app: Flask, cl
     assert re.search(r"公示日期：\d{4}年\d+月\d+日　至　\d{4}年\d+月\d+日", texts[0])  # the 公示's end date
 
     # scripts/sheet_check.py reads the same sheet the same way (the console's Playwright spec uses it)
-    sheet = ROOT / "console" / "test-screenshots" / "pytest-sheet.pdf"
-    sheet.parent.mkdir(exist_ok=True)
+    sheet = tmp_path / "hires.pdf"
     sheet.write_bytes(get(f"/job-postings/{hired.id}/hires.pdf"))
-    try:
-        out = subprocess.run([sys.executable, str(ROOT / "scripts" / "sheet_check.py"), str(sheet)],
-                             capture_output=True, text=True, check=True)
-    finally:
-        sheet.unlink()
+    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "sheet_check.py"), str(sheet),
+                          "--png-prefix", str(tmp_path / "hires")], capture_output=True, text=True, check=True)
     result = json.loads(out.stdout)
+    assert result["pngs"] == [str(tmp_path / "hires.png")] and (tmp_path / "hires.png").stat().st_size > 10_000
     assert result["qr"] == [{"page": result["pages"], "text": f"pages/job/job?id={hired.id}",
                              "path": "pages/job/job", "query": {"id": str(hired.id)}, "exists": True}]
 
