@@ -2,8 +2,8 @@
 
 A 收益分配方案 is approved by the members' assembly or the members' representatives' assembly (农村集体经济组织法
 第26、28条); the list is published only on such a resolution, then sealed (SHA-256 over its canonical JSON, chained to
-the village's previous seal) and shown for the publicity period. The board shows 户号, the head's masked name and
-ID, shares and amount; never member names.
+the village's previous seal) and shown for the publicity period. The board shows 户号, the head's masked name,
+shares and amount; never an ID number, a phone number or a member's name.
 """
 
 from __future__ import annotations
@@ -102,12 +102,12 @@ def lines_stmt(d: Distribution, sort: str = "household_number") -> Any:
 
 
 def public_line(ln: DividendLine) -> dict[str, Any]:
-    """What the board shows: 户号, the head's name and ID masked, shares, amount (no member names)."""
+    """What the board shows: 户号, the head's name masked, shares, amount — never an ID number (not even its last
+    four: the 户号 tells namesakes apart), a phone number or a member's name."""
     detail = json.loads(ln.detail)
     return {
         "household_number": ln.household_number,
         "head_name": ln.head_name if ln.household_id is None else mask_name(ln.head_name),
-        "head_id": None if ln.head_id_last4 is None else "*" * 14 + ln.head_id_last4,
         "members": ln.members,
         "shares": ln.shares,
         "shares_by_type": detail["by_type"],

@@ -217,7 +217,6 @@ class DividendLineSchema(BaseSchema):
     household_id = fields.Integer(allow_none=True)
     household_number = fields.String()
     head_name = fields.String()
-    head_id = fields.String(allow_none=True, metadata={"description": "户主身份证号（只显示后4位）"})
     members = fields.Integer()
     shares = fields.Integer()
     shares_by_type = fields.Raw()

@@ -98,8 +98,9 @@ test('李秀英 computes, publishes and pays this year\'s dividend; the bank fil
   await expect(page.locator(`[data-test=answer-${obj.body.id}]`)).toContainText('已核对无误')
   await page.locator('.el-collapse-item__header', { hasText: '公示的名单' }).click()
   const masked = page.locator('[data-test=lines-masked]')
-  await expect(masked).toContainText('**************') // the ID: last four only
+  await expect(masked).toContainText('张*山') // LJ-005's head, masked
   await expect(masked).not.toContainText('张大山')
+  await expect(masked).not.toContainText('051X') // no ID number, not even its last four
   await expect(page.locator('[data-test=print-notice]')).toBeVisible()
   await page.locator('[data-test=publicity-card]').scrollIntoViewIfNeeded()
   await page.evaluate(() => document.querySelector('[data-test=publicity-card]').scrollIntoView())
