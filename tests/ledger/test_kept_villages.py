@@ -126,3 +126,22 @@ def test_an_ended_appointment_drops_the_village(client, make, world):
 
 def test_a_login_is_required(client):
     assert client.get(URL).status_code == 401
+
+
+def test_the_month_close_screen_lists_the_months_and_the_one_to_close(client, make, world):
+    a = world["a"]
+    r = client.get(f"/api/v1/villages/{a.id}/ledger/months", headers=make.headers(world["agency"]))
+    assert r.status_code == 200
+    rows = [(m["period"], m["closed"], m["posted"], m["drafts"], m["is_open_month"], m["closed_by"]) for m in r.json]
+    assert rows == [
+        ("2026-04", False, 0, 2, True, None),
+        ("2026-03", True, 1, 0, False, "系统"),
+        ("2026-02", True, 1, 0, False, "系统"),
+        ("2026-01", True, 1, 0, False, "系统"),
+    ]
+    # 土桥村 has no voucher: its open month (this month) is listed all the same
+    tq = client.get(f"/api/v1/villages/{world['c'].id}/ledger/months", headers=make.headers(world["staff"])).json
+    assert [(m["period"], m["is_open_month"], m["posted"]) for m in tq] == [("2026-05", True, 0)]
+    url = f"/api/v1/villages/{a.id}/ledger/months"
+    assert client.get(url, headers=make.headers(world["villager"])).status_code == 403
+    assert client.get(url, headers=make.headers(world["sec_b"])).status_code == 404
