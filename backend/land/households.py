@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from backend.core.clock import today
 from backend.core.db import db
@@ -50,32 +50,28 @@ def household_due(c: Contract, d: RentDue, household_id: int,
     return household_shares(c, d.household_fen - d.fee_fen, lines).get(household_id, 0)
 
 
-def household_paid(household_id: int, due_ids: Sequence[int]) -> dict[int, tuple[int, date | None]]:
-    """Due → (what reached the household: its recorded payouts, the last day one was paid)."""
+def household_rent(household_id: int, due_ids: Sequence[int]) -> dict[int, tuple[int, date | None, int]]:
+    """Due → (what reached the household: its recorded payouts; the last day one was paid; what the collective
+    received for it and has not yet passed on — 待转付), in one query."""
     if not due_ids:
         return {}
+    passed = RentPayout.paid_on.is_not(None)
     rows = db.session.execute(
-        select(RentAllocation.due_id, func.sum(RentPayout.amount_fen), func.max(RentPayout.paid_on))
-        .join(RentPayout, RentPayout.allocation_id == RentAllocation.id)
-        .where(RentAllocation.household_id == household_id, RentAllocation.due_id.in_(list(due_ids)),
-               RentPayout.paid_on.is_not(None))
-        .group_by(RentAllocation.due_id)
-    ).all()
-    return {due: (int(amt), last) for due, amt, last in rows}
-
-
-def household_awaiting(household_id: int, due_ids: Sequence[int]) -> dict[int, int]:
-    """Due → what the collective received for the household and has not yet passed on (待转付)."""
-    if not due_ids:
-        return {}
-    rows = db.session.execute(
-        select(RentAllocation.due_id, func.sum(RentAllocation.amount_fen))
+        select(RentAllocation.due_id,
+               func.coalesce(func.sum(case((passed, RentAllocation.amount_fen), else_=0)), 0),
+               func.max(RentPayout.paid_on),
+               func.coalesce(func.sum(case((passed, 0), else_=RentAllocation.amount_fen)), 0))
         .outerjoin(RentPayout, RentPayout.allocation_id == RentAllocation.id)
         .where(RentAllocation.household_id == household_id, RentAllocation.due_id.in_(list(due_ids)),
-               RentAllocation.amount_fen > 0, RentPayout.paid_on.is_(None))
+               RentAllocation.amount_fen > 0)  # a 0.00 part reached no one and awaits nothing
         .group_by(RentAllocation.due_id)
     ).all()
-    return {due: int(amt) for due, amt in rows}
+    return {due: (int(paid), last, int(waiting)) for due, paid, last, waiting in rows}
+
+
+def household_paid(household_id: int, due_ids: Sequence[int]) -> dict[int, tuple[int, date | None]]:
+    """Due → (what reached the household, the last day it was paid); dues with nothing passed on are left out."""
+    return {d: (paid, last) for d, (paid, last, _) in household_rent(household_id, due_ids).items() if paid}
 
 
 def rent_passed_on(household_id: int, start: date, end: date) -> int:
@@ -118,9 +114,9 @@ def my_land(household_id: int, village_id: int) -> dict[str, Any]:
             for cid, ds in _of_contracts(RentDue, ids, RentDue.year_no).items()}
     lines = _of_contracts(ContractParcel, ids, ContractParcel.id)
     periods = _of_contracts(RentPeriod, ids, RentPeriod.from_year)
-    due_ids = [d.id for d in dues.values() if d is not None]
-    paid_by_due = household_paid(household_id, due_ids)
-    waiting = household_awaiting(household_id, due_ids)
+    rent = household_rent(household_id, [d.id for d in dues.values() if d is not None])
+    paid_by_due = {d: (paid, last) for d, (paid, last, _) in rent.items() if paid}
+    waiting = {d: w for d, (_, _, w) in rent.items() if w}
     by_contract: dict[int, dict[str, Any]] = {}
     for c, party, ln, p in rows:
         entry = by_contract.get(c.id)
@@ -172,8 +168,9 @@ def rent_history(household_id: int) -> list[dict[str, Any]]:
             continue
         seen.add(c.id)
         dues = dues_of(c)
-        paid = household_paid(household_id, [d.id for d in dues])
-        waiting = household_awaiting(household_id, [d.id for d in dues])
+        rent = household_rent(household_id, [d.id for d in dues])
+        paid = {d: (got, last) for d, (got, last, _) in rent.items() if got}
+        waiting = {d: w for d, (_, _, w) in rent.items() if w}
         for d in dues:
             # past years and this year (as /me/land)
             if d.due_date.year > now.year and d.id not in paid and d.id not in waiting:

@@ -11,13 +11,15 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
-from backend import disclosures, land
+from backend import disclosures, land, registry
 from backend.core.db import db
 from backend.decisions.pipeline.models import Decision
 from backend.decisions.votes import service as votes
 from backend.dividends.shares import service as shares
+from backend.land import payouts
+from backend.land.models import RentAllocation
 from backend.ledger import service as ledger
 from backend.registry.models import Member, Person, Village
 from tests.dividends.conftest import approving_decision, post_income
@@ -103,8 +105,14 @@ class World:
         due = next(d for d in land.dues_of(self.contract) if d.year_no == year_no)
         total = land.due_total(due)
         assert total is not None
-        land.record_payment(self.contract, land.PaymentInput(due.id, amount_fen or total - due.paid_fen,
-                                                             self.now[0].date()), idempotency_key=None, actor=None)
+        result = land.record_payment(self.contract, land.PaymentInput(due.id, amount_fen or total - due.paid_fen,
+                                                                      self.now[0].date()),
+                                     idempotency_key=None, actor=None)
+        # rent is the household's once passed on (land.payouts): each part handed over in cash the same day
+        village = registry.get_village(self.contract.village_id)
+        for a in db.session.execute(select(RentAllocation).where(
+                RentAllocation.payment_id == result.payment.id, RentAllocation.amount_fen > 0)).scalars():
+            payouts.pay_cash(village, a.id, "户主", self.now[0].date(), idempotency_key=None, actor=None)
         db.session.commit()
 
     def job_month(self, month: str, days_worked: int = 20) -> None:
