@@ -290,12 +290,16 @@ def check_lease_amount(c: Contract, ref: decisions.DecisionRef) -> None:
         Contract.decision_id == ref.id, Contract.kind == "lease", Contract.status == "active",
         Contract.id != c.id)).scalars())
     if mine + others > ref.amount_fen:
-        used = f"（该决议已用于其他出租合同 {fen_to_yuan(others)} 元）" if others else ""
-        raise unprocessable(
-            "land.decision_amount_exceeded",
-            f"本合同租金总额 {fen_to_yuan(mine)} 元超过决议“{ref.title}”批准的金额 {fen_to_yuan(ref.amount_fen)} 元"
-            + used, field="decision_id", decision_amount=fen_to_yuan(ref.amount_fen), amount=fen_to_yuan(mine),
-            already=fen_to_yuan(others))
+        cap = f"决议“{ref.title}”批准的金额 {fen_to_yuan(ref.amount_fen)} 元"
+        if others:
+            left = max(ref.amount_fen - others, 0)
+            text = (f"本合同租金总额 {fen_to_yuan(mine)} 元，加上该决议下其他出租合同的 {fen_to_yuan(others)} 元，"
+                    f"共 {fen_to_yuan(mine + others)} 元，超过{cap}（还可出租 {fen_to_yuan(left)} 元）")
+        else:
+            text = f"本合同租金总额 {fen_to_yuan(mine)} 元超过{cap}"
+        raise unprocessable("land.decision_amount_exceeded", text, field="decision_id",
+                            decision_amount=fen_to_yuan(ref.amount_fen), amount=fen_to_yuan(mine),
+                            already=fen_to_yuan(others))
 
 
 def _period_row(c: Contract, p: PeriodInput) -> RentPeriod:

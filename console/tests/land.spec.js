@@ -134,5 +134,6 @@ test('an accountant records rent, passes it on to the households, and a lease ov
   await expect(decisionItem.locator('.el-form-item__error')).toContainText('240000.00')
   await expect(decisionItem.locator('.el-form-item__error')).toContainText('集体资产出租方案')
   await expect(decisionItem.locator('.el-form-item__error')).toContainText('15000.00')
+  await expect(decisionItem.locator('.el-form-item__error')).toContainText('还可出租 9000.00 元')
   await topShot(page, 'land-contract-refused')
 })

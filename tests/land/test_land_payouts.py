@@ -381,7 +381,9 @@ def test_leases_on_one_decision_share_its_amount_and_no_amount_sets_no_cap(clien
     _lease(lands, "ZL-1", 10_000_00, d.id)  # 30,000.00 of 50,000.00
     with pytest.raises(AppError) as e:
         _lease(lands, "ZL-2", 7_000_00, d.id)  # 21,000.00 more: 51,000.00
-    assert e.value.code == "land.decision_amount_exceeded" and "30000.00" in e.value.message
+    assert e.value.code == "land.decision_amount_exceeded"
+    assert "21000.00" in e.value.message and "30000.00" in e.value.message and "51000.00" in e.value.message
+    assert "50000.00" in e.value.message and "还可出租 20000.00 元" in e.value.message
     db.session.rollback()
     assert _lease(lands, "ZL-3", 6_666_66, d.id).id  # 19,999.98: 49,999.98 in all
     assert _lease(lands, "ZL-4", 1_000_000_00, free.id).id  # a decision without an amount caps nothing
