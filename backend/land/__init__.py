@@ -1,6 +1,7 @@
 """Land: the village's parcels and the operators who take them in, land-transfer and lease contracts with their
-rent terms and yearly dues, rent received and passed on to the households by area (posted to the books), arrears,
-and what a household sees of its land; ``imports`` reads parcels and contracts from .xlsx.
+rent terms and yearly dues, rent received (its households' part held in 应付款 until ``payouts`` records each
+household's payout — by bank batch or in cash — which alone makes it paid), arrears, and what a household sees of
+its land; ``imports`` reads parcels and contracts from .xlsx.
 """
 
 from backend.land.contracts import (
