@@ -66,6 +66,19 @@ test('李秀英 computes, publishes and pays this year\'s dividend; the bank fil
   await form.locator('.el-dialog__headerbtn').click()
   await shot(page, 'dividends-plans')
 
+  // the village's split as settings: the 433 preset; a total over 100% is refused with the rule
+  await page.locator('[data-test=template-open]').click()
+  const tpl = page.locator('.el-dialog').filter({ hasText: '本村收益分配比例' })
+  await expect(tpl.locator('[data-test=template-table] tbody input').first()).toHaveValue('提取公积金') // the village's own
+  await tpl.locator('[data-test=template-433]').click()
+  await expect(tpl.locator('[data-test=template-total]')).toContainText('合计 100%，其中留存 70%')
+  await tpl.locator('[data-test=template-table] tbody tr').first().locator('.el-input-number input').fill('50')
+  await tpl.locator('[data-test=template-table] tbody tr').first().locator('.el-input-number input').blur()
+  await tpl.locator('[data-test=template-save]').click()
+  await expect(tpl.locator('[data-test=template-error]')).toContainText('合计应为 100%')
+  await shot(page, 'dividends-template', { fullPage: false })
+  await tpl.getByRole('button', { name: '取消' }).click()
+
   // the draft: computed on its 股权登记日; the list's total is the dividend money
   await page.locator(`[data-test=plan-${draft.id}]`).click()
   await expect(page.locator('[data-test=plan-title]')).toContainText('年终分红')
