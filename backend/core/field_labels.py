@@ -81,6 +81,7 @@ FIELD_LABELS: dict[str, str] = {
     # --- books console (issue 19, H1)
     # --- reports and disclosures console (issue 19, H5)
     # --- dividends console (issue 19, H2)
+    "excluded": "扣除金额", "sort": "排序方式", "masked": "按公示样子显示", "delta": "变动股数",
     # --- land console and payouts (issue 19, H3)
     "allocation_id": "农户", "allocation_ids": "农户", "receiver_name": "领款人", "bank_reference": "银行回单号",
     # --- 公示 sheets (issue 19, H4)
