@@ -238,4 +238,19 @@ test('李秀英 computes, publishes and pays this year\'s dividend; the bank fil
   await imp.locator('[data-test=import-confirm]').click()
   await expect(imp.locator('[data-test=import-done]')).toContainText('导入完成')
   expect((await api('GET', `/villages/${vid}/share-register?page_size=1`, { token })).body.total_shares).toBe(before + 1)
+
+  await imp.getByRole('button', { name: '关闭', exact: true }).click()
+  await expect(imp).toBeHidden()
+
+  // 赵德明 (supervisor) follows it all and changes nothing: the plan, its vouchers, no buttons that write
+  await page.locator('[data-test=logout]').click()
+  await expect(page).toHaveURL(/\/login/)
+  await loginAs(page, 'zhaodeming', { srv })
+  await page.goto(url(`/dividends/plans/${draft.id}`))
+  await expect(page.locator('[data-test=payout-vouchers] tbody tr')).toHaveCount(3)
+  await expect(page.locator('[data-test=plan-status]')).toHaveText('已发放')
+  for (const t of ['bank-file', 'pay-form', 'plan-cancel']) await expect(page.locator(`[data-test=${t}]`)).toHaveCount(0)
+  await page.goto(url('/dividends/register'))
+  await expect(page.locator('[data-test=reg-LJ-005]')).toBeVisible()
+  for (const t of ['event-open', 'register-import', 'cert-LJ-005']) await expect(page.locator(`[data-test=${t}]`)).toHaveCount(0)
 })
