@@ -105,8 +105,15 @@ def world(make):
     contract = land.create_contract(a, land.ContractInput(
         "LZ-001", "transfer", party.id, "东坡地流转", date(2026, 3, 1), date(2029, 3, 1), "粮食种植",
         date(2026, 2, 20), [land.LineInput(parcel.id)], [land.PeriodInput(1, 3, 800_00)]), actor=None)
-    land.record_payment(contract, land.PaymentInput(land.dues_of(contract)[0].id, 960_00, date(2026, 2, 25)),
-                        idempotency_key=None, actor=None)
+    rent = land.record_payment(contract, land.PaymentInput(land.dues_of(contract)[0].id, 960_00, date(2026, 2, 25)),
+                               idempotency_key=None, actor=None).payment
+    # the households' part waiting in a bank batch (not yet marked paid)
+    from backend.land import payouts
+    from backend.land.models import RentAllocation
+
+    allocation_ids = list(db.session.execute(select(RentAllocation.id).where(RentAllocation.payment_id == rent.id))
+                          .scalars())
+    batch, _ = payouts.create_batch(a, allocation_ids, idempotency_key=None, actor=None)
     # a public-benefit job drawn, objected to, then hired
     from backend.jobs import service as jobs
 
@@ -170,6 +177,8 @@ def world(make):
         "dividend_objection_id": dividend_objection.id,
         "parcel_id": parcel.id,
         "contract_id": contract.id,
+        "payment_id": rent.id,
+        "batch_id": batch.id,
         "posting_id": posting.id,
         "job_objection_id": job_objection.id,
         "hire_id": hire.id,
@@ -248,6 +257,20 @@ NOT_FOR_THE_OVERSEER = {
     "/api/v1/job-postings/<int:posting_id>/eligibility": "the check before a 代办 at the office",
     "/api/v1/villages/<int:village_id>/notices": "the village's own notices list with reach: who publishes them",
     "/api/v1/villages/<int:village_id>/assisted-options": "what the secretary may enter for a member at the office",
+    # issue 19: the books' and the board's working tools
+    "/api/v1/villages/<int:village_id>/disclosures/preview": "what drafting would freeze: those who keep the books "
+    "(ledger.write; tests/disclosures/test_console_drafting.py)",
+    "/api/v1/rent-payout-batches/<int:batch_id>/bank-file.xlsx": "households' bank accounts in full: only those who "
+    "pay (tests/land/)",
+    "/api/v1/decisions/<int:decision_id>/resolution.pdf": "the board's paper: the secretary who posts it "
+    "(tests/printing/test_sheets.py)",
+    "/api/v1/decisions/<int:decision_id>/result.pdf": "the board's paper: the secretary who posts it "
+    "(tests/printing/test_sheets.py)",
+}
+# GETs that need a query argument to answer (without it: 422 naming the argument)
+OVERSEER_QUERY = {
+    "/api/v1/villages/<int:village_id>/distribution-preview": "?year=2026",
+    "/api/v1/villages/<int:village_id>/land-rent.pdf": "?year=2026",
 }
 
 
@@ -258,7 +281,7 @@ def test_the_same_urls_serve_the_township_overseer(app, client, make, world):
     for rule, method in scoped_routes(app):
         if method != "GET" or rule.rule in NOT_FOR_THE_OVERSEER:
             continue
-        url = url_for_rule(rule, world["ids"])
+        url = url_for_rule(rule, world["ids"]) + OVERSEER_QUERY.get(rule.rule, "")
         r = client.get(url, headers=h)
         if r.status_code != 200:
             failures.append(f"GET {url}: {r.status_code} {r.get_data(as_text=True)[:200]}")

@@ -1,4 +1,5 @@
-"""The demo's decisions: one through all six stages, one with an open 村民代表会议 vote, one just proposed."""
+"""The demo's decisions: one through all six stages, one with an open 村民代表会议 vote, one just proposed; and the
+two resolved decisions money rests on (this year's 年终分红, the leases of the collective's assets)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,11 @@ def test_the_demo_decisions_and_the_open_vote(app, client, make):
     assert [s["stage"] for s in detail["stages"]] == ["提议", "商议", "审议", "决议", "决议公开", "实施结果公开"]
     assert all(s["status"] == "passed" for s in detail["stages"])
     assert by_title["村文化广场建设"]["status"] == "in_progress"
+    lease = next(d for t, d in by_title.items() if t.startswith("集体资产出租方案"))
+    assert lease["status"] in ("resolved", "done")
+    assert lease["amount"] == "240000.00"
+    (year_end,) = [d for t, d in by_title.items() if t.endswith("年度年终分红方案")]
+    assert year_end["status"] == "resolved"
 
     mine = client.get("/api/v1/me/votes", headers=chen).json
     assert len(mine) == 1 and mine[0]["has_voted"] is False
@@ -42,4 +48,4 @@ def test_the_demo_decisions_and_the_open_vote(app, client, make):
     vote = db.session.get(Vote, vote_id)
     assert timedelta(days=6, hours=23) < vote.closes_at - utcnow() <= timedelta(days=7)
     demo.seed()  # again: nothing new
-    assert db.session.execute(select(func.count(Decision.id)).where(Decision.village_id == lj.id)).scalar_one() == 4
+    assert db.session.execute(select(func.count(Decision.id)).where(Decision.village_id == lj.id)).scalar_one() == 6

@@ -55,7 +55,7 @@ TABLES = {
     "proxy_id": "vote_proxies", "dividend_objection_id": "dividend_objections",
     "job_objection_id": "job_objections", "application_id": "membership_applications",
     "meeting_id": "membership_meetings", "membership_objection_id": "membership_objections",
-    "entry_id": "assisted_entries",
+    "entry_id": "assisted_entries", "payment_id": "land_rent_payments", "batch_id": "land_payout_batches",
 }
 # settings keys, YYYY-MM periods, console tickets and their QR codes, the docs' static file names, a deciding body's
 # name: generated as they come
