@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from backend.core.xlsx import text_only
+from backend.core.xlsx import print_setup, text_only
 from backend.ledger.reports.service import BalanceLine, BalanceSheet, IncomeStatement, StatementLine, TrialBalance
 
 MONEY = "#,##0.00"
@@ -63,15 +63,7 @@ class _Sheet:
             ws.column_dimensions[get_column_letter(i)].width = w
         self.row = 4
         ws.freeze_panes = "A4"
-        ws.print_title_rows = "3:3"
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.orientation = "landscape" if landscape else "portrait"
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.print_options.horizontalCentered = True
-        ws.page_margins.left = ws.page_margins.right = 0.5
-        ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+        print_setup(ws, title_rows="3:3", landscape=landscape, header=f"{_clean(village)} {title}", footer_left=label)
 
     def add(self, values: Sequence[Cell], *, bold: bool = False, indent: int = 0, total: bool = False) -> int:
         """A row; amounts (int fen) become Decimal yuan in the money columns. Returns the row number."""
