@@ -61,6 +61,12 @@ test('李秀英 computes, publishes and pays this year\'s dividend; the bank fil
   await expect(form.locator('[data-test=plan-buckets]')).toContainText('提取公积金')
   await expect(form.locator('[data-test=plan-distributable]')).toContainText('可分配收益')
   await shot(page, 'dividends-new-plan', { fullPage: false })
+  // a fixed dividend per member without its amount: refused at 分红方式; taken out again
+  await form.locator('[data-test=plan-fixed-add]').click()
+  await form.locator('[data-test=plan-save]').click()
+  await expect(form.locator('.el-form-item__error')).toContainText('第1项：固定分红须填写大于零的金额')
+  await expect(form.locator('[data-test=plan-error]')).toHaveCount(0)
+  await form.locator('[data-test=plan-fixed-1]').getByRole('button', { name: '删除' }).click()
   await form.locator('[data-test=plan-save]').click()
   await expect(form.locator('[data-test=plan-error]')).toContainText('年度已有收益分配方案')
   await form.locator('.el-dialog__headerbtn').click()
