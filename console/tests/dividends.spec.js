@@ -180,6 +180,11 @@ test('李秀英 computes, publishes and pays this year\'s dividend; the bank fil
   await shot(page, 'dividends-payout', { fullPage: false })
   await page.evaluate(() => document.querySelector('[data-test=payout-vouchers]').scrollIntoView())
   await shot(page, 'dividends-vouchers', { fullPage: false })
+  // the distribution's voucher opens in 凭证, in its month
+  const accrual = (await api('GET', `/distributions/${draft.id}/payments`, { token })).body.accrual_voucher
+  await page.locator(`[data-test=payout-voucher-${accrual.id}]`).click()
+  await expect(page).toHaveURL(new RegExp(`/books/vouchers\\?period=${accrual.period}`))
+  await expect(page.locator('[data-test=vouchers]')).toContainText(accrual.summary)
 
   // the share register: a household's events; an adjustment for a household picked by name
   await page.goto(url('/dividends/register'))
