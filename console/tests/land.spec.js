@@ -4,7 +4,8 @@
 // a bank batch, downloads the bank's file (its total is the batch's; the accounts as text), and marks the batch paid
 // with the bank's receipt number: each of them reads 已转付. Then she drafts a lease of the collective's 北岗果园
 // resting on the village's lease decision (240,000.00 元, 231,000.00 already leased on it) at 5,000.00 元 a year for
-// three years, and is refused at the decision's field with its title and amount. Screenshots of each main screen.
+// three years, and is refused at the decision's field with its title and amount. Last, she downloads the contracts'
+// import template from 导入. Screenshots of each main screen.
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -142,4 +143,16 @@ test('an accountant records rent, passes it on to the households, and a lease ov
   await expect(decisionItem.locator('.el-form-item__error')).toContainText('15000.00')
   await expect(decisionItem.locator('.el-form-item__error')).toContainText('还可出租 9000.00 元')
   await topShot(page, 'land-contract-refused')
+
+  // 导入: each kind's template comes from the server, with the columns its importer reads
+  await page.goto(url('/land/import'))
+  await page.locator('[data-test=import-what]').getByText('合同表').click()
+  const [template] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test=download-template-contracts]').click()])
+  expect(template.suggestedFilename()).toMatch(/contract-template\.xlsx$/)
+  const templateFile = path.join(mkdtempSync(path.join(tmpdir(), 'land-')), template.suggestedFilename())
+  await template.saveAs(templateFile)
+  const templateRows = readXlsx(templateFile)
+  expect(templateRows[0][0]).toBe('合同编号')
+  expect(templateRows[0]).toContain('依据决议')
+  await shot(page, 'land-import')
 })

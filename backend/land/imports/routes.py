@@ -1,12 +1,13 @@
 """Parcels and contracts from .xlsx. The rules live in :mod:`backend.land.imports.service`; here: parse the request,
-check the permission (stated once per route), call it, commit."""
+check the permission (stated once per route), call it, commit. The empty templates to fill in come from
+:mod:`backend.land.imports.template`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import IO, Any
 
-from flask import request
+from flask import Response, request, send_file
 from flask_smorest import Blueprint
 
 from backend import registry
@@ -14,10 +15,12 @@ from backend.core.db import db
 from backend.core.errors import unprocessable
 from backend.core.permissions import require_login, requires
 from backend.land.imports import service as importer
+from backend.land.imports import template as templates
 from backend.land.imports.schemas import LandContractImportReportSchema, LandParcelImportReportSchema
 
 blp = Blueprint("land_files", __name__, description="地块与合同导入")
 SECURITY = [{"bearer": []}]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _upload_doc(what: str) -> dict[str, Any]:
@@ -66,3 +69,29 @@ def import_contracts(village_id: int) -> Any:
     新的流入方随之登记；每份合同都经过与逐份登记相同的检查（剩余承包期、农业用途、委托书、永久基本农田、地块重叠），租金按一段覆盖全期，
     生成每年应收租金。有任何一行出错则整份不导入，并列出每行的错误。"""
     return _run(village_id, importer.import_contracts)
+
+
+def _template(village_id: int, kind: str, name: str) -> Response:
+    village = registry.get_village(village_id)
+    return send_file(templates.template(kind), as_attachment=True, download_name=f"{village.code}-{name}.xlsx",
+                     mimetype=XLSX)
+
+
+@blp.route("/villages/<int:village_id>/parcels/template.xlsx", methods=["GET"])
+@requires("land.read", village="village_id")
+@blp.response(200, content_type=XLSX)
+@blp.doc(security=SECURITY)
+def parcel_template(village_id: int) -> Response:
+    """地块导入模板 .xlsx：导入所读的各列（地块代码、户号、日期等列为文本格式），另附填写说明（每列是否必填、
+    怎么填）和示例。"""
+    return _template(village_id, "parcels", "parcel-template")
+
+
+@blp.route("/villages/<int:village_id>/land-contracts/template.xlsx", methods=["GET"])
+@requires("land.read", village="village_id")
+@blp.response(200, content_type=XLSX)
+@blp.doc(security=SECURITY)
+def contract_template(village_id: int) -> Response:
+    """合同导入模板 .xlsx：导入所读的各列（合同编号、地块代码、日期等列为文本格式），另附填写说明（每列是否必填、
+    怎么填，哪些列只在合同的第一行填写）和示例。"""
+    return _template(village_id, "contracts", "contract-template")
