@@ -88,13 +88,19 @@ def get_share_type(type_id: int) -> ShareType:
 def create_share_type(village: Village, data: ShareTypeInput, *, actor: Principal | None) -> ShareType:
     code, name = data.code.strip(), data.name.strip()
     taken = db.session.execute(
-        select(ShareType.id).where(ShareType.village_id == village.id,
-                                   (ShareType.code == code) | (ShareType.name == name))
-    ).first()
-    if taken:
-        raise conflict("share.type_exists", f"本村已有代码为“{code}”或名称为“{name}”的股份类型")
+        select(ShareType.code, ShareType.name).where(ShareType.village_id == village.id,
+                                                     (ShareType.code == code) | (ShareType.name == name))
+    ).all()
+    if taken:  # said at the field that clashes (both when both do)
+        fields: dict[str, str] = {}
+        if any(c == code for c, _ in taken):
+            fields["code"] = f"本村已有代码为“{code}”的股份类型"
+        if any(n == name for _, n in taken):
+            fields["name"] = f"本村已有名称为“{name}”的股份类型"
+        raise conflict("share.type_exists", "；".join(fields.values()), fields=fields)
     if data.holder == "collective" and data.per_person:
-        raise unprocessable("share.type_invalid", "集体股不按人配股，每人配股数应为 0")
+        raise unprocessable("share.type_invalid", "集体股不按人配股，每人配股数应为 0",
+                            fields={"per_person": "集体股不按人配股，应为 0"})
     st = ShareType(village_id=village.id, code=code, name=name, unit=data.unit.strip() or "股", holder=data.holder,
                    per_person=data.per_person, sort=data.sort)
     db.session.add(st)
@@ -114,10 +120,12 @@ def update_share_type(st: ShareType, changes: dict[str, Any], *, actor: Principa
                                        ShareType.id != st.id)
         ).first()
         if clash:
-            raise conflict("share.type_exists", f"本村已有名称为“{name}”的股份类型")
+            raise conflict("share.type_exists", f"本村已有名称为“{name}”的股份类型",
+                           fields={"name": f"本村已有名称为“{name}”的股份类型"})
         changes["name"] = name
     if st.holder == "collective" and changes.get("per_person"):
-        raise unprocessable("share.type_invalid", "集体股不按人配股，每人配股数应为 0")
+        raise unprocessable("share.type_invalid", "集体股不按人配股，每人配股数应为 0",
+                            fields={"per_person": "集体股不按人配股，应为 0"})
     for k, v in changes.items():
         setattr(st, k, v)
     db.session.flush()
