@@ -138,7 +138,8 @@ def test_nothing_is_recorded_before_the_cosignature_then_exactly_one_assisted_ba
 
     assert assisted_counts(w.vote_id) == [{"entered_by": "王建国", "cosigned_by": "赵德明", "count": 1}]
     assert assisted_voters(w.vote_id) == {w.sun.person_id: {"entered_by": "王建国", "cosigned_by": "赵德明"}}
-    log = db.session.execute(select(AuditEntry).where(AuditEntry.object_type == "assisted_entry")).scalars().all()
+    log = db.session.execute(select(AuditEntry).where(AuditEntry.object_type == "assisted_entry")
+                             .order_by(AuditEntry.id)).scalars().all()
     assert [a.action for a in log] == ["assisted.enter", "assisted.cosign"]
     assert not any(_choice_leaks([a.before, a.after]) for a in log)
     # the member now counts as having voted: a second entry is refused

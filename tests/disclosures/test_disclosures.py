@@ -485,7 +485,8 @@ def test_questions_due_dates_overdue_and_answers(client, make, lj, now):
     lj_row = next(v for v in client.get(status_url, headers=sh).json["villages"] if v["village_code"] == "LJ01")
     assert (lj_row["open_questions"], lj_row["overdue_questions"], lj_row["overdue"]) == (0, 0, [])
     actions = db.session.execute(
-        select(AuditEntry.action).where(AuditEntry.object_type == "disclosure_question")).scalars().all()
+        select(AuditEntry.action).where(AuditEntry.object_type == "disclosure_question").order_by(AuditEntry.id)
+    ).scalars().all()
     assert actions == ["disclosure.question", "disclosure.answer"]
 
 

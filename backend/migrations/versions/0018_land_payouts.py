@@ -14,6 +14,7 @@ from alembic import op
 import sqlalchemy as sa
 
 import backend.core.db
+from backend.core.response_cache import NOTIFY_TRIGGER, notify_trigger
 
 
 # revision identifiers, used by Alembic.
@@ -89,6 +90,10 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_land_rent_payouts_household_id'), ['household_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_land_rent_payouts_village_id'), ['village_id'], unique=False)
 
+    if op.get_bind().dialect.name == "postgresql":  # the response cache forgets what these tables change
+        op.execute(notify_trigger('land_payout_batches'))
+        op.execute(notify_trigger('land_rent_payouts'))
+
     _carry_over_passed_on()
 
 
@@ -128,6 +133,9 @@ def _carry_over_passed_on():
 
 
 def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"DROP TRIGGER IF EXISTS {NOTIFY_TRIGGER} ON land_rent_payouts")
+        op.execute(f"DROP TRIGGER IF EXISTS {NOTIFY_TRIGGER} ON land_payout_batches")
     with op.batch_alter_table('land_rent_payouts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_land_rent_payouts_village_id'))
         batch_op.drop_index(batch_op.f('ix_land_rent_payouts_household_id'))
