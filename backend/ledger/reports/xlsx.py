@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from backend.core.printing.figures import yuan_decimal as yuan
 from backend.core.xlsx import print_setup, text_only
 from backend.ledger.reports.service import BalanceLine, BalanceSheet, IncomeStatement, StatementLine, TrialBalance
 
@@ -28,11 +29,6 @@ _HEAD_FILL = PatternFill("solid", fgColor="E6E6E6")
 _TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
 
 Cell = str | int | Decimal | None
-
-
-def yuan(fen: int) -> Decimal:
-    """Integer fen → exact Decimal yuan (``12345`` → ``Decimal('123.45')``)."""
-    return (Decimal(fen) / 100).quantize(Decimal("0.01"))
 
 
 class _Sheet:
