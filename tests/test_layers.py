@@ -28,14 +28,15 @@ DOMAINS = ("ledger", "disclosures", "decisions", "dividends", "land", "jobs", "n
 # domain → the domains its rules need (docs/architecture.md): a large expense rests on a resolved decision
 # (ledger → decisions); a disclosure is drafted from the books and cites decisions; a dividend needs an approving
 # decision and posts vouchers; rent received posts a voucher and a lease rests on a decision; public-benefit pay
-# posts a voucher; a notice is pushed through WeChat to the people auth knows.
+# posts a voucher; a notice is pushed through WeChat to the people auth knows; what a villager is told of (a vote
+# opened, a dividend paid, rent passed on, an answer, a job's outcome) is queued in notices' outbox by its domain.
 DOMAIN_DEPENDS: dict[str, frozenset[str]] = {
     "ledger": frozenset({"decisions"}),
-    "disclosures": frozenset({"ledger", "decisions"}),
-    "decisions": frozenset(),
-    "dividends": frozenset({"decisions", "ledger"}),
-    "land": frozenset({"decisions", "ledger"}),
-    "jobs": frozenset({"ledger"}),
+    "disclosures": frozenset({"ledger", "decisions", "notices"}),
+    "decisions": frozenset({"notices"}),
+    "dividends": frozenset({"decisions", "ledger", "notices"}),
+    "land": frozenset({"decisions", "ledger", "notices"}),
+    "jobs": frozenset({"ledger", "notices"}),
     "notices": frozenset({"auth", "wechat"}),
     "membership": frozenset({"decisions", "notices"}),
     "assisted": frozenset({"decisions", "jobs", "notices"}),

@@ -17,6 +17,7 @@ from collections.abc import Collection
 from datetime import datetime
 
 from flask import current_app
+from sqlalchemy import select
 
 from backend import auth
 from backend.core.clock import to_iso, utcnow
@@ -25,6 +26,27 @@ from backend.notices.models import PushJob
 
 ASSISTED_KIND = "assisted"
 ASSISTED_TEMPLATE = "assisted-recorded"  # overridden by the config key WECHAT_TEMPLATE_ASSISTED
+
+
+def queue_push(kind: str, object_id: int, people: Collection[int], *, template: str, data: dict[str, str],
+               page: str | None) -> int:
+    """A subscribe message of ``kind`` about ``object_id`` to each of ``people`` with a bound WeChat account, written
+    in the caller's transaction; the outbox's key (kind, object, person) keeps it to one each, so calling this again
+    for the same thing queues nothing for those already queued. ``template`` is the template id (from config);
+    ``data`` the template's fields. Returns how many were queued now."""
+    bound = auth.openids_of(list(people))
+    if not bound:
+        return 0
+    already = set(db.session.execute(select(PushJob.person_id).where(
+        PushJob.kind == kind, PushJob.object_id == object_id, PushJob.person_id.in_(list(bound)))).scalars())
+    payload = json.dumps(data, ensure_ascii=False)
+    rows = [{"kind": kind, "object_id": object_id, "person_id": pid, "template_id": template, "page": page,
+             "data": payload, "status": "pending", "attempts": 0, "next_attempt_at": utcnow(),
+             "created_at": utcnow()}
+            for pid in sorted(bound) if pid not in already]
+    if rows:
+        db.session.execute(PushJob.__table__.insert(), rows)
+    return len(rows)
 
 
 def assisted_template_id() -> str:
@@ -42,7 +64,7 @@ def queue_assisted_message(entry_id: int, people: Collection[int], *, member_nam
     data = json.dumps({"thing1": f"村里为{member_name}代办了{what}"[:20], "name2": member_name[:10],
                        "time3": (to_iso(at) or "")[:16].replace("T", " ")}, ensure_ascii=False)
     rows = [{"kind": ASSISTED_KIND, "object_id": entry_id, "person_id": pid, "template_id": assisted_template_id(),
-             "page": "pages/index/index", "data": data, "status": "pending", "attempts": 0,
+             "page": "pages/home/home", "data": data, "status": "pending", "attempts": 0,
              "next_attempt_at": utcnow(), "created_at": utcnow()}
             for pid in sorted(bound)]
     db.session.execute(PushJob.__table__.insert(), rows)
