@@ -28,6 +28,27 @@ ASSISTED_KIND = "assisted"
 ASSISTED_TEMPLATE = "assisted-recorded"  # overridden by the config key WECHAT_TEMPLATE_ASSISTED
 
 
+# the moments a villager may be told of, and the subscribe-message template of each: the config key
+# WECHAT_TEMPLATE_<MOMENT> (upper case) names the template id registered for the mini-program in WeChat's console;
+# without it, the stand-in's id below is used
+TEMPLATES: dict[str, str] = {
+    "notice": "notice-published",
+    "vote_opened": "vote-opened",
+    "vote_closing": "vote-closing",
+    "dividend_notice": "dividend-notice",
+    "dividend_paid": "dividend-paid",
+    "rent_paid": "rent-paid",
+    "answer": "question-answered",
+    "job_outcome": "job-outcome",
+    "assisted": "assisted-recorded",
+}
+
+
+def template_for(moment: str) -> str:
+    """The template id of ``moment`` (a key of :data:`TEMPLATES`) in this deployment."""
+    return str(current_app.config.get(f"WECHAT_TEMPLATE_{moment.upper()}") or TEMPLATES[moment])
+
+
 def queue_push(kind: str, object_id: int, people: Collection[int], *, template: str, data: dict[str, str],
                page: str | None) -> int:
     """A subscribe message of ``kind`` about ``object_id`` to each of ``people`` with a bound WeChat account, written
@@ -50,7 +71,7 @@ def queue_push(kind: str, object_id: int, people: Collection[int], *, template: 
 
 
 def assisted_template_id() -> str:
-    return str(current_app.config.get("WECHAT_TEMPLATE_ASSISTED") or ASSISTED_TEMPLATE)
+    return template_for("assisted")
 
 
 def queue_assisted_message(entry_id: int, people: Collection[int], *, member_name: str, what: str,
