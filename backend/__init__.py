@@ -13,6 +13,7 @@ from backend import config as config_module
 from backend.console_site import DOCS_STATIC, install_static_sites
 from backend.core.downloads import install_download_links
 from backend.core.errors import install_content_type_guard, register_error_handlers
+from backend.core.etag import install_etags
 from backend.core.hardening import install_json_guard, install_request_hardening
 from backend.core.ratelimit import init_rate_limits
 from backend.core.response_cache import install_response_cache
@@ -71,6 +72,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _import_models()
     # first of the after_request hooks to be added, so the last to run: it keeps the answer as the client gets it
     install_response_cache(app)
+    install_etags(app)  # right after: its hook runs before the cache's (the kept answer has its ETag), its 304 outside
     install_request_hardening(app)  # before the blueprints: the int converter bounds their path ids
     _register_blueprints()
     _register_health(app)
@@ -89,6 +91,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from backend.ledger.service import get_voucher
 
     app.extensions[VOUCHER_LOOKUP] = get_voucher  # the result stage cites vouchers; decisions never import the ledger
+
+    from backend.decisions.votes import pushes as vote_pushes
+    from backend.notices import register_still_wanted
+
+    # the push worker asks before sending a reminder to vote: not to one who has voted meanwhile, nor once it closed
+    for kind in (vote_pushes.OPENED, vote_pushes.CLOSING):
+        register_still_wanted(app, kind, vote_pushes.still_wanted)
 
     from backend.cli import register_cli
 

@@ -35,6 +35,17 @@ def votes_tally_due() -> None:
     click.echo(f"已统计 {done} 个到期的表决")
 
 
+@votes_cli.command("remind-closing")
+def votes_remind_closing() -> None:
+    """Queue "表决快截止了" for open votes closing within 24 hours, to those who have not voted (once per vote and
+    person; the push worker does this each round too)."""
+    from backend.decisions.votes import pushes as vote_pushes
+
+    queued = vote_pushes.queue_closing_reminders()
+    db.session.commit()
+    click.echo(f"已排队 {queued} 条投票截止提醒")
+
+
 @roster_cli.command("import")
 @click.argument("village_code")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -225,10 +236,14 @@ def notices_work(once: bool, interval: float, batch: int) -> None:
     """Send the push outbox's due subscribe messages (several workers may run at once on PostgreSQL)."""
     import time
 
+    from backend.decisions.votes import pushes as vote_pushes
     from backend.notices import outbox as service
 
     service.recover_stale()
     while True:
+        # each round: votes now closing within 24 hours get their reminders queued (one query when there are none)
+        vote_pushes.queue_closing_reminders()
+        db.session.commit()
         report = service.work(limit=batch)
         done = report.sent + report.no_consent + report.retried + report.failed
         if done:

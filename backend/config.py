@@ -73,6 +73,11 @@ def from_env() -> dict[str, Any]:
         "WECHAT_API_BASE_URL": os.environ.get("WECHAT_API_BASE_URL", "https://api.weixin.qq.com/"),
         "WECHAT_TIMEOUT": _float("WECHAT_TIMEOUT", 5.0),
         "WECHAT_TEMPLATE_NOTICE": os.environ.get("WECHAT_TEMPLATE_NOTICE", "notice-published"),
+        # the subscribe-message template id of every other moment a villager is told of (backend/notices/messages.py
+        # TEMPLATES): unset → the stand-in's id there
+        **{f"WECHAT_TEMPLATE_{m}": os.environ.get(f"WECHAT_TEMPLATE_{m}") or None for m in (
+            "VOTE_OPENED", "VOTE_CLOSING", "VOTE_RESULT", "DIVIDEND_NOTICE", "DIVIDEND_PAID", "RENT_PAID", "ANSWER",
+            "JOB_OUTCOME", "ASSISTED")},
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "TOKEN_TTL_HOURS": _int("TOKEN_TTL_HOURS", 24 * 7),
         "BIND_TICKET_TTL_MINUTES": _int("BIND_TICKET_TTL_MINUTES", 10),

@@ -28,6 +28,7 @@ from backend.core.errors import conflict, unprocessable
 from backend.core.money import fen_to_yuan
 from backend.core.permissions import Principal
 from backend.core.xlsx import text_only
+from backend.dividends import pushes
 from backend.dividends.models import Distribution, DividendLine, DividendPayment, PaymentBatch
 from backend.dividends.plans import (
     RESERVE_ACCOUNT,
@@ -213,6 +214,7 @@ def record_payments(d: Distribution, data: PaymentInput, *, idempotency_key: str
     audit.record("dividend.pay", "dividend_payment_batch", batch.id, actor=actor, village_id=d.village_id,
                  after={"distribution_id": d.id, "households": len(lines), "total_fen": total,
                         "method": data.method})
+    pushes.queue_paid(d, [(ln.household_id, ln.amount_fen) for ln in lines], data.method, data.paid_on)
     return PaymentResult(batch, False)
 
 

@@ -23,6 +23,7 @@ from backend.core.identity import mask_name
 from backend.core.money import fen_to_yuan
 from backend.core.permissions import Principal
 from backend.core.seal import Seal, seal
+from backend.dividends import pushes
 from backend.dividends.computing import verify_register
 from backend.dividends.models import Distribution, DividendLine, DividendObjection
 from backend.dividends.plans import (
@@ -85,6 +86,7 @@ def publish(d: Distribution, decision_id: int | None, *, actor: Principal | None
     db.session.flush()
     audit.record("dividend.publish", "distribution", d.id, actor=actor, village_id=d.village_id,
                  after={"decision_id": decision_id, "seal": s.hash, "publicity_until": d.publicity_until.isoformat()})
+    pushes.queue_published(d)  # each household on the list is told, in this transaction
     return d
 
 

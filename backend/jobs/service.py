@@ -35,6 +35,7 @@ from backend.core.identity import mask_name
 from backend.core.money import fen_to_yuan
 from backend.core.permissions import Principal
 from backend.core.seal import Seal, seal, verify_seal
+from backend.jobs import pushes
 from backend.jobs.models import JobApplication, JobDraw, JobHire, JobObjection, JobPay, JobPosting
 from backend.registry import Village
 
@@ -347,6 +348,7 @@ def announce_seed(p: JobPosting, seed_text: str, source: str | None, *, actor: P
     db.session.flush()
     audit.record("job.draw", "job_posting", p.id, actor=actor, village_id=p.village_id,
                  after={"seed": seed_text, "selected": min(p.positions, len(order))})
+    pushes.queue_drawn(p, list(by_receipt.values()))  # each applicant is told, in this transaction
     return d
 
 
@@ -459,6 +461,7 @@ def confirm_hires(p: JobPosting, start_on: date, *, actor: Principal | None) -> 
     audit.record("job.hire", "job_posting", p.id, actor=actor, village_id=p.village_id,
                  after={"hires": len(hires), "start_on": start_on.isoformat(), "end_on": end_on.isoformat(),
                         "withdrawn_holding_another_post": withdrawn})
+    pushes.queue_hired(p, [a for a in applications_all(p) if a.status == "hired" or a.receipt in withdrawn], start_on)
     return hires
 
 

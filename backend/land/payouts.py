@@ -34,6 +34,7 @@ from backend.core.errors import conflict, not_found, unprocessable
 from backend.core.money import fen_to_yuan
 from backend.core.permissions import Principal
 from backend.core.xlsx import text_only
+from backend.land import pushes
 from backend.land.models import Contract, Party, PayoutBatch, RentAllocation, RentDue, RentPayment, RentPayout
 from backend.registry import Village
 
@@ -139,6 +140,7 @@ def pay_cash(village: Village, allocation_id: int, receiver_name: str, paid_on: 
     audit.record("land.rent_payout", "land_rent_payout", out.id, actor=actor, village_id=village.id,
                  after={"household_id": a.household_id, "amount_fen": a.amount_fen, "method": "cash",
                         "receiver": name})
+    pushes.queue_paid(village.id, [out], paid_on)  # the household is told, in this transaction
     return out, False
 
 
@@ -223,6 +225,7 @@ def mark_batch_paid(b: PayoutBatch, reference: str, paid_on: date, *, actor: Pri
         db.session.refresh(r)
     audit.record("land.payout_batch_paid", "land_payout_batch", b.id, actor=actor, village_id=b.village_id,
                  after={"reference": ref, "paid_on": paid_on.isoformat(), "total_fen": b.total_fen})
+    pushes.queue_paid(b.village_id, rows, paid_on)  # each household of the batch is told, in this transaction
     return b
 
 

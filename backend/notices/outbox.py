@@ -5,16 +5,20 @@ that publishes, and sent later by ``work``.
 the person's one-time consents (none → ``no_consent``, never sent), retries WeChat failures with exponential backoff
 and gives up after ``MAX_ATTEMPTS``. A consent allows one message, so a job whose sending was interrupted is never
 sent a second time (``recover_stale``).
+
+Before a job is sent, the domain that queued it may be asked whether it is still wanted (``register_still_wanted``,
+wired at app start): a reminder to vote whose person has voted meanwhile, or whose vote has closed, is marked failed
+with the domain's reason and never sent — no consent is spent on it. The outbox knows no domain's rules: it asks.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -35,7 +39,23 @@ def template_id() -> str:
 
 
 def _page(n: Notice) -> str:
-    return f"pages/notices/detail?id={n.id}"
+    return f"pages/notice/notice?id={n.id}"
+
+
+STILL_WANTED = "notices.still_wanted"  # app.extensions: kind → check(object_id, person_id) → a reason not to send
+StillWanted = Callable[[int, int], "str | None"]
+
+
+def register_still_wanted(app: Flask, kind: str, check: StillWanted) -> None:
+    """Before sending a job of ``kind``, the worker calls ``check(object_id, person_id)``: None sends it; a Chinese
+    sentence marks it failed with that reason (e.g. 已经投过票，不再提醒). Registered by the app's wiring, so the
+    outbox stays a mailbox that imports no domain."""
+    app.extensions.setdefault(STILL_WANTED, {})[kind] = check
+
+
+def _unwanted(job: PushJob) -> str | None:
+    check = current_app.extensions.get(STILL_WANTED, {}).get(job.kind)
+    return check(job.object_id, job.person_id) if check is not None else None
 
 
 # ---------------------------------------------------------------- queueing
@@ -150,6 +170,12 @@ def work(limit: int = 50) -> WorkReport:
                 report.failed += 1
                 db.session.commit()
                 continue
+        reason = _unwanted(job)
+        if reason:  # the domain says the message no longer applies (voted meanwhile, vote closed …)
+            job.status, job.last_error = "failed", reason[:200]
+            report.failed += 1
+            db.session.commit()
+            continue
         openid = auth.openids_of([job.person_id]).get(job.person_id)
         if openid is None or not _use_consent(job.person_id, job.template_id):
             job.status, job.last_error = "no_consent", "没有可用的订阅授权" if openid else "未绑定微信"

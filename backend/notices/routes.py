@@ -16,7 +16,7 @@ from backend.core.db import db
 from backend.core.pagination import PageArgs, page_schema, paginate
 from backend.core.permissions import Principal, require, require_login, requires
 from backend.core.response_cache import cached_read
-from backend.notices import outbox, service
+from backend.notices import messages, outbox, service
 from backend.notices.models import AUDIENCE_LABELS, Notice
 from backend.notices.schemas import (
     ConsentInSchema,
@@ -26,6 +26,7 @@ from backend.notices.schemas import (
     NoticeItemSchema,
     NoticeSchema,
     OfflineInSchema,
+    PushTemplatesSchema,
     ReachSchema,
     RemindInSchema,
     UnreadSchema,
@@ -200,6 +201,17 @@ def consent(args: dict[str, Any]) -> dict[str, Any]:
     remaining = outbox.add_consent(require_login().person_id, args["template_id"], args["count"])
     db.session.commit()
     return {"template_id": args["template_id"], "remaining": remaining}
+
+
+@blp.route("/me/push-templates", methods=["GET"])
+@requires(None)
+@blp.response(200, PushTemplatesSchema)
+@blp.doc(security=SECURITY)
+def push_templates() -> dict[str, Any]:
+    """小程序在每个时机（投票后、公告页、报名后、分红页、提出异议后）请求订阅哪些消息模板；用户同意的每个模板请上报
+    POST /me/push-consents。"""
+    require_login()
+    return {"moments": messages.moment_templates()}
 
 
 _STATUS_LABELS = {"live": "显示中", "withdrawn": "已撤回", "expired": "已过期"}

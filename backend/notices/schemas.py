@@ -86,6 +86,13 @@ class ConsentSchema(BaseSchema):
     remaining = fields.Integer()
 
 
+class PushTemplatesSchema(BaseSchema):
+    moments = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                          metadata={"description": "每个时机要请求订阅的模板 id（每次最多 3 个）：vote（投票后）、"
+                                                   "notices（公告页）、job_apply（报名后）、dividends（分红页）、"
+                                                   "objection（提出异议后）"})
+
+
 class VillageReachSchema(BaseSchema):
     audience = fields.Integer(metadata={"description": "本村应读人数"})
     read = fields.Integer()

@@ -91,7 +91,7 @@ def test_with_a_consent_sent_once_and_the_consent_used(make, wechat):
     report = outbox.work()
     assert (report.sent, report.no_consent, report.retried, report.failed) == (1, 1, 0, 0)
     [msg] = wechat.messages()
-    assert msg["touser"] == "o-0" and msg["page"] == f"pages/notices/detail?id={n.id}"
+    assert msg["touser"] == "o-0" and msg["page"] == f"pages/notice/notice?id={n.id}"
     assert msg["data"]["thing1"] == {"value": "防火通知"}
     job = _jobs(person_id=people[0].person_id)[0]
     assert (job.status, job.attempts, job.msgid) == ("sent", 1, str(msg["msgid"]))

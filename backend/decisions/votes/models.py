@@ -60,6 +60,8 @@ class Vote(db.Model):
     seal_id: Mapped[int | None] = mapped_column(ForeignKey("seals.id"), nullable=True, unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    # when the "closing within 24 hours" reminders were queued (votes.pushes): each vote is looked at once
+    reminders_queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     __table_args__ = (
         CheckConstraint("closes_at > opens_at", name="window"),

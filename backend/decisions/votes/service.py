@@ -28,6 +28,7 @@ from backend.core.identity import keyed_hash
 from backend.core.permissions import Principal
 from backend.core.seal import Seal, seal
 from backend.decisions import rules
+from backend.decisions.votes import pushes
 from backend.decisions.votes.models import CHOICES, Ballot, PaperTally, Vote, VoteElector, VoteParticipation, VoteProxy
 
 settings = registry.settings  # declared at import, read per village (or township)
@@ -170,6 +171,7 @@ def open_vote(
         village_id=v.village_id,
         after={"body": body, "electorate": len(electors), "hash": v.electorate_hash},
     )
+    pushes.queue_opened(v)  # told in the transaction that opens it
     return v
 
 
@@ -617,6 +619,7 @@ def tally_if_due(v: Vote) -> bool:
     locked.result, locked.tallied_at, locked.seal_id = json.dumps(result, ensure_ascii=False), utcnow(), s.id
     db.session.flush()
     audit.record("vote.tally", "vote", v.id, actor=None, village_id=v.village_id, after=result)
+    pushes.queue_result(locked)
     return True
 
 

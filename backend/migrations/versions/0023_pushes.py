@@ -1,4 +1,4 @@
-"""pushes (placeholder)
+"""pushes: when a vote's closing reminders were queued (votes.reminders_queued_at), so each vote is looked at once
 
 Revision ID: 0023_pushes
 Revises: 0022_idempotent_requests
@@ -18,8 +18,10 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # a nullable column: a plain ADD COLUMN on SQLite and PostgreSQL; no new table, so no notify trigger
+    op.add_column('votes', sa.Column('reminders_queued_at', backend.core.db.UTCDateTime(), nullable=True))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('votes') as batch_op:
+        batch_op.drop_column('reminders_queued_at')
