@@ -17,10 +17,11 @@ from sqlalchemy import case, func, select
 from backend.core.clock import today
 from backend.core.db import db
 from backend.core.money import fen_to_yuan
-from backend.land.contracts import due_total, dues_of, household_shares, rent_text
+from backend.land.contracts import due_total, dues_of, household_areas, household_shares, rent_text
 from backend.land.models import (
     Contract,
     ContractParcel,
+    GrainPrice,
     Parcel,
     Party,
     RentAllocation,
@@ -29,6 +30,7 @@ from backend.land.models import (
     RentPeriod,
 )
 from backend.land.parcels import mu_text
+from backend.land.rent_note import explain as explain_rent
 
 
 def household_contract_lines(household_id: int) -> list[tuple[Contract, Party, ContractParcel, Parcel]]:
@@ -101,9 +103,11 @@ def _of_contracts(model: Any, contract_ids: Sequence[int], *order: Any) -> dict[
     return out
 
 
-def my_land(household_id: int, village_id: int) -> dict[str, Any]:
+def my_land(household_id: int, village_id: int, township_id: int | None = None) -> dict[str, Any]:
     """The household's parcels and contracts with this year's rent: six queries whatever the number of contracts
-    (each one's dues, lines and rent periods are read for all the contracts at once)."""
+    (each one's dues, lines and rent periods are read for all the contracts at once), and one more for the year's
+    grain prices when one of them is rented in kind. This year's ``note`` explains the household's own figure from
+    its own area (``rent_note``), not the contract's."""
     parcels = db.session.execute(
         select(Parcel).where(Parcel.village_id == village_id, Parcel.household_id == household_id)
         .order_by(Parcel.code)).scalars().all()
@@ -117,6 +121,7 @@ def my_land(household_id: int, village_id: int) -> dict[str, Any]:
     rent = household_rent(household_id, [d.id for d in dues.values() if d is not None])
     paid_by_due = {d: (paid, last) for d, (paid, last, _) in rent.items() if paid}
     waiting = {d: w for d, (_, _, w) in rent.items() if w}
+    prices = _grain_prices(township_id, [(c, dues[c.id]) for c, _, _, _ in rows if c.rent_kind == "in_kind"])
     by_contract: dict[int, dict[str, Any]] = {}
     for c, party, ln, p in rows:
         entry = by_contract.get(c.id)
@@ -124,6 +129,10 @@ def my_land(household_id: int, village_id: int) -> dict[str, Any]:
             d = dues[c.id]
             mine = household_due(c, d, household_id, lines[c.id]) if d is not None else None
             paid = paid_by_due.get(d.id, (0, None)) if d is not None else (0, None)
+            note = None if d is None else explain_rent(
+                c, d, periods[c.id], household_areas(c, lines[c.id]), household_id, mine,
+                prices.get((d.due_date.year, c.grain, c.price_basis)),
+                [x.area_mu4 for x in lines[c.id] if x.household_id == household_id])
             entry = {
                 "id": c.id, "number": c.number, "operator": party.name, "operator_kind": party.kind,
                 "start_date": c.start_date, "end_date": c.end_date, "use": c.use, "status": c.status,
@@ -136,7 +145,9 @@ def my_land(household_id: int, village_id: int) -> dict[str, Any]:
                     "awaiting": fen_to_yuan(waiting.get(d.id, 0)),
                     "status": _status(mine, paid[0], d.due_date, now,
                                       settled=d.paid_fen == due_total(d) and not waiting.get(d.id)),
-                    "note": d.priced_note,
+                    "note": note.text if note else None,
+                    "contract_note": d.priced_note,
+                    **(note.fields() if note else {}),
                 },
             }
             by_contract[c.id] = entry
@@ -146,6 +157,18 @@ def my_land(household_id: int, village_id: int) -> dict[str, Any]:
                      "land_type": p.land_type, "location": p.location} for p in parcels],
         "contracts": list(by_contract.values()),
     }
+
+
+def _grain_prices(township_id: int | None, dues: Sequence[tuple[Contract, RentDue | None]]
+                  ) -> dict[tuple[int, str | None, str | None], int]:
+    """(year, grain, basis) → fen per jin announced by the township, for the in-kind dues given: one query, none
+    without any."""
+    years = {d.due_date.year for _, d in dues if d is not None}
+    if township_id is None or not years:
+        return {}
+    return {(y, g, b): fen for y, g, b, fen in db.session.execute(
+        select(GrainPrice.year, GrainPrice.grain, GrainPrice.basis, GrainPrice.fen_per_jin)
+        .where(GrainPrice.township_id == township_id, GrainPrice.year.in_(sorted(years)))).all()}
 
 
 def _status(due: int | None, paid: int, due_date: date, on: date, settled: bool = False) -> str:

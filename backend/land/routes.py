@@ -415,7 +415,7 @@ def my_land() -> dict[str, Any]:
     p = require_login()
     if p.household_id is None or p.village_id is None:
         return {"parcels": [], "contracts": []}
-    return households.my_land(p.household_id, p.village_id)
+    return households.my_land(p.household_id, p.village_id, p.township_id)
 
 
 @blp.route("/me/land/rent-history", methods=["GET"])

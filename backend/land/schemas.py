@@ -373,7 +373,25 @@ class ThisYearSchema(BaseSchema):
     paid_on = fields.Date(allow_none=True)
     awaiting = fields.String(metadata={"description": "村已收到、尚未转付到户（元）"})
     status = fields.String(metadata={"description": "due | partly_paid | paid | overdue | unpriced（到户才算付）"})
-    note = fields.String(allow_none=True)
+    note = fields.String(allow_none=True, metadata={
+        "description": "我家这笔钱是怎么算的：我家在本合同中的面积 × 每亩价（扣服务费、不足一年按天数、分摊尾差），"
+                       "算式的结果就是 due"})
+    note_kind = fields.String(metadata={
+        "description": "area_price 按我家面积 × 每亩价算 | shared 全合同租金按面积分配（只用文字说明）"
+                       "| unpriced 租金未定"})
+    contract_note = fields.String(allow_none=True, metadata={"description": "全合同的算法（按全合同面积）"})
+    my_area_mu = fields.String(metadata={"description": "我家在本合同中的计租面积（亩）"})
+    contract_area_mu = fields.String(metadata={"description": "本合同的计租总面积（亩）"})
+    price_per_mu = fields.String(allow_none=True, metadata={
+        "description": "今年每亩每年租金（元，含递增；实物计租为折款），note 的算式用的就是它"})
+    grain_price = fields.String(allow_none=True, metadata={"description": "实物计租：当年每斤粮价（元）"})
+    year_fraction = fields.String(allow_none=True, metadata={
+        "description": "合同年不足一年时按天数计的份数，如 184/365；整年为空"})
+    gross = fields.String(allow_none=True, metadata={"description": "我家面积 × 每亩价（× 份数）（元）"})
+    fee_per_mu = fields.String(allow_none=True, metadata={"description": "村集体每亩服务费（元），不扣则为空"})
+    fee = fields.String(allow_none=True, metadata={"description": "从我家租金中扣的服务费（元），不扣则为空"})
+    rounding = fields.String(allow_none=True, metadata={
+        "description": "全合同租金按面积分到各户时的凑整（元，可为负）：gross − fee + rounding = due"})
 
 
 class MyContractSchema(BaseSchema):
