@@ -31,6 +31,9 @@ An answer is given from memory only while all of these hold:
 3. **It is younger than ``RESPONSE_CACHE_SECONDS``** (5 s) by the app's clock: what moves with time alone (a vote
    closing, "this year", a 公示 period ending) is at most that late. A clock moved backwards makes it a miss too.
 
+A kept answer keeps its ``ETag`` (written by core/etag.py before the answer is kept): a repeat whose
+``If-None-Match`` names it is answered 304 with no body from memory, with no hashing and no Flask.
+
 ``RESPONSE_CACHE`` = ``0`` turns it off. ``RESPONSE_CACHE_STAMP_DIR`` is where the stamp files live (the system's
 temporary directory by default; every process of one deployment on a host must see the same one).
 ``RESPONSE_CACHE_LISTEN_URL``: where the listener connects, when ``DATABASE_URL`` goes through PgBouncer in
@@ -61,6 +64,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session
 
 from backend.core.clock import utcnow
+from backend.core.etag import NOT_MODIFIED, matches, not_modified_headers
 
 log = logging.getLogger(__name__)
 
@@ -273,6 +277,8 @@ class Entry:
     status: str
     headers: list[tuple[str, str]]
     body: bytes
+    etag: str | None = None  # the answer's validator, as core/etag.py wrote it
+    not_modified: list[tuple[str, str]] | None = None  # the headers of its 304, made once when it is kept
 
 
 class ResponseCache:
@@ -355,6 +361,9 @@ class CachedReads:
             if authorization:
                 entry = cache.get(cache_key(environ, authorization), stamp)
                 if entry is not None:
+                    if entry.not_modified is not None and matches(environ.get("HTTP_IF_NONE_MATCH"), entry.etag):
+                        start_response(NOT_MODIFIED, list(entry.not_modified))
+                        return []
                     start_response(entry.status, list(entry.headers))
                     return [entry.body]
         return self.app(environ, start_response)
@@ -408,8 +417,10 @@ def install_response_cache(app: Flask) -> ResponseCache | None:
         if expires is not None:
             good_until = min(good_until, expires)
         headers = [(k, v) for k, v in resp.headers.items()]
+        etag = resp.headers.get("ETag")
         cache.put(cache_key(request.environ, authorization),
-                  Entry(stamp_in, made_at, good_until, resp.status, headers, body))
+                  Entry(stamp_in, made_at, good_until, resp.status, headers, body, etag,
+                        not_modified_headers(headers) if etag else None))
         return resp
 
     return cache
