@@ -39,6 +39,25 @@ class HomeMoneySchema(BaseSchema):
     total = Yuan()
 
 
+class HomeOwedSchema(BaseSchema):
+    kind = fields.String(metadata={"description": "land_rent 流入方未付的租金 | land_rent_unpriced 租金金额待定 | "
+                                                  "rent_awaiting 村已代收、待转付 | dividend 已公示未发的分红 | "
+                                                  "job_pay 已记账未发的岗位工资"})
+    text = fields.String(metadata={"description": "这一项的一句话"})
+    amount = fields.String(allow_none=True, metadata={"description": "元；金额待定时为空"})
+    by = fields.Date(allow_none=True, metadata={"description": "合同约定的付款日（租金）或公示截止日（分红）"})
+    overdue = fields.Boolean(metadata={"description": "已过合同约定的付款日"})
+
+
+class HomeSummarySchema(BaseSchema):
+    received = fields.String(metadata={"description": "今年已到账的一句话（分红、已转付到户的租金、岗位工资）"})
+    owed = fields.List(fields.String(), metadata={
+        "description": "还没到账的，每项一句（有日期的写明日期）；都到了时为一句“今年应得的都已到账。”"})
+    sentences = fields.List(fields.String(), metadata={"description": "received 和 owed，按显示的顺序"})
+    owed_total = Yuan(metadata={"description": "还没到账的已知金额合计（含待转付）"})
+    owed_items = fields.List(fields.Nested(HomeOwedSchema))
+
+
 class HomeSchema(BaseSchema):
     person_id = fields.Integer()
     name = fields.String()
@@ -53,3 +72,5 @@ class HomeSchema(BaseSchema):
     latest_disclosure = fields.Nested(HomeDisclosureSchema, allow_none=True,
                                       metadata={"description": "本村最新公开的财务公开"})
     money_this_year = fields.Nested(HomeMoneySchema)
+    summary = fields.Nested(HomeSummarySchema, allow_none=True, metadata={
+        "description": "用大白话说：今年到账多少，还有多少没到、什么时候到；没有户的人为空"})

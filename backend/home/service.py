@@ -22,6 +22,8 @@ Rules (the one place they are stated):
   - job pay: the caller's public-benefit job pay (``GET /me/job-pay``) with ``paid_on`` in the year; recorded but
     unpaid months do not count.
   Someone without a household (township staff) gets zeros for the household's money.
+- **Summary**: the same money in a sentence, and what is still owed to the household and when, a sentence each
+  (``summary``; its rules are stated there). ``None`` for someone without a household.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from typing import Any
 from backend import auth, decisions, disclosures, dividends, jobs, land, notices
 from backend.core.clock import today
 from backend.core.permissions import Principal
+from backend.home import summary
 
 
 @dataclass(frozen=True)
@@ -49,18 +52,47 @@ class Money:
         return self.dividends + self.land_rent + self.job_pay
 
 
-def money_in_year(p: Principal, year: int) -> Money:
-    start, end = date(year, 1, 1), date(year, 12, 31)
+@dataclass(frozen=True)
+class Sources:
+    """What the money card and the summary are made of, each read once: the household's dividend lines, its land
+    rent position in the year (``None`` without a household), the caller's job pay."""
+
+    year: int
+    dividend_lines: list[tuple[Any, Any]]
+    rent: land.RentPosition | None
+    job_pay: list[Any]
+
+
+def money_sources(p: Principal, year: int) -> Sources:
+    """Three statements: the dividend lines, the land rent position (which carries the rent passed on in the year),
+    the job pay."""
+    lines: list[tuple[Any, Any]] = []
+    rent = None
+    if p.household_id is not None:
+        lines = list(dividends.household_lines(p.household_id))
+        rent = land.rent_position(p.household_id, year)
+    pay = [pay for pay, _hire, _posting in jobs.pay_of_person(p.person_id)]
+    return Sources(year, lines, rent, pay)
+
+
+def money_in_year(src: Sources) -> Money:
+    start, end = date(src.year, 1, 1), date(src.year, 12, 31)
 
     def within(day: date | None) -> bool:
         return day is not None and start <= day <= end
 
-    dividend_fen = rent_fen = 0
-    if p.household_id is not None:
-        dividend_fen = sum(ln.amount_fen for _d, ln in dividends.household_lines(p.household_id) if within(ln.paid_on))
-        rent_fen = land.rent_passed_on(p.household_id, start, end)
-    job_fen = sum(pay.amount_fen for pay, _hire, _posting in jobs.pay_of_person(p.person_id) if within(pay.paid_on))
-    return Money(year, dividend_fen, rent_fen, job_fen)
+    dividend_fen = sum(ln.amount_fen for _d, ln in src.dividend_lines if within(ln.paid_on))
+    rent_fen = src.rent.received_fen if src.rent is not None else 0
+    job_fen = sum(pay.amount_fen for pay in src.job_pay if within(pay.paid_on))
+    return Money(src.year, dividend_fen, rent_fen, job_fen)
+
+
+def money_summary(p: Principal, src: Sources, money: Money, on: date) -> dict[str, Any] | None:
+    """The summary's sentences (``summary``) for a member of a household; ``None`` for someone without one."""
+    if p.household_id is None:
+        return None
+    owed = summary.owed_items(on, src.rent, src.dividend_lines, src.job_pay)
+    return summary.summary((money.dividends, money.land_rent, money.job_pay), owed)
 
 
 def notices_summary(p: Principal) -> tuple[int, dict[str, Any] | None]:
@@ -90,7 +122,9 @@ def latest_disclosure(village_id: int | None) -> dict[str, Any] | None:
 def home(p: Principal) -> dict[str, Any]:
     me = auth.me(p)
     unread, latest = notices_summary(p)
-    money = money_in_year(p, today().year)
+    on = today()
+    src = money_sources(p, on.year)
+    money = money_in_year(src)
     return {
         "person_id": me["person_id"],
         "name": me["name"],
@@ -104,4 +138,5 @@ def home(p: Principal) -> dict[str, Any]:
         "latest_disclosure": latest_disclosure(p.village_id),
         "money_this_year": {"year": money.year, "dividends": money.dividends, "land_rent": money.land_rent,
                             "job_pay": money.job_pay, "total": money.total},
+        "summary": money_summary(p, src, money, on),
     }

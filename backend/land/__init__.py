@@ -12,7 +12,7 @@ from backend.land.contracts import (
     due_total,
     dues_of,
 )
-from backend.land.households import rent_passed_on
+from backend.land.households import RentOwed, RentPosition, rent_passed_on, rent_position
 from backend.land.parcels import MU4, ParcelInput, PartyInput, create_parcel, create_party
 from backend.land.payments import PaymentInput, record_payment
 
@@ -24,6 +24,8 @@ __all__ = [
     "PartyInput",
     "PaymentInput",
     "PeriodInput",
+    "RentOwed",
+    "RentPosition",
     "create_contract",
     "create_parcel",
     "create_party",
@@ -31,4 +33,5 @@ __all__ = [
     "dues_of",
     "record_payment",
     "rent_passed_on",
+    "rent_position",
 ]

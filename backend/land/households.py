@@ -9,14 +9,15 @@ for it and has not yet passed on is 待转付 (``awaiting``), not paid.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 
 from backend.core.clock import today
 from backend.core.db import db
-from backend.core.money import fen_to_yuan
+from backend.core.money import fen_to_yuan, split_largest_remainder
 from backend.land.contracts import due_total, dues_of, household_areas, household_shares, rent_text
 from backend.land.models import (
     Contract,
@@ -85,6 +86,86 @@ def rent_passed_on(household_id: int, start: date, end: date) -> int:
         .where(RentPayout.household_id == household_id, RentPayout.paid_on >= start, RentPayout.paid_on <= end)
     ).scalar_one()
     return int(total)
+
+
+@dataclass(frozen=True)
+class RentOwed:
+    """One due of the household's that has not all reached it yet."""
+
+    contract_number: str
+    year_no: int
+    due_date: date  # when the contract says the transferee pays it
+    owed_fen: int | None  # not yet received by the collective (None: the year's rent is not known yet)
+    awaiting_fen: int  # received by the collective, not yet passed on to the household (待转付)
+    pending: str | None = None  # why the amount is not known (the due's note)
+
+
+@dataclass(frozen=True)
+class RentPosition:
+    """The household's land rent as the home screen tells it: what reached it in ``year`` and what has not yet."""
+
+    year: int
+    received_fen: int
+    owed: list[RentOwed]
+
+
+def rent_position(household_id: int, year: int) -> RentPosition:
+    """What reached the household in ``year`` (as :func:`rent_passed_on`), and every due of its contracts up to that
+    year (and any later one already paid towards) whose part has not all reached it: owed by the transferee —
+    its part less what was passed on and what waits to be (none once the transferee paid the whole year: a fen of
+    per-payment rounding is no debt, as ``/me/land``'s status) — and received but 待转付.
+
+    One statement whatever the number of contracts and years: the dues with every household's area in the contract
+    (the split is ``household_shares``' largest remainder) and the household's allocations. What reached it in the
+    year rides along as a scalar subquery: a payout is of an allocation, and an allocation goes only to a household
+    with land in the contract (contract lines are never removed), so a household without rows has received none."""
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    contracts_of_h = select(ContractParcel.contract_id).where(ContractParcel.household_id == household_id)
+    areas = (select(ContractParcel.contract_id.label("contract_id"), ContractParcel.household_id.label("household_id"),
+                    func.sum(ContractParcel.area_mu4).label("area"))
+             .where(ContractParcel.contract_id.in_(contracts_of_h), ContractParcel.household_id.is_not(None))
+             .group_by(ContractParcel.contract_id, ContractParcel.household_id).subquery())
+    passed = RentPayout.paid_on.is_not(None)
+    alloc = (select(RentAllocation.due_id.label("due_id"),
+                    func.coalesce(func.sum(case((passed, RentAllocation.amount_fen), else_=0)), 0).label("paid"),
+                    func.coalesce(func.sum(case((passed, 0), else_=RentAllocation.amount_fen)), 0).label("waiting"))
+             .outerjoin(RentPayout, RentPayout.allocation_id == RentAllocation.id)
+             .where(RentAllocation.household_id == household_id, RentAllocation.amount_fen > 0)
+             .group_by(RentAllocation.due_id).subquery())
+    received = (select(func.coalesce(func.sum(RentPayout.amount_fen), 0))
+                .where(RentPayout.household_id == household_id, RentPayout.paid_on >= start, RentPayout.paid_on <= end)
+                .scalar_subquery())
+    rows = db.session.execute(
+        select(RentDue.id, Contract.number, RentDue.year_no, RentDue.due_date, RentDue.household_fen, RentDue.fee_fen,
+               RentDue.collective_fen, RentDue.paid_fen, RentDue.priced_note, areas.c.household_id, areas.c.area,
+               alloc.c.paid, alloc.c.waiting, received.label("received"))
+        .join(Contract, Contract.id == RentDue.contract_id)
+        .join(areas, areas.c.contract_id == RentDue.contract_id)
+        .outerjoin(alloc, alloc.c.due_id == RentDue.id)
+        .where(or_(RentDue.due_date <= end, alloc.c.due_id.is_not(None)))
+        .order_by(RentDue.due_date, RentDue.id, areas.c.household_id)
+    ).all()
+    by_due: dict[int, list[Any]] = {}
+    for row in rows:
+        by_due.setdefault(row.id, []).append(row)
+    owed: list[RentOwed] = []
+    for due_rows in by_due.values():
+        d = due_rows[0]
+        paid, waiting = int(d.paid or 0), int(d.waiting or 0)
+        if d.household_fen is None or d.fee_fen is None or d.collective_fen is None:
+            if d.due_date <= end:
+                owed.append(RentOwed(d.number, d.year_no, d.due_date, None, waiting, d.priced_note))
+            continue
+        areas_of = {int(r.household_id): int(r.area) for r in due_rows}
+        order = sorted(areas_of)
+        net = d.household_fen - d.fee_fen
+        parts = split_largest_remainder(net, [areas_of[h] for h in order]) if net else [0] * len(order)
+        mine = dict(zip(order, parts, strict=True)).get(household_id, 0)
+        settled = d.paid_fen == d.household_fen + d.collective_fen
+        outstanding = 0 if settled or d.due_date > end else max(mine - paid - waiting, 0)
+        if outstanding or waiting:
+            owed.append(RentOwed(d.number, d.year_no, d.due_date, outstanding, waiting))
+    return RentPosition(year, int(rows[0].received) if rows else 0, owed)
 
 
 def this_year_due(c: Contract, on: date) -> RentDue | None:
