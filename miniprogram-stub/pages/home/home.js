@@ -5,6 +5,16 @@ const fmt = require('../../utils/format')
 const ui = require('../../utils/ui')
 const consoleLogin = require('../../utils/console-login')
 
+// The API's plain sentences: what reached us this year, then each thing still owed with its date (one past its
+// date in red); when nothing is owed, its one sentence in green. Absent for someone without a household.
+function summaryOf(s) {
+  if (!s) return null
+  const owed = s.owed_items.length
+    ? s.owed_items.map((o, i) => ({ key: `${o.kind}-${i}`, text: o.text, cls: o.overdue ? 'warn' : '' }))
+    : s.owed.map((text, i) => ({ key: `none-${i}`, text, cls: 'good' }))
+  return { received: s.received, owed }
+}
+
 Page({
   data: {
     rootFontSize: '18px',
@@ -14,6 +24,7 @@ Page({
     village: null,
     township: null,
     money: null,
+    summary: null,
     unreadNotices: 0,
     latestNotice: null,
     openVotes: [],
@@ -57,6 +68,7 @@ Page({
           landText: fmt.money(m.land_rent),
           jobsText: fmt.money(m.job_pay),
         },
+        summary: summaryOf(home.summary),
         unreadNotices: home.unread_notices,
         latestNotice: home.latest_notice,
         openVotes: home.open_votes.map((v) => ({ ...v, closesText: fmt.dateTime(v.closes_at) })),

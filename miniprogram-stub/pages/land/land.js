@@ -40,6 +40,11 @@ Page({
             paidText: fmt.money(y.paid),
             paidAll: y.status === 'paid',
             dueDateText: fmt.date(y.due_date),
+            // how our own figure is made (the API's note: our area × the price, less what is withheld), with its
+            // figures laid out above it
+            myAreaText: y.my_area_mu ? `${y.my_area_mu} 亩` : '',
+            priceText: y.price_per_mu ? `${fmt.money(y.price_per_mu)}/亩` : '',
+            feeText: y.fee ? fmt.money(y.fee) : '',
             note: y.note || '',
           }
         }),
