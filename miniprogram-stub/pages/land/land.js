@@ -38,6 +38,8 @@ Page({
             parcelsText: c.parcels.map((p) => `${p.name} ${p.area_mu} 亩`).join('，'),
             dueText: fmt.money(y.due),
             paidText: fmt.money(y.paid),
+            // received by the village and not yet passed on to us: not paid, said apart
+            awaitingText: fmt.isZero(y.awaiting) ? '' : fmt.money(y.awaiting),
             paidAll: y.status === 'paid',
             dueDateText: fmt.date(y.due_date),
             // how our own figure is made (the API's note: our area × the price, less what is withheld), with its
@@ -51,7 +53,7 @@ Page({
         history: history.items.map((h) => ({
           key: `${h.contract_id}-${h.year_no}`,
           periodText: `${fmt.date(h.period_start)}起一年`,
-          paidText: `${fmt.money(h.paid)} / ${fmt.money(h.due)}`,
+          paidText: `已到 ${fmt.money(h.paid)}，应得 ${fmt.money(h.due)}`,
           operator: h.operator,
           statusText: fmt.label(fmt.RENT_STATUS, h.status),
           current: !!this.year && String(h.period_start || '').slice(0, 4) === String(this.year),
