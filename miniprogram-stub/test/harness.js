@@ -73,6 +73,11 @@ const wxState = {
   logins: 0,
   // a test can make the network fail: a function (options) → true to fail this request without sending it
   dropWhen: null,
+  // wx.requestSubscribeMessage: the calls made ({ tmplIds }), and how the person (or WeChat) answers — an object
+  // { <tmplId>: 'accept' | 'reject' | 'ban' | 'filter' }, a function (tmplIds) → such an object, or the string
+  // 'fail' (WeChat refuses: no tap, messages switched off). Unset: every template rejected.
+  subscribes: [],
+  subscribeAnswer: null,
 }
 
 function installWx({ person = null, fontSizeSetting = 17 } = {}) {
@@ -87,7 +92,28 @@ function installWx({ person = null, fontSizeSetting = 17 } = {}) {
   wxState.fontSizeSetting = fontSizeSetting
   wxState.logins = 0
   wxState.dropWhen = null
+  wxState.subscribes = []
+  wxState.subscribeAnswer = null
+  require(path.join(ROOT, 'utils/subscribe.js'))._forget()
   Object.assign(global.wx, {
+    requestSubscribeMessage: (opts = {}) => {
+      const tmplIds = opts.tmplIds || []
+      wxState.subscribes.push({ tmplIds })
+      const answer = wxState.subscribeAnswer
+      setTimeout(() => {
+        if (answer === 'fail') {
+          const r = { errMsg: 'requestSubscribeMessage:fail can only be invoked by user TAP gesture.', errCode: 20004 }
+          if (opts.fail) opts.fail(r)
+          if (opts.complete) opts.complete(r)
+          return
+        }
+        const given = typeof answer === 'function' ? answer(tmplIds) : answer || {}
+        const r = { errMsg: 'requestSubscribeMessage:ok' }
+        for (const id of tmplIds) r[id] = given[id] || 'reject'
+        if (opts.success) opts.success(r)
+        if (opts.complete) opts.complete(r)
+      }, 0)
+    },
     request: (options) => {
       if (wxState.dropWhen && wxState.dropWhen(options)) {
         wxState.requests.push({ method: options.method || 'GET', url: options.url, status: 0, dropped: true, header: options.header })

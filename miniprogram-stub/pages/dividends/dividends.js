@@ -2,6 +2,7 @@
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const ui = require('../../utils/ui')
+const subscribe = require('../../utils/subscribe')
 
 function row(d) {
   return {
@@ -18,9 +19,21 @@ function row(d) {
 }
 
 Page({
-  data: { rootFontSize: '18px', loading: true, error: '', items: [] },
+  data: { rootFontSize: '18px', loading: true, error: '', items: [], notifyText: '' },
 
-  onLoad() { return this.refresh() },
+  async onLoad() {
+    const ok = await this.refresh()
+    if (ok) await subscribe.prefetch() // the templates at hand before the tap that asks
+    return ok
+  },
+
+  // "分红公示和发放时通知我" (the household's rent passed on too): WeChat's consent dialog; a refusal or a failure
+  // changes nothing on the page
+  async onNotifyMe() {
+    const accepted = await subscribe.ask('dividends')
+    if (accepted.length) this.setData({ notifyText: '好的，分红公示和发放时会通知您' })
+    return accepted
+  },
   onPullDownRefresh() { return this.refresh() },
   onRetry() { return this.refresh() },
 

@@ -3,6 +3,7 @@
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const ui = require('../../utils/ui')
+const subscribe = require('../../utils/subscribe')
 
 const receiptOf = (id) => `sv_job_receipt_${id}`
 
@@ -52,6 +53,7 @@ Page({
 
   onLoad(query) {
     this.setData({ id: query && query.id })
+    subscribe.prefetch() // the templates at hand before the tap that applies (never waited for)
     return this.refresh()
   },
 
@@ -120,6 +122,9 @@ Page({
   async onApply() {
     if (this.data.busy || !this.data.job) return null
     if (!(await confirmApply(this.data.job.title))) return null
+    // "抽签和聘用结果出来时通知我": WeChat's consent dialog needs a tap (the confirmation's), so it is asked now,
+    // beside the application, never waited for: the application goes ahead whatever the answer
+    subscribe.ask('job_apply')
     return this.apply()
   },
 

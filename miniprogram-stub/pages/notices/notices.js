@@ -2,6 +2,7 @@
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const ui = require('../../utils/ui')
+const subscribe = require('../../utils/subscribe')
 
 const SOURCE_WORDS = { township: '镇里', village: '村里' }
 const PAGE_SIZE = 50
@@ -30,11 +31,13 @@ Page({
     unread: 0,
     loadingMore: false,
     moreError: '',
+    notifyText: '', // after "有新通知时提醒我" was accepted
   },
 
   async onLoad() {
     const ok = await this.refresh()
     if (ok) this.loadedOnce = true
+    if (ok) await subscribe.prefetch() // the templates at hand before the tap that asks
     return ok
   },
 
@@ -42,6 +45,13 @@ Page({
     // back from a notice: it is read now
     if (this.loadedOnce) return this.refresh()
     return null
+  },
+
+  // "有新通知时提醒我": WeChat's consent dialog; a refusal or a failure changes nothing on the page
+  async onNotifyMe() {
+    const accepted = await subscribe.ask('notices')
+    if (accepted.length) this.setData({ notifyText: '好的，有新通知时会提醒您' })
+    return accepted
   },
 
   onPullDownRefresh() { return this.refresh() },

@@ -8,6 +8,7 @@
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const ui = require('../../utils/ui')
+const subscribe = require('../../utils/subscribe')
 
 // who votes in each kind of meeting, for someone who has never read the law
 const BODY_WORDS = {
@@ -89,12 +90,14 @@ Page({
     busy: false,
     actionError: '',
     pendingChoice: '', // a ballot whose answer never came back: "再试一次" sends it again with the same key
+    notifyText: '', // after "投票结果出来时通知我" was accepted
   },
 
   async onLoad(query) {
     this.setData({ id: query && query.id })
     const ok = await this.refresh()
     if (ok) await this.recoverReceipt()
+    if (ok) await subscribe.prefetch() // the templates at hand before the tap that asks
     return ok
   },
 
@@ -225,6 +228,14 @@ Page({
       this.setData({ canVote: false, pendingChoice: '' })
     }
     return null
+  },
+
+  // "投票结果出来时通知我": WeChat's consent dialog (a tap is required); whatever the answer, the ballot is cast and
+  // nothing else changes — a refusal or a failure only leaves the button as it was
+  async onNotifyMe() {
+    const accepted = await subscribe.ask('vote')
+    if (accepted.length) this.setData({ notifyText: '好的，投票结果出来时会通知您' })
+    return accepted
   },
 
   onToggleReceipts() {
