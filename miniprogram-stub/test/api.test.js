@@ -142,3 +142,35 @@ describe('errors and retries', () => {
     }
   })
 })
+
+describe('kept answers (If-None-Match)', () => {
+  test('a repeated read asks with the kept ETag; the 304 gives the kept body back, as a copy', async () => {
+    const first = await api.get('/me/dividends')
+    first.items.length = 0 // a page changing what it was given does not change what is kept
+    const again = await api.get('/me/dividends')
+    expect(again.items.length).toBeGreaterThan(0)
+    const reads = h.wxState.requests.filter((r) => r.url.endsWith('/me/dividends'))
+    expect(reads.map((r) => r.status)).toEqual([200, 304])
+    expect(reads[1].header['If-None-Match']).toMatch(/^"[0-9a-f]{32}"$/)
+    expect(reads[0].header['If-None-Match']).toBeUndefined()
+  })
+
+  test('another query is another answer; writes never carry If-None-Match', async () => {
+    await api.get('/me/notices', { page: 1, page_size: 5 })
+    await api.get('/me/notices', { page: 1, page_size: 6 })
+    const reads = h.wxState.requests.filter((r) => r.url.includes('/me/notices'))
+    expect(reads.map((r) => [r.status, r.header['If-None-Match'] === undefined])).toEqual([[200, true], [200, true]])
+    const notices = await api.get('/me/notices', { page: 1, page_size: 5 })
+    await api.post(`/notices/${notices.items[0].id}/read`, {})
+    const post = h.wxState.requests.find((r) => r.method === 'POST' && r.url.endsWith('/read'))
+    expect(post.header['If-None-Match']).toBeUndefined()
+  })
+
+  test('a failed read keeps nothing and forgets nothing', async () => {
+    await api.get('/me')
+    const kept = api.keptAnswer('/me')
+    await api.get('/votes/987654').catch((e) => e)
+    expect(api.keptAnswer('/votes/987654')).toBeNull()
+    expect(api.keptAnswer('/me')).toEqual(kept)
+  })
+})

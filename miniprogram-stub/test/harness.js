@@ -250,6 +250,35 @@ async function openPage(name, query = {}) {
   return page
 }
 
+// Render a page without waiting for its onLoad: { page, loaded } (loaded: the promise onLoad returned) — to look at
+// the screen while its requests are still on their way (see holdRequests).
+function renderPage(name, query = {}) {
+  const page = simulate.render(pageId(name))
+  page.instance.__query = query
+  page.attach(document.createElement('parent-wrapper'))
+  return { page, loaded: page.instance.__loaded }
+}
+
+// A slow network: every wx.request from now on waits until release() sends them (and those made later at once);
+// held() is how many are waiting. Undone by the next installWx.
+function holdRequests() {
+  const waiting = []
+  let open = false
+  const send = global.wx.request
+  global.wx.request = (options) => {
+    if (open) return send(options)
+    waiting.push(options)
+    return { abort() {} }
+  }
+  return {
+    held: () => waiting.length,
+    release: () => {
+      open = true
+      for (const options of waiting.splice(0)) send(options)
+    },
+  }
+}
+
 // Follow the last wx.navigateTo/redirectTo/reLaunch the app made: render that page with its query.
 async function follow() {
   const nav = wxState.navigations[wxState.navigations.length - 1]
@@ -375,4 +404,4 @@ function standin(method, name, body) {
   return call(method, `/__standin/${name}`, { body, base: process.env.SV_WECHAT })
 }
 
-module.exports = { ROOT, wxState, installWx, pageName, openPage, follow, text, texts, has, tap, settle, until, call, tokenFor, tokenOf, signedIn, advanceToResolution, standin, simulate }
+module.exports = { ROOT, wxState, installWx, pageName, openPage, renderPage, holdRequests, follow, text, texts, has, tap, settle, until, call, tokenFor, tokenOf, signedIn, advanceToResolution, standin, simulate }

@@ -34,20 +34,51 @@ function goBind(ticket) {
   wx.reLaunch({ url: `/pages/login/login${ticket ? `?ticket=${encodeURIComponent(ticket)}` : ''}` })
 }
 
+const pad = (n) => String(n).padStart(2, '0')
+
+// "12:30" today, "3月5日 12:30" another day this year, "2025年3月5日 12:30" before: when a kept answer was last current
+function keptTime(at, now = new Date()) {
+  const d = new Date(at)
+  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}`
+  if (d.toDateString() === now.toDateString()) return time
+  const day = `${d.getMonth() + 1}月${d.getDate()}日`
+  return d.getFullYear() === now.getFullYear() ? `${day} ${time}` : `${d.getFullYear()}年${day} ${time}`
+}
+
+// no answer, or the server cannot answer now: what was kept is still the best there is. An answer the server did
+// give (not found, no longer allowed …) is shown instead: the kept one may be what changed.
+function unreachable(err) {
+  const status = err && err.status
+  return !status || status === 429 || status >= 500
+}
+
 // Runs `fetch` and puts what it returns into the page's data; on failure the page shows the Chinese message
-// (and a "再试一次" button, see components/state-view). Resolves true when the data arrived.
+// (and a "再试一次" button, see components/state-view). Resolves true when the data is on the screen.
+//
+// A weak network: `fetch` first runs on the answers kept by utils/api.js alone (api.fromKept: no network, at once).
+// When every read of the page was kept, the page shows them straight away with `stale` saying their time ("这是
+// 12:30 的内容，正在更新…"), then `fetch` runs for real (each read asking with If-None-Match: an unchanged answer
+// costs a few bytes). The fresh data replaces the kept and `stale` is cleared; if the network fails meanwhile the
+// kept data stays, with "网络不好，显示的是 12:30 的内容", and no error screen. Pull-down refresh is the same.
 async function load(page, fetch) {
   page.setData({ loading: true, error: '', rootFontSize: rootFontSize() })
+  let shown = null
   try {
+    shown = await api.fromKept(fetch)
+    if (shown) page.setData({ ...shown.data, loading: false, stale: `这是 ${keptTime(shown.at)} 的内容，正在更新…` })
     const data = await fetch()
-    page.setData({ ...data, loading: false })
+    page.setData({ ...data, loading: false, stale: '' })
     return true
   } catch (err) {
     if (err && err.code === 'auth.not_bound') {
       goBind(err.details && err.details.bind_ticket)
       return false
     }
-    page.setData({ loading: false, error: (err && err.message) || api.MESSAGES.server })
+    if (shown && unreachable(err)) {
+      page.setData({ loading: false, error: '', stale: `网络不好，显示的是 ${keptTime(shown.at)} 的内容` })
+      return true
+    }
+    page.setData({ loading: false, stale: '', error: (err && err.message) || api.MESSAGES.server })
     return false
   } finally {
     if (wx.stopPullDownRefresh) wx.stopPullDownRefresh()
@@ -74,4 +105,4 @@ async function act(page, fn, busyKey = 'busy') {
   }
 }
 
-module.exports = { rootFontSize, systemFontSize, largeText, setLargeText, load, act, goBind }
+module.exports = { rootFontSize, systemFontSize, largeText, setLargeText, load, act, goBind, keptTime }
