@@ -48,8 +48,8 @@ function keptTime(at, now = new Date()) {
 // no answer, or the server cannot answer now: what was kept is still the best there is. An answer the server did
 // give (not found, no longer allowed …) is shown instead: the kept one may be what changed.
 function unreachable(err) {
-  const status = err && err.status
-  return !status || status === 429 || status >= 500
+  const status = err instanceof api.ApiError ? err.status : -1 // a page's own error (not the network's) is shown
+  return status === 0 || status === 429 || status >= 500
 }
 
 // Runs `fetch` and puts what it returns into the page's data; on failure the page shows the Chinese message
