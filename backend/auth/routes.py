@@ -24,6 +24,7 @@ from backend.auth.schemas import (
 )
 from backend.core.db import db
 from backend.core.errors import not_found
+from backend.core.idempotency import field_scope, idempotent, token_scope
 from backend.core.permissions import require_login, requires
 from backend.core.ratelimit import bind_limit, limiter, login_limit
 from backend.core.response_cache import cached_read
@@ -60,6 +61,7 @@ def wechat_login(args: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/auth/bind", methods=["POST"])
 @limiter.limit(bind_limit)  # per client IP: RATELIMIT_BIND; the per-ticket lock stays in the service
+@idempotent(scope=field_scope("bind_ticket"), unkept=("token",), reissue=service.bind_reissue)  # no token kept
 @blp.arguments(BindSchema)
 @blp.response(200, LoginResultSchema)
 def bind(args: dict[str, Any]) -> dict[str, Any]:
@@ -72,6 +74,7 @@ def bind(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/auth/logout", methods=["POST"])
+@idempotent(scope=token_scope)
 @blp.response(204)
 @blp.doc(security=[{"bearer": []}])
 def logout() -> None:
@@ -130,6 +133,7 @@ def console_request(code: str) -> dict[str, Any]:
 
 @blp.route("/auth/console-tickets/<code>/approve", methods=["POST"])
 @requires(None)
+@idempotent
 @limiter.limit(login_limit)
 @blp.response(204)
 @blp.doc(security=SECURITY)
@@ -140,6 +144,7 @@ def approve_console_ticket(code: str) -> None:
 
 @blp.route("/auth/console-tickets/<code>/refuse", methods=["POST"])
 @requires(None)
+@idempotent
 @limiter.limit(login_limit)
 @blp.response(204)
 @blp.doc(security=SECURITY)

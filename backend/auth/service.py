@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from backend import registry
 from backend.auth.models import ApiToken, BindTicket, WeChatAccount
 from backend.core import audit
-from backend.core.clock import utcnow
+from backend.core.clock import to_iso, utcnow
 from backend.core.db import db
 from backend.core.downloads import link_token_id
 from backend.core.errors import AppError, conflict, not_found, unauthorized
@@ -204,6 +204,22 @@ def _complete_bind(ticket: BindTicket, people: list[Person], method: str) -> Log
         db.session.rollback()
         raise conflict("auth.already_bound", "此人已绑定其他微信，如需更换请联系村委会") from None
     return LoginResult(True, token, expires, principal)
+
+
+def bind_reissue(body: dict[str, Any]) -> dict[str, Any]:
+    """A bind retried with the same Idempotency-Key after its answer was lost (core/idempotency.py): the first
+    token is never kept, so a new one for the binding that ticket made — only while the ticket would still be valid
+    and the account is still bound as it made it (an unbinding, or a new binding since, refuses as a used ticket)."""
+    ticket = db.session.execute(
+        select(BindTicket).where(BindTicket.ticket_hash == _hash(str(body.get("bind_ticket", ""))))
+    ).scalar_one_or_none()
+    account = ticket.account if ticket is not None else None
+    if (ticket is None or account is None or ticket.used_at is None or ticket.expires_at <= utcnow()
+            or account.person_id is None or account.bound_at != ticket.used_at):
+        raise unauthorized("auth.ticket_invalid", "登录已过期，请重新进入小程序")
+    token, expires = issue_token(account.person_id, account.id)
+    db.session.commit()
+    return {"token": token, "expires_at": to_iso(expires)}
 
 
 def unbind(person_id: int, *, actor: Principal) -> None:

@@ -20,6 +20,7 @@ from backend.core import audit, schemas
 from backend.core.clock import to_iso, utcnow
 from backend.core.db import UTCDateTime, db
 from backend.core.errors import conflict
+from backend.core.idempotency import idempotent
 from backend.core.identity import mask_name
 from backend.core.permissions import Principal, require_login, requires
 from backend.core.schemas import BaseSchema, length
@@ -143,6 +144,7 @@ def add_routes(blp: Blueprint, r: ObjectionRoutes) -> None:
     raising = blp.doc(security=security)(_named(raise_one, r.raise_view))
     raising = blp.response(201, PublicObjectionSchema)(raising)
     raising = blp.arguments(ObjectionInSchema)(raising)
+    raising = idempotent(raising)  # a villager's retry on a weak network raises it once (core/idempotency.py)
     raising = requires("village.view", obj=(r.subject, _url_arg(r.raise_url)))(raising)
     blp.route(r.raise_url, methods=["POST"])(raising)
 

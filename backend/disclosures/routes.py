@@ -16,6 +16,7 @@ from flask_smorest import Blueprint
 from backend import registry
 from backend.core.db import db
 from backend.core.errors import conflict
+from backend.core.idempotency import idempotent
 from backend.core.pagination import PageArgs, page_schema
 from backend.core.permissions import require_login, requires
 from backend.core.response_cache import cached_read
@@ -262,6 +263,7 @@ def erratum(args: dict[str, Any], disclosure: Disclosure) -> Any:
 
 @blp.route("/disclosures/<int:disclosure_id>/questions", methods=["POST"])
 @requires("village.view", obj=(Disclosure, "disclosure_id"))
+@idempotent
 @blp.arguments(DisclosureQuestionInSchema)
 @blp.response(201, DisclosureQuestionSchema)
 @blp.doc(security=SECURITY)

@@ -18,6 +18,7 @@ from backend.core import objections
 from backend.core.clock import today
 from backend.core.db import db
 from backend.core.errors import conflict
+from backend.core.idempotency import idempotent
 from backend.core.money import fen_to_yuan
 from backend.core.pagination import PageArgs, page_schema, paginate
 from backend.core.permissions import current_principal, require, require_login, requires
@@ -110,6 +111,7 @@ def get_posting(posting: JobPosting) -> dict[str, Any]:
 
 @blp.route("/job-postings/<int:posting_id>/applications", methods=["POST"])
 @requires("village.view", obj=(JobPosting, "posting_id"))
+@idempotent
 @blp.arguments(JobApplyInSchema)
 @blp.response(201, JobApplicationSchema)
 @blp.doc(security=SECURITY)

@@ -16,6 +16,7 @@ from backend import registry
 from backend.core import objections
 from backend.core.clock import today
 from backend.core.db import db
+from backend.core.idempotency import idempotent
 from backend.core.pagination import PageArgs, page_schema, paginate
 from backend.core.permissions import Principal, require, require_login, requires
 from backend.membership import meetings, service, views
@@ -68,6 +69,7 @@ def list_applications(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 
 @blp.route("/villages/<int:village_id>/membership-applications", methods=["POST"])
 @requires("village.view", village="village_id")
+@idempotent
 @blp.arguments(MembershipApplicationInSchema)
 @blp.response(201, MembershipApplicationSchema)
 @blp.doc(security=SECURITY)

@@ -13,6 +13,7 @@ from flask_smorest import Blueprint
 from backend import registry
 from backend.core.clock import to_iso, utcnow
 from backend.core.db import db
+from backend.core.idempotency import idempotent
 from backend.core.pagination import PageArgs, page_schema, paginate
 from backend.core.permissions import Principal, require, require_login, requires
 from backend.core.response_cache import cached_read
@@ -111,6 +112,7 @@ def get_notice(notice: Notice) -> dict[str, Any]:
 
 @blp.route("/notices/<int:notice_id>/read", methods=["POST"])
 @requires("village.view", obj=(Notice, "notice_id"), allow=_sees)
+@idempotent
 @blp.response(204)
 @blp.doc(security=SECURITY)
 def read(notice: Notice) -> None:
@@ -193,6 +195,7 @@ def offline_reads(args: dict[str, Any], notice: Notice) -> dict[str, Any]:
 
 @blp.route("/me/push-consents", methods=["POST"])
 @requires(None)
+@idempotent
 @blp.arguments(ConsentInSchema)
 @blp.response(200, ConsentSchema)
 @blp.doc(security=SECURITY)
