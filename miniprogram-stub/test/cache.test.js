@@ -240,3 +240,13 @@ describe('the store', () => {
     expect(reads.map((q) => [q.status, q.header['If-None-Match']])).toEqual([[200, undefined], [200, undefined]])
   })
 })
+
+describe('the time of a kept answer', () => {
+  test('today only the time; another day the date too; another year the year too', () => {
+    const ui = require('../utils/ui')
+    const now = new Date(2026, 11, 6, 15, 0)
+    expect(ui.keptTime(new Date(2026, 11, 6, 12, 30).getTime(), now)).toBe('12:30')
+    expect(ui.keptTime(new Date(2026, 11, 5, 9, 5).getTime(), now)).toBe('12月5日 09:05')
+    expect(ui.keptTime(new Date(2025, 2, 1, 23, 59).getTime(), now)).toBe('2025年3月1日 23:59')
+  })
+})
