@@ -83,6 +83,10 @@ def from_env() -> dict[str, Any]:
         "BIND_TICKET_TTL_MINUTES": _int("BIND_TICKET_TTL_MINUTES", 10),
         "BIND_MAX_FAILURES": _int("BIND_MAX_FAILURES", 5),
         "BIND_LOCK_MINUTES": _int("BIND_LOCK_MINUTES", 30),
+        # Idempotency-Key of the phone's writes (core/idempotency.py): how long a key and its answer are kept, and
+        # how long a duplicate waits for the first request's answer before 409 idempotency.in_progress
+        "IDEMPOTENCY_KEEP_HOURS": _int("IDEMPOTENCY_KEEP_HOURS", 48),
+        "IDEMPOTENCY_WAIT_SECONDS": _float("IDEMPOTENCY_WAIT_SECONDS", 5.0),
         # the staff console's log-in by scanning (backend/auth/console.py): a QR code lives at most 2 minutes, the
         # console's token at most 12 hours (check_console)
         "CONSOLE_TICKET_SECONDS": _int("CONSOLE_TICKET_SECONDS", 120),

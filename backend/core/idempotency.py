@@ -62,7 +62,7 @@ STORED_PARAMETER: dict[str, Any] = {
     **OPENAPI_PARAMETER,
     "description": "可选。网络中断后用同一个键、同一请求重试，得到第一次的结果（响应头 Idempotent-Replayed: true），"
                    "不会重复办理；同一个键用于不同的请求返回 422 idempotency.key_reused；第一次还在处理时返回 409 "
-                   "idempotency.in_progress。键保留 48 小时。",
+                   "idempotency.in_progress。键默认保留 48 小时（IDEMPOTENCY_KEEP_HOURS）。",
 }
 
 KEEP_HOURS = 48  # IDEMPOTENCY_KEEP_HOURS
