@@ -157,6 +157,7 @@ function etagOf(header) {
 let keptOnly = null
 
 function fromKept(fetch) {
+  if (!keptOwner() || !keptIndex().items.length) return Promise.resolve(null) // nothing kept: no run, no wait
   return new Promise((resolve) => {
     setTimeout(() => {
       const run = { oldest: Infinity, missing: false, over: false }
