@@ -2,6 +2,14 @@
 shares (a dividend list, a job's selected list). Each domain keeps its own table, with what it is an objection to,
 and its rule for when one may be raised; the columns, the answering, the public view and the two endpoints (raise
 one, answer one) are here, built for a domain by :func:`add_routes` from its :class:`ObjectionRoutes`.
+
+Every objection has an answer deadline, ``due_on`` = the China date it was raised + the village setting
+``objections.answer_days`` (:data:`ANSWER_DAYS`, declared by each domain that raises objections, the same spec),
+like a villager's question on a 财务公开; unanswered after that day it is overdue and the township sees it.
+
+Objections are public in **count**, private in **author**: a villager reading a record sees how many were raised,
+answered and overdue (:func:`counts`) and their own objections in full (:func:`mine`), never another villager's
+name or text; staff who manage the domain see them all, with names (:func:`view` with ``staff=True``).
 """
 
 from __future__ import annotations
@@ -9,15 +17,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from marshmallow import fields
-from sqlalchemy import ForeignKey, String, Text, select
+from sqlalchemy import Date, ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from backend.core import audit, schemas
-from backend.core.clock import to_iso, utcnow
+from backend.core.clock import to_iso, today, utcnow
 from backend.core.db import UTCDateTime, db
 from backend.core.errors import conflict
 from backend.core.idempotency import idempotent
@@ -30,6 +38,48 @@ if TYPE_CHECKING:
 
 ANSWERED_CHECK = "(answer IS NULL) = (answered_at IS NULL)"  # name it "answered" in the table's __table_args__
 
+# the village setting every domain's objections are answered within: registry.settings.declare(*ANSWER_DAYS) — the
+# default is the one of a question on a 财务公开 (ledger.question_answer_days)
+ANSWER_DAYS = ("objections.answer_days", "村民对公示提出异议的答复期限", 7, 1, 60, "天")
+ANSWER_DAYS_KEY = ANSWER_DAYS[0]
+TEXT_MAX = 500  # what a villager may write in one objection
+
+
+def due_on(raised_on: date, days: int) -> date:
+    """The last day the answer is on time: ``days`` days after the (China) date it was raised."""
+    return raised_on + timedelta(days=days)
+
+
+def is_overdue(o: Any, on: date | None = None) -> bool:
+    """Unanswered and past its due date (due today is not overdue yet)."""
+    return o.answered_at is None and (on or today()) > o.due_on
+
+
+def counts(objs: Any, on: date | None = None) -> dict[str, int]:
+    """What everyone may know of a record's objections: how many, how many answered, how many overdue."""
+    on = on or today()
+    objs = list(objs)
+    return {"count": len(objs), "answered": sum(1 for o in objs if o.answered_at is not None),
+            "overdue": sum(1 for o in objs if is_overdue(o, on))}
+
+
+def mine(objs: Any, person_id: int | None, on: date | None = None) -> list[dict[str, Any]]:
+    """The caller's own objections among ``objs``, in full (no name: they are theirs)."""
+    if person_id is None:
+        return []
+    on = on or today()
+    return [{"id": o.id, "text": o.text, "raised_at": to_iso(_raised_at(o)), "due_on": o.due_on.isoformat(),
+             "answer": o.answer, "answered_at": to_iso(o.answered_at), "overdue": is_overdue(o, on)}
+            for o in objs if _raiser(o) == person_id]
+
+
+def _raiser(o: Any) -> int | None:
+    return getattr(o, "raised_by_id", None) if hasattr(o, "raised_by_id") else getattr(o, "raised_by_person_id", None)
+
+
+def _raised_at(o: Any) -> datetime:
+    return getattr(o, "raised_at", None) or o.created_at
+
 
 class ObjectionMixin:
     """Who objected (their name kept as it was), what, when; the answer, who gave it and when."""
@@ -39,6 +89,7 @@ class ObjectionMixin:
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     answer: Mapped[str | None] = mapped_column(Text, nullable=True)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    due_on: Mapped[date] = mapped_column(Date, nullable=False, index=True)  # see ANSWER_DAYS
 
     @declared_attr
     def raised_by_id(cls) -> Mapped[int | None]:
@@ -64,15 +115,31 @@ def answer(o: Any, text: str, *, actor: Principal | None, action: str, object_ty
 
 
 def view(o: Any, *, staff: bool) -> dict[str, Any]:
-    """The objection as shown: the objector's name masked for everyone but staff."""
+    """The objection as staff see it (the objector's name in full); anyone else gets the name masked — but a
+    villager's read shows only their own objections (:func:`visible`), so that is their own name."""
     return {
         "id": o.id,
         "raised_by": o.raised_by_name if staff else mask_name(o.raised_by_name),
         "text": o.text,
         "raised_at": to_iso(o.raised_at),
+        "due_on": o.due_on.isoformat(),
+        "overdue": is_overdue(o),
         "answer": o.answer,
         "answered_at": to_iso(o.answered_at),
     }
+
+
+def visible(objs: Any, *, staff: bool, person_id: int | None) -> list[Any]:
+    """The objections a reader may see in full: all for staff, their own for anyone else."""
+    return list(objs) if staff else [o for o in objs if person_id is not None and _raiser(o) == person_id]
+
+
+def public(objs: Any, *, staff: bool, person_id: int | None) -> dict[str, Any]:
+    """The fields every read of a record in 公示 adds: ``objections`` (the full list a reader may see — all for
+    staff, their own otherwise), ``objection_counts`` and ``my_objections``."""
+    objs = list(objs)
+    return {"objections": [view(o, staff=staff) for o in visible(objs, staff=staff, person_id=person_id)],
+            "objection_counts": counts(objs), "my_objections": mine(objs, person_id)}
 
 
 class PublicObjectionSchema(BaseSchema):
@@ -80,12 +147,30 @@ class PublicObjectionSchema(BaseSchema):
     raised_by = fields.String(metadata={"description": "提出人（村民看到的是脱敏姓名）"})
     text = fields.String()
     raised_at = fields.String()
+    due_on = fields.String(metadata={"description": "答复期限（含当天）"})
+    overdue = fields.Boolean(metadata={"description": "过了答复期限仍未答复"})
     answer = fields.String(allow_none=True)
     answered_at = fields.String(allow_none=True)
 
 
+class ObjectionCountsSchema(BaseSchema):
+    count = fields.Integer(metadata={"description": "提出的异议条数"})
+    answered = fields.Integer(metadata={"description": "已答复的条数"})
+    overdue = fields.Integer(metadata={"description": "逾期未答复的条数"})
+
+
+class MyObjectionSchema(BaseSchema):
+    id = fields.Integer()
+    text = fields.String()
+    raised_at = fields.String()
+    due_on = fields.String(metadata={"description": "答复期限（含当天）"})
+    answer = fields.String(allow_none=True)
+    answered_at = fields.String(allow_none=True)
+    overdue = fields.Boolean()
+
+
 class ObjectionInSchema(BaseSchema):
-    text = schemas.Text(required=True, validate=length(1, 2000))
+    text = schemas.Text(required=True, validate=length(1, TEXT_MAX))
 
 
 class ObjectionAnswerInSchema(BaseSchema):

@@ -8,7 +8,13 @@ the home screen lists :func:`my_open_votes`; the township warns of votes closing
 """
 
 from backend.decisions.pipeline.meetings import MeetingInput, record_meeting
-from backend.decisions.pipeline.publicity import answer_objection, close_publicity, open_publicity, record_objection
+from backend.decisions.pipeline.publicity import (
+    answer_objection,
+    close_publicity,
+    open_publicity,
+    overdue_objections,
+    record_objection,
+)
 from backend.decisions.pipeline.result import ResultInput, record_result
 from backend.decisions.pipeline.service import (
     DecisionInput,
@@ -62,6 +68,7 @@ __all__ = [
     "open_publicity",
     "open_vote",
     "open_votes_for_member",
+    "overdue_objections",
     "record_assisted_ballot",
     "record_meeting",
     "record_objection",

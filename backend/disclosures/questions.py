@@ -9,13 +9,15 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 
-from backend import registry
+from backend import notices, registry
 from backend.core import audit
 from backend.core.clock import today, utcnow
 from backend.core.db import db
 from backend.core.errors import conflict, unprocessable
 from backend.core.permissions import Principal
 from backend.disclosures.models import Disclosure, DisclosureQuestion
+
+ANSWER_PUSH = "answer_question"  # the outbox's kind of "your question was answered" (object: the question)
 
 # the key under which villages and townships keep their own value
 QUESTION_DAYS = registry.settings.declare(
@@ -36,6 +38,7 @@ def question_dict(q: DisclosureQuestion, asker: str | None, answerer: str | None
         "line_no": q.line_no,
         "text": q.text,
         "asked_by": _mask(asker),
+        "asked_by_id": q.asked_by_id,  # not in the API: who may see it in full (service.open_fields)
         "asked_at": q.asked_at,
         "due_on": q.due_on,
         "overdue": q.answered_at is None and on > q.due_on,
@@ -69,9 +72,14 @@ def ask(d: Disclosure, line_no: int, text: str, *, actor: Principal) -> Disclosu
     """A villager's question on one published line; the answer is due in ``ledger.question_answer_days`` days."""
     if d.status != "published":
         raise conflict("disclosure.not_published", "只能对已经公开的财务公开提问")
-    n = len(d.content_data()["lines"])
-    if not 1 <= line_no <= n:
-        raise unprocessable("disclosure.line_unknown", f"第{line_no}行不存在，本次公开共{n}行", lines=n)
+    lines = d.content_data()["lines"]
+    n = len(lines)
+    numbers = {ln.get("line_no", i) for i, ln in enumerate(lines, start=1)}
+    if line_no not in numbers:
+        raise unprocessable("disclosure.line_unknown", f"没有第{line_no}笔，本次公开共{n}笔", lines=n)
+    text = text.strip()
+    if not text:
+        raise unprocessable("disclosure.question_empty", "请写下要问的内容")
     days = registry.settings.get(registry.get_village(d.village_id), QUESTION_DAYS.key)
     q = DisclosureQuestion(
         village_id=d.village_id,
@@ -101,6 +109,13 @@ def answer(q: DisclosureQuestion, text: str, *, actor: Principal) -> DisclosureQ
     db.session.flush()
     audit.record("disclosure.answer", "disclosure_question", q.id, actor=actor, village_id=q.village_id,
                  after={"disclosure_id": q.disclosure_id, "late": today() > q.due_on})
+    if q.asked_by_id is not None:
+        d = db.session.get(Disclosure, q.disclosure_id)
+        title = d.title if d is not None else "财务公开"
+        notices.queue_push(ANSWER_PUSH, q.id, [q.asked_by_id], template=notices.template_for("answer"),
+                           data={"thing1": notices.thing(f"{title}第{q.line_no}笔的提问"),
+                                 "thing2": notices.thing(text), "time3": notices.time_text(q.answered_at)},
+                           page=f"pages/disclosure/disclosure?id={q.disclosure_id}")
     return q
 
 

@@ -100,13 +100,14 @@ def list_published(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def get_disclosure(disclosure: Disclosure) -> dict[str, Any] | Response:
     """一份财务公开：逐笔收支明细、分类合计、大额支出及其决议、审核人、封签、更正和村民提问。"""
-    d = service.readable(disclosure, require_login())
+    me = require_login()
+    d = service.readable(disclosure, me)
     if d.status != "published" or d.seal_id is None:
-        return service.detail(d)
+        return service.detail(d, me)
     # the same body as DisclosureSchema().dump(service.detail(d)), its sealed part dumped once per seal
     seal_hash, prev_hash, corrected = service.seal_head(d)
     return jsonify({**_sealed_dump(d.seal_id, seal_hash, prev_hash),
-                    **_OPEN_SCHEMA.dump(service.open_fields(d, corrected))})
+                    **_OPEN_SCHEMA.dump(service.open_fields(d, corrected, me))})
 
 
 def _export(disclosure: Disclosure, render: Any, mimetype: str, ext: str) -> Response:

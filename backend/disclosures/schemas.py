@@ -46,7 +46,7 @@ class DisclosureErratumSchema(BaseSchema):
 class DisclosureQuestionInSchema(BaseSchema):
     line_no = fields.Integer(required=True, strict=True, validate=range_(min=1, max=100_000),
                              metadata={"description": "对第几行提问（明细的 line_no）"})
-    text = Text(required=True, validate=length(1, 300))
+    text = Text(required=True, validate=length(1, 500))
 
 
 class DisclosureAnswerInSchema(BaseSchema):
@@ -165,7 +165,11 @@ class DisclosureSchema(BaseSchema):
         allow_none=True,
         metadata={"description": "封存的规范 JSON 原文：seal = sha256(prev_seal + \"\\n\" + sealed_content)"},
     )
-    questions = fields.List(fields.Nested(DisclosureQuestionSchema))
+    seal_short_code = fields.String(allow_none=True, metadata={
+        "description": "封签短码（如 3f2a-91bc）：与村务公开栏纸质公示上印的一致即为同一份"})
+    questions = fields.List(fields.Nested(DisclosureQuestionSchema), metadata={
+        "description": "能答复的村干部看到全部提问；村民只看到自己提的"})
+    question_counts = fields.Dict(metadata={"description": "提问条数 {count, answered, overdue}（公开）"})
 
 
 class DisclosureStaffSchema(BaseSchema):

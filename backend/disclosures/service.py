@@ -22,6 +22,7 @@ from backend.core.errors import conflict, not_found
 from backend.core.money import yuan_to_fen
 from backend.core.pagination import Page, paginate
 from backend.core.permissions import Principal
+from backend.core.printing.figures import short_code
 from backend.core.seal import Seal
 from backend.disclosures.models import Disclosure, DisclosureQuestion
 from backend.disclosures.periods import covering, months_of, previous_quarter
@@ -77,7 +78,7 @@ def corrected_by(d: Disclosure) -> int | None:
 
 # the fields of a published disclosure's detail that its seal fixes for ever (the rest: see open_fields)
 SEALED_FIELDS = ("village", "income_total", "expense_total", "lines", "by_category", "large_items",
-                 "large_expense_threshold", "seal", "prev_seal", "sealed_content")
+                 "large_expense_threshold", "seal", "prev_seal", "sealed_content", "seal_short_code")
 _seals, _disclosures = Seal.__table__.c, Disclosure.__table__.c
 _SEAL_HEAD = select(
     _seals.hash,
@@ -117,12 +118,18 @@ def _sealed_view(c: dict[str, Any], seal_hash: str | None, prev_hash: str | None
         "seal": seal_hash,
         "prev_seal": prev_hash,
         "sealed_content": canonical,
+        # what the paper prints large (core.printing's short code), so the two can be compared at a glance
+        "seal_short_code": short_code(seal_hash) if seal_hash else None,
     }
 
 
-def open_fields(d: Disclosure, corrected: int | None) -> dict[str, Any]:
+def open_fields(d: Disclosure, corrected: int | None, reader: Principal | None = None) -> dict[str, Any]:
     """The fields of a disclosure's detail outside ``SEALED_FIELDS``: its state, names, times, the erratum that
-    corrects it (``corrected``), and the villagers' questions, which keep coming after publication."""
+    corrects it (``corrected``), and the villagers' questions, which keep coming after publication: all of them for
+    those who answer (``disclosure.answer``; no ``reader``: the staff's own views), the counts and their own
+    questions for a villager (questions are public in count, private in author)."""
+    qs = questions_of([d.id]) if d.status == "published" else []
+    staff = reader is None or reader.can("disclosure.answer", village_id=d.village_id)
     return {
         "id": d.id,
         "village_id": d.village_id,
@@ -138,15 +145,18 @@ def open_fields(d: Disclosure, corrected: int | None) -> dict[str, Any]:
         "corrects_id": d.corrects_id,
         "corrected_by": corrected,
         "erratum_reason": d.erratum_reason,
-        "questions": questions_of([d.id]) if d.status == "published" else [],
+        "questions": qs if staff else [q for q in qs if reader is not None and reader.person_id is not None
+                                       and q["asked_by_id"] == reader.person_id],
+        "question_counts": {"count": len(qs), "answered": sum(1 for q in qs if q["answered_at"] is not None),
+                            "overdue": sum(1 for q in qs if q["overdue"])},
     }
 
 
-def detail(d: Disclosure) -> dict[str, Any]:
+def detail(d: Disclosure, reader: Principal | None = None) -> dict[str, Any]:
     """Everything a reader of one disclosure sees (the fields of docs/api.md and more)."""
     c = d.content_data()
     s = d.seal
-    return {**open_fields(d, corrected_by(d)),
+    return {**open_fields(d, corrected_by(d), reader),
             **_sealed_view(c, s.hash if s else None, s.prev_hash if s else None, s.canonical if s else None)}
 
 

@@ -5,7 +5,7 @@ resolved decision, the objections of the 公示, the payout with its vouchers �
 
 from backend.dividends.computing import compute
 from backend.dividends.plans import ComponentInput, DistributionInput, create_distribution
-from backend.dividends.publishing import publish, raise_objection
+from backend.dividends.publishing import overdue_objections, publish, raise_objection
 from backend.dividends.views import household_lines
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "compute",
     "create_distribution",
     "household_lines",
+    "overdue_objections",
     "publish",
     "raise_objection",
 ]

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from backend import decisions, ledger, registry
+from backend import decisions, ledger, notices, registry
 from backend.core import audit, objections
 from backend.core.clock import today, utcnow
 from backend.core.db import db
@@ -147,12 +147,23 @@ def seal_of(d: Distribution) -> Seal | None:
 # ---------------------------------------------------------------- objections during 公示
 
 
+ANSWER_DAYS = registry.settings.declare(*objections.ANSWER_DAYS)
+ANSWER_PUSH = "answer_dividend"  # the outbox's kind of "your objection was answered" (object: the objection)
+
+
 def raise_objection(d: Distribution, text: str, *, actor: Principal) -> DividendObjection:
+    """An objection to the list while it is posted (published, up to and including ``publicity_until``); the
+    answer is due ``objections.answer_days`` days after today."""
     if d.status != "published" or d.publicity_until is None or today() > d.publicity_until:
-        raise conflict("dividend.not_in_publicity", "现在不在公示期内，不能提出异议")
+        until = f"（公示期到 {d.publicity_until.isoformat()}）" if d.publicity_until else ""
+        raise conflict("dividend.not_in_publicity", f"现在不在分红名单公示期内{until}，不能提出异议")
+    text = text.strip()
+    if not text:
+        raise unprocessable("objection.empty", "请写下异议的内容")
+    days = registry.settings.get(registry.get_village(d.village_id), ANSWER_DAYS.key)
     o = DividendObjection(distribution_id=d.id, village_id=d.village_id, household_id=actor.household_id
                           if actor.village_id == d.village_id else None, raised_by_id=actor.person_id,
-                          raised_by_name=actor.name, text=text.strip())
+                          raised_by_name=actor.name, text=text, due_on=objections.due_on(today(), days))
     db.session.add(o)
     db.session.flush()
     audit.record("dividend.objection", "dividend_objection", o.id, actor=actor, village_id=d.village_id,
@@ -168,8 +179,30 @@ def get_objection(objection_id: int) -> DividendObjection:
 
 
 def answer_objection(o: DividendObjection, answer: str, *, actor: Principal | None) -> DividendObjection:
-    return objections.answer(o, answer, actor=actor, action="dividend.objection_answer",
-                             object_type="dividend_objection", code="dividend.objection_answered")
+    """The answer, once; the villager who raised it is sent a subscribe message (``answer_dividend``)."""
+    o = objections.answer(o, answer, actor=actor, action="dividend.objection_answer",
+                          object_type="dividend_objection", code="dividend.objection_answered")
+    if o.raised_by_id is not None:
+        d = db.session.get(Distribution, o.distribution_id)
+        assert d is not None and o.answered_at is not None
+        notices.queue_push(ANSWER_PUSH, o.id, [o.raised_by_id], template=notices.template_for("answer"),
+                           data={"thing1": notices.thing(f"对{d.title}的异议"), "thing2": notices.thing(o.answer or ""),
+                                 "time3": notices.time_text(o.answered_at)},
+                           page=f"pages/dividend/dividend?id={d.id}")
+    return o
+
+
+def overdue_objections(village_ids: list[int]) -> list[dict[str, Any]]:
+    """Unanswered objections past their due date in these villages, for the township's 待办/预警."""
+    if not village_ids:
+        return []
+    rows = db.session.execute(
+        select(DividendObjection, Distribution.title)
+        .join(Distribution, Distribution.id == DividendObjection.distribution_id)
+        .where(DividendObjection.village_id.in_(village_ids), DividendObjection.answered_at.is_(None),
+               DividendObjection.due_on < today()).order_by(DividendObjection.id)).all()
+    return [{"id": o.id, "village_id": o.village_id, "record_id": o.distribution_id, "title": title,
+             "due_on": o.due_on} for o, title in rows]
 
 
 def objections_of(d: Distribution) -> list[DividendObjection]:

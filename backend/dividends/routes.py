@@ -279,7 +279,9 @@ def list_distributions(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     staff = _staff(current_principal(), village_id)
     page = paginate(db.session, plans.list_stmt(village_id, published_only=not staff), args["page"],
                     args["page_size"])
-    return page.envelope([views.distribution_view(d, staff=staff) for d in page.items])
+    me = current_principal()
+    return page.envelope([views.distribution_view(d, staff=staff, person_id=me.person_id if me else None)
+                          for d in page.items])
 
 
 @blp.route("/villages/<int:village_id>/distributions", methods=["POST"])
@@ -309,7 +311,8 @@ def create_distribution(args: dict[str, Any], village_id: int) -> dict[str, Any]
 def get_distribution(distribution: Distribution) -> dict[str, Any]:
     """一个分配方案：可分配收益、各项分配金额、分红方式和每股金额、公示期、封存哈希、异议及答复。"""
     d = _visible(distribution)
-    return views.distribution_view(d, staff=_staff(current_principal(), d.village_id))
+    me = current_principal()
+    return views.distribution_view(d, staff=_staff(me, d.village_id), person_id=me.person_id if me else None)
 
 
 @blp.route("/distributions/<int:distribution_id>/compute", methods=["POST"])
@@ -447,4 +450,5 @@ def my_dividends(args: dict[str, Any]) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def my_statement(distribution_id: int) -> dict[str, Any]:
     """我家在一次分配中的明细：各类股份、户内成员持股、每股金额、合计、发放日期。"""
-    return views.my_statement(distribution_id, require_login().household_id)
+    me = require_login()
+    return views.my_statement(distribution_id, me.household_id, me.person_id)

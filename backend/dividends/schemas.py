@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validates_schema
 from marshmallow.exceptions import ValidationError
 
-from backend.core.objections import PublicObjectionSchema
+from backend.core.objections import MyObjectionSchema, ObjectionCountsSchema, PublicObjectionSchema
 from backend.core.pagination import PageArgs
 from backend.core.schemas import BaseSchema, Text, Yuan, length, one_of, range_
 from backend.dividends.models import BUCKET_KINDS, COMPONENT_KINDS
@@ -133,7 +133,11 @@ class DividendPlanSchema(DistributionItemSchema):
     publicity_until = fields.Date(allow_none=True)
     prev_seal = fields.String(allow_none=True)
     paid_at = fields.String(allow_none=True)
-    objections = fields.List(fields.Nested(PublicObjectionSchema))
+    objections = fields.List(fields.Nested(PublicObjectionSchema), metadata={
+        "description": "管理人员看到全部异议（含姓名）；村民只看到自己提出的"})
+    objection_counts = fields.Nested(ObjectionCountsSchema, metadata={
+        "description": "异议条数、已答复、逾期未答复（公开）"})
+    my_objections = fields.List(fields.Nested(MyObjectionSchema), metadata={"description": "我自己提出的异议"})
     # staff only
     paid_households = fields.Integer()
     paid_total = fields.String()
@@ -302,3 +306,8 @@ class StatementSchema(BaseSchema):
     status = fields.String()
     paid_on = fields.Date(allow_none=True)
     paid_at = fields.String(allow_none=True)
+    publicity_until = fields.Date(allow_none=True, metadata={"description": "公示到哪天（含当天）"})
+    in_publicity = fields.Boolean(metadata={"description": "正在公示：本村村民可以提出异议"})
+    objection_counts = fields.Nested(ObjectionCountsSchema, metadata={
+        "description": "异议条数、已答复、逾期未答复（公开）"})
+    my_objections = fields.List(fields.Nested(MyObjectionSchema), metadata={"description": "我自己提出的异议"})

@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import select
 
 from backend import decisions
-from backend.core.clock import to_iso
+from backend.core import objections
+from backend.core.clock import to_iso, today
 from backend.core.db import db
 from backend.core.errors import not_found
 from backend.core.money import fen_to_yuan
@@ -29,11 +30,13 @@ from backend.dividends.plans import (
     per_share_text,
     percent_text,
 )
-from backend.dividends.publishing import objection_view, objections_of, seal_of
+from backend.dividends.publishing import objections_of, seal_of
 from backend.dividends.shares import service as register
 
 
-def distribution_view(d: Distribution, *, staff: bool) -> dict[str, Any]:
+def distribution_view(d: Distribution, *, staff: bool, person_id: int | None = None) -> dict[str, Any]:
+    """The plan as ``staff`` or a villager (``person_id``) sees it: a villager sees the objections' counts and
+    their own objections only (``objections`` keeps its place in the contract, holding just theirs)."""
     s = seal_of(d)
     ref = decisions.get_ref(d.village_id, d.decision_id) if d.decision_id else None
     out: dict[str, Any] = {
@@ -68,8 +71,8 @@ def distribution_view(d: Distribution, *, staff: bool) -> dict[str, Any]:
         "seal": s.hash if s else None,
         "prev_seal": s.prev_hash if s else None,
         "paid_at": to_iso(d.paid_at),
-        "objections": [objection_view(o, staff=staff) for o in objections_of(d)] if d.published_at else [],
     }
+    out.update(objections.public(objections_of(d) if d.published_at else [], staff=staff, person_id=person_id))
     if staff:
         out.update(payment_summary(d))
         out["accrual_voucher_id"] = d.accrual_voucher_id
@@ -125,9 +128,10 @@ def my_dividend_item(d: Distribution, ln: DividendLine,
     }
 
 
-def statement(d: Distribution, ln: DividendLine) -> dict[str, Any]:
+def statement(d: Distribution, ln: DividendLine, person_id: int | None = None) -> dict[str, Any]:
     """One household's statement of one distribution: shares by type (and by member), what each kind of dividend
-    gives per share, the total, and when it was paid."""
+    gives per share, the total, and when it was paid; while the list is posted (公示) whether one may object, and
+    the objections' counts with the reader's own."""
     detail = json.loads(ln.detail)
     types = type_names(d.village_id)
     comps = components_of(d)
@@ -159,6 +163,10 @@ def statement(d: Distribution, ln: DividendLine) -> dict[str, Any]:
         "status": "paid" if ln.paid_at is not None else "announced",
         "paid_on": ln.paid_on,
         "paid_at": to_iso(ln.paid_at),
+        "publicity_until": d.publicity_until,
+        "in_publicity": d.status == "published" and d.publicity_until is not None and today() <= d.publicity_until,
+        **{k: v for k, v in objections.public(objections_of(d), staff=False, person_id=person_id).items()
+           if k != "objections"},
     }
 
 
@@ -178,7 +186,7 @@ def my_dividends(household_id: int | None, page: int, page_size: int) -> dict[st
     return {"items": items, "total": len(rows), "page": page, "page_size": page_size}
 
 
-def my_statement(distribution_id: int, household_id: int | None) -> dict[str, Any]:
+def my_statement(distribution_id: int, household_id: int | None, person_id: int | None = None) -> dict[str, Any]:
     """The household's statement of a published distribution; 404 for a plan not published or without its line."""
     d = db.session.get(Distribution, distribution_id)
     if d is None or household_id is None or d.status not in ("published", "paying", "paid"):
@@ -186,4 +194,4 @@ def my_statement(distribution_id: int, household_id: int | None) -> dict[str, An
     ln = line_of_household(d, household_id)
     if ln is None:
         raise not_found("dividend.no_line", "这次分配中没有您家的分红")
-    return statement(d, ln)
+    return statement(d, ln, person_id)

@@ -7,7 +7,15 @@ checks a posting with ``is_open``/``eligibility``/``applications_of`` and record
 """
 
 from backend.jobs.models import JobApplication, JobPosting
-from backend.jobs.service import applications_of, apply, eligibility, is_open, open_postings_stmt, pay_of_person
+from backend.jobs.service import (
+    applications_of,
+    apply,
+    eligibility,
+    is_open,
+    open_postings_stmt,
+    overdue_objections,
+    pay_of_person,
+)
 
 __all__ = [
     "JobApplication",
@@ -17,5 +25,6 @@ __all__ = [
     "eligibility",
     "is_open",
     "open_postings_stmt",
+    "overdue_objections",
     "pay_of_person",
 ]

@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from datetime import date
 
 from backend import notices
-from backend.jobs.models import JobApplication, JobPosting
+from backend.jobs.models import JobApplication, JobObjection, JobPosting
 
 DRAWN, HIRED = "job_drawn", "job_hired"
+ANSWER = "answer_job"  # an objection to the selected list was answered (object: the objection)
 
 
 def _queue(kind: str, p: JobPosting, a: JobApplication, outcome: str, note: str) -> int:
@@ -48,3 +49,12 @@ def queue_hired(p: JobPosting, apps: Sequence[JobApplication], start_on: date) -
         elif a.status == "withdrawn":
             queued += _queue(HIRED, p, a, "未聘用", "您已在其他公益岗位任职")
     return queued
+
+
+def queue_answer(p: JobPosting, o: JobObjection) -> int:
+    """The answer to an objection, to the villager who raised it only."""
+    assert o.raised_by_id is not None and o.answered_at is not None
+    data = {"thing1": notices.thing(f"对{p.title}拟聘名单的异议"), "thing2": notices.thing(o.answer or ""),
+            "time3": notices.time_text(o.answered_at)}
+    return notices.queue_push(ANSWER, o.id, [o.raised_by_id], template=notices.template_for("answer"), data=data,
+                              page=f"pages/job/job?id={p.id}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from backend.core.objections import PublicObjectionSchema
+from backend.core.objections import MyObjectionSchema, ObjectionCountsSchema, PublicObjectionSchema
 from backend.core.schemas import BaseSchema, IsoDateTime, Text, Yuan, length, one_of, range_
 from backend.jobs.models import CATEGORIES
 
@@ -83,7 +83,12 @@ class JobPostingSchema(JobPostingItemSchema):
     applicants = fields.List(fields.Nested(JobApplicantSchema))
     draw = fields.Nested(JobDrawSchema, allow_none=True)
     publicity_until = fields.Date(allow_none=True)
-    objections = fields.List(fields.Nested(PublicObjectionSchema))
+    in_publicity = fields.Boolean(metadata={"description": "拟聘名单正在公示：本村村民可以提出异议"})
+    objections = fields.List(fields.Nested(PublicObjectionSchema), metadata={
+        "description": "管理人员看到全部异议（含姓名）；村民只看到自己提出的"})
+    objection_counts = fields.Nested(ObjectionCountsSchema, metadata={
+        "description": "异议条数、已答复、逾期未答复（公开）"})
+    my_objections = fields.List(fields.Nested(MyObjectionSchema), metadata={"description": "我自己提出的异议"})
     eligibility = fields.Dict(allow_none=True, metadata={"description": "当前用户能否报名及原因"})
 
 

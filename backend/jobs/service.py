@@ -390,11 +390,26 @@ def posting_titles(ids: Sequence[int] | set[int]) -> dict[int, str]:
 # ---------------------------------------------------------------- 公示, objections, hiring
 
 
+OBJECTION_DAYS = registry.settings.declare(*objections.ANSWER_DAYS)
+
+
+def in_publicity(p: JobPosting) -> bool:
+    """The selected list is posted today (公示, up to and including ``publicity_until``): one may object."""
+    return p.status == "publicity" and p.publicity_until is not None and today() <= p.publicity_until
+
+
 def raise_objection(p: JobPosting, text: str, *, actor: Principal) -> JobObjection:
-    if p.status != "publicity" or p.publicity_until is None or today() > p.publicity_until:
-        raise conflict("job.not_in_publicity", "现在不在公示期内，不能提出异议")
+    """An objection to the selected list while it is posted (公示, up to and including ``publicity_until``); the
+    answer is due ``objections.answer_days`` days after today."""
+    if not in_publicity(p):
+        until = f"（公示期到 {p.publicity_until.isoformat()}）" if p.publicity_until else ""
+        raise conflict("job.not_in_publicity", f"现在不在拟聘名单公示期内{until}，不能提出异议")
+    text = text.strip()
+    if not text:
+        raise unprocessable("objection.empty", "请写下异议的内容")
+    days = registry.settings.get(registry.get_village(p.village_id), OBJECTION_DAYS.key)
     o = JobObjection(posting_id=p.id, village_id=p.village_id, raised_by_id=actor.person_id,
-                     raised_by_name=actor.name, text=text.strip())
+                     raised_by_name=actor.name, text=text, due_on=objections.due_on(today(), days))
     db.session.add(o)
     db.session.flush()
     audit.record("job.objection", "job_objection", o.id, actor=actor, village_id=p.village_id)
@@ -402,8 +417,26 @@ def raise_objection(p: JobPosting, text: str, *, actor: Principal) -> JobObjecti
 
 
 def answer_objection(o: JobObjection, answer: str, *, actor: Principal | None) -> JobObjection:
-    return objections.answer(o, answer, actor=actor, action="job.objection_answer", object_type="job_objection",
-                             code="job.objection_answered")
+    """The answer, once; the villager who raised it is sent a subscribe message (``answer_job``)."""
+    o = objections.answer(o, answer, actor=actor, action="job.objection_answer", object_type="job_objection",
+                          code="job.objection_answered")
+    if o.raised_by_id is not None:
+        p = db.session.get(JobPosting, o.posting_id)
+        assert p is not None
+        pushes.queue_answer(p, o)
+    return o
+
+
+def overdue_objections(village_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """Unanswered objections past their due date in these villages, for the township's 待办/预警."""
+    if not village_ids:
+        return []
+    rows = db.session.execute(
+        select(JobObjection, JobPosting.title).join(JobPosting, JobPosting.id == JobObjection.posting_id)
+        .where(JobObjection.village_id.in_(list(village_ids)), JobObjection.answered_at.is_(None),
+               JobObjection.due_on < today()).order_by(JobObjection.id)).all()
+    return [{"id": o.id, "village_id": o.village_id, "record_id": o.posting_id, "title": title, "due_on": o.due_on}
+            for o, title in rows]
 
 
 def objections_of(p: JobPosting) -> list[JobObjection]:

@@ -55,8 +55,10 @@ def posting_detail(p: JobPosting, who: Principal | None) -> dict[str, Any]:
             "seed_at": to_iso(d.seed_at), "order": [] if d.result is None else json.loads(d.result),
             "algorithm": DRAW_ALGORITHM},
         "publicity_until": p.publicity_until,
-        "objections": [objections.view(o, staff=staff) for o in service.objections_of(p)],
+        "in_publicity": service.in_publicity(p),
         "eligibility": elig,
+        # a villager sees the counts and their own objections; staff see all, with names
+        **objections.public(service.objections_of(p), staff=staff, person_id=who.person_id if who else None),
     }
 
 

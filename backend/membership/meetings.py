@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from backend import decisions, registry
+from backend import decisions, notices, registry
 from backend.core import audit, objections
 from backend.core.clock import SHANGHAI, today, utcnow
 from backend.core.db import db
@@ -294,11 +294,20 @@ def in_publicity(m: MembershipMeeting, on: date | None = None) -> bool:
             and m.publicity_from <= on <= m.publicity_until)
 
 
+OBJECTION_DAYS = registry.settings.declare(*objections.ANSWER_DAYS)
+ANSWER_PUSH = "answer_membership"  # an objection to the confirmed list was answered (object: the objection)
+
+
 def raise_objection(m: MembershipMeeting, text: str, *, actor: Principal) -> MembershipObjection:
+    """An objection while the confirmed list is posted; the answer is due ``objections.answer_days`` days later."""
     if not in_publicity(m):
         raise conflict("membership.not_in_publicity", "现在不在公示期内，不能提出异议")
+    text = text.strip()
+    if not text:
+        raise unprocessable("objection.empty", "请写下异议的内容")
+    days = registry.settings.get(registry.get_village(m.village_id), OBJECTION_DAYS.key)
     o = MembershipObjection(meeting_id=m.id, village_id=m.village_id, raised_by_id=actor.person_id,
-                            raised_by_name=actor.name, text=text.strip())
+                            raised_by_name=actor.name, text=text, due_on=objections.due_on(today(), days))
     db.session.add(o)
     db.session.flush()
     audit.record("membership.objection", "membership_objection", o.id, actor=actor, village_id=m.village_id)
@@ -306,8 +315,29 @@ def raise_objection(m: MembershipMeeting, text: str, *, actor: Principal) -> Mem
 
 
 def answer_objection(o: MembershipObjection, answer: str, *, actor: Principal | None) -> MembershipObjection:
-    return objections.answer(o, answer, actor=actor, action="membership.objection_answer",
-                             object_type="membership_objection", code="membership.objection_answered")
+    """The answer, once; the villager who raised it is sent a subscribe message (``answer_membership``)."""
+    o = objections.answer(o, answer, actor=actor, action="membership.objection_answer",
+                          object_type="membership_objection", code="membership.objection_answered")
+    if o.raised_by_id is not None:
+        assert o.answered_at is not None
+        notices.queue_push(ANSWER_PUSH, o.id, [o.raised_by_id], template=notices.template_for("answer"),
+                           data={"thing1": notices.thing("对成员名单公示的异议"),
+                                 "thing2": notices.thing(o.answer or ""), "time3": notices.time_text(o.answered_at)},
+                           page="pages/home/home")
+    return o
+
+
+def overdue_objections(village_ids: list[int]) -> list[dict[str, Any]]:
+    """Unanswered objections past their due date in these villages, for the township's 待办/预警."""
+    if not village_ids:
+        return []
+    rows = db.session.execute(
+        select(MembershipObjection, MembershipMeeting.held_on)
+        .join(MembershipMeeting, MembershipMeeting.id == MembershipObjection.meeting_id)
+        .where(MembershipObjection.village_id.in_(list(village_ids)), MembershipObjection.answered_at.is_(None),
+               MembershipObjection.due_on < today()).order_by(MembershipObjection.id)).all()
+    return [{"id": o.id, "village_id": o.village_id, "record_id": o.meeting_id,
+             "title": f"{held_on.isoformat()}成员大会确认的成员名单", "due_on": o.due_on} for o, held_on in rows]
 
 
 def objections_of(m: MembershipMeeting) -> list[MembershipObjection]:

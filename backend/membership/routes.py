@@ -187,9 +187,10 @@ def list_meetings(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 @blp.response(200, MembershipMeetingSchema)
 @blp.doc(security=SECURITY)
 def get_meeting(meeting: MembershipMeeting) -> dict[str, Any]:
-    """一次会议：到会情况、每份申请的表决结果、公示和异议。村民看到的是公示内容（异议人姓名脱敏）。"""
+    """一次会议：到会情况、每份申请的表决结果、公示和异议。村民看到异议的条数和自己提出的异议。"""
     who = require_login()
-    return views.meeting_detail(meeting, staff=who.can("roster.read", village_id=meeting.village_id))
+    return views.meeting_detail(meeting, staff=who.can("roster.read", village_id=meeting.village_id),
+                                person_id=who.person_id)
 
 
 @blp.route("/membership-meetings/<int:meeting_id>/publicity", methods=["POST"])

@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields
 
-from backend.core.objections import PublicObjectionSchema
+from backend.core.objections import MyObjectionSchema, ObjectionCountsSchema, PublicObjectionSchema
 from backend.core.pagination import PageArgs
 from backend.core.schemas import BaseSchema, Text, length, range_
 from backend.membership.models import GROUND_LABELS, STATUS_LABELS
@@ -212,6 +212,10 @@ class MembershipMeetingSchema(MembershipMeetingItemSchema):
     attachments = fields.List(fields.String())
     recorded_by = fields.String(allow_none=True)
     applications = fields.List(fields.Dict())
-    objections = fields.List(fields.Nested(PublicObjectionSchema))
+    objections = fields.List(fields.Nested(PublicObjectionSchema), metadata={
+        "description": "管理人员看到全部异议（含姓名）；村民只看到自己提出的"})
+    objection_counts = fields.Nested(ObjectionCountsSchema, metadata={
+        "description": "异议条数、已答复、逾期未答复（公开）"})
+    my_objections = fields.List(fields.Nested(MyObjectionSchema), metadata={"description": "我自己提出的异议"})
     objections_waiting = fields.Integer()
     can_register = fields.Boolean()

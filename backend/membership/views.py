@@ -121,7 +121,9 @@ def meeting_item(m: MembershipMeeting) -> dict[str, Any]:
             "in_publicity": meetings.in_publicity(m), "registered_at": to_iso(m.registered_at)}
 
 
-def meeting_detail(m: MembershipMeeting, *, staff: bool) -> dict[str, Any]:
+def meeting_detail(m: MembershipMeeting, *, staff: bool, person_id: int | None = None) -> dict[str, Any]:
+    """The meeting as staff (``roster.read``) or a villager (``person_id``) sees it: a villager sees the objections'
+    counts and their own objections only."""
     view = meeting_item(m)
     attendees = json.loads(m.attendees)
     names = registry.person_names(attendees + [i for i in (m.recorded_by_id,) if i])
@@ -133,7 +135,7 @@ def meeting_detail(m: MembershipMeeting, *, staff: bool) -> dict[str, Any]:
         "recorded_by": names.get(m.recorded_by_id) if m.recorded_by_id else None,
         "applications": [v if staff else {k: v[k] for k in PUBLIC_APPLICATION_FIELDS}
                          for v in application_views(meetings.applications_of(m))],
-        "objections": [objections.view(o, staff=staff) for o in objs],
+        **objections.public(objs, staff=staff, person_id=person_id),
         "objections_waiting": sum(1 for o in objs if o.answer is None),
         "can_register": m.status == "publicity" and publicity_ended and all(o.answer is not None for o in objs),
     }

@@ -71,7 +71,8 @@ class MonthsSchema(BaseSchema):
 
 
 class WarningLinkSchema(BaseSchema):
-    type = fields.String(metadata={"description": "disclosure | question | decision | vote | village"})
+    type = fields.String(metadata={"description": "disclosure | question | decision | vote | village | "
+                                                  "distribution | job_posting | membership_meeting"})
     id = fields.Integer()
     village_id = fields.Integer()
 
@@ -79,8 +80,8 @@ class WarningLinkSchema(BaseSchema):
 class WarningSchema(BaseSchema):
     id = fields.String(metadata={"example": "decision_stuck:12"})
     village = fields.Nested(PlaceRefSchema)
-    kind = fields.String(metadata={"description": "disclosure_overdue | question_overdue | decision_stuck | "
-                                                  "vote_low_turnout"})
+    kind = fields.String(metadata={"description": "disclosure_overdue | question_overdue | objection_overdue | "
+                                                  "decision_stuck | vote_low_turnout"})
     message = fields.String()
     since = fields.String(metadata={"description": "从何时起：ISO 日期（YYYY-MM-DD）或时间（+08:00）"})
     link = fields.Nested(WarningLinkSchema)

@@ -8,6 +8,10 @@ The rules (the one place they are stated; the numbers are township settings, :mo
   the quarter ended. Since: the first day past that allowance. One per village.
 - **question_overdue**: a villager's question on a published disclosure still unanswered after its due date (the
   disclosures domain's ``ledger.question_answer_days``). Since: the day after the due date.
+- **objection_overdue**: a villager's objection to a record in 公示 (a dividend list, a job's selected list, a
+  membership list, a decision) still unanswered after its due date (``objections.answer_days`` after it was
+  raised). Since: the day after the due date. It disappears once answered. Its id is ``objection_overdue:<table>-<id>``
+  (each domain has its own table, so the ids of two tables may be the same number).
 - **decision_stuck**: an open decision whose current stage has not moved for more than ``township.stuck_days`` days
   (the progress table's rule). Since: when it last moved.
 - **vote_low_turnout**: a vote open now that closes within ``township.vote_warn_days`` days while fewer than
@@ -25,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from backend import decisions, disclosures, registry
+from backend import decisions, disclosures, dividends, jobs, membership, registry
 from backend.core.clock import SHANGHAI, to_iso, today, utcnow
 from backend.township.service import OPEN_STATUSES, STUCK_DAYS
 
@@ -39,23 +43,23 @@ VOTE_LOW_TURNOUT_PCT = settings.declare(
     "township.vote_low_turnout_pct", "投票参与提醒：已投人数低于应投人数的百分之几", 50, 1, 100, "%"
 )
 
-KINDS = ("disclosure_overdue", "question_overdue", "decision_stuck", "vote_low_turnout")
+KINDS = ("disclosure_overdue", "question_overdue", "objection_overdue", "decision_stuck", "vote_low_turnout")
 
 
 @dataclass(frozen=True)
 class Alert:
     kind: str
-    object_id: int
+    object_id: int | str
     village_id: int
     message: str
     since: datetime | date
     link_type: str
     link_id: int
 
-    def sort_key(self) -> tuple[datetime, int, int]:
+    def sort_key(self) -> tuple[datetime, int, str]:
         s = self.since
         moment = s if isinstance(s, datetime) else datetime.combine(s, time(0, 0), tzinfo=SHANGHAI).astimezone(UTC)
-        return moment, KINDS.index(self.kind), self.object_id
+        return moment, KINDS.index(self.kind), f"{self.object_id:>30}"
 
 
 def quarter_end(period: str) -> date:
@@ -87,6 +91,28 @@ def _questions(status: dict[str, Any]) -> list[Alert]:
                 "question_overdue", q["id"], row["village_id"],
                 f"村民对财务公开第{q['line_no']}行的提问已逾期{q['days_overdue']}天未答复（答复期限 {q['due_on']}）",
                 q["due_on"] + timedelta(days=1), "question", q["id"]))
+    return out
+
+
+# each domain's overdue objections: (its key in the warning's id, what the record is called, the link's type)
+_OBJECTIONS = (
+    ("dividend", dividends.overdue_objections, "分红名单", "distribution"),
+    ("job", jobs.overdue_objections, "公益岗位拟聘名单", "job_posting"),
+    ("membership", membership.overdue_objections, "成员名单", "membership_meeting"),
+    ("decision", decisions.overdue_objections, "事项", "decision"),
+)
+
+
+def _objections(names: dict[int, str], on: date) -> list[Alert]:
+    out = []
+    for key, overdue, label, link in _OBJECTIONS:
+        for o in overdue(list(names)):
+            late = (on - o["due_on"]).days
+            out.append(Alert(
+                "objection_overdue", f"{key}-{o['id']}", o["village_id"],
+                f"{names[o['village_id']]}村民对{label}“{o['title']}”的异议已逾期{late}天未答复"
+                f"（答复期限 {o['due_on'].isoformat()}）",
+                o["due_on"] + timedelta(days=1), link, o["record_id"]))
     return out
 
 
@@ -129,7 +155,8 @@ def warnings(township_id: int) -> list[dict[str, Any]]:
     ids = list(names)
     on = today()
     status = disclosures.township_status(township_id, disclosures.previous_quarter(on))
-    found = [*_disclosures(township_id, status, on), *_questions(status), *_stuck(township_id, ids),
+    found = [*_disclosures(township_id, status, on), *_questions(status), *_objections(names, on),
+             *_stuck(township_id, ids),
              *_votes(township_id, ids)]
     found.sort(key=Alert.sort_key)
     return [

@@ -306,7 +306,7 @@ def test_a_member_of_the_village_objects_a_member_of_another_village_cannot(clie
     assert (o.household_id, o.raised_by_name, o.village_id) == (books.households[1].id, "张21", books.village.id)
 
 
-def test_an_objection_is_answered_once_and_shown_masked_to_villagers(client, make, books):
+def test_an_objection_is_answered_once_villagers_see_its_count_and_only_their_own(client, make, books):
     did = _published(client, make, books)
     asker = books.members[1][1]
     oid = client.post(f"/api/v1/distributions/{did}/objections", json={"text": "劳龄股算少了"},
@@ -321,8 +321,12 @@ def test_an_objection_is_answered_once_and_shown_masked_to_villagers(client, mak
     assert _state(did) == before
     assert db.session.get(DividendObjection, oid).answer == "已核对，无误"
 
-    public = client.get(f"/api/v1/distributions/{did}", headers=make.headers(books.villager)).json["objections"]
-    assert [(o["raised_by"], o["text"], o["answer"]) for o in public] == [("张*1", "劳龄股算少了", "已核对，无误")]
+    # issue 20: public in count, private in author — another villager sees the count, not the text nor the name
+    other = client.get(f"/api/v1/distributions/{did}", headers=make.headers(books.villager)).json
+    assert other["objections"] == [] and other["my_objections"] == []
+    assert other["objection_counts"] == {"count": 1, "answered": 1, "overdue": 0}
+    own = client.get(f"/api/v1/distributions/{did}", headers=make.headers(asker)).json
+    assert [(o["text"], o["answer"]) for o in own["my_objections"]] == [("劳龄股算少了", "已核对，无误")]
     staff = client.get(f"/api/v1/distributions/{did}", headers=make.headers(books.supervisor)).json["objections"]
     assert [o["raised_by"] for o in staff] == ["张21"]
 

@@ -129,6 +129,7 @@ class DecisionObjection(db.Model):
     raised_by: Mapped[str] = mapped_column(String(60), nullable=False)
     raised_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
     raised_on: Mapped[date] = mapped_column(Date, nullable=False)
+    due_on: Mapped[date] = mapped_column(Date, nullable=False, index=True)  # raised_on + objections.answer_days
     text: Mapped[str] = mapped_column(Text, nullable=False)
     answer: Mapped[str | None] = mapped_column(Text, nullable=True)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -1,16 +1,23 @@
 """公示: opening a publicity stage (决议公开, 实施结果公开) for the number of days the village's setting gives, the
 objections villagers raise while it runs and their answers, and closing it once the period has ended (server date,
 Asia/Shanghai) and every objection has been answered.
+
+An objection is recorded by staff (:func:`record_objection`, with the name of whoever raised it) or raised by a
+villager of the village from the phone (:func:`raise_objection`), only while the stage is posted: from its
+``start_on`` to its ``end_on``, both included. Its answer is due ``objections.answer_days`` days after the day it
+was raised; the answer is pushed to the villager who raised it (``answer_decision``).
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
-from backend import registry
+from backend import notices, registry
 from backend.core import audit
+from backend.core import objections as shared
 from backend.core.clock import today, utcnow
 from backend.core.db import db
 from backend.core.errors import conflict, forbidden, unprocessable
@@ -20,6 +27,8 @@ from backend.decisions.pipeline.models import Decision, DecisionObjection, Decis
 from backend.decisions.pipeline.templates import publicity_days_key
 
 settings = registry.settings  # declared at import, read per village (or township)
+ANSWER_DAYS = settings.declare(*shared.ANSWER_DAYS)
+ANSWER_PUSH = "answer_decision"  # an objection was answered (object: the objection)
 
 
 def objections(stage: DecisionStage) -> list[DecisionObjection]:
@@ -77,15 +86,50 @@ def record_objection(decision: Decision, *, raised_by: str, text: str, raised_on
                                                              adult_on=date(9999, 1, 1))}
         if raised_by_person_id not in members:
             raise unprocessable("decision.objector", "提出人不在本村名册中")
+    days = settings.get(registry.get_village(decision.village_id), ANSWER_DAYS.key)
     o = DecisionObjection(village_id=decision.village_id, decision_id=decision.id, stage_id=stage.id,
                           raised_by=raised_by, raised_by_person_id=raised_by_person_id, raised_on=on, text=text,
-                          recorded_by_id=actor.person_id if actor else None)
+                          due_on=shared.due_on(on, days), recorded_by_id=actor.person_id if actor else None)
     db.session.add(o)
     stages.touch(decision)
     db.session.flush()
     audit.record("decision.objection", "decision_objection", o.id, actor=actor, village_id=decision.village_id,
                  after={"decision_id": decision.id, "stage": stage.stage, "raised_on": on})
     return o
+
+
+def raise_objection(decision: Decision, text: str, *, actor: Principal) -> DecisionObjection:
+    """A villager of the decision's village objects from the phone, today, while its current stage is posted
+    (公示 from ``start_on`` to ``end_on``, both days included); refused outside that window, naming it."""
+    if actor.person_id is None or actor.village_id != decision.village_id:
+        raise forbidden("decision.objector_village", "只有本村村民可以对本村的事项提出异议")
+    stages.check_open(decision)
+    stage = stages.current(decision)
+    if stage is None or stage.kind not in ("publicity", "result") or stage.status != "open":
+        raise conflict("decision.publicity_not_open", "该事项现在不在公示期，不能提出异议")
+    assert stage.start_on is not None and stage.end_on is not None
+    on = today()
+    if not stage.start_on <= on <= stage.end_on:
+        raise conflict("decision.objection_out_of_period",
+                       f"“{stage.stage}”的公示期是 {stage.start_on.isoformat()} 至 {stage.end_on.isoformat()}，"
+                       f"只能在公示期内提出异议")
+    text = text.strip()
+    if not text:
+        raise unprocessable("objection.empty", "请写下异议的内容")
+    return record_objection(decision, raised_by=actor.name, text=text, raised_on=on,
+                            raised_by_person_id=actor.person_id, actor=actor)
+
+
+def overdue_objections(village_ids: list[int]) -> list[dict[str, Any]]:
+    """Unanswered objections past their due date in these villages, for the township's 待办/预警."""
+    if not village_ids:
+        return []
+    rows = db.session.execute(
+        select(DecisionObjection, Decision.title).join(Decision, Decision.id == DecisionObjection.decision_id)
+        .where(DecisionObjection.village_id.in_(list(village_ids)), DecisionObjection.answered_at.is_(None),
+               DecisionObjection.due_on < today()).order_by(DecisionObjection.id)).all()
+    return [{"id": o.id, "village_id": o.village_id, "record_id": o.decision_id, "title": title,
+             "due_on": o.due_on} for o, title in rows]
 
 
 def answer_objection(o: DecisionObjection, answer: str, *, actor: Principal | None) -> DecisionObjection:
@@ -105,6 +149,11 @@ def answer_objection(o: DecisionObjection, answer: str, *, actor: Principal | No
     db.session.flush()
     audit.record("decision.objection_answer", "decision_objection", o.id, actor=actor, village_id=o.village_id,
                  after={"decision_id": o.decision_id})
+    if o.raised_by_person_id is not None:
+        notices.queue_push(ANSWER_PUSH, o.id, [o.raised_by_person_id], template=notices.template_for("answer"),
+                           data={"thing1": notices.thing(f"对{decision.title}的异议"), "thing2": notices.thing(answer),
+                                 "time3": notices.time_text(o.answered_at)},
+                           page=f"pages/decision/decision?id={decision.id}")
     return o
 
 

@@ -16,9 +16,11 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from backend import registry
+from backend.core import objections as shared
 from backend.core.clock import today, utcnow
 from backend.core.db import db
 from backend.core.errors import unprocessable
+from backend.core.idempotency import idempotent
 from backend.core.pagination import page_schema, paginate
 from backend.core.permissions import current_principal, require_login, requires
 from backend.decisions.pipeline import meetings, publicity, result, service, settling, stages
@@ -35,6 +37,7 @@ from backend.decisions.pipeline.schemas import (
     MeetingInSchema,
     MeetingPreviewInSchema,
     MeetingPreviewSchema,
+    MyDecisionObjectionInSchema,
     PublicityCloseInSchema,
     PublicityInSchema,
     ResultInSchema,
@@ -187,6 +190,20 @@ def record_objection(args: dict[str, Any], decision: Decision) -> DecisionObject
                                    actor=require_login())
     db.session.commit()
     return o
+
+
+@blp.route("/decisions/<int:decision_id>/my-objections", methods=["POST"])
+@requires("village.view", obj=(Decision, "decision_id"))
+@idempotent
+@blp.arguments(MyDecisionObjectionInSchema)
+@blp.response(201, shared.MyObjectionSchema)
+@blp.doc(security=SECURITY)
+def raise_my_objection(args: dict[str, Any], decision: Decision) -> dict[str, Any]:
+    """本村村民在公示期内对事项提出异议（答复期限见 due_on）；别人只能看到异议的条数。"""
+    me = require_login()
+    o = publicity.raise_objection(decision, args["text"], actor=me)
+    db.session.commit()
+    return shared.mine([o], me.person_id)[0]
 
 
 @blp.route("/decision-objections/<int:objection_id>/answer", methods=["POST"])

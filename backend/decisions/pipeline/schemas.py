@@ -232,6 +232,12 @@ class DecisionSchema(DecisionItemSchema):
     created_at = IsoDateTime()
     stages = fields.List(fields.Nested(StageSchema))
     votes = fields.List(fields.Nested(DecisionVoteSchema))
+    objection_window = fields.Dict(allow_none=True, metadata={
+        "description": "正在公示的环节 {stage, start_on, end_on, open}：open 为真时本村村民可以提出异议"})
+
+
+class MyDecisionObjectionInSchema(BaseSchema):
+    text = Text(required=True, validate=length(1, 500), metadata={"description": "异议内容（1–500字）"})
 
 
 class DecisionObjectionSchema(BaseSchema):
@@ -239,6 +245,7 @@ class DecisionObjectionSchema(BaseSchema):
     decision_id = fields.Integer()
     raised_by = fields.String()
     raised_on = fields.Date()
+    due_on = fields.Date(metadata={"description": "答复期限（含当天）"})
     text = fields.String()
     answer = fields.String(allow_none=True)
     answered_at = IsoDateTime(allow_none=True)

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from backend import registry
 from backend.core import audit
+from backend.core import objections as shared
 from backend.core.clock import to_iso, today, utcnow
 from backend.core.db import db
 from backend.core.errors import unprocessable
@@ -183,15 +184,20 @@ def _meeting_view(d: Decision, s: DecisionStage, out: dict[str, Any]) -> None:
                           for a in (json.loads(s.attachments) if s.attachments else [])]
 
 
-def _publicity_view(s: DecisionStage, staff: bool, out: dict[str, Any]) -> None:
+def _publicity_view(s: DecisionStage, staff: bool, person_id: int | None, out: dict[str, Any]) -> None:
+    """A 公示 stage: its window and objections — all of them with names for staff; for a villager the counts and
+    only their own (the ``objections`` list keeps its place in the contract, holding just theirs)."""
     out["held_on"] = s.start_on
     publicity = None
     if s.start_on is not None:
+        objs = objections(s)
         publicity = {"start_on": s.start_on, "end_on": s.end_on, "channel": s.channel,
                      "supervisor_opinion": s.supervisor_opinion, "objections": [
                          {"id": o.id, "raised_on": o.raised_on, "text": o.text, "answer": o.answer,
-                          "raised_by": o.raised_by if staff else None, "answered_at": o.answered_at}
-                         for o in objections(s)]}
+                          "raised_by": o.raised_by if staff else None, "answered_at": o.answered_at,
+                          "due_on": o.due_on, "overdue": shared.is_overdue(o)}
+                         for o in shared.visible(objs, staff=staff, person_id=person_id)],
+                     "objection_counts": shared.counts(objs), "my_objections": shared.mine(objs, person_id)}
     out["result"] = {"outcome": s.status if s.status in ("passed", "failed") else None, "publicity": publicity,
                      "reason": s.reason}
     if s.kind == "result":
@@ -203,7 +209,7 @@ def _publicity_view(s: DecisionStage, staff: bool, out: dict[str, Any]) -> None:
                           "acceptance_opinion": s.acceptance_opinion, "voucher_ids": vouchers}
 
 
-def _stage_view(d: Decision, s: DecisionStage, staff: bool) -> dict[str, Any]:
+def _stage_view(d: Decision, s: DecisionStage, staff: bool, person_id: int | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"stage": s.stage, "status": s.status, "kind": s.kind, "body": s.body,
                            "body_label": rules.BODIES[s.body].label if s.body in rules.BODIES else None,
                            "note": s.note, "held_on": s.held_on, "summary": s.summary, "attendance": None,
@@ -213,7 +219,7 @@ def _stage_view(d: Decision, s: DecisionStage, staff: bool) -> dict[str, Any]:
     if s.kind == "meeting":
         _meeting_view(d, s, out)
     else:
-        _publicity_view(s, staff, out)
+        _publicity_view(s, staff, person_id, out)
     out["result"], out["attendance"] = _jsonable(out["result"]), _jsonable(out["attendance"])
     return out
 
@@ -233,6 +239,7 @@ def _jsonable(value: Any) -> Any:
 
 def detail_view(d: Decision, p: Principal | None) -> dict[str, Any]:
     staff = p is not None and p.can("decisions.manage", village_id=d.village_id)
+    person_id = p.person_id if p is not None else None
     vs = []
     for v in votes.votes_of(d.id):
         st = votes.state(v)
@@ -246,8 +253,21 @@ def detail_view(d: Decision, p: Principal | None) -> dict[str, Any]:
         "village_id": d.village_id, "description": d.description, "special_matter": d.special_matter,
         "decision_body": d.decision_body, "variant": d.variant, "failure_reason": d.failure_reason,
         "ended_on": d.ended_on, "created_at": d.created_at,
-        "stages": [_stage_view(d, s, staff) for s in stages.stages(d)], "votes": vs,
+        "stages": [_stage_view(d, s, staff, person_id) for s in stages.stages(d)], "votes": vs,
+        "objection_window": _objection_window(d),
     }
+
+
+def _objection_window(d: Decision) -> dict[str, Any] | None:
+    """The 公示 a villager may object in today: the current stage while it is posted (start_on … end_on)."""
+    if d.status in ("failed", "done") or not d.variant:
+        return None
+    s = stages.current(d)
+    if s is None or s.kind == "meeting" or s.status != "open" or s.start_on is None or s.end_on is None:
+        return None
+    on = today()
+    return {"stage": s.stage, "start_on": s.start_on.isoformat(), "end_on": s.end_on.isoformat(),
+            "open": s.start_on <= on <= s.end_on}
 
 
 def stage_view(d: Decision, name: str, p: Principal | None) -> dict[str, Any]:
