@@ -27,6 +27,7 @@ from backend.core.audit import AuditEntry
 from backend.core.clock import utcnow
 from backend.core.db import db
 from backend.core.idempotency import IdempotentRequest, idempotent
+from backend.decisions.pipeline.models import DecisionObjection
 from backend.disclosures.models import DisclosureQuestion
 from backend.dividends.models import DividendObjection
 from backend.jobs import service as jobs
@@ -34,6 +35,9 @@ from backend.jobs.models import JobApplication, JobObjection
 from backend.membership.models import MembershipApplication
 from backend.notices.models import NoticeRead, PushConsent
 from tests.core.test_objections import posted  # noqa: F401  (a fixture: dividend and job lists in 公示)
+from tests.decisions.conftest import w  # noqa: F401  (a fixture: a village's committees and villagers)
+from tests.decisions.pipeline.test_pipeline import create as create_decision
+from tests.decisions.pipeline.test_pipeline import through_resolution
 from tests.disclosures.test_disclosures import lj, published  # noqa: F401  (a fixture: closed books)
 from tests.factories import id_card
 from tests.notices.conftest import bind as bind_wechat
@@ -56,6 +60,7 @@ PHONE_WRITES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/villages/<int:village_id>/membership-applications"): "membership_application",
     ("POST", "/api/v1/distributions/<int:distribution_id>/objections"): "dividend_objection",
     ("POST", "/api/v1/job-postings/<int:posting_id>/objections"): "job_objection",
+    ("POST", "/api/v1/decisions/<int:decision_id>/my-objections"): "decision_objection",
 }
 # writes that keep their key with what they create (a domain's own rule, tested in its own tests)
 DOMAIN_KEYED: dict[tuple[str, str], str] = {
@@ -106,13 +111,13 @@ def job_application(client, make, request) -> Write:
 
 
 def disclosure_question(client, make, request) -> Write:
-    w = request.getfixturevalue("lj")
-    d = published(client, make, w)
+    books = request.getfixturevalue("lj")
+    d = published(client, make, books)
     url = f"/disclosures/{d['id']}/questions"
     body = {"line_no": 1, "text": "这笔发包款是哪块地的？"}
-    return Write(url, body, lambda: make.headers(w["plain"]), lambda: count(DisclosureQuestion),
+    return Write(url, body, lambda: make.headers(books["plain"]), lambda: count(DisclosureQuestion),
                  other=(url, {"line_no": 2, "text": "这笔发包款是哪块地的？"}),
-                 by_another=lambda: (url, body, make.headers(w["sec"])))
+                 by_another=lambda: (url, body, make.headers(books["sec"])))
 
 
 def notice_read(client, make, request) -> Write:
@@ -212,13 +217,25 @@ def membership_application(client, make, request) -> Write:
 
 def _objection(domain: str, model: Any) -> Callable[..., Write]:
     def case(client, make, request) -> Write:
-        w = request.getfixturevalue("posted")
-        url = w[domain][0]
-        return Write(url, {"text": "名单有误，请核实"}, lambda: make.headers(w["villager"]), lambda: count(model),
+        world = request.getfixturevalue("posted")
+        url = world[domain][0]
+        return Write(url, {"text": "名单有误，请核实"}, lambda: make.headers(world["villager"]), lambda: count(model),
                      other=(url, {"text": "另一条意见"}),
-                     by_another=lambda: (url, {"text": "名单有误，请核实"}, make.headers(w["secretary"])))
+                     by_another=lambda: (url, {"text": "名单有误，请核实"}, make.headers(world["secretary"])))
 
     return case
+
+
+def decision_objection(client, make, request) -> Write:
+    world = request.getfixturevalue("w")
+    did = create_decision(client, make, world)["id"]
+    through_resolution(client, make, world, did)
+    r = client.post(f"{API}/decisions/{did}/publicity", json={"stage": "决议公开"}, headers=make.headers(world["sec"]))
+    assert r.status_code in (200, 201), r.json
+    url = f"/decisions/{did}/my-objections"
+    body = {"text": "这笔开支太大，请再商量"}
+    return Write(url, body, lambda: make.headers(world["plain"]), lambda: count(DecisionObjection),
+                 other=(url, {"text": "另一条意见"}), by_another=lambda: (url, body, make.headers(world["reps"][0])))
 
 
 CASES: dict[str, Callable[..., Write]] = {
@@ -233,6 +250,7 @@ CASES: dict[str, Callable[..., Write]] = {
     "membership_application": membership_application,
     "dividend_objection": _objection("dividends", DividendObjection),
     "job_objection": _objection("jobs", JobObjection),
+    "decision_objection": decision_objection,
 }
 
 
@@ -346,12 +364,12 @@ def test_each_phone_write_documents_the_header(app):
 
 
 def test_a_replayed_bind_gets_a_new_working_token_and_none_is_stored(client, make, request):
-    w = bind(client, make, request)
-    first = post(client, w.url, w.body, {}, "mp-bind")
+    case = bind(client, make, request)
+    first = post(client, case.url, case.body, {}, "mp-bind")
     assert first.status_code == 200 and first.json["bound"] is True, first.get_data(as_text=True)
     row = db.session.execute(select(IdempotentRequest)).scalar_one()
     assert first.json["token"] not in row.response_body and "token" not in row.response_body
-    again = post(client, w.url, w.body, {}, "mp-bind")
+    again = post(client, case.url, case.body, {}, "mp-bind")
     assert again.status_code == 200 and again.headers[idempotency.REPLAYED_HEADER] == "true", again.json
     assert again.json["token"] != first.json["token"] and again.json["user"] == first.json["user"]
     for token in (first.json["token"], again.json["token"]):
@@ -360,12 +378,12 @@ def test_a_replayed_bind_gets_a_new_working_token_and_none_is_stored(client, mak
 
 
 def test_a_bind_is_not_replayed_after_its_ticket_expired(client, make, request, now):
-    w = bind(client, make, request)
-    first = post(client, w.url, w.body, {}, "mp-bind-late")
+    case = bind(client, make, request)
+    first = post(client, case.url, case.body, {}, "mp-bind-late")
     assert first.status_code == 200, first.get_data(as_text=True)
     tokens = count(ApiToken)
     now[0] = utcnow() + timedelta(minutes=11)  # the ticket lives 10 minutes
-    late = post(client, w.url, w.body, {}, "mp-bind-late")
+    late = post(client, case.url, case.body, {}, "mp-bind-late")
     assert late.status_code == 401 and late.json["error"]["code"] == "auth.ticket_invalid", late.json
     assert "重新进入小程序" in late.json["error"]["message"]
     assert count(ApiToken) == tokens
@@ -374,34 +392,57 @@ def test_a_bind_is_not_replayed_after_its_ticket_expired(client, make, request, 
 # ---------------------------------------------------------------- the list is complete
 
 
-def _calls_in(source: str) -> list[tuple[str, str]]:
-    """(method, path) of every write a source file of the mini-program makes: api.post(path …), request('POST', path
-    …) and send({method: 'POST', path: …}); ${…} in a template string stands for one path segment."""
-    found = []
-    patterns = (
-        (r"\bapi\.post\(\s*([`'\"])(.*?)\1", "POST"),
-        (r"\brequest\(\s*'(POST|PUT|PATCH|DELETE)'\s*,\s*([`'\"])(.*?)\2", None),
-        (r"method:\s*'(POST|PUT|PATCH|DELETE)'\s*,\s*path:\s*([`'\"])(.*?)\2", None),
-    )
-    for pattern, method in patterns:
-        for m in re.finditer(pattern, source):
-            if method:
-                found.append((method, m.group(2)))
-            else:
-                found.append((m.group(1), m.group(3)))
-    return [(meth, re.sub(r"\$\{[^}]*\}", "1", path)) for meth, path in found]
+LITERAL = r"([`'\"])(.*?)\{q}"
 
 
-def _phone_writes() -> set[tuple[str, str, str]]:
+def _literal_paths(source: str, call: str) -> list[str]:
+    """The first argument of every ``call(`` in ``source`` that is a string; ${…} stands for one path segment."""
+    return [re.sub(r"\$\{[^}]*\}", "1", m.group(2))
+            for m in re.finditer(call + r"\(\s*" + LITERAL.format(q=1), source)]
+
+
+def _phone_writes() -> tuple[set[tuple[str, str, str]], list[str]]:
+    """(file, method, path) of every write the mini-program's sources make, and the writes this cannot read.
+
+    Read: ``api.post(path …)``, ``request('POST', path …)``, ``send({method: 'POST', path: …})``, and a helper of
+    utils/ that posts to a path it is given as its first parameter (``objection.send(url, text)`` → every
+    ``objection.send(path, …)`` of the pages). Any other ``api.post`` of a path not written out is unreadable, and
+    fails the test: a new write cannot hide behind a variable."""
     files = [*sorted((MINIPROGRAM / "pages").rglob("*.js")), *sorted((MINIPROGRAM / "utils").glob("*.js"))]
     assert files, "the mini-program's sources are not where this test looks"
-    return {(str(f.relative_to(MINIPROGRAM)), method, path) for f in files for method, path in _calls_in(f.read_text())}
+    sources = {str(f.relative_to(MINIPROGRAM)): f.read_text() for f in files}
+    found: set[tuple[str, str, str]] = set()
+    unreadable: list[str] = []
+    helpers: list[str] = []  # "objection.send": posts to its first argument
+    for where, source in sources.items():
+        for path in _literal_paths(source, r"\bapi\.post"):
+            found.add((where, "POST", path))
+        for m in re.finditer(r"\brequest\(\s*'(POST|PUT|PATCH|DELETE)'\s*,\s*" + LITERAL.format(q=2), source):
+            found.add((where, m.group(1), re.sub(r"\$\{[^}]*\}", "1", m.group(3))))
+        for m in re.finditer(r"method:\s*'(POST|PUT|PATCH|DELETE)'\s*,\s*path:\s*" + LITERAL.format(q=2), source):
+            found.add((where, m.group(1), m.group(3)))
+        for m in re.finditer(r"\bapi\.post\(\s*([A-Za-z_$][\w$]*)\s*[,)]", source):
+            head = source[:m.start()]
+            fn = list(re.finditer(r"function\s+(\w+)\s*\(([^)]*)\)", head))
+            params = [p.strip() for p in fn[-1].group(2).split(",")] if fn else []
+            if where.startswith("utils/") and params and params[0] == m.group(1):
+                helpers.append(f"{Path(where).stem}.{fn[-1].group(1)}")
+            else:
+                unreadable.append(f"{where}: api.post({m.group(1)} …)")
+    for helper in helpers:
+        called = [(where, path) for where, source in sources.items()
+                  for path in _literal_paths(source, r"\b" + re.escape(helper))]
+        assert called, f"{helper} posts to the path it is given, but no page calls it with a path written out"
+        found.update((where, "POST", path) for where, path in called)
+    return found, unreadable
 
 
 def test_every_write_of_the_miniprogram_is_listed(app):
     adapter = app.url_map.bind("localhost")
-    calls = _phone_writes()
+    calls, unreadable = _phone_writes()
+    assert not unreadable, unreadable
     assert ("pages/job/job.js", "POST", "/job-postings/1/applications") in calls  # the parser finds what is there
+    assert ("utils/api.js", "POST", "/auth/logout") in calls and ("utils/api.js", "POST", "/auth/wechat-login") in calls
     listed = set(PHONE_WRITES) | set(DOMAIN_KEYED) | set(NOT_KEYED)
     missing = []
     for where, method, path in sorted(calls):
