@@ -68,6 +68,7 @@ STORED_PARAMETER: dict[str, Any] = {
 KEEP_HOURS = 48  # IDEMPOTENCY_KEEP_HOURS
 WAIT_SECONDS = 5.0  # IDEMPOTENCY_WAIT_SECONDS: how long a duplicate waits for the first request's answer
 PURGE_EVERY = timedelta(minutes=10)  # the on-the-fly purge, per process
+PURGE_BATCH = 1000  # rows it deletes at most each time
 MAX_BODY = 200_000  # an answer larger than this is not kept (the key still is: a retry then gets 409)
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -197,13 +198,13 @@ def _find(owner: str, key: str) -> IdempotentRequest | None:
 def _run(fn: Callable[..., Any], args: Any, kwargs: Any, owner: str, key: str, body: Any,
          unkept: tuple[str, ...], reissue: Callable[[Any], dict[str, Any]] | None) -> Any:
     fingerprint = _fingerprint(body)
-    _purge_now_and_then()
     found = _find(owner, key)
     if found is not None and found.created_at < _cutoff():  # kept past its time: as if it had never been used
         db.session.delete(found)
         db.session.flush()
         found = None
     if found is None:
+        _purge_now_and_then()  # with the reservation: committed with the write (a replay commits nothing)
         row = IdempotentRequest(scope=owner, key=key, method=request.method, path=request.path[:300],
                                 request_hash=fingerprint)
         try:  # a plain INSERT, not a savepoint: on SQLite (pysqlite) it opens the request's transaction, so the
@@ -312,9 +313,14 @@ def purge(before: datetime | None = None) -> int:
 
 
 def _purge_now_and_then() -> None:
-    """Purge in the request's transaction, at most every ten minutes in each process (an indexed range delete)."""
+    """Purge in the request's transaction, at most every ten minutes in each process: up to PURGE_BATCH expired rows
+    (an indexed range), skipping rows another request's purge holds, so that two writes never wait on each other's
+    purge (PostgreSQL; SQLite has one writer at a time anyway)."""
     now = time.monotonic()
     if now - _last_purge[0] < PURGE_EVERY.total_seconds():
         return
     _last_purge[0] = now
-    purge()
+    expired = (select(IdempotentRequest.id).where(IdempotentRequest.created_at < _cutoff())
+               .limit(PURGE_BATCH).with_for_update(skip_locked=True))
+    db.session.execute(delete(IdempotentRequest).where(IdempotentRequest.id.in_(expired.scalar_subquery()))
+                       .execution_options(synchronize_session=False))
