@@ -193,13 +193,15 @@ def answer_objection(o: DividendObjection, answer: str, *, actor: Principal | No
 
 
 def overdue_objections(village_ids: list[int]) -> list[dict[str, Any]]:
-    """Unanswered objections past their due date in these villages, for the township's 待办/预警."""
+    """Unanswered objections past their due date in these villages, for the township's 待办/预警 (not those of a
+    list since cancelled: there is nothing left to pay out on it)."""
     if not village_ids:
         return []
     rows = db.session.execute(
         select(DividendObjection, Distribution.title)
         .join(Distribution, Distribution.id == DividendObjection.distribution_id)
         .where(DividendObjection.village_id.in_(village_ids), DividendObjection.answered_at.is_(None),
+               Distribution.status != "cancelled",
                DividendObjection.due_on < today()).order_by(DividendObjection.id)).all()
     return [{"id": o.id, "village_id": o.village_id, "record_id": o.distribution_id, "title": title,
              "due_on": o.due_on} for o, title in rows]

@@ -436,8 +436,12 @@ def test_villagers_see_the_public_list_and_registration_needs_the_person_still_o
     assert seen["attendees"] == []
     assert set(seen["applications"][0]) == {"id", "name", "household_number", "grounds", "grounds_label", "status",
                                             "status_label", "agree", "oppose", "abstain"}
-    assert seen["objections"][0]["raised_by"] != villager.person.name  # masked for villagers
-    oid = seen["objections"][0]["id"]
+    # issue 20: public in count, private in author — the author sees theirs, another villager only the count
+    assert [o["text"] for o in seen["my_objections"]] == ["请核实户口"]
+    oid = seen["my_objections"][0]["id"]
+    other = w.client.get(f"{API}/membership-meetings/{mid}", headers=w.make.headers(w.members[5])).json
+    assert other["objections"] == [] and other["my_objections"] == []
+    assert other["objection_counts"] == {"count": 1, "answered": 0, "overdue": 0}
     assert w.post(f"/membership-objections/{oid}/answer", {"answer": "已核实"}).status_code == 200
     w.later(days=7)
     # she moved away before the registration: refused, nothing registered

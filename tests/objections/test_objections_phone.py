@@ -89,6 +89,18 @@ def test_a_dividend_objection_is_due_after_the_villages_setting_and_overdue_only
     assert warnings_of(client, make, books.village.township) == []
 
 
+def test_an_objection_on_a_list_since_cancelled_no_longer_reaches_the_township(client, make, books, now):
+    did = _published(client, make, books)
+    raised = today()
+    client.post(f"{API}/distributions/{did}/objections", json={"text": "少了"}, headers=make.headers(books.villager))
+    now[0] = noon(raised + timedelta(days=8))
+    assert len(warnings_of(client, make, books.village.township)) == 1
+    r = client.post(f"{API}/distributions/{did}/cancel", json={"reason": "方案有误，重新计算"},
+                    headers=make.headers(books.secretary))
+    assert r.status_code == 200, r.json
+    assert warnings_of(client, make, books.village.township) == []
+
+
 def test_a_dividend_objection_default_deadline_is_the_disclosure_questions_seven_days(client, make, books):
     did = _published(client, make, books)
     r = client.post(f"{API}/distributions/{did}/objections", json={"text": "少了"},

@@ -121,12 +121,14 @@ def raise_objection(decision: Decision, text: str, *, actor: Principal) -> Decis
 
 
 def overdue_objections(village_ids: list[int]) -> list[dict[str, Any]]:
-    """Unanswered objections past their due date in these villages, for the township's 待办/预警."""
+    """Unanswered objections past their due date in these villages, for the township's 待办/预警 (not those of a
+    decision that has ended as failed: they can no longer be answered, see :func:`answer_objection`)."""
     if not village_ids:
         return []
     rows = db.session.execute(
         select(DecisionObjection, Decision.title).join(Decision, Decision.id == DecisionObjection.decision_id)
         .where(DecisionObjection.village_id.in_(list(village_ids)), DecisionObjection.answered_at.is_(None),
+               Decision.status != "failed",
                DecisionObjection.due_on < today()).order_by(DecisionObjection.id)).all()
     return [{"id": o.id, "village_id": o.village_id, "record_id": o.decision_id, "title": title,
              "due_on": o.due_on} for o, title in rows]
