@@ -121,7 +121,9 @@ describe('jobs', () => {
     const her = applicants.find((t) => t.includes('刘*梅'))
     expect(her).toContain('已上岗')
     expect(her).toContain('优先（脱贫户）')
-    expect(h.text(page, '.objection')).toContain('答：')
+    // issue 20: objections are public in count, private in author — another villager's objection is counted only
+    expect(h.text(page, '.objection-counts')).toBe('共 1 条异议，已答复 1 条（谁提的不公开）')
+    expect(h.has(page, '.my-objection')).toBe(false)
     await page.instance.apply()
     expect(h.text(page, '.action-error')).toBe('该岗位已停止报名')
     expect((await h.call('GET', '/me/job-applications', { token: await tokenOf('zhangdashan') })).data.total).toBe(0)

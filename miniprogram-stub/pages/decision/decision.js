@@ -1,6 +1,9 @@
 // 一件决策: the proposal, then the six steps of 四议两公开 from top to bottom — what happened at each (when, what was
-// decided, who came, why it passed or not) and which are still to come — and the votes held on it.
+// decided, who came, why it passed or not) and which are still to come — and the votes held on it. While a step is
+// posted (公示) a villager may object to it (我有异议, POST /decisions/{id}/my-objections): they see how many
+// objections there are and their own with the answer's due date and the answer — never anyone else's.
 const api = require('../../utils/api')
+const objection = require('../../utils/objection')
 const fmt = require('../../utils/format')
 const ui = require('../../utils/ui')
 
@@ -31,7 +34,7 @@ function stageView(s, index, decision, openVoteStages) {
   const a = s.attendance
   const reached = s.status !== 'pending'
   const openVote = !reached && openVoteStages.has(s.stage)
-  const objections = (r.publicity && r.publicity.objections) || []
+  const counts = r.publicity && r.publicity.objection_counts
   return {
     key: s.stage,
     number: index + 1,
@@ -51,10 +54,24 @@ function stageView(s, index, decision, openVoteStages) {
     reason: r.reason || '',
     publicityText: publicityText(r.publicity),
     supervisorText: (r.publicity && r.publicity.supervisor_opinion) || '',
-    objectionsText: objections.length ? `收到意见 ${objections.length} 条` : '',
+    objectionsText: counts && counts.count ? objection.countsText(counts) : '',
     spentText: r.spent ? fmt.money(r.spent) : '',
     acceptanceText: r.acceptance_opinion
       ? `${r.accepted_by ? `${r.accepted_by}：` : ''}${r.acceptance_opinion}` : '',
+  }
+}
+
+// the step posted now (公示), when a villager may object: its dates and the objections' counts
+function windowView(d) {
+  const w = d.objection_window
+  if (!w) return null
+  const s = (d.stages || []).find((x) => x.stage === w.stage)
+  const counts = s && s.result && s.result.publicity && s.result.publicity.objection_counts
+  return {
+    stage: w.stage,
+    open: !!w.open,
+    datesText: `${fmt.date(w.start_on)} 到 ${fmt.date(w.end_on)}`,
+    countsText: objection.countsText(counts),
   }
 }
 
@@ -94,6 +111,12 @@ Page({
     stages: [],
     votes: [],
     noStages: false,
+    myObjections: [],
+    objecting: false,
+    objectionText: '',
+    objectionError: '',
+    objectionSent: '',
+    busy: false,
   },
 
   onLoad(query) {
@@ -139,10 +162,32 @@ Page({
         stages: ordered.concat(extra).map((s, i) => stageView(s, i, d, openVoteStages)),
         noStages: !(d.stages && d.stages.length),
         votes: votes.map((v) => voteView(v, mine)),
+        window: windowView(d),
+        myObjections: (d.stages || []).flatMap((s) => ((s.result && s.result.publicity && s.result.publicity.my_objections) || [])
+          .map((o) => ({ ...objection.mine(o), stage: s.stage }))),
       }
     })
     if (ok) this.loadedOnce = true
     return ok
+  },
+
+  onObjectOpen() { this.setData({ objecting: true, objectionError: '', objectionSent: '' }) },
+  onObjectCancel() { this.setData({ objecting: false, objectionError: '' }) },
+  onObjectionText(e) { this.setData({ objectionText: e.detail.value }) },
+
+  async onObjectSend() {
+    const c = objection.check(this.data.objectionText)
+    if (c.error) {
+      this.setData({ objectionError: c.error })
+      return
+    }
+    this.setData({ objectionError: '' })
+    const sent = await ui.act(this, () => objection.send(`/decisions/${this.data.id}/my-objections`, c.text))
+    if (sent) {
+      this.setData({ objecting: false, objectionText: '' })
+      await this.refresh()
+      this.setData({ objectionSent: sent })
+    }
   },
 
   goVote(e) {

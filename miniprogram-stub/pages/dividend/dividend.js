@@ -1,11 +1,17 @@
 // 分红明细: one year's dividend for my household — shares by type and member, per share, total, paid date
-// (GET /me/dividends/{id}).
+// (GET /me/dividends/{id}). While the list is posted (公示) a villager may object to it (我有异议,
+// POST /distributions/{id}/objections): they see how many objections there are and their own, with the answer's
+// due date and the answer — never anyone else's.
 const api = require('../../utils/api')
+const objection = require('../../utils/objection')
 const fmt = require('../../utils/format')
 const ui = require('../../utils/ui')
 
 Page({
-  data: { rootFontSize: '18px', loading: true, error: '', components: [], members: [], shares_by_type: [] },
+  data: {
+    rootFontSize: '18px', loading: true, error: '', components: [], members: [], shares_by_type: [],
+    myObjections: [], objecting: false, objectionText: '', objectionError: '', objectionSent: '', busy: false,
+  },
 
   onLoad(query) {
     this.id = query.id
@@ -35,7 +41,30 @@ Page({
           sharesText: m.shares_by_type.map((s) => `${s.name} ${s.shares} 股`).join('，') || '没有股份',
         })),
         seal: d.declaration.seal || '',
+        inPublicity: !!d.in_publicity,
+        publicityText: d.publicity_until ? fmt.date(d.publicity_until) : '',
+        objectionCountsText: objection.countsText(d.objection_counts),
+        myObjections: (d.my_objections || []).map(objection.mine),
       }
     })
+  },
+
+  onObjectOpen() { this.setData({ objecting: true, objectionError: '', objectionSent: '' }) },
+  onObjectCancel() { this.setData({ objecting: false, objectionError: '' }) },
+  onObjectionText(e) { this.setData({ objectionText: e.detail.value }) },
+
+  async onObjectSend() {
+    const c = objection.check(this.data.objectionText)
+    if (c.error) {
+      this.setData({ objectionError: c.error })
+      return
+    }
+    this.setData({ objectionError: '' })
+    const sent = await ui.act(this, () => objection.send(`/distributions/${this.id}/objections`, c.text))
+    if (sent) {
+      this.setData({ objecting: false, objectionText: '' })
+      await this.refresh()
+      this.setData({ objectionSent: sent })
+    }
   },
 })

@@ -4,6 +4,7 @@ const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const ui = require('../../utils/ui')
 const subscribe = require('../../utils/subscribe')
+const objection = require('../../utils/objection')
 
 const receiptOf = (id) => `sv_job_receipt_${id}`
 
@@ -93,7 +94,7 @@ Page({
           rules: rulesOf(p),
           applicationsText: typeof p.applications === 'number' ? `已有 ${p.applications} 人报名` : '',
           priorityText: open && e && e.ok && e.priority ? '您家属于优先照顾的对象，选人时排在前面' : '',
-          publicityText: p.publicity_until ? `名单公示到 ${fmt.date(p.publicity_until)}，有意见可以找村务监督委员会` : '',
+          publicityText: p.publicity_until ? `名单公示到 ${fmt.date(p.publicity_until)}，有意见可以在下面提出` : '',
           applicants: (p.applicants || []).map((a) => ({
             key: a.receipt || `${a.rank}-${a.name}`,
             rank: a.rank,
@@ -102,10 +103,12 @@ Page({
             statusText: fmt.APPLICATION_STATUS[a.status] || a.status,
             priorityText: a.priority ? `优先（${a.priority_reason || ''}）` : '',
           })),
-          objections: (p.objections || []).map((o) => ({
-            id: o.id, text: o.text, answer: o.answer || '村里还没有答复',
-          })),
+          // 公示: the objections' counts and my own (nobody else's words or name); 我有异议 while it runs
+          inPublicity: !!p.in_publicity,
+          objectionCountsText: objection.countsText(p.objection_counts),
+          hasObjections: !!(p.objection_counts && p.objection_counts.count),
         },
+        myObjections: (p.my_objections || []).map(objection.mine),
         mine: mine && {
           status: mine.status,
           statusText: fmt.APPLICATION_STATUS[mine.status] || mine.status_label || mine.status,
@@ -162,6 +165,25 @@ Page({
       }
     }
     return null
+  },
+
+  onObjectOpen() { this.setData({ objecting: true, objectionError: '', objectionSent: '' }) },
+  onObjectCancel() { this.setData({ objecting: false, objectionError: '' }) },
+  onObjectionText(e) { this.setData({ objectionText: e.detail.value }) },
+
+  async onObjectSend() {
+    const c = objection.check(this.data.objectionText)
+    if (c.error) {
+      this.setData({ objectionError: c.error })
+      return
+    }
+    this.setData({ objectionError: '' })
+    const sent = await ui.act(this, () => objection.send(`/job-postings/${this.data.id}/objections`, c.text))
+    if (sent) {
+      this.setData({ objecting: false, objectionText: '' })
+      await this.refresh()
+      this.setData({ objectionSent: sent })
+    }
   },
 
   onCopyReceipt() {
