@@ -115,9 +115,10 @@ def create_console_ticket(args: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/auth/console-tickets/<ticket>", methods=["GET"])
 @blp.response(200, ConsolePollSchema)
-def poll_console_ticket(ticket: str) -> dict[str, Any]:
+def poll_console_ticket(ticket: str) -> tuple[dict[str, Any], int, dict[str, str]]:
     """管理端轮询：确认后的第一次轮询带回 token、expires_at 和 user，之后为 used。"""
-    return console.poll(ticket)
+    # the answer may carry a token: kept by no cache, and without a validator (core/etag leaves no-store alone)
+    return console.poll(ticket), 200, {"Cache-Control": "no-store"}
 
 
 @blp.route("/auth/console-tickets/<code>/request", methods=["GET"])

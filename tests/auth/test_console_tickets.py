@@ -386,3 +386,12 @@ def test_an_over_long_ticket_or_code_is_unknown(client, make, people):
     long = "x" * 129
     assert_error(client.get(f"{TICKETS}/{long}"), 404, "auth.ticket_not_found")
     assert_error(_approve(client, long, make.headers(people["secretary"])), 404, "auth.ticket_not_found")
+
+
+def test_the_poll_that_may_carry_a_token_is_kept_by_no_cache(client, make, people):
+    """The first poll after approval answers a token: no-store, and no ETag (a validator would invite a cache)."""
+    t = _new(client)
+    assert _approve(client, t["code"], make.headers(people["secretary"])).status_code == 204
+    r = client.get(f"{TICKETS}/{t['ticket']}")
+    assert r.status_code == 200 and "token" in r.json
+    assert r.headers["Cache-Control"] == "no-store" and "ETag" not in r.headers
