@@ -5,6 +5,7 @@
 const api = require('./api')
 const fmt = require('./format')
 const subscribe = require('./subscribe')
+const ui = require('./ui')
 
 const MAX = 500 // what the API takes in one objection
 
@@ -55,4 +56,29 @@ async function send(url, text) {
   return `已收到，村里须在 ${monthDay(o.due_on)}前答复`
 }
 
-module.exports = { MAX, monthDay, mine, countsText, check, send }
+// The 我有异议 card's handlers, for a page to spread into its definition: open, cancel, the text as typed, and send —
+// the text checked here first (nothing sent when blank or too long), then `post(page, text)` (the page's
+// objection.send with its own path), then the page reloaded and the sentence shown.
+function handlers(post) {
+  return {
+    onObjectOpen() { this.setData({ objecting: true, objectionError: '', objectionSent: '' }) },
+    onObjectCancel() { this.setData({ objecting: false, objectionError: '' }) },
+    onObjectionText(e) { this.setData({ objectionText: e.detail.value }) },
+    async onObjectSend() {
+      const c = check(this.data.objectionText)
+      if (c.error) {
+        this.setData({ objectionError: c.error })
+        return
+      }
+      this.setData({ objectionError: '' })
+      const sent = await ui.act(this, () => post(this, c.text))
+      if (sent) {
+        this.setData({ objecting: false, objectionText: '' })
+        await this.refresh()
+        this.setData({ objectionSent: sent })
+      }
+    },
+  }
+}
+
+module.exports = { MAX, monthDay, mine, countsText, check, send, handlers }

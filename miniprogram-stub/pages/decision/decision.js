@@ -171,24 +171,7 @@ Page({
     return ok
   },
 
-  onObjectOpen() { this.setData({ objecting: true, objectionError: '', objectionSent: '' }) },
-  onObjectCancel() { this.setData({ objecting: false, objectionError: '' }) },
-  onObjectionText(e) { this.setData({ objectionText: e.detail.value }) },
-
-  async onObjectSend() {
-    const c = objection.check(this.data.objectionText)
-    if (c.error) {
-      this.setData({ objectionError: c.error })
-      return
-    }
-    this.setData({ objectionError: '' })
-    const sent = await ui.act(this, () => objection.send(`/decisions/${this.data.id}/my-objections`, c.text))
-    if (sent) {
-      this.setData({ objecting: false, objectionText: '' })
-      await this.refresh()
-      this.setData({ objectionSent: sent })
-    }
-  },
+  ...objection.handlers((page, text) => objection.send(`/decisions/${page.data.id}/my-objections`, text)),
 
   goVote(e) {
     wx.navigateTo({ url: `/pages/vote/vote?id=${e.currentTarget.dataset.id}` })

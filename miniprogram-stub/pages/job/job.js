@@ -167,24 +167,7 @@ Page({
     return null
   },
 
-  onObjectOpen() { this.setData({ objecting: true, objectionError: '', objectionSent: '' }) },
-  onObjectCancel() { this.setData({ objecting: false, objectionError: '' }) },
-  onObjectionText(e) { this.setData({ objectionText: e.detail.value }) },
-
-  async onObjectSend() {
-    const c = objection.check(this.data.objectionText)
-    if (c.error) {
-      this.setData({ objectionError: c.error })
-      return
-    }
-    this.setData({ objectionError: '' })
-    const sent = await ui.act(this, () => objection.send(`/job-postings/${this.data.id}/objections`, c.text))
-    if (sent) {
-      this.setData({ objecting: false, objectionText: '' })
-      await this.refresh()
-      this.setData({ objectionSent: sent })
-    }
-  },
+  ...objection.handlers((page, text) => objection.send(`/job-postings/${page.data.id}/objections`, text)),
 
   onCopyReceipt() {
     if (this.data.receipt) wx.setClipboardData({ data: this.data.receipt })
