@@ -78,4 +78,18 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cur.close()
 
 
+@event.listens_for(Engine, "savepoint")
+def _sqlite_savepoint_inside_a_transaction(conn: Any, name: str) -> None:
+    """SQLite: a SAVEPOINT outside a transaction *starts* one, and its RELEASE then commits it. Python's sqlite3 opens
+    its implicit transaction only before INSERT/UPDATE/DELETE, so a service whose first write is a savepoint
+    (``begin_nested()``) had its row committed on RELEASE, before the route decided to commit or roll back — a refused
+    request could leave half its work. Open the real transaction first; the savepoint then nests inside it and the
+    route's commit or rollback covers everything, as on PostgreSQL."""
+    if conn.dialect.name != "sqlite":
+        return
+    raw = conn.connection.dbapi_connection
+    if raw is not None and not raw.in_transaction:
+        raw.execute("BEGIN")
+
+
 __all__ = ["api", "db", "limiter", "migrate"]
