@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -19,6 +20,7 @@ from sqlalchemy import text
 from backend import create_app
 from backend.core import audit, clock
 from backend.core.db import db
+from backend.extensions import api
 from backend.ledger import guards
 from backend.wechat.client import clear_gateway_cache
 from backend.wechat.standin import StandIn
@@ -73,6 +75,10 @@ def standin() -> Iterator[StandIn]:
         server.stop()
 
 
+_API_KEYS = ("_app", "config", "spec", "ma_plugin", "flask_plugin")
+_API_STATE: dict[str, Any] = {}
+
+
 @pytest.fixture(scope="session")
 def app(database_url: str, standin: StandIn) -> Iterator[Flask]:
     from flask_migrate import upgrade
@@ -90,6 +96,9 @@ def app(database_url: str, standin: StandIn) -> Iterator[Flask]:
             "RATELIMIT_ENABLED": False,
         }
     )
+    # create_app binds flask-smorest's module-level Api to the newest app: a test that builds another one (a second
+    # host, an app with other settings) gets it put back to this one afterwards (_context)
+    _API_STATE.update({k: api.__dict__[k] for k in _API_KEYS if k in api.__dict__})
     with application.app_context():
         if _is_postgres(database_url):
             # a fresh schema each session: the migrations build it from nothing
@@ -181,6 +190,7 @@ def _context(request: pytest.FixtureRequest) -> Iterator[None]:
             _empty_tables()
             db.session.remove()
             clock.set_now(None)
+            api.__dict__.update(_API_STATE)
 
 
 @pytest.fixture
