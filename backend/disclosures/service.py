@@ -126,10 +126,12 @@ def _sealed_view(c: dict[str, Any], seal_hash: str | None, prev_hash: str | None
 def open_fields(d: Disclosure, corrected: int | None, reader: Principal | None = None) -> dict[str, Any]:
     """The fields of a disclosure's detail outside ``SEALED_FIELDS``: its state, names, times, the erratum that
     corrects it (``corrected``), and the villagers' questions, which keep coming after publication: all of them for
-    those who answer (``disclosure.answer``; no ``reader``: the staff's own views), the counts and their own
-    questions for a villager (questions are public in count, private in author)."""
+    those who answer (``disclosure.answer``; no ``reader``: the staff's own views) and for the supervision
+    committee, who sign the disclosure off and watch that every question is answered (``disclosure.approve``); the
+    counts and their own questions for a villager (questions are public in count, private in author)."""
     qs = questions_of([d.id]) if d.status == "published" else []
-    staff = reader is None or reader.can("disclosure.answer", village_id=d.village_id)
+    staff = reader is None or any(reader.can(perm, village_id=d.village_id)
+                                  for perm in ("disclosure.answer", "disclosure.approve"))
     return {
         "id": d.id,
         "village_id": d.village_id,

@@ -18,7 +18,7 @@ from backend.decisions.pipeline.models import DecisionObjection
 from backend.disclosures.models import DisclosureQuestion
 from backend.dividends.models import DividendObjection
 from backend.notices.models import PushJob
-from backend.registry import settings
+from backend.registry import Member, Person, settings
 from tests.decisions.pipeline.test_pipeline import create, through_resolution
 from tests.dividends.test_dividend_publish import _published
 from tests.notices.conftest import bind
@@ -367,6 +367,10 @@ def test_the_disclosure_shows_the_papers_short_code_and_questions_privately(clie
     own = client.get(f"{API}/disclosures/{d.id}", headers=make.headers(v1)).json
     assert [x["text"] for x in own["questions"]] == ["张一想问这笔"]
     assert [x["text"] for x in client.get(f"{API}/disclosures/{d.id}", headers=make.headers(acc)).json["questions"]] \
+        == ["张一想问这笔"]
+    # the supervision committee, who signed it off and watch that every question is answered, sees them all too
+    sup = db.session.execute(select(Member).join(Person).where(Person.name == "孙立平")).scalar_one()
+    assert [x["text"] for x in client.get(f"{API}/disclosures/{d.id}", headers=make.headers(sup)).json["questions"]] \
         == ["张一想问这笔"]
 
     disclosures.answer(db.session.get(DisclosureQuestion, q["id"]), "是村东头那块。", actor=make.principal(acc))
