@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from backend.core import audit, schemas
 from backend.core.clock import to_iso, today, utcnow
 from backend.core.db import UTCDateTime, db
-from backend.core.errors import conflict
+from backend.core.errors import conflict, unprocessable
 from backend.core.idempotency import idempotent
 from backend.core.identity import mask_name
 from backend.core.permissions import Principal, require_login, requires
@@ -43,6 +43,15 @@ ANSWERED_CHECK = "(answer IS NULL) = (answered_at IS NULL)"  # name it "answered
 ANSWER_DAYS = ("objections.answer_days", "村民对公示提出异议的答复期限", 7, 1, 60, "天")
 ANSWER_DAYS_KEY = ANSWER_DAYS[0]
 TEXT_MAX = 500  # what a villager may write in one objection
+
+
+def text_of(text: str) -> str:
+    """The objection's words, trimmed; 422 ``objection.empty`` when nothing is left (the routes' schema refuses a blank
+    text first; this guards the services' other callers)."""
+    text = text.strip()
+    if not text:
+        raise unprocessable("objection.empty", "请写下异议的内容")
+    return text
 
 
 def due_on(raised_on: date, days: int) -> date:

@@ -157,9 +157,7 @@ def raise_objection(d: Distribution, text: str, *, actor: Principal) -> Dividend
     if d.status != "published" or d.publicity_until is None or today() > d.publicity_until:
         until = f"（公示期到 {d.publicity_until.isoformat()}）" if d.publicity_until else ""
         raise conflict("dividend.not_in_publicity", f"现在不在分红名单公示期内{until}，不能提出异议")
-    text = text.strip()
-    if not text:
-        raise unprocessable("objection.empty", "请写下异议的内容")
+    text = objections.text_of(text)
     days = registry.settings.get(registry.get_village(d.village_id), ANSWER_DAYS.key)
     o = DividendObjection(distribution_id=d.id, village_id=d.village_id, household_id=actor.household_id
                           if actor.village_id == d.village_id else None, raised_by_id=actor.person_id,

@@ -404,9 +404,7 @@ def raise_objection(p: JobPosting, text: str, *, actor: Principal) -> JobObjecti
     if not in_publicity(p):
         until = f"（公示期到 {p.publicity_until.isoformat()}）" if p.publicity_until else ""
         raise conflict("job.not_in_publicity", f"现在不在拟聘名单公示期内{until}，不能提出异议")
-    text = text.strip()
-    if not text:
-        raise unprocessable("objection.empty", "请写下异议的内容")
+    text = objections.text_of(text)
     days = registry.settings.get(registry.get_village(p.village_id), OBJECTION_DAYS.key)
     o = JobObjection(posting_id=p.id, village_id=p.village_id, raised_by_id=actor.person_id,
                      raised_by_name=actor.name, text=text, due_on=objections.due_on(today(), days))

@@ -302,9 +302,7 @@ def raise_objection(m: MembershipMeeting, text: str, *, actor: Principal) -> Mem
     """An objection while the confirmed list is posted; the answer is due ``objections.answer_days`` days later."""
     if not in_publicity(m):
         raise conflict("membership.not_in_publicity", "现在不在公示期内，不能提出异议")
-    text = text.strip()
-    if not text:
-        raise unprocessable("objection.empty", "请写下异议的内容")
+    text = objections.text_of(text)
     days = registry.settings.get(registry.get_village(m.village_id), OBJECTION_DAYS.key)
     o = MembershipObjection(meeting_id=m.id, village_id=m.village_id, raised_by_id=actor.person_id,
                             raised_by_name=actor.name, text=text, due_on=objections.due_on(today(), days))

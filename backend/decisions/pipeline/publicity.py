@@ -113,9 +113,7 @@ def raise_objection(decision: Decision, text: str, *, actor: Principal) -> Decis
         raise conflict("decision.objection_out_of_period",
                        f"“{stage.stage}”的公示期是 {stage.start_on.isoformat()} 至 {stage.end_on.isoformat()}，"
                        f"只能在公示期内提出异议")
-    text = text.strip()
-    if not text:
-        raise unprocessable("objection.empty", "请写下异议的内容")
+    text = shared.text_of(text)
     return record_objection(decision, raised_by=actor.name, text=text, raised_on=on,
                             raised_by_person_id=actor.person_id, actor=actor)
 
