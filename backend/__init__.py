@@ -107,8 +107,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _import_models() -> None:
     """Every table must be known to the metadata (for Alembic and the schema check)."""
+    import backend.assets.models
     import backend.assisted.models
     import backend.auth.models
+    import backend.contracts.models
     import backend.core.audit
     import backend.core.seal
     import backend.decisions.pipeline.models
@@ -120,12 +122,16 @@ def _import_models() -> None:
     import backend.ledger.models
     import backend.membership.models
     import backend.notices.models
-    import backend.registry.models  # noqa: F401
+    import backend.projects.models
+    import backend.registry.models
+    import backend.township.models  # noqa: F401
 
 
 def _register_blueprints() -> None:
+    from backend.assets.routes import blp as assets_blp
     from backend.assisted.routes import blp as assisted_blp
     from backend.auth.routes import blp as auth_blp
+    from backend.contracts.routes import blp as contracts_blp
     from backend.core.downloads import blp as downloads_blp
     from backend.decisions.pipeline.routes import blp as pipeline_blp
     from backend.decisions.pipeline.sheets.routes import blp as decision_sheets_blp
@@ -144,6 +150,7 @@ def _register_blueprints() -> None:
     from backend.ledger.routes import blp as ledger_blp
     from backend.membership.routes import blp as membership_blp
     from backend.notices.routes import blp as notices_blp
+    from backend.projects.routes import blp as projects_blp
     from backend.registry.routes import blp as registry_blp
     from backend.township.books import blp as books_blp
     from backend.township.routes import blp as township_blp
@@ -151,7 +158,8 @@ def _register_blueprints() -> None:
     for blp in (auth_blp, downloads_blp, registry_blp, ledger_blp, report_blp, disclosure_blp, decisions_blp,
                 pipeline_blp, dividends_blp, share_files_blp, land_blp, land_files_blp, jobs_blp,
                 notices_blp, township_blp, home_blp, membership_blp, assisted_blp, decision_sheets_blp,
-                dividend_sheets_blp, job_sheets_blp, land_sheets_blp, books_blp):
+                dividend_sheets_blp, job_sheets_blp, land_sheets_blp, books_blp, assets_blp, contracts_blp,
+                projects_blp):
         api.register_blueprint(blp, url_prefix=API_PREFIX)
 
 

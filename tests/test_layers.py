@@ -24,7 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BACKEND = ROOT / "backend"
 
-DOMAINS = ("ledger", "disclosures", "decisions", "dividends", "land", "jobs", "notices", "membership", "assisted")
+DOMAINS = ("ledger", "disclosures", "decisions", "dividends", "land", "jobs", "notices", "membership", "assisted",
+           "assets", "contracts", "projects")
 # domain → the domains its rules need (docs/architecture.md): a large expense rests on a resolved decision
 # (ledger → decisions); a disclosure is drafted from the books and cites decisions; a dividend needs an approving
 # decision and posts vouchers; rent received posts a voucher and a lease rests on a decision; public-benefit pay
@@ -40,6 +41,12 @@ DOMAIN_DEPENDS: dict[str, frozenset[str]] = {
     "notices": frozenset({"auth", "wechat"}),
     "membership": frozenset({"decisions", "notices"}),
     "assisted": frozenset({"decisions", "jobs", "notices"}),
+    # the 三资 register reads fund balances from the books, links land and leased assets, and a disposal rests on a
+    # resolved decision; the contracts register holds land's contracts beside its own, names the asset a contract
+    # is about, posts receipts; a project's steps cite decisions and its income is read from the books
+    "assets": frozenset({"decisions", "ledger", "land"}),
+    "contracts": frozenset({"assets", "decisions", "ledger", "land"}),
+    "projects": frozenset({"decisions", "ledger"}),
 }
 BASE = frozenset({"core", "registry"})
 ALLOWED: dict[str, frozenset[str]] = {

@@ -84,6 +84,23 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "jobs.manage": frozenset({"secretary", "committee"}),
     # a village's own announcements (a township's come from township.manage)
     "notices.manage": frozenset({"secretary", "committee"}),
+    # the 三资 register and the contracts register: kept like the books; the village's staff and the township read
+    # them (villagers see the public fields under village.view)
+    "assets.read": frozenset(
+        {"secretary", "committee", "accountant", "supervisor", "township_staff", "township_accountant"}
+    ),
+    "assets.manage": frozenset({"secretary", "accountant", "township_accountant"}),
+    # the project library: the secretary carries a project through its steps; the township's review board
+    # (项目评审委员会, township staff) signs 审批 for its villages
+    "projects.read": frozenset(
+        {"secretary", "committee", "accountant", "supervisor", "township_staff", "township_accountant"}
+    ),
+    "projects.manage": frozenset({"secretary", "committee"}),
+    "projects.approve": frozenset({"township_staff"}),
+    # warnings (预警) of a village: its staff and the township
+    "warnings.read": frozenset(
+        {"secretary", "committee", "accountant", "supervisor", "township_staff", "township_accountant"}
+    ),
     "township.view": frozenset({"township_staff", "township_accountant"}),
     "township.manage": frozenset({"township_staff"}),
 }

@@ -19,7 +19,7 @@ from sqlalchemy import func, or_, select
 
 from backend.core.db import db
 from backend.core.permissions import ROLE_LABELS
-from backend.demo import decisions, dividends, jobs, land, ledger, notices
+from backend.demo import assets, contracts, decisions, dividends, jobs, land, ledger, notices, projects
 from backend.demo.registry import (
     DOCS_PATH,
     PEOPLE,
@@ -62,6 +62,9 @@ def seed() -> str:
     report.add("个决策事项", decisions.seed_decisions())
     report.add("个分配方案", dividends.seed_dividends())  # its payout vouchers go into last spring's books
     report.add("份土地合同", land.seed_land())  # rent received this year and before
+    report.add("项三资登记", assets.seed_assets())  # the register: land and leased assets from land, the rest new
+    report.add("份其他合同", contracts.seed_contracts())  # services and construction, with their schedules
+    report.add("个项目", projects.seed_projects())  # the project library; income vouchers in past months
     report.add("个公益岗位", jobs.seed_jobs())  # last year's posts paid monthly; this year's open posting
     report.add("条公告", notices.seed_notices())  # pushes left to the worker
     # everything that posts into past months comes before they are closed

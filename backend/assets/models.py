@@ -1,0 +1,3 @@
+"""Models of backend.assets (placeholder: filled by the assets work)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Models of backend.projects (placeholder: filled by the projects work)."""
+
+from __future__ import annotations

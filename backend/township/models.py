@@ -1,0 +1,3 @@
+"""Models of backend.township (placeholder: the warnings' store)."""
+
+from __future__ import annotations

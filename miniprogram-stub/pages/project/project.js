@@ -1,0 +1,2 @@
+// placeholder: filled by issue 21
+Page({ data: {} })
