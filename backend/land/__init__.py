@@ -13,8 +13,10 @@ from backend.land.contracts import (
     dues_of,
 )
 from backend.land.households import RentOwed, RentPosition, rent_passed_on, rent_position
+from backend.land.leases import active_leases
 from backend.land.parcels import MU4, ParcelInput, PartyInput, create_parcel, create_party
 from backend.land.payments import PaymentInput, record_payment
+from backend.land.register import contract_rows, overdue_dues
 
 __all__ = [
     "MU4",
@@ -26,11 +28,14 @@ __all__ = [
     "PeriodInput",
     "RentOwed",
     "RentPosition",
+    "active_leases",
+    "contract_rows",
     "create_contract",
     "create_parcel",
     "create_party",
     "due_total",
     "dues_of",
+    "overdue_dues",
     "record_payment",
     "rent_passed_on",
     "rent_position",

@@ -6,8 +6,11 @@ public-benefit pay post vouchers; a disclosure reads a period's income and expen
 the vouchers they cite; the township reads the villages' yearly and monthly income.
 """
 
+from backend.ledger.balances import account_balances
 from backend.ledger.chart import EXPENSE_CATEGORIES, INCOME_CATEGORIES
+from backend.ledger.findings import findings
 from backend.ledger.months import books_status
+from backend.ledger.movements import monthly_credits
 from backend.ledger.reports.income_expense import VoucherBrief, income_and_expense, vouchers_by_number
 from backend.ledger.reports.service import income_statement, month_income, year_income, year_span
 from backend.ledger.service import (
@@ -29,16 +32,19 @@ __all__ = [
     "LineInput",
     "VoucherBrief",
     "VoucherInput",
+    "account_balances",
     "accounts",
     "books_status",
     "close_period",
     "closed_periods",
     "create_voucher",
     "ensure_chart",
+    "findings",
     "get_voucher",
     "income_and_expense",
     "income_statement",
     "month_income",
+    "monthly_credits",
     "post_voucher",
     "reverse_voucher",
     "vouchers_by_number",
