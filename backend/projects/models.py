@@ -98,7 +98,8 @@ class ProjectStep(db.Model):
         ForeignKeyConstraint(["project_id", "prev_step"], ["project_steps.project_id", "project_steps.step"],
                              name="fk_project_steps_previous"),
         CheckConstraint("step >= 1 AND step <= 7", name="step_range"),
-        CheckConstraint("(step = 1 AND prev_step IS NULL) OR prev_step = step - 1", name="prev_step"),
+        CheckConstraint("(step = 1 AND prev_step IS NULL) OR (prev_step IS NOT NULL AND prev_step = step - 1)",
+                        name="prev_step"),
     )
 
 

@@ -207,12 +207,18 @@ class FundInput:
     note: str | None = None
 
 
-def _add_fund(p: Project, data: FundInput, *, actor: Principal | None) -> ProjectFund:
+def _check_fund(data: FundInput) -> None:
     if data.source not in FUND_SOURCES:
         raise unprocessable("projects.fund_source_unknown", f"资金来源应为：{'、'.join(FUND_SOURCES)}",
                             fields={"source": "资金来源不对"})
     if data.amount_fen <= 0:
         raise unprocessable("projects.fund_amount", "金额应大于零", fields={"amount": "金额应大于零"})
+    if data.received_on > today():
+        raise _refuse("projects.date_future", "资金日期不能晚于今天", "received_on")
+
+
+def _add_fund(p: Project, data: FundInput, *, actor: Principal | None) -> ProjectFund:
+    _check_fund(data)
     f = ProjectFund(project_id=p.id, village_id=p.village_id, source=data.source, amount_fen=data.amount_fen,
                     received_on=data.received_on, note=data.note)
     db.session.add(f)
@@ -317,14 +323,14 @@ def add_step(p: Project, data: StepInput, *, actor: Principal) -> ProjectStep:
         if not ref.resolved:
             raise _refuse("projects.decision_unresolved", f"决议“{ref.title}”尚未通过，不能据此立项", "decision_id")
     if n == APPLY_STEP:
-        for f in data.funds:
-            _add_fund(p, f, actor=actor)
         support = db.session.execute(select(func.count(ProjectFund.id)).where(
             ProjectFund.project_id == p.id, ProjectFund.source != "村集体自筹")).scalar_one()
-        if not support:
+        if not support and not any(f.source != "村集体自筹" for f in data.funds):
             raise _refuse("projects.apply_needs_funds", "申报须写明申请的扶持资金（来源和金额）", "funds")
         if p.planned_investment_fen <= 0:
             raise _refuse("projects.apply_needs_investment", "申报前请先填写项目的计划总投资", "planned_investment")
+        for f in data.funds:
+            _check_fund(f)
     if n == IMPLEMENT_STEP:
         if p.income_account_id is None:
             raise _refuse("projects.implement_needs_account",
@@ -334,6 +340,9 @@ def add_step(p: Project, data: StepInput, *, actor: Principal) -> ProjectStep:
             ProjectPlan.project_id == p.id)).scalar_one()
         if not planned:
             raise _refuse("projects.implement_needs_plan", "实施前请先填写项目的月度收入计划", "plans")
+    if n == APPLY_STEP:
+        for f in data.funds:
+            _add_fund(p, f, actor=actor)
     s = ProjectStep(project_id=p.id, village_id=p.village_id, step=n, prev_step=n - 1 if n > 1 else None,
                     done_by_id=actor.person_id, done_on=data.done_on,
                     documents=json.dumps(documents, ensure_ascii=False), decision_id=data.decision_id,

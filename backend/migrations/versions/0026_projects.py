@@ -63,7 +63,7 @@ def upgrade():
     sa.Column('decision_id', ID, nullable=True),
     sa.Column('note', sa.String(length=500), nullable=True),
     sa.Column('created_at', backend.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.CheckConstraint('(step = 1 AND prev_step IS NULL) OR prev_step = step - 1', name=op.f('ck_project_steps_prev_step')),
+    sa.CheckConstraint('(step = 1 AND prev_step IS NULL) OR (prev_step IS NOT NULL AND prev_step = step - 1)', name=op.f('ck_project_steps_prev_step')),
     sa.CheckConstraint('step >= 1 AND step <= 7', name=op.f('ck_project_steps_step_range')),
     sa.ForeignKeyConstraint(['decision_id'], ['decisions.id'], name=op.f('fk_project_steps_decision_id_decisions')),
     sa.ForeignKeyConstraint(['done_by_id'], ['people.id'], name=op.f('fk_project_steps_done_by_id_people')),
