@@ -14,16 +14,18 @@ from marshmallow import fields
 
 from backend.core.permissions import requires
 from backend.core.schemas import BaseSchema, range_
-from backend.township import console, export, service, warnings
+from backend.township import console, export, service, warning_store
 from backend.township.schemas import (
     MonthsArgs,
     MonthsSchema,
     OverviewSchema,
     TownshipPeopleSchema,
+    WarningArgs,
     WarningSchema,
 )
 
-blp = Blueprint("township", __name__, description="乡镇：各村集体经济收入进度、排名、考核得分和按月通报")
+blp = Blueprint("township", __name__, description="乡镇：各村集体经济收入进度、排名、考核得分和按月通报",
+                cli_group=None)
 SECURITY = [{"bearer": []}]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -158,8 +160,31 @@ def village_months(args: dict[str, Any], township_id: int, village_id: int) -> d
 
 @blp.route("/townships/<int:township_id>/warnings", methods=["GET"])
 @requires("township.view", township="township_id")
-@blp.response(200, WarningSchema(many=True))
+@blp.arguments(WarningArgs, location="query")
+@blp.response(200, WarningSchema(many=True), headers={"X-Total-Count": {"schema": {"type": "integer"}}})
 @blp.doc(security=SECURITY)
-def township_warnings(township_id: int) -> list[dict[str, Any]]:
-    """待办/预警：财务逾期未公开、提问逾期未答复、决策事项停滞、投票将截止而参与不足，按发生时间排序。"""
-    return warnings.warnings(township_id)
+def township_warnings(args: dict[str, Any], township_id: int) -> tuple[list[dict[str, Any]], int, dict[str, str]]:
+    """待办/预警：各村未消除的预警（按发生时间，最早的在前），每条带中文种类和所指对象的链接；state=closed/all
+    看已消除的历史（分页，总数在 X-Total-Count）。数据有变动或到了检查时间时先按规则刷新：原因消失的预警自动消除。"""
+    items, total = warning_store.township_warnings(township_id, **_warning_filters(args))
+    return items, 200, {"X-Total-Count": str(total)}
+
+
+@blp.route("/villages/<int:village_id>/warnings", methods=["GET"])
+@requires("warnings.read", village="village_id")
+@blp.arguments(WarningArgs, location="query")
+@blp.response(200, WarningSchema(many=True), headers={"X-Total-Count": {"schema": {"type": "integer"}}})
+@blp.doc(security=SECURITY)
+def village_warnings(args: dict[str, Any], village_id: int) -> tuple[list[dict[str, Any]], int, dict[str, str]]:
+    """本村的预警（村干部、会计、监督委员和乡镇）：未消除的，或 state=closed/all 的历史，与乡镇的格式相同。"""
+    args.pop("village_id", None)
+    items, total = warning_store.village_warnings(village_id, **_warning_filters(args))
+    return items, 200, {"X-Total-Count": str(total)}
+
+
+def _warning_filters(args: dict[str, Any]) -> dict[str, Any]:
+    return {k: args[k] for k in ("state", "village_id", "kind", "page", "page_size") if args.get(k) is not None}
+
+
+# `flask warnings refresh`: the daily run (cron, or the worker each round); the blueprint's commands join the app's
+blp.cli.add_command(warning_store.warnings_cli)
