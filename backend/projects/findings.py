@@ -15,7 +15,7 @@ from backend.core.db import db
 from backend.core.findings import Finding
 from backend.core.money import fen_to_yuan
 from backend.projects.models import Project
-from backend.projects.service import progress_of
+from backend.projects.service import month_text, progress_of
 
 
 def findings(village_ids: list[int], on: date) -> list[Finding]:
@@ -31,10 +31,11 @@ def findings(village_ids: list[int], on: date) -> list[Finding]:
         pr = progress[p.id]
         if not pr.behind or pr.behind_since is None:
             continue
+        month = month_text(pr.checked_month or "")
         share = pr.cum_actual_fen * 100 // pr.cum_planned_fen if pr.cum_planned_fen else 0
         out.append(Finding(
             kind="project_behind_plan", key=f"project-{p.id}", village_id=p.village_id,
-            message=(f"项目“{p.title}”截至{pr.checked_month}累计收入{fen_to_yuan(pr.cum_actual_fen)}元，"
+            message=(f"项目“{p.title}”截至{month}累计收入{fen_to_yuan(pr.cum_actual_fen)}元，"
                      f"仅为计划{fen_to_yuan(pr.cum_planned_fen)}元的{share}%，"
                      f"落后计划超过{pr.pct}%"),
             since=pr.behind_since, link_type="project", link_id=p.id))

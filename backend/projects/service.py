@@ -71,6 +71,11 @@ def stage_text(p: Project) -> str:
     return f"已{STEP_NAMES[p.step - 1]}，待{nxt}"
 
 
+def month_text(month: str) -> str:
+    """ "2026-03" → "2026年3月"."""
+    return f"{month[:4]}年{int(month[5:7])}月"
+
+
 def month_of(d: date) -> str:
     return f"{d.year:04d}-{d.month:02d}"
 
@@ -412,7 +417,8 @@ def progress_of(projects: Sequence[Project], on: date) -> dict[int, Progress]:
         pct = registry.settings.get(village, BEHIND_PLAN.key)
         starts: dict[int, str] = {}
         for p in group:
-            firsts = [m for m in (min(plans[p.id]) if plans[p.id] else None,
+            planned = [m for m, v in plans[p.id].items() if v > 0]
+            firsts = [m for m in (min(planned) if planned else None,
                                   month_of(implemented[p.id]) if p.id in implemented else None) if m]
             if firsts:
                 starts[p.id] = min(firsts)
