@@ -35,7 +35,7 @@ from typing import Any
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import Select, event, func, inspect, select, update
+from sqlalchemy import Select, bindparam, case, event, func, insert, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -95,6 +95,8 @@ def refresh(township_id: int) -> Refreshed:
         }
         report = Refreshed()
         seen: set[tuple[str, str]] = set()
+        new: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
         for f in ev.findings:
             k = (f.kind, f.key)
             if k in seen:
@@ -104,19 +106,33 @@ def refresh(township_id: int) -> Refreshed:
             since = _since_text(f.since)
             row = current.get(k)
             if row is None:
-                db.session.add(StoredWarning(township_id=township_id, village_id=f.village_id, kind=f.kind, key=f.key,
-                                             message=f.message, link=link, since=since, opened_at=now,
-                                             last_seen_at=now))
-                report.opened += 1
-                continue
-            if (row.message, row.link, row.since, row.village_id) != (f.message, link, since, f.village_id):
-                row.message, row.link, row.since, row.village_id = f.message, link, since, f.village_id
-                report.updated += 1
-            row.last_seen_at = max(now, row.opened_at)  # a clock moved back never closes before it opened
-        for k, row in current.items():
-            if k not in seen:
-                row.closed_at = max(now, row.opened_at)
-                report.closed += 1
+                new.append({"township_id": township_id, "village_id": f.village_id, "kind": f.kind, "key": f.key,
+                            "message": f.message, "link": link, "since": since, "opened_at": now,
+                            "last_seen_at": now})
+            elif (row.message, row.link, row.since, row.village_id) != (f.message, link, since, f.village_id):
+                changed.append({"b_id": row.id, "message": f.message, "link": link, "since": since,
+                                "village_id": f.village_id})
+        gone = [row.id for k, row in current.items() if k not in seen]
+        still = [row.id for k, row in current.items() if k in seen]
+        # a fixed number of statements, however many warnings (executemany for the inserts and the updates);
+        # a clock moved back never closes or sees a warning before it opened
+        later = case((StoredWarning.opened_at > now, StoredWarning.opened_at), else_=now)
+        if new:
+            db.session.execute(insert(StoredWarning), new)
+        if changed:
+            db.session.connection().execute(
+                update(StoredWarning.__table__).where(StoredWarning.__table__.c.id == bindparam("b_id"))
+                .values(message=bindparam("message"), link=bindparam("link"), since=bindparam("since"),
+                        village_id=bindparam("village_id")),
+                changed,
+            )
+        if still:
+            db.session.execute(update(StoredWarning).where(StoredWarning.id.in_(still))
+                               .values(last_seen_at=later), execution_options={"synchronize_session": False})
+        if gone:
+            db.session.execute(update(StoredWarning).where(StoredWarning.id.in_(gone))
+                               .values(closed_at=later), execution_options={"synchronize_session": False})
+        report.opened, report.updated, report.closed = len(new), len(changed), len(gone)
         report.still_open = len(seen)
         db.session.execute(
             update(WarningTownship).where(WarningTownship.township_id == township_id)
