@@ -36,6 +36,7 @@ from backend.registry import Village
 
 HEADERS = ("编号", "名称", "类型", "类别", "位置", "数量", "单位", "面积（亩）", "原值（元）", "账面价值（元）",
            "取得方式", "取得日期", "状态", "备注")
+EXPORT_ONLY = ("承租方", "租期至", "会计科目", "开户银行", "账号后4位")  # read back from an export, ignored
 REQUIRED = ("编号", "名称", "类型", "类别")
 MAX_ROWS = 2000
 KIND_BY_LABEL = {"资产": "asset", "资源": "resource"}
@@ -56,7 +57,7 @@ def export(village: Village) -> io.BytesIO:
     ws.title = "三资登记"
     ws.append([f"{village.name}集体资产、资源、资金登记表（导出日期 {today().isoformat()}）"])
     ws["A1"].font = Font(bold=True, size=13)
-    ws.append([*HEADERS, "承租方", "租期至", "会计科目", "开户银行", "账号后4位"])
+    ws.append([*HEADERS, *EXPORT_ONLY])
     for c in ws[2]:
         c.font = Font(bold=True)
     for a in rows:
@@ -96,13 +97,13 @@ def _read(data: bytes) -> list[tuple[int, dict[str, Any]]]:
         if first is not None and cell_text(first[0] if first else "").endswith("）") and len(
                 [c for c in first if not cell_blank(c)]) == 1:
             first, start = next(sheet, None), 3
-        columns, problems = map_headers(first, HEADERS, required=REQUIRED, aliases={
+        columns, problems = map_headers(first, HEADERS + EXPORT_ONLY, required=REQUIRED, aliases={
             "面积": "面积（亩）", "原值": "原值（元）", "账面价值": "账面价值（元）"})
         if problems:
             raise refuse_bad_headers("assets.import_bad_headers", problems, HEADERS)
         out: list[tuple[int, dict[str, Any]]] = []
         for number, values in enumerate(sheet, start=start):
-            cells = {h: values[i] if i < len(values) else None for h, i in columns.items()}
+            cells = {h: values[i] if i < len(values) else None for h, i in columns.items() if h in HEADERS}
             if all(cell_blank(v) for v in cells.values()):
                 continue
             if len(out) >= MAX_ROWS:
