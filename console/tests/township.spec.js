@@ -150,7 +150,11 @@ test('待办/预警 lists what needs attention, grouped, each a link', async ({ 
     await shot(page, 'township-warnings')
     const w = items[0]
     await page.locator(`[data-test="warning-${w.id}"] a`).click()
-    await expect(page).toHaveURL(w.link.type === 'disclosure' ? new RegExp(`/disclosures/${w.link.id}`) : /\/township\/villages\/\d+/)
+    // the thing itself: 三资, 合同, 项目 and 账簿 screens for their link types, else the village's page
+    const direct = { disclosure: `/disclosures/${w.link.id}`, fund: '/assets/funds', asset: `/assets/items/${w.link.id}`,
+      contract: `/assets/contracts/${w.link.id}`, land_contract: `/land/contracts/${w.link.id}`, project: `/projects/${w.link.id}`,
+      voucher: '/books/vouchers' }[w.link.type]
+    await expect(page).toHaveURL(direct ? new RegExp(direct) : /\/township\/villages\/\d+/)
     await expect(page.locator('.el-main')).not.toBeEmpty()
     await shot(page, 'township-warning-target')
   }

@@ -16,7 +16,7 @@ export default [
   {
     path: '/township/warnings',
     component: () => import('../views/township/WarningsView.vue'),
-    meta: { title: '待办/预警', menu: '镇级', order: 30, roles: TOWNSHIP, description: '逾期未公开、逾期未答复、卡住的事项' },
+    meta: { title: '待办/预警', menu: '镇级', order: 30, roles: TOWNSHIP, description: '现金超限、应收逾期、合同到期、大额支出无决议、公开和答复逾期、卡住的事项' },
   },
   {
     path: '/township/villages/:villageId',
