@@ -8,8 +8,10 @@ village's projects (``township.view``).
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
+from flask import Response, send_file
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
@@ -35,6 +37,7 @@ from backend.projects.schemas import (
     TownshipProjectArgs,
 )
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 blp = Blueprint("projects", __name__, description="项目库：七步工作法、扶持资金、收入对照计划")
 SECURITY = [{"bearer": []}]
 
@@ -175,7 +178,26 @@ def township_projects(args: dict[str, Any], township_id: int) -> dict[str, Any]:
     if args["awaiting"]:
         stmt = stmt.where(Project.status == "active", Project.step == service.APPROVE_STEP - 1)
     page = paginate(db.session, stmt, args["page"], args["page_size"])
-    items = service.list_items(page.items, today())
+    return page.envelope(_township_items(page.items, villages))
+
+
+def _township_items(projects: list[Project], villages: dict[int, str]) -> list[dict[str, Any]]:
+    items = service.list_items(projects, today())
     for it in items:
         it["village_name"] = villages.get(it["village_id"])
-    return page.envelope(items)
+    return items
+
+
+@blp.route("/townships/<int:township_id>/projects.xlsx", methods=["GET"])
+@requires("township.view", township="township_id")
+@blp.response(200, content_type=XLSX)
+@blp.doc(security=SECURITY)
+def township_projects_xlsx(township_id: int) -> Response:
+    """全镇项目总览导出为 Excel（每村每个项目一行：环节、扶持资金、累计收入与计划、是否落后）。"""
+    township = registry.get_township(township_id)
+    villages = {v.id: v.name for v in registry.villages_of_township(township_id)}
+    projects = list(db.session.execute(select(Project).where(Project.village_id.in_(list(villages)))
+                                       .order_by(Project.village_id, Project.id)).scalars())
+    data = service.township_xlsx(_township_items(projects, villages), township.name, today())
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=f"{township.code}-projects.xlsx",
+                     mimetype=XLSX)

@@ -555,3 +555,30 @@ def detail(p: Project, on: date, *, staff: bool) -> dict[str, Any]:
     if not staff:
         item.pop("terminate_reason", None)
     return item
+
+
+def township_xlsx(items: Sequence[dict[str, Any]], township_name: str, on: date) -> bytes:
+    """项目总览 as a workbook: 村, 项目, 类别, 当前环节, 扶持资金, 资金合计, 累计收入, 累计计划, 落后于计划 (money as
+    numbers with two decimals)."""
+    from decimal import Decimal
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "项目总览"
+    ws.append([f"{township_name}村集体经济项目总览（{on.isoformat()}）"])
+    ws.append(["村", "项目", "类别", "当前环节", "扶持资金（元）", "资金合计（元）", "累计收入（元）", "累计计划（元）",
+               "落后于计划"])
+    for it in items:
+        ws.append([it.get("village_name") or "", it["title"], it["category"], it["stage"],
+                   Decimal(it["support_funds"]), Decimal(it["funds_total"]), Decimal(it["income_to_date"]),
+                   Decimal(it["plan_to_date"]), "是" if it["behind_plan"] else ""])
+        for col in range(5, 9):
+            ws.cell(ws.max_row, col).number_format = "#,##0.00"
+    for col, width in zip("ABCDEFGHI", (10, 26, 10, 30, 16, 16, 16, 16, 12), strict=True):
+        ws.column_dimensions[col].width = width
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -4,8 +4,11 @@
 // funds is refused in Chinese, then done with 县级财政 200,000.00. The page now reads 待镇项目评审委员会审批 and the
 // API refuses his own 审批 (403, in Chinese). 郑雯 (青山镇 staff, the 项目评审委员会) opens 镇级 · 项目总览, filters
 // 待审批 and signs 审批; the project's page shows 审批 done by 郑雯. Screenshots of each main screen.
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { test, expect } from '@playwright/test'
-import { call, consoleToken, consoleUrl, loginAs, shot } from './harness.js'
+import { call, consoleToken, consoleUrl, loginAs, readXlsx, shot } from './harness.js'
 
 const url = (p) => consoleUrl(p)
 const TITLE = '蔬菜大棚产业园'
@@ -105,6 +108,17 @@ test('a secretary carries a project to 申报, the township review board signs �
   await shot(staff, 'township-approve', { fullPage: false })
   await staff.locator('[data-test=approve-save]').click()
   await expect(staff.locator(`[data-test=approve-${id}]`)).toHaveCount(0)
+
+  // the overview as a workbook: one row per project, the 光伏 plant behind plan
+  const [xlsx] = await Promise.all([staff.waitForEvent('download'), staff.locator('[data-test=export-projects]').click()])
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'projects-')), xlsx.suggestedFilename())
+  await xlsx.saveAs(file)
+  const rows = readXlsx(file)
+  expect(rows[1].slice(0, 4)).toEqual(['村', '项目', '类别', '当前环节'])
+  const solar = rows.find((r) => r[1] === '村集体屋顶分布式光伏')
+  expect(solar[0]).toBe('临江村')
+  expect(solar[8]).toBe('是')
+  expect(rows.find((r) => r[1] === TITLE)[3]).toBe('已审批，待立项')
 
   await staff.goto(url(`/projects/${id}`))
   await expect(staff.locator('[data-test=project-stage]')).toHaveText('已审批，待立项')

@@ -76,3 +76,21 @@ def test_the_choices_are_resolved_decisions_and_income_accounts_by_name(client, 
     assert [d["title"] for d in r.json["decisions"]] == ["建设村集体屋顶分布式光伏"]
     names = {a["code"]: a["name"] for a in r.json["accounts"]}
     assert names["501004"] == "光伏发电收入" and "102" not in names
+
+
+def test_the_township_exports_its_overview(client, make, world):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    world.project()
+    t = world.village.township_id
+    r = client.get(f"/api/v1/townships/{t}/projects.xlsx", headers=make.headers(world.staff))
+    assert r.status_code == 200 and r.mimetype.endswith("spreadsheetml.sheet")
+    ws = load_workbook(BytesIO(r.data)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[1][:4] == ("村", "项目", "类别", "当前环节")
+    assert rows[2][:4] == ("临江村", "村集体屋顶分布式光伏", "光伏发电", "待储备")
+    assert float(rows[2][4]) == 0.0
+    assert client.get(f"/api/v1/townships/{t}/projects.xlsx",
+                      headers=make.headers(world.far_staff)).status_code in (403, 404)
