@@ -272,3 +272,15 @@ def test_the_database_refuses_a_step_without_its_previous_one(world):
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+def test_two_people_taking_the_same_step_at_once_record_it_once(app, client, make, world, postgres_only):
+    from tests.factories import parallel
+
+    p = world.project()
+    sec, com = make.headers(world.secretary), make.headers(world.committee)
+    body = {"step": 1, "done_on": "2026-06-01", "documents": ["储备表"]}
+    url = f"/api/v1/projects/{p.id}/steps"
+    results = parallel(app, [(lambda cl, h=h: cl.post(url, json=body, headers=h)) for h in (sec, com, sec, com)])
+    assert sorted(r.status_code for r in results) == [201, 409, 409, 409]
+    assert state(p.id) == (1, "active", 1, 0)
