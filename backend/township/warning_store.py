@@ -35,7 +35,7 @@ from typing import Any
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import Select, bindparam, case, event, func, insert, inspect, select, update
+from sqlalchemy import Select, bindparam, case, event, func, insert, inspect, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -167,16 +167,27 @@ def ensure_fresh(township_id: int) -> bool:
     return True
 
 
-def refresh_due(township_id: int | None = None, *, force: bool = False) -> dict[int, Refreshed]:
+def refresh_due(township_id: int | None = None, *, force: bool = False, discover: bool = True) -> dict[int, Refreshed]:
     """Refresh every township whose warnings are due (or the one given; ``force``: whether due or not), each in
-    a transaction of its own. The daily run (cron or the worker)."""
+    a transaction of its own: the daily run (cron), or the worker each round. ``discover``: also every township
+    that was never refreshed (one look-up per village; the worker does it once at its start and then passes False:
+    each round is then one statement when nothing is due)."""
+    now = utcnow()
     if township_id is not None:
         ids = [township_id]
-    else:  # every township that has a village (a daily run: one look-up per village is fine)
+    elif discover:
         ids = sorted({registry.get_village(vid).township_id for vid, _code, _name in registry.all_villages()})
+    else:
+        ids = list(db.session.execute(
+            select(WarningTownship.township_id).where(or_(
+                WarningTownship.dirty_since.is_not(None), WarningTownship.refreshed_at.is_(None),
+                WarningTownship.next_check_at.is_(None), WarningTownship.next_check_at <= now,
+                WarningTownship.refreshed_at > now,
+            )).order_by(WarningTownship.township_id)
+        ).scalars())
+        force = True
     states = {s.township_id: s for s in db.session.execute(
-        select(WarningTownship).where(WarningTownship.township_id.in_(ids))).scalars()}
-    now = utcnow()
+        select(WarningTownship).where(WarningTownship.township_id.in_(ids))).scalars()} if not force else {}
     done: dict[int, Refreshed] = {}
     for tid in ids:
         if force or is_due(states.get(tid), now):

@@ -221,6 +221,11 @@ def test_daily_refresh_at_midnight_and_the_command(app, client, make, w, now):
     now[0] = datetime(2026, 5, 5, 16, 0, tzinfo=UTC)
     assert set(warning_store.refresh_due()) == {w["qs"].id, w["bs"].id}
     assert state(w).refreshed_at == now[0]
+    # the worker's round: only what is due, one statement when nothing is
+    assert warning_store.refresh_due(discover=False) == {}
+    settings.put(KEY, 900_00, actor=None, village=w["a"])
+    db.session.commit()
+    assert list(warning_store.refresh_due(discover=False)) == [w["qs"].id]  # dirty: 青山镇 only
     now[0] = datetime(2026, 5, 5, 16, 30, tzinfo=UTC)
     result = app.test_cli_runner().invoke(args=["warnings", "refresh", "--township", "QS", "--force"])
     assert result.exit_code == 0, result.output
