@@ -217,18 +217,23 @@ def _ids(obj: Any) -> tuple[int | None, int | None]:
 
 @event.listens_for(Session, "after_flush")
 def _collect(session: Session, _ctx: Any) -> None:
+    """The villages and townships a flush wrote rows of (never fails the write: at worst a township is not
+    marked, and its warnings wait for the next midnight)."""
     if session.info.get(_REFRESHING):
         return
-    villages: set[int] = session.info.setdefault(_VILLAGES, set())
-    townships: set[int] = session.info.setdefault(_TOWNSHIPS, set())
-    for obj in chain(session.new, session.dirty, session.deleted):
-        if getattr(obj, "__tablename__", None) in _OWN_TABLES:
-            continue
-        vid, tid = _ids(obj)
-        if isinstance(tid, int):
-            townships.add(tid)
-        elif isinstance(vid, int):
-            villages.add(vid)
+    try:
+        villages: set[int] = session.info.setdefault(_VILLAGES, set())
+        townships: set[int] = session.info.setdefault(_TOWNSHIPS, set())
+        for obj in chain(session.new, session.dirty, session.deleted):
+            if getattr(obj, "__tablename__", None) in _OWN_TABLES:
+                continue
+            vid, tid = _ids(obj)
+            if isinstance(tid, int):
+                townships.add(tid)
+            elif isinstance(vid, int):
+                villages.add(vid)
+    except Exception:
+        log.exception("warnings: could not see what a flush wrote")
 
 
 @event.listens_for(Session, "after_flush_postexec")
@@ -238,9 +243,12 @@ def _resolve(session: Session, _ctx: Any) -> None:
     if not villages:
         return
     townships: set[int] = session.info.setdefault(_TOWNSHIPS, set())
-    for vid in list(villages):
-        with suppress(AppError):  # a village deleted in this transaction
-            townships.add(registry.get_village(vid).township_id)
+    try:
+        for vid in list(villages):
+            with suppress(AppError):  # a village deleted in this transaction
+                townships.add(registry.get_village(vid).township_id)
+    except Exception:
+        log.exception("warnings: could not find the townships of villages %s", sorted(villages))
     villages.clear()
 
 
