@@ -5,7 +5,8 @@
   500,000.00 and 村集体自筹 300,000.00; income booked to the new subaccount 501004 光伏发电收入 as a 国网 electricity
   settlement on the 25th of each month since it started producing; the plan is 3,000–5,000 元 a month (48,000.00 a
   year). The plant produced about as planned until a 逆变器 failure five months ago: since then each month brings a
-  third of the plan, so its cumulative income is more than 20 % behind plan and ``project_behind_plan`` is due.
+  quarter of the plan, so its cumulative income is 23–34 % behind plan (by the seeding month) and
+  ``project_behind_plan`` is due.
 - 十里荷塘乡村旅游 (乡村旅游, 计划总投资 1,200,000.00 元): 储备, 论证, 筛选 and 申报 done by 王建国 in the last two
   months, 申报 naming 市级财政 扶持资金 600,000.00; it waits for the township's 审批 (郑雯 signs it in the console).
 
@@ -38,7 +39,7 @@ LOTUS = "十里荷塘乡村旅游"
 SOLAR_DECISION = "村集体屋顶分布式光伏建设方案"
 ACCOUNT_CODE, ACCOUNT_NAME = "501004", "光伏发电收入"
 PLAN = [3000, 3200, 3800, 4200, 4800, 5000, 5000, 4800, 4200, 3800, 3200, 3000]  # 元 per month, 48,000 a year
-FAILED_MONTHS = 5  # the last complete months since the 逆变器 failure bring a third of the plan
+FAILED_MONTHS = 5  # the last complete months since the 逆变器 failure bring a quarter of the plan
 
 
 def _decision(village_id: int, on: date) -> int:
@@ -132,7 +133,7 @@ def seed_projects() -> int:
     back = 1
     while month_start(now, back) >= first_month:
         m = month_start(now, back)
-        share = 33 if back <= FAILED_MONTHS else 100 + (m.month * 7) % 9 - 4  # 96–104 %
+        share = 25 if back <= FAILED_MONTHS else 100 + (m.month * 7) % 9 - 4  # 96–104 %
         _income_voucher(village.id, m.replace(day=25), PLAN[m.month - 1] * share)
         back += 1
 
