@@ -107,6 +107,13 @@ class ContractSettlementSchema(BaseSchema):
     voucher_id = fields.Integer(allow_none=True)
 
 
+class ContractAssetSchema(BaseSchema):
+    id = fields.Integer()
+    code = fields.String(allow_none=True)
+    name = fields.String()
+    category = fields.String(allow_none=True)
+
+
 class ContractAccountSchema(BaseSchema):
     code = fields.String()
     name = fields.String()
@@ -126,6 +133,7 @@ class CollectiveContractSchema(BaseSchema):
     counterparty_phone = fields.String(allow_none=True)
     title = fields.String()
     asset_id = fields.Integer(allow_none=True)
+    asset = fields.Nested(ContractAssetSchema, allow_none=True)
     total = fields.String()
     settled = fields.String()
     signed_on = fields.Date()

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from backend import decisions, land, ledger, registry
+from backend import assets, decisions, land, ledger, registry
 from backend.contracts.models import (
     DIRECTION_LABELS,
     DIRECTIONS,
@@ -133,8 +133,8 @@ def _check(village: Village, data: ContractInput, *, own_id: int | None = None) 
         raise unprocessable("contracts.term_invalid", "合同到期日不能早于开始日", field="end_date")
     if data.signed_on > data.end_date:
         raise unprocessable("contracts.signed_invalid", "签订日期不能晚于到期日", field="signed_on")
-    if data.asset_id is not None and data.asset_id <= 0:
-        raise unprocessable("contracts.asset_unknown", "找不到所选的资产", field="asset_id")
+    if data.asset_id is not None and assets.asset_brief(village.id, data.asset_id) is None:
+        raise unprocessable("contracts.asset_unknown", "找不到所选的资产（须是本村三资登记中的资产）", field="asset_id")
     # the number: unique among the collective's contracts and land's
     clash = db.session.execute(select(CollectiveContract.id).where(
         CollectiveContract.village_id == village.id, CollectiveContract.number == number,
@@ -505,6 +505,7 @@ def contract_view(c: CollectiveContract, on: date) -> dict[str, Any]:
         "kind_label": KIND_LABELS[c.kind], "direction": c.direction, "direction_label": DIRECTION_LABELS[c.direction],
         "counterparty_name": c.counterparty_name, "counterparty_code": c.counterparty_code,
         "counterparty_phone": c.counterparty_phone, "title": c.title, "asset_id": c.asset_id,
+        "asset": None if c.asset_id is None else assets.asset_brief(c.village_id, c.asset_id),
         "total": fen_to_yuan(c.total_fen), "settled": fen_to_yuan(sum(i.settled_fen for i in ins)),
         "signed_on": c.signed_on, "start_date": c.start_date, "end_date": c.end_date,
         "days_left": days_left(st, c.end_date, on),

@@ -140,3 +140,21 @@ def test_the_database_refuses_an_installment_settled_beyond_its_amount(client, m
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+def test_the_asset_leased_must_be_one_of_the_village(client, make, lands, today):
+    from backend.assets.service import AssetInput, create_asset
+
+    lease = {"kind": "asset_lease", "direction": "income", "total": "3000.00", "title": "压路机出租",
+             "decision_id": lands.lease_decision.id, "installments": [{"due_date": "2026-07-01", "amount": "3000.00"}]}
+    r = _post(client, make, lands, asset_id=999999, **lease)
+    assert r.status_code == 422 and r.json["error"]["code"] == "contracts.asset_unknown"
+    other = make.village("LJ02", "河口村")
+    value = {"original_fen": 10_000_000, "book_fen": 8_000_000}
+    theirs = create_asset(other, AssetInput("asset", "HK-ZC-01", "河口村压路机", "机器设备", **value), actor=None)
+    mine = create_asset(lands.village, AssetInput("asset", "LJ-ZC-01", "压路机", "机器设备", **value), actor=None)
+    db.session.commit()
+    r = _post(client, make, lands, asset_id=theirs.id, **lease)
+    assert r.status_code == 422 and r.json["error"]["code"] == "contracts.asset_unknown"
+    c = sign(client, make, lands, asset_id=mine.id, **lease)
+    assert c["asset"]["name"] == "压路机"
