@@ -11,11 +11,11 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from flask import Response, send_file
+from flask import Response, request, send_file
 from flask_smorest import Blueprint
 
 from backend import registry
-from backend.contracts import service
+from backend.contracts import imports, service
 from backend.contracts.export import register_xlsx
 from backend.contracts.models import CollectiveContract
 from backend.contracts.schemas import (
@@ -23,6 +23,7 @@ from backend.contracts.schemas import (
     CollectiveContractSchema,
     ContractDecisionChoicesSchema,
     ContractDepositInSchema,
+    ContractImportReportSchema,
     ContractRegisterArgs,
     ContractRegisterRowSchema,
     ContractSettleInSchema,
@@ -30,6 +31,7 @@ from backend.contracts.schemas import (
 )
 from backend.core.clock import today
 from backend.core.db import db
+from backend.core.errors import unprocessable
 from backend.core.idempotency import OPENAPI_PARAMETER, key_from_request
 from backend.core.pagination import page_schema
 from backend.core.permissions import require_login, requires
@@ -161,3 +163,26 @@ def deposit(args: dict[str, Any], contract: CollectiveContract) -> Any:
     service.record_deposit(contract, args["action"], args["on"], args["method"], actor=require_login())
     db.session.commit()
     return service.contract_view(contract, today())
+
+
+@blp.route("/villages/<int:village_id>/contracts/import", methods=["POST"])
+@requires("assets.manage", village="village_id")
+@blp.response(200, ContractImportReportSchema)
+@blp.doc(security=SECURITY, requestBody={"content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {"file": {"type": "string", "format": "binary", "description": "合同表 .xlsx"},
+                   "dry_run": {"type": "boolean", "description": "只检查并报告将导入的内容，不写入"}}}}}})
+def import_contracts(village_id: int) -> Any:
+    """导入集体的合同 .xlsx（土地合同在土地导入）：每行一期款项，同一合同编号的各行为一份合同（合同信息填在第一行）。
+    先试导入看结果，再正式导入；任何一行有误则整份不导入，并逐行说明。"""
+    p = require_login()
+    upload = request.files.get("file")
+    if upload is None:
+        raise unprocessable("contracts.import_file_missing", "请选择要导入的 .xlsx 文件")
+    dry_run = request.form.get("dry_run", "").strip().lower() in ("1", "true", "yes")
+    report = imports.import_contracts(registry.get_village(village_id), upload.read(), actor=p, dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    return report

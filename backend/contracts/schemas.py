@@ -184,3 +184,20 @@ class ContractDecisionChoiceSchema(BaseSchema):
 
 class ContractDecisionChoicesSchema(BaseSchema):
     items = fields.List(fields.Nested(ContractDecisionChoiceSchema))
+
+
+class ContractImportItemSchema(BaseSchema):
+    number = fields.String()
+    contract_id = fields.Integer(allow_none=True, metadata={"description": "登记的合同（试导入为空）"})
+    title = fields.String()
+    counterparty = fields.String()
+    total = fields.String()
+    installments = fields.Integer()
+
+
+class ContractImportReportSchema(BaseSchema):
+    rows = fields.Integer(metadata={"description": "文件中的行数（每行一期款项）"})
+    contracts = fields.Integer()
+    dry_run = fields.Boolean()
+    items = fields.List(fields.Nested(ContractImportItemSchema))
+    message = fields.String()
