@@ -19,7 +19,7 @@ from backend.assets.models import (
     Inventory,
     InventoryLine,
 )
-from backend.assets.service import AssetInput, create_asset, record_event
+from backend.assets.service import AssetInput, create_asset, effective_status, leased_parcels, mu_text, record_event
 from backend.core import audit
 from backend.core.clock import today, utcnow
 from backend.core.db import db
@@ -252,8 +252,13 @@ def inventory_detail(inv: Inventory) -> dict[str, Any]:
             "name": a.name if a else ln.found_name, "category": a.category if a else ln.found_category,
             "quantity": ln.quantity, "book_value": None if ln.book_fen is None else fen_to_yuan(ln.book_fen),
             "status": ln.status, "status_name": STATUS_LABELS.get(ln.status or ""), "note": ln.note})
-    out["unchecked"] = [] if inv.status == "sealed" else [
-        {"id": a.id, "code": a.code, "name": a.name, "category": a.category, "kind": a.kind,
-         "quantity": a.quantity, "unit": a.unit, "book_value": None if a.book_fen is None else fen_to_yuan(a.book_fen),
-         "status": a.status, "status_name": STATUS_LABELS[a.status]} for a in unchecked(inv)]
+    leased = leased_parcels(inv.village_id) if inv.status != "sealed" else {}
+    out["unchecked"] = []
+    for a in [] if inv.status == "sealed" else unchecked(inv):
+        status = effective_status(a, leased)[0]
+        out["unchecked"].append({
+            "id": a.id, "code": a.code, "name": a.name, "category": a.category, "kind": a.kind,
+            "quantity": a.quantity, "unit": a.unit, "area_mu": mu_text(a.area_mu4),
+            "book_value": None if a.book_fen is None else fen_to_yuan(a.book_fen),
+            "status": status, "status_name": STATUS_LABELS[status]})
     return out

@@ -262,6 +262,7 @@ class _AssetLineSchema(BaseSchema):
 
 class _AssetUncheckedSchema(BaseSchema):
     id = fields.Integer()
+    area_mu = fields.String(allow_none=True)
     code = fields.String()
     name = fields.String()
     kind = fields.String()
