@@ -16,7 +16,7 @@ from flask_smorest import Blueprint
 
 from backend import registry
 from backend.contracts import imports, service
-from backend.contracts.export import register_xlsx
+from backend.contracts.export import import_template, register_xlsx
 from backend.contracts.models import CollectiveContract
 from backend.contracts.schemas import (
     CollectiveContractInSchema,
@@ -78,6 +78,16 @@ def export(village_id: int) -> Response:
     village = registry.get_village(village_id)
     data = register_xlsx(village, service.register_rows(village_id, today(), public=False))
     return send_file(io.BytesIO(data), as_attachment=True, download_name=f"contracts-{village.code}.xlsx",
+                     mimetype=XLSX)
+
+
+@blp.route("/villages/<int:village_id>/contracts/template.xlsx", methods=["GET"])
+@requires("assets.manage", village="village_id")
+@blp.response(200, content_type=XLSX)
+@blp.doc(security=SECURITY)
+def template(village_id: int) -> Response:
+    """合同表模板 .xlsx（含填写说明和示例），填好后在“导入合同”中导入。"""
+    return send_file(io.BytesIO(import_template()), as_attachment=True, download_name="contracts-template.xlsx",
                      mimetype=XLSX)
 
 

@@ -102,3 +102,15 @@ def test_a_bad_header_an_empty_file_and_who_may(client, make, lands, today):
     r = client.post(f"{API}/villages/{lands.village.id}/contracts/import", headers=make.headers(villager),
                     data={"file": (BytesIO(b"x"), "a.xlsx")}, content_type="multipart/form-data")
     assert r.status_code == 403
+
+
+def test_the_template_reads_back_as_a_clean_file(client, make, lands, today):
+    from openpyxl import load_workbook
+
+    r = client.get(f"{API}/villages/{lands.village.id}/contracts/template.xlsx", headers=make.headers(lands.accountant))
+    assert r.status_code == 200
+    wb = load_workbook(BytesIO(r.data))
+    assert [c.value for c in wb["合同表"][1]] == list(HEADERS)
+    sample = _xlsx([[c.value for c in row] for row in wb["示例"].iter_rows(min_row=2)])
+    r = _upload(client, make, lands, sample, True)
+    assert r.status_code == 200 and r.json["contracts"] == 1, r.json
