@@ -4,12 +4,15 @@
 // she records the overdue installment: 9,000.00 is refused in Chinese (8,000.00 left), 8,000.00 settles it. 王建国
 // (secretary) signs a new contract: the schedule's live check says what is missing, a contract over the threshold
 // without a decision is refused at the decision's field, and with the resolved 村道硬化工程 decision it is saved.
-// A villager reads only the public fields and cannot open a contract's page (API 403).
+// 李秀英 imports two contracts from .xlsx: a file with a wrong 类别 is refused row by row and writes nothing; the
+// corrected file passes the check and is imported. A villager reads only the public fields and cannot open a
+// contract's page (API 403).
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { test, expect } from '@playwright/test'
-import { appToken, call, consoleUrl, loginAs, readXlsx, shot } from './harness.js'
+import { execFileSync } from 'node:child_process'
+import { PYTHON, appToken, call, consoleUrl, loginAs, readXlsx, shot } from './harness.js'
 
 const url = (p) => consoleUrl(p)
 const input = (scope, name) => scope.locator(`[data-test=${name}] input`).or(scope.locator(`input[data-test=${name}]`)).first()
@@ -121,6 +124,52 @@ test('the secretary signs a contract: the schedule is checked as he types, and a
   await expect(page.locator('[data-test=decision]')).toHaveText('村道硬化工程')
   await expect(page.locator('[data-test=schedule]')).toContainText('40,000.00')
   await topShot(page, 'contracts-signed')
+})
+
+const HEADERS = ['合同编号', '合同名称', '类别', '收支', '合同对方', '统一社会信用代码', '联系电话', '合同金额（元）', '签订日期',
+  '开始日期', '到期日期', '保证金（元）', '依据决议', '备注', '应付日期', '本期金额（元）']
+
+function writeXlsx(rows) {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'contracts-')), '合同表.xlsx')
+  const script = [
+    'import json, sys, openpyxl',
+    'wb = openpyxl.Workbook(); ws = wb.active; ws.title = "合同表"',
+    'headers, rows = json.loads(sys.argv[2])',
+    'ws.append(headers)',
+    'for r in rows: ws.append([r.get(h) for h in headers])',
+    'wb.save(sys.argv[1])',
+  ].join('\n')
+  execFileSync(PYTHON, ['-c', script, file, JSON.stringify([HEADERS, rows])])
+  return file
+}
+
+test('the accountant imports contracts from .xlsx: a bad row is refused, the corrected file is imported', async ({ page }) => {
+  test.setTimeout(120_000)
+  page.setDefaultTimeout(15_000)
+  await loginAs(page, 'lixiuying')
+  await page.goto(url('/assets/contracts'))
+  await page.locator('[data-test=import]').click()
+  await page.waitForURL(/\/assets\/contracts\/import$/)
+  const first = { 合同编号: 'LJHT-2026-021', 合同名称: '村庄绿化养护', 类别: '绿化', 收支: '支出', 合同对方: '绿源园林服务部',
+    '合同金额（元）': '20000.00', 签订日期: isoDaysFromNow(-10), 开始日期: isoDaysFromNow(-10), 到期日期: isoDaysFromNow(300),
+    应付日期: isoDaysFromNow(60), '本期金额（元）': '10000.00' }
+  const second = { 合同编号: 'LJHT-2026-021', 应付日期: isoDaysFromNow(240), '本期金额（元）': '10000.00' }
+  const other = { 合同编号: 'LJHT-2026-022', 合同名称: '道路机械维修', 类别: '服务', 收支: '支出', 合同对方: '永固机械维修部',
+    '合同金额（元）': '4800', 签订日期: isoDaysFromNow(-5), 开始日期: isoDaysFromNow(-5), 到期日期: isoDaysFromNow(360),
+    应付日期: isoDaysFromNow(30), '本期金额（元）': '4800' }
+  await page.locator('[data-test=contracts-file]').setInputFiles(writeXlsx([first, second, other]))
+  await expect(page.locator('[data-test=import-problem]')).toContainText('有 1 行有误')
+  await expect(page.locator('[data-test=bad-row-2]')).toBeVisible()
+  await expect(page.locator('[data-test=bad-rows]')).toContainText('类别应为')
+  await topShot(page, 'contracts-import-refused')
+  await page.locator('[data-test=contracts-file]').setInputFiles(writeXlsx([{ ...first, 类别: '服务' }, second, other]))
+  await expect(page.locator('[data-test=dry-run-ok]')).toContainText('可以导入 2 份合同（3 期款项）')
+  await page.locator('[data-test=confirm-import]').click()
+  await expect(page.locator('[data-test=import-done]')).toContainText('已导入 2 份合同（3 期款项）')
+  await topShot(page, 'contracts-import-done')
+  await page.goto(url('/assets/contracts'))
+  await expect(page.locator('[data-test=row-LJHT-2026-021]')).toBeVisible()
+  await expect(page.locator('[data-test=row-LJHT-2026-022]')).toBeVisible()
 })
 
 test('a villager reads the public fields only and cannot open a contract', async () => {

@@ -17,6 +17,11 @@ export default [
     meta: { title: '新签合同', menu: '三资', order: 41, roles: KEEPERS, description: '登记集体的服务、工程、采购、资产出租合同及其收付款计划' },
   },
   {
+    path: '/assets/contracts/import',
+    component: () => import('../views/contracts/ImportView.vue'),
+    meta: { title: '合同 · 导入', roles: KEEPERS },
+  },
+  {
     path: '/assets/contracts/:id(\\d+)',
     component: () => import('../views/contracts/ContractView.vue'),
     meta: { title: '合同 · 详情', roles: READERS },
