@@ -25,6 +25,11 @@ def test_a_villager_reads_the_list_and_a_project(client, make, world):
     assert r.status_code == 200 and r.json["can_manage"] is False and r.json["can_approve"] is False
     assert "terminate_reason" not in r.json
     assert len(r.json["steps"]) == 7 and r.json["steps"][0]["name"] == "储备"
+    # the phone's reads carry a validator: a repeat naming it is answered 304
+    tag = r.headers.get("ETag")
+    assert tag
+    again = client.get(f"/api/v1/projects/{p.id}", headers={**h, "If-None-Match": tag})
+    assert again.status_code == 304
 
 
 def test_villagers_keep_nothing(client, make, world):
