@@ -284,3 +284,22 @@ def test_two_people_taking_the_same_step_at_once_record_it_once(app, client, mak
     results = parallel(app, [(lambda cl, h=h: cl.post(url, json=body, headers=h)) for h in (sec, com, sec, com)])
     assert sorted(r.status_code for r in results) == [201, 409, 409, 409]
     assert state(p.id) == (1, "active", 1, 0)
+
+
+def test_funds_and_changes_are_checked(client, make, world):
+    p = world.project()
+    sec = make.headers(world.secretary)
+    url = f"/api/v1/projects/{p.id}/funds"
+    assert client.post(url, headers=sec, json={**FUND, "amount": "0.00"}).status_code == 422
+    assert client.post(url, headers=sec, json={**FUND, "source": "银行贷款"}).status_code == 422
+    refused(client.post(url, headers=sec, json={**FUND, "received_on": "2026-06-16"}), 422, "projects.date_future")
+    assert state(p.id) == (0, "active", 0, 0)
+    world.project(title="十里荷塘乡村旅游", category="乡村旅游")
+    refused(client.patch(f"/api/v1/projects/{p.id}", headers=sec, json={"title": "十里荷塘乡村旅游"}), 409,
+            "projects.title_exists")
+    r = client.patch(f"/api/v1/projects/{p.id}", headers=sec, json={"planned_investment": "900000.00",
+                                                                      "description": "装机200千瓦"})
+    assert r.status_code == 200 and r.json["planned_investment"] == "900000.00"
+    refused(client.post(f"/api/v1/projects/{p.id}/terminate", headers=sec,
+                        json={"terminated_on": "2026-06-16", "reason": "选址不符"}), 422, "projects.date_future")
+    assert state(p.id) == (0, "active", 0, 0)
