@@ -3,7 +3,8 @@
 // project 蔬菜大棚产业园 into the library and carries it through 储备, 论证 and 筛选; 申报 without naming the support
 // funds is refused in Chinese, then done with 县级财政 200,000.00. The page now reads 待镇项目评审委员会审批 and the
 // API refuses his own 审批 (403, in Chinese). 郑雯 (青山镇 staff, the 项目评审委员会) opens 镇级 · 项目总览, filters
-// 待审批 and signs 审批; the project's page shows 审批 done by 郑雯. Screenshots of each main screen.
+// 待审批, signs 审批 and exports the overview; the project's page shows 审批 done by 郑雯; 立项 without a decision is
+// refused in Chinese. Screenshots of each main screen.
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -130,4 +131,9 @@ test('a secretary carries a project to 申报, the township review board signs �
   await expect(page.locator('[data-test=project-stage]')).toHaveText('已审批，待立项')
   await expect(page.locator('[data-test=step-save]')).toContainText('立项')
   await topShot(page, 'project-approved')
+  // 立项 rests on a resolved 四议两公开 decision: without one it is refused in Chinese
+  await textarea(page, 'step-documents').fill('立项批复')
+  await page.locator('[data-test=step-save]').click()
+  await expect(page.locator('[data-test=step-error]')).toContainText('立项须依据本村已通过的“四议两公开”决议')
+  await expect(page.locator('[data-test=project-stage]')).toHaveText('已审批，待立项')
 })
