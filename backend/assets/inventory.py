@@ -208,6 +208,7 @@ def seal_inventory(inv: Inventory, *, actor: Principal | None) -> Inventory:
             a.status, a.status_since, a.disposed_on, a.disposal_kind = "disposed", inv.base_date, inv.base_date, \
                 "missing"
             record_event(a, "inventory", actor, before, {"result": "missing", "status": "disposed"}, note=note)
+    db.session.flush()  # every line written while the inventory is still open (the database refuses it after)
     s = seal(inv.village_id, SEAL_KIND, inv.id, payload)
     inv.status, inv.seal_hash, inv.sealed_at = "sealed", s.hash, utcnow()
     inv.sealed_by_id = actor.person_id if actor else None

@@ -6,6 +6,10 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
 from backend.assets.models import Asset, Inventory, InventoryLine
 from backend.core.clock import today
 from backend.core.db import db
@@ -85,14 +89,33 @@ def test_sealed_inventory_is_immutable(client, make, reg):
     assert db.session.query(Seal).count() == seals
     assert db.session.get(Asset, a["id"]).book_fen == 96_000_00
     assert db.session.query(InventoryLine).filter_by(inventory_id=inv).one().result == "confirmed"
-    # the database refuses a sealed inventory without its seal
-    i = db.session.get(Inventory, inv)
-    i.seal_hash = None
-    try:
-        db.session.flush()
-        raise AssertionError("the CHECK should refuse")
-    except Exception as exc:  # IntegrityError
-        assert "sealed" in str(exc).lower() or "check" in str(exc).lower()
+    # the database refuses too, even to code that bypasses the service
+    for change in ("UPDATE asset_inventories SET title = 'x' WHERE id = :id",
+                   "UPDATE asset_inventory_lines SET result = 'missing' WHERE inventory_id = :id",
+                   "INSERT INTO asset_inventory_lines (inventory_id, village_id, asset_id, result)"
+                   " SELECT id, village_id, NULL, 'found' FROM asset_inventories WHERE id = :id"):
+        with pytest.raises(DBAPIError) as exc:
+            db.session.execute(text(change), {"id": inv})
+        assert "封存" in str(exc.value)
+        db.session.rollback()
+    assert db.session.get(Inventory, inv).title == "年度清产核资"
+
+
+def test_an_open_inventory_without_its_seal_is_refused_by_the_database(client, make, reg):
+    inv = _start(client, make, reg).json["id"]
+    with pytest.raises(DBAPIError):
+        db.session.execute(text("UPDATE asset_inventories SET status = 'sealed' WHERE id = :id"), {"id": inv})
+    db.session.rollback()
+
+
+def test_a_disposed_entry_is_refused_by_the_database(client, make, reg):
+    a = new_asset(client, make, reg)
+    r = client.post(f"{API}/assets/{a['id']}/dispose", headers=make.headers(reg.secretary),
+                    json={"kind": "sale", "on": today().isoformat(), "decision_id": reg.decision.id})
+    assert r.status_code == 200
+    with pytest.raises(DBAPIError) as exc:
+        db.session.execute(text("UPDATE assets SET book_fen = 1 WHERE id = :id"), {"id": a["id"]})
+    assert "已处置" in str(exc.value)
     db.session.rollback()
 
 

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import backend.core.db
+from backend.assets import guards
 from backend.core.response_cache import NOTIFY_TRIGGER, notify_trigger
 
 # revision identifiers, used by Alembic.
@@ -159,6 +160,8 @@ def upgrade():
     )
     op.create_index(op.f('ix_asset_vouchers_asset_id'), 'asset_vouchers', ['asset_id'], unique=False)
 
+    for statement in guards.create_statements(op.get_bind().dialect.name):  # sealed and disposed stay as they are
+        op.execute(statement)
     if op.get_bind().dialect.name == "postgresql":  # the response cache forgets what these tables change
         for table in TABLES:
             op.execute(notify_trigger(table))
@@ -168,6 +171,8 @@ def downgrade():
     if op.get_bind().dialect.name == "postgresql":
         for table in TABLES:
             op.execute(f"DROP TRIGGER IF EXISTS {NOTIFY_TRIGGER} ON {table}")
+    for statement in guards.drop_statements(op.get_bind().dialect.name):
+        op.execute(statement)
     op.drop_index(op.f('ix_asset_vouchers_asset_id'), table_name='asset_vouchers')
     op.drop_table('asset_vouchers')
     op.drop_index(op.f('ix_asset_inventory_lines_inventory_id'), table_name='asset_inventory_lines')
