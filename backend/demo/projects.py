@@ -81,13 +81,13 @@ def _income_voucher(village_id: int, day: date, fen: int) -> None:
         ledger.post_voucher(v, actor=accountant)
 
 
-def _project(village_id: int, title: str, **kw: object) -> tuple[Project, bool]:
+def _project(village_id: int, data: service.ProjectInput) -> tuple[Project, bool]:
+    """The project of this title (created when missing) and whether it was created."""
     found = db.session.execute(select(Project).where(Project.village_id == village_id,
-                                                     Project.title == title)).scalar_one_or_none()
+                                                     Project.title == data.title)).scalar_one_or_none()
     if found is not None:
         return found, False
-    village = registry.get_village(village_id)
-    return service.create_project(village, service.ProjectInput(title=title, **kw), actor=None), True  # type: ignore[arg-type]
+    return service.create_project(registry.get_village(village_id), data, actor=None), True
 
 
 def seed_projects() -> int:
@@ -107,10 +107,9 @@ def seed_projects() -> int:
     base = month_start(now, 17)
     dates = [base + timedelta(days=d) for d in (3, 20, 35, 50, 70, 85, 95)]  # 储备 … 实施 (about 14 months ago)
     decision_id = _decision(village.id, dates[5])
-    solar, new = _project(village.id, SOLAR, category="光伏发电", planned_investment_fen=80_000_000,
-                          income_account_id=account.id,
-                          description="在村委会、文化礼堂和小学屋顶建设分布式光伏电站，装机约200千瓦，"
-                                      "所发电量全部上网，电费收入归村集体。")
+    solar, new = _project(village.id, service.ProjectInput(
+        title=SOLAR, category="光伏发电", planned_investment_fen=80_000_000, income_account_id=account.id,
+        description="在村委会、文化礼堂和小学屋顶建设分布式光伏电站，装机约200千瓦，所发电量全部上网，电费收入归村集体。"))
     created += new
     first_month = month_start(dates[6], -1)  # producing from the month after 实施
     if new:
@@ -138,8 +137,9 @@ def seed_projects() -> int:
         back += 1
 
     # ---- 十里荷塘: at 申报, waiting for the township's 审批
-    lotus, new = _project(village.id, LOTUS, category="乡村旅游", planned_investment_fen=120_000_000,
-                          description="依托十里荷塘水面，建设观荷栈道、采莲体验区和农家乐，带动集体增收和村民就业。")
+    lotus, new = _project(village.id, service.ProjectInput(
+        title=LOTUS, category="乡村旅游", planned_investment_fen=120_000_000,
+        description="依托十里荷塘水面，建设观荷栈道、采莲体验区和农家乐，带动集体增收和村民就业。"))
     created += new
     lotus_dates = [now - timedelta(days=d) for d in (60, 45, 30, 12)]
     lotus_docs = {1: ["村集体经济项目储备表（乡村旅游）"], 2: ["十里荷塘乡村旅游项目论证报告"],

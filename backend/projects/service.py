@@ -508,6 +508,10 @@ def list_items(projects: Sequence[Project], on: date) -> list[dict[str, Any]]:
     return out
 
 
+def _decision_view(ref: Any) -> dict[str, Any] | None:
+    return None if ref is None else {"id": ref.id, "title": ref.title}
+
+
 def detail(p: Project, on: date, *, staff: bool) -> dict[str, Any]:
     item = list_items([p], on)[0]
     steps = list(db.session.execute(select(ProjectStep).where(ProjectStep.project_id == p.id)
@@ -538,8 +542,7 @@ def detail(p: Project, on: date, *, staff: bool) -> dict[str, Any]:
             "done_on": done[n].done_on.isoformat() if n in done else None,
             "done_by": names.get(done[n].done_by_id) if n in done else None,
             "documents": json.loads(done[n].documents) if n in done else [],
-            "decision": ({"id": done[n].decision_id, "title": refs[done[n].decision_id].title}  # type: ignore[union-attr]
-                         if n in done and done[n].decision_id is not None and refs.get(done[n].decision_id) else None),
+            "decision": _decision_view(refs.get(done[n].decision_id)) if n in done else None,
             "note": done[n].note if n in done else None,
         } for n in range(1, 8)],
         "funds": [{"id": f.id, "source": f.source, "amount": fen_to_yuan(f.amount_fen),
