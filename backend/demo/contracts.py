@@ -7,7 +7,8 @@
   ends T+60 → ``contract_expiring`` (还剩 60 天).
 - LJHT-2026-003 资产出租 道路机械（压路机、挖掘机）出租, 宏达路桥工程队, 24,000.00 元 the collective receives, on the
   resolved decision 道路机械出租: 8,000.00 due T−110 received, 8,000.00 due T−30 not received →
-  ``receivable_overdue`` (逾期 30 天), 8,000.00 due T+60; 保证金 3,000.00 received T−120.
+  ``receivable_overdue`` (逾期 30 天), 8,000.00 due T+60; 保证金 3,000.00 received T−120; on the register's 压路机
+  (LJ-ZC-005) when the 三资 demo has it.
 
 The land leases and transfers of :mod:`backend.demo.land` appear in the same register. Idempotent: a contract is
 looked up by its number, a decision by its title, a settlement replays by its idempotency key.
@@ -21,6 +22,7 @@ from sqlalchemy import select
 
 from backend import decisions as pipeline
 from backend import registry
+from backend.assets.models import Asset
 from backend.contracts import service
 from backend.contracts.models import CollectiveContract
 from backend.core.clock import today
@@ -33,6 +35,7 @@ from backend.demo.registry import principal
 from backend.registry.models import Village
 
 VILLAGE = "LJ01"
+ROLLER = "LJ-ZC-005"  # the 三资 register's 压路机 (backend/demo/assets.py), the asset the lease is on
 
 
 def _decision(village: Village, title: str, amount_fen: int, description: str, start: date,
@@ -117,11 +120,13 @@ def seed_contracts() -> int:
     machines = _decision(village, "道路机械出租", 3_000_000,
                          "村集体的压路机、挖掘机闲置期间对外出租，租期一年，租金全部归集体。",
                          t - timedelta(days=150), secretary)
+    roller = db.session.execute(select(Asset.id).where(Asset.village_id == village.id, Asset.code == ROLLER)
+                                ).scalar_one_or_none()
     c, new = _contract(village, service.ContractInput(
         number="LJHT-2026-003", kind="asset_lease", direction="income", counterparty_name="宏达路桥工程队",
         counterparty_phone="13705347788", title="道路机械（压路机、挖掘机）出租", total_fen=2_400_000,
         signed_on=t - timedelta(days=125), start_date=t - timedelta(days=120), end_date=t + timedelta(days=245),
-        deposit_fen=300_000, decision_id=machines,
+        deposit_fen=300_000, decision_id=machines, asset_id=roller,
         installments=[I(t - timedelta(days=110), 800_000), I(t - timedelta(days=30), 800_000),
                       I(t + timedelta(days=60), 800_000)]), secretary)
     created += new

@@ -72,6 +72,7 @@ test('the accountant reads the register, exports it and records an overdue insta
   await page.locator('[data-test=row-LJHT-2026-003]').click()
   await page.waitForURL(/\/assets\/contracts\/\d+$/)
   await expect(page.locator('[data-test=overdue]')).toContainText('8,000.00')
+  await expect(page.locator('[data-test=asset]')).toHaveText('压路机（LJ-ZC-005）')
   await topShot(page, 'contracts-lease')
   await page.locator('[data-test=settle-2]').click()
   const dlg = page.locator('[data-test=settle-dialog]')
