@@ -153,9 +153,31 @@ def world(make):
 
     entry = assisted.enter(a.id, assisted.EntryInput("vote", phoneless.person_id, True, "0715", vote_id=assembly.id,
                                                      choice="agree"), actor=make.principal(a_member))
+    # the 三资 register: an asset, an open 清产核资 with one line; a collective contract; a project
+    from backend.assets import inventory as asset_inventory
+    from backend.assets import service as assets
+    from backend.contracts import service as collective_contracts
+    from backend.projects import service as projects
+
+    asset = assets.create_asset(a, assets.AssetInput("asset", "ZC-001", "村委会办公楼", "房屋及建筑物",
+                                                     original_fen=500_000_00, book_fen=400_000_00), actor=None)
+    inventory = asset_inventory.create_inventory(a, "2026年清产核资", today(), None, actor=None)
+    inventory_line = asset_inventory.set_line(inventory, asset_inventory.LineInput("confirmed", asset_id=asset.id),
+                                              actor=None)
+    collective_contract = collective_contracts.create_contract(a, collective_contracts.ContractInput(
+        "HT-2026-001", "service", "expense", "洁美保洁服务部", "村庄保洁外包", 12000_00, date(2026, 1, 5),
+        date(2026, 1, 10), date(2026, 12, 31), [collective_contracts.InstallmentInput(date(2026, 3, 31), 12000_00)]),
+        actor=None)
+    project = projects.create_project(a, projects.ProjectInput(title="村集体屋顶分布式光伏", category="光伏发电",
+                                                               planned_investment_fen=80_000_000), actor=None)
     db.session.commit()
     ids = {
         "village_id": a.id,
+        "asset_id": asset.id,
+        "inventory_id": inventory.id,
+        "line_id": inventory_line.id,
+        "collective_contract_id": collective_contract.id,
+        "project_id": project.id,
         "application_id": application.id,
         "meeting_id": meeting.id,
         "membership_objection_id": membership_objection.id,
@@ -266,6 +288,11 @@ NOT_FOR_THE_OVERSEER = {
     "(tests/printing/test_sheets.py)",
     "/api/v1/decisions/<int:decision_id>/result.pdf": "the board's paper: the secretary who posts it "
     "(tests/printing/test_sheets.py)",
+    # issue 21: the contract form's tools (assets.manage): those who sign the collective's contracts
+    "/api/v1/villages/<int:village_id>/contracts/template.xlsx": "the blank import sheet: who imports contracts "
+    "(tests/contracts/test_contracts_import.py)",
+    "/api/v1/villages/<int:village_id>/contract-decisions": "the resolved decisions a new contract may rest on: who "
+    "signs it (tests/contracts/test_contracts_register.py)",
 }
 # GETs that need a query argument to answer (without it: 422 naming the argument)
 OVERSEER_QUERY = {

@@ -113,8 +113,8 @@ def create(args: dict[str, Any], village_id: int) -> Any:
     return service.contract_view(c, today())
 
 
-@blp.route("/contracts/<int:contract_id>", methods=["GET"])
-@requires("assets.read", obj=(CollectiveContract, "contract_id"))
+@blp.route("/contracts/<int:collective_contract_id>", methods=["GET"])
+@requires("assets.read", obj=(CollectiveContract, "collective_contract_id", "contract"))
 @blp.response(200, CollectiveContractSchema)
 @blp.doc(security=SECURITY)
 def detail(contract: CollectiveContract) -> Any:
@@ -122,8 +122,8 @@ def detail(contract: CollectiveContract) -> Any:
     return service.contract_view(contract, today())
 
 
-@blp.route("/contracts/<int:contract_id>", methods=["PUT"])
-@requires("assets.manage", obj=(CollectiveContract, "contract_id"))
+@blp.route("/contracts/<int:collective_contract_id>", methods=["PUT"])
+@requires("assets.manage", obj=(CollectiveContract, "collective_contract_id", "contract"))
 @blp.arguments(CollectiveContractInSchema)
 @blp.response(200, CollectiveContractSchema)
 @blp.doc(security=SECURITY)
@@ -134,8 +134,8 @@ def update(args: dict[str, Any], contract: CollectiveContract) -> Any:
     return service.contract_view(contract, today())
 
 
-@blp.route("/contracts/<int:contract_id>/terminate", methods=["POST"])
-@requires("assets.manage", obj=(CollectiveContract, "contract_id"))
+@blp.route("/contracts/<int:collective_contract_id>/terminate", methods=["POST"])
+@requires("assets.manage", obj=(CollectiveContract, "collective_contract_id", "contract"))
 @blp.arguments(ContractTerminateInSchema)
 @blp.response(200, CollectiveContractSchema)
 @blp.doc(security=SECURITY)
@@ -146,8 +146,8 @@ def terminate(args: dict[str, Any], contract: CollectiveContract) -> Any:
     return service.contract_view(contract, today())
 
 
-@blp.route("/contracts/<int:contract_id>/settlements", methods=["POST"])
-@requires("assets.manage", obj=(CollectiveContract, "contract_id"))
+@blp.route("/contracts/<int:collective_contract_id>/settlements", methods=["POST"])
+@requires("assets.manage", obj=(CollectiveContract, "collective_contract_id", "contract"))
 @blp.arguments(ContractSettleInSchema)
 @blp.response(201, CollectiveContractSchema)
 @blp.alt_response(200, schema=CollectiveContractSchema, description="同一幂等键的重复请求：不再登记，返回合同现状")
@@ -163,8 +163,8 @@ def settle(args: dict[str, Any], contract: CollectiveContract) -> Any:
     return (body, 200) if replayed else body
 
 
-@blp.route("/contracts/<int:contract_id>/deposit", methods=["POST"])
-@requires("assets.manage", obj=(CollectiveContract, "contract_id"))
+@blp.route("/contracts/<int:collective_contract_id>/deposit", methods=["POST"])
+@requires("assets.manage", obj=(CollectiveContract, "collective_contract_id", "contract"))
 @blp.arguments(ContractDepositInSchema)
 @blp.response(200, CollectiveContractSchema)
 @blp.doc(security=SECURITY)

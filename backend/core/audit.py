@@ -202,6 +202,17 @@ ACTION_LABELS: dict[str, str] = {
     "land.payout_batch_paid": "租金银行代发到户",
     "land.payout_batch_cancel": "撤销租金代发批次",
     # --- 公示 sheets (issue 19, H4)
+    # --- 三资, collective contracts, 项目库, warnings (issue 21)
+    "assets.create": "登记三资", "assets.update": "更正三资登记", "assets.dispose": "处置三资",
+    "assets.import": "导入三资登记簿", "assets.inventory_create": "开始清产核资",
+    "assets.inventory_line": "记录清产核资核对结果", "assets.inventory_line_delete": "删去清产核资核对记录",
+    "assets.inventory_seal": "封存清产核资",
+    "contracts.create": "登记集体合同", "contracts.update": "更正集体合同", "contracts.terminate": "终止集体合同",
+    "contracts.settle": "登记合同收付款", "contracts.deposit_received": "收取合同保证金",
+    "contracts.deposit_returned": "退还合同保证金", "contracts.import": "导入集体合同",
+    "projects.create": "登记项目", "projects.update": "更正项目", "projects.step": "项目推进一步",
+    "projects.fund_add": "登记项目资金", "projects.plan_set": "设定项目收益计划", "projects.terminate": "终止项目",
+    "warnings.refresh": "刷新预警",
 }
 # an action not listed above is named by its domain: nothing shows a code to a reader
 DOMAIN_LABELS: dict[str, str] = {
@@ -209,7 +220,8 @@ DOMAIN_LABELS: dict[str, str] = {
     "household": "户", "job": "公益岗位", "land": "土地流转", "ledger": "账务", "member": "花名册",
     "notice": "通知", "person": "人员", "role": "角色", "roster": "花名册", "setting": "本地规则",
     "share": "股权", "township": "乡镇", "village": "村", "vote": "表决", "wechat": "微信",
-    "membership": "成员确认", "assisted": "代办",
+    "membership": "成员确认", "assisted": "代办", "assets": "三资", "contracts": "集体合同", "projects": "项目库",
+    "warnings": "预警",
 }
 
 

@@ -69,3 +69,21 @@ def test_the_guard_is_the_migrations(app: Flask) -> None:
         names = db.session.execute(text(
             "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'")).scalars()
     assert set(audit.GUARD_TRIGGERS) <= set(names)
+
+
+def test_every_action_the_code_records_has_a_chinese_label() -> None:
+    """The audit screens show ``action_label``: an action recorded with a literal name must be listed, and an
+    f-string one must name a domain that is (never "系统：其他操作" for our own writes)."""
+    import re
+
+    from backend.config import ROOT
+
+    literal, prefixes = set(), set()
+    for path in (ROOT / "backend").rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        literal |= set(re.findall(r'audit\.record\(\s*"([a-z_]+\.[a-z_.]+)"', source))
+        prefixes |= set(re.findall(r'audit\.record\(\s*f"([a-z_]+)\.', source))
+    assert len(literal) > 50, "the scan found too few actions: did the call's shape change?"
+    assert sorted(literal - set(audit.ACTION_LABELS)) == []
+    assert sorted(prefixes - set(audit.DOMAIN_LABELS)) == []
+    assert audit.action_label("contracts.deposit_returned") == "退还合同保证金"

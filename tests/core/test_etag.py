@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
 from backend import create_app, demo, disclosures, registry
+from backend.assets import service as assets
 from backend.config import ROOT
 from backend.core import response_cache as rc
 from backend.core.db import db
@@ -33,7 +34,8 @@ PAGE_READS = {
     "/me", "/me/home", "/me/dividends", "/me/dividends/{}", "/me/notices", "/notices/{}", "/me/votes", "/votes/{}",
     "/decisions/{}", "/villages/{}/decisions", "/me/land", "/me/land/rent-history", "/villages/{}/job-postings",
     "/job-postings/{}", "/me/job-applications", "/villages/{}/accounts/summary", "/villages/{}/disclosures",
-    "/disclosures/{}", "/auth/console-tickets/{}/request",
+    "/disclosures/{}", "/auth/console-tickets/{}/request", "/villages/{}/assets", "/villages/{}/assets/summary",
+    "/assets/{}", "/villages/{}/contracts", "/villages/{}/projects", "/projects/{}",
 }
 
 # JSON reads that answer 200 without a validator, each with the reason (reviewed): none.
@@ -108,6 +110,8 @@ def _world_on(client: FlaskClient) -> Demo:
     posting = client.get(f"{API}/villages/{v}/job-postings?page_size=100", headers=zhang).json["items"][0]
     disclosure = client.get(f"{API}/villages/{v}/disclosures?page=1&page_size=20", headers=zhang).json["items"][0]
     ticket = client.post(f"{API}/auth/console-tickets", json={}).json
+    asset = client.get(f"{API}/villages/{v}/assets?page_size=100", headers=zhang).json["items"][0]
+    project = client.get(f"{API}/villages/{v}/projects?page_size=100", headers=zhang).json["items"][0]
     reads = {
         "/me": "/me",
         "/me/home": "/me/home",
@@ -128,6 +132,12 @@ def _world_on(client: FlaskClient) -> Demo:
         "/villages/{}/disclosures": f"/villages/{v}/disclosures?page=1&page_size=20",
         "/disclosures/{}": f"/disclosures/{disclosure['id']}",
         "/auth/console-tickets/{}/request": f"/auth/console-tickets/{ticket['code']}/request",
+        "/villages/{}/assets": f"/villages/{v}/assets?page_size=100",
+        "/villages/{}/assets/summary": f"/villages/{v}/assets/summary",
+        "/assets/{}": f"/assets/{asset['id']}",
+        "/villages/{}/contracts": f"/villages/{v}/contracts?page_size=100",
+        "/villages/{}/projects": f"/villages/{v}/projects?page_size=100",
+        "/projects/{}": f"/projects/{project['id']}",
     }
     assert set(reads) == PAGE_READS
     return Demo(client, v, zhang, other, secretary, reads)
@@ -212,7 +222,26 @@ def _changes(w: Demo) -> dict[str, Callable[[], None]]:
         got = w.client.post(f"{API}/auth/console-tickets/{code}/refuse", headers=w.secretary)
         assert got.status_code in (200, 204), got.json
 
+    def rename_asset() -> None:
+        _sql("UPDATE assets SET name = name || '（改）' WHERE id = :i", i=_id(r["/assets/{}"]))
+
+    def register_an_asset() -> None:  # the register gains an entry: the totals count one more
+        village = registry.village_by_code("LJ01")
+        assert village is not None
+        assets.create_asset(village, assets.AssetInput("asset", "ZC-ETAG", "新建公厕", "公益性资产",
+                                                       original_fen=80_000_00, book_fen=80_000_00), actor=None)
+        db.session.commit()
+
+    def retitle_contracts() -> None:
+        _sql("UPDATE collective_contracts SET title = title || '（改）'")
+
+    def retitle_project() -> None:
+        _sql("UPDATE projects SET title = title || '（改）' WHERE id = :i", i=_id(r["/projects/{}"]))
+
     return {
+        "/villages/{}/assets": rename_asset, "/villages/{}/assets/summary": register_an_asset,
+        "/assets/{}": rename_asset, "/villages/{}/contracts": retitle_contracts,
+        "/villages/{}/projects": retitle_project, "/projects/{}": retitle_project,
         "/me": rename_zhang, "/me/home": rename_zhang, "/me/dividends": retitle_distribution,
         "/me/dividends/{}": retitle_distribution, "/me/notices": read_notice, "/notices/{}": retitle_notice,
         "/me/votes": open_to_zhang, "/votes/{}": retitle_vote, "/decisions/{}": retitle_decision,

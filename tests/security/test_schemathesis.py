@@ -56,6 +56,8 @@ TABLES = {
     "job_objection_id": "job_objections", "application_id": "membership_applications",
     "meeting_id": "membership_meetings", "membership_objection_id": "membership_objections",
     "entry_id": "assisted_entries", "payment_id": "land_rent_payments", "batch_id": "land_payout_batches",
+    "asset_id": "assets", "inventory_id": "asset_inventories", "line_id": "asset_inventory_lines",
+    "collective_contract_id": "collective_contracts", "project_id": "projects",
 }
 # settings keys, YYYY-MM periods, console tickets and their QR codes, the docs' static file names, a deciding body's
 # name: generated as they come
