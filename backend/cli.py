@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ from flask.cli import AppGroup
 
 from backend.core.db import db
 from backend.core.errors import AppError
+
+log = logging.getLogger(__name__)
 
 roster_cli = AppGroup("roster", help="花名册导入导出")
 seal_cli = AppGroup("seal", help="公开记录的封签")
@@ -233,17 +236,32 @@ notices_cli = AppGroup("notices", help="Announcements: the WeChat push worker.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds to wait when nothing is due.")
 @click.option("--batch", default=50, show_default=True, help="Jobs claimed at a time.")
 def notices_work(once: bool, interval: float, batch: int) -> None:
-    """Send the push outbox's due subscribe messages (several workers may run at once on PostgreSQL)."""
+    """Send the push outbox's due subscribe messages (several workers may run at once on PostgreSQL), and keep
+    the townships' warnings fresh: every township once at the start, then each round those that are due (changed
+    since, or reached the day their warnings may change: one statement when none is)."""
     import time
 
     from backend.decisions.votes import pushes as vote_pushes
     from backend.notices import outbox as service
+    from backend.township import warning_store
 
     service.recover_stale()
+    discover = True
     while True:
         # each round: votes now closing within 24 hours get their reminders queued (one query when there are none)
         vote_pushes.queue_closing_reminders()
         db.session.commit()
+        try:
+            refreshed = warning_store.refresh_due(discover=discover)
+        except Exception:  # the pushes go on; the warnings wait for the next round (or the read that needs them)
+            db.session.rollback()
+            log.exception("warnings: the refresh failed")
+            refreshed = {}
+        discover = False
+        if refreshed:
+            opened = sum(r.opened for r in refreshed.values())
+            closed = sum(r.closed for r in refreshed.values())
+            click.echo(f"warnings: {len(refreshed)} township(s) refreshed, {opened} opened, {closed} closed")
         report = service.work(limit=batch)
         done = report.sent + report.no_consent + report.retried + report.failed
         if done:

@@ -235,6 +235,32 @@ def test_daily_refresh_at_midnight_and_the_command(app, client, make, w, now):
     assert result.exit_code != 0 and "找不到乡镇编码 XX" in result.output
 
 
+def test_the_push_worker_keeps_the_warnings_fresh_and_goes_on_when_a_refresh_fails(app, make, w, monkeypatch):
+    threshold(w, 900_00)  # 甲村's 1,000.00 expense is now over the line
+    runner = app.test_cli_runner()
+    out = runner.invoke(args=["notices", "work", "--once"])
+    assert out.exit_code == 0, out.output
+    assert "warnings: 2 township(s) refreshed, " in out.output  # every township at its start
+    opened = db.session.execute(select(StoredWarning).where(StoredWarning.kind == "expense_no_decision")).scalars()
+    assert [(r.village_id, r.closed_at) for r in opened] == [(w["a"].id, None)]
+    assert state(w).dirty_since is None
+
+    def broken(*_a, **_k):
+        raise RuntimeError("a rule failed")
+
+    threshold(w, 2_000_00)
+    monkeypatch.setattr(warning_store, "refresh", broken)
+    out = runner.invoke(args=["notices", "work", "--once"])
+    assert out.exit_code == 0, out.output  # the pushes went on
+    assert state(w).dirty_since is not None  # and 青山镇 waits for the next round
+    monkeypatch.undo()
+    out = runner.invoke(args=["notices", "work", "--once"])
+    assert "warnings: 1 township(s) refreshed, 0 opened, 1 closed" in out.output, out.output  # 青山镇 only
+    db.session.expire_all()
+    (closed,) = db.session.execute(select(StoredWarning).where(StoredWarning.kind == "expense_no_decision")).scalars()
+    assert closed.closed_at is not None
+
+
 def test_two_refreshes_at_once_open_one_row_per_key(app, w):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("needs PostgreSQL (row locks, real concurrency): run with TEST_DATABASE_URL")
