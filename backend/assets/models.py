@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.core.clock import utcnow
-from backend.core.db import BigId, UTCDateTime, db
+from backend.core.db import BigId, UTCDateTime, db, in_values
 
 KINDS = ("asset", "resource", "fund")
 KIND_LABELS = {"asset": "资产", "resource": "资源", "fund": "资金"}
@@ -49,12 +49,8 @@ LINE_RESULTS = ("confirmed", "corrected", "missing", "found")
 LINE_LABELS = {"confirmed": "账实相符", "corrected": "更正", "missing": "盘亏", "found": "盘盈"}
 
 
-def _in(col: str, values: tuple[str, ...]) -> str:
-    return f"{col} IN ({', '.join(repr(v) for v in values)})"
-
-
 def _categories() -> str:
-    return " OR ".join(f"(kind = '{k}' AND {_in('category', v)})" for k, v in CATEGORIES.items())
+    return " OR ".join(f"(kind = '{k}' AND {in_values('category', v)})" for k, v in CATEGORIES.items())
 
 
 class Asset(db.Model):
@@ -97,10 +93,10 @@ class Asset(db.Model):
         UniqueConstraint("id", "village_id", name="uq_assets_id_village"),
         ForeignKeyConstraint(["parcel_id", "village_id"], ["land_parcels.id", "land_parcels.village_id"],
                              name="fk_assets_parcel_same_village"),
-        CheckConstraint(_in("kind", KINDS), name="kind"),
+        CheckConstraint(in_values("kind", KINDS), name="kind"),
         CheckConstraint(_categories(), name="category"),
-        CheckConstraint(_in("status", STATUSES), name="status"),
-        CheckConstraint("acquired_how IS NULL OR " + _in("acquired_how", ACQUIRED), name="acquired"),
+        CheckConstraint(in_values("status", STATUSES), name="status"),
+        CheckConstraint("acquired_how IS NULL OR " + in_values("acquired_how", ACQUIRED), name="acquired"),
         CheckConstraint("quantity IS NULL OR quantity > 0", name="quantity"),
         CheckConstraint("area_mu4 IS NULL OR area_mu4 > 0", name="area"),
         CheckConstraint("original_fen IS NULL OR original_fen >= 0", name="original"),
@@ -113,7 +109,7 @@ class Asset(db.Model):
         CheckConstraint("account_last4 IS NULL OR length(account_last4) = 4", name="last4"),
         CheckConstraint("(status = 'disposed') = (disposed_on IS NOT NULL AND disposal_kind IS NOT NULL)",
                         name="disposed"),
-        CheckConstraint("disposal_kind IS NULL OR " + _in("disposal_kind", DISPOSALS), name="disposal_kind"),
+        CheckConstraint("disposal_kind IS NULL OR " + in_values("disposal_kind", DISPOSALS), name="disposal_kind"),
     )
 
 
@@ -176,7 +172,7 @@ class Inventory(db.Model):
 
     __table_args__ = (
         UniqueConstraint("id", "village_id", name="uq_asset_inventories_id_village"),
-        CheckConstraint(_in("status", INVENTORY_STATUSES), name="status"),
+        CheckConstraint(in_values("status", INVENTORY_STATUSES), name="status"),
         CheckConstraint("(status = 'sealed') = (seal_hash IS NOT NULL AND sealed_at IS NOT NULL)", name="sealed"),
     )
 
@@ -212,11 +208,11 @@ class InventoryLine(db.Model):
                              name="fk_asset_inventory_lines_asset"),
         ForeignKeyConstraint(["created_asset_id", "village_id"], ["assets.id", "assets.village_id"],
                              name="fk_asset_inventory_lines_created"),
-        CheckConstraint(_in("result", LINE_RESULTS), name="result"),
+        CheckConstraint(in_values("result", LINE_RESULTS), name="result"),
         CheckConstraint("(result = 'found') = (asset_id IS NULL)", name="found"),
         CheckConstraint("result <> 'found' OR (found_kind IS NOT NULL AND found_code IS NOT NULL"
                         " AND found_name IS NOT NULL AND found_category IS NOT NULL)", name="found_entry"),
-        CheckConstraint("status IS NULL OR " + _in("status", STATUSES), name="status"),
+        CheckConstraint("status IS NULL OR " + in_values("status", STATUSES), name="status"),
         CheckConstraint("quantity IS NULL OR quantity > 0", name="quantity"),
         CheckConstraint("book_fen IS NULL OR book_fen >= 0", name="book"),
     )

@@ -21,17 +21,13 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.core.clock import utcnow
-from backend.core.db import BigId, UTCDateTime, db
+from backend.core.db import BigId, UTCDateTime, db, in_values
 
 KINDS = ("vote", "job_application")
 STATUSES = ("pending", "signed", "refused", "expired")
 KIND_LABELS = {"vote": "表决投票", "job_application": "公益岗位报名"}
 STATUS_LABELS = {"pending": "等待会签", "signed": "已会签，已记录", "refused": "已拒绝，未记录",
                  "expired": "已过期，未记录"}
-
-
-def _in(col: str, values: tuple[str, ...]) -> str:
-    return f"{col} IN ({', '.join(repr(v) for v in values)})"
 
 
 class AssistedEntry(db.Model):
@@ -63,8 +59,8 @@ class AssistedEntry(db.Model):
     application_id: Mapped[int | None] = mapped_column(ForeignKey("job_applications.id"), nullable=True, unique=True)
 
     __table_args__ = (
-        CheckConstraint(_in("kind", KINDS), name="kind"),
-        CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint(in_values("kind", KINDS), name="kind"),
+        CheckConstraint(in_values("status", STATUSES), name="status"),
         CheckConstraint("entered_by_id <> cosigned_by_id", name="two_staff"),
         CheckConstraint("entered_by_id <> person_id", name="not_oneself"),
         CheckConstraint("member_confirmed", name="member_confirmed"),

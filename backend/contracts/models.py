@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.core.clock import utcnow
-from backend.core.db import BigId, UTCDateTime, db
+from backend.core.db import BigId, UTCDateTime, db, in_values
 
 KINDS = ("service", "construction", "purchase", "asset_lease", "other")
 KIND_LABELS = {"service": "服务", "construction": "工程施工", "purchase": "采购", "asset_lease": "资产出租",
@@ -40,10 +40,6 @@ DIRECTION_LABELS = {"income": "收入", "expense": "支出"}
 STATUSES = ("active", "ended", "terminated")
 STATUS_LABELS = {"active": "履行中", "ended": "已到期", "terminated": "已终止"}
 METHODS = ("bank", "cash")
-
-
-def _in(col: str, values: tuple[str, ...]) -> str:
-    return f"{col} IN ({', '.join(repr(v) for v in values)})"
 
 
 class CollectiveContract(db.Model):
@@ -79,9 +75,9 @@ class CollectiveContract(db.Model):
     __table_args__ = (
         UniqueConstraint("village_id", "number", name="uq_collective_contracts_village_number"),
         UniqueConstraint("id", "village_id", name="uq_collective_contracts_id_village"),
-        CheckConstraint(_in("kind", KINDS), name="kind"),
-        CheckConstraint(_in("direction", DIRECTIONS), name="direction"),
-        CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint(in_values("kind", KINDS), name="kind"),
+        CheckConstraint(in_values("direction", DIRECTIONS), name="direction"),
+        CheckConstraint(in_values("status", STATUSES), name="status"),
         CheckConstraint("total_fen > 0", name="total"),
         CheckConstraint("end_date >= start_date", name="term"),
         CheckConstraint("deposit_fen >= 0", name="deposit"),
@@ -145,6 +141,6 @@ class Settlement(db.Model):
         ForeignKeyConstraint(["installment_id", "village_id"],
                              ["collective_contract_installments.id", "collective_contract_installments.village_id"],
                              name="fk_collective_contract_settlements_installment"),
-        CheckConstraint(_in("method", METHODS), name="method"),
+        CheckConstraint(in_values("method", METHODS), name="method"),
         CheckConstraint("amount_fen > 0", name="amount"),
     )

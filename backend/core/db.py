@@ -48,3 +48,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def in_values(col: str, values: tuple[str, ...]) -> str:
+    """A CHECK constraint's text: ``col`` is one of ``values`` (``kind IN ('a', 'b')``)."""
+    return f"{col} IN ({', '.join(repr(v) for v in values)})"

@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.core.clock import utcnow
-from backend.core.db import BigId, UTCDateTime, db
+from backend.core.db import BigId, UTCDateTime, db, in_values
 from backend.core.objections import ANSWERED_CHECK, ObjectionMixin
 
 HOLDERS = ("member", "collective")
@@ -41,10 +41,6 @@ BUCKET_KINDS = ("retain", "dividend")
 COMPONENT_KINDS = ("fixed_per_share", "fixed_per_member", "equity")
 DISTRIBUTION_STATUSES = ("draft", "computed", "published", "paying", "paid", "cancelled")
 PAY_METHODS = ("bank", "cash", "internal")
-
-
-def _in(col: str, values: tuple[str, ...]) -> str:
-    return f"{col} IN ({', '.join(repr(v) for v in values)})"
 
 
 class ShareType(db.Model):
@@ -68,7 +64,7 @@ class ShareType(db.Model):
         UniqueConstraint("village_id", "code", name="uq_share_types_village_code"),
         UniqueConstraint("village_id", "name", name="uq_share_types_village_name"),
         UniqueConstraint("id", "village_id", name="uq_share_types_id_village"),
-        CheckConstraint(_in("holder", HOLDERS), name="holder"),
+        CheckConstraint(in_values("holder", HOLDERS), name="holder"),
         CheckConstraint("per_person >= 0", name="per_person"),
     )
 
@@ -118,7 +114,7 @@ class ShareEvent(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
-    __table_args__ = (CheckConstraint(_in("kind", EVENT_KINDS), name="kind"),)
+    __table_args__ = (CheckConstraint(in_values("kind", EVENT_KINDS), name="kind"),)
 
 
 class ShareChange(db.Model):
@@ -169,7 +165,7 @@ class BucketTemplate(db.Model):
 
     __table_args__ = (
         UniqueConstraint("village_id", "name", name="uq_dividend_bucket_templates_village_name"),
-        CheckConstraint(_in("kind", BUCKET_KINDS), name="kind"),
+        CheckConstraint(in_values("kind", BUCKET_KINDS), name="kind"),
         CheckConstraint("percent_bp >= 0 AND percent_bp <= 10000", name="percent"),
     )
 
@@ -210,7 +206,7 @@ class Distribution(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
     __table_args__ = (
-        CheckConstraint(_in("status", DISTRIBUTION_STATUSES), name="status"),
+        CheckConstraint(in_values("status", DISTRIBUTION_STATUSES), name="status"),
         CheckConstraint("year >= 2000 AND year <= 2200", name="year"),
         CheckConstraint("excluded_fen >= 0", name="excluded"),
         CheckConstraint("pool_fen IS NULL OR pool_fen >= 0", name="pool"),
@@ -245,7 +241,7 @@ class DistributionBucket(db.Model):
 
     __table_args__ = (
         UniqueConstraint("distribution_id", "name", name="uq_distribution_buckets_name"),
-        CheckConstraint(_in("kind", BUCKET_KINDS), name="kind"),
+        CheckConstraint(in_values("kind", BUCKET_KINDS), name="kind"),
         CheckConstraint("percent_bp >= 0 AND percent_bp <= 10000", name="percent"),
         CheckConstraint("amount_fen IS NULL OR amount_fen >= 0", name="amount"),
     )
@@ -270,7 +266,7 @@ class DividendComponent(db.Model):
     amount_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
     __table_args__ = (
-        CheckConstraint(_in("kind", COMPONENT_KINDS), name="kind"),
+        CheckConstraint(in_values("kind", COMPONENT_KINDS), name="kind"),
         CheckConstraint("(kind = 'equity') = (per_unit_fen IS NULL)", name="per_unit"),
         CheckConstraint("per_unit_fen IS NULL OR per_unit_fen > 0", name="per_unit_positive"),
         CheckConstraint("kind <> 'fixed_per_share' OR share_type_id IS NOT NULL", name="fixed_type"),
@@ -338,7 +334,7 @@ class PaymentBatch(db.Model):
 
     __table_args__ = (
         UniqueConstraint("distribution_id", "idempotency_key", name="uq_dividend_payment_batches_key"),
-        CheckConstraint(_in("method", PAY_METHODS), name="method"),
+        CheckConstraint(in_values("method", PAY_METHODS), name="method"),
         CheckConstraint("count > 0 AND total_fen >= 0", name="totals"),
     )
 

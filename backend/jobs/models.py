@@ -14,17 +14,13 @@ from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, I
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.core.clock import utcnow
-from backend.core.db import BigId, UTCDateTime, db
+from backend.core.db import BigId, UTCDateTime, db, in_values
 from backend.core.objections import ANSWERED_CHECK, ObjectionMixin
 
 CATEGORIES = ("保洁", "护路", "护林", "巡河", "水管", "养老助残", "治安", "就业信息", "其他")
 POSTING_STATUSES = ("open", "sealed", "drawn", "publicity", "confirmed", "cancelled")
 APPLICATION_STATUSES = ("applied", "selected", "waitlisted", "hired", "withdrawn", "ineligible")
 PAY_METHODS = ("bank", "cash")
-
-
-def _in(col: str, values: tuple[str, ...]) -> str:
-    return f"{col} IN ({', '.join(repr(v) for v in values)})"
 
 
 class JobPosting(db.Model):
@@ -57,8 +53,8 @@ class JobPosting(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
     __table_args__ = (
-        CheckConstraint(_in("category", CATEGORIES), name="category"),
-        CheckConstraint(_in("status", POSTING_STATUSES), name="status"),
+        CheckConstraint(in_values("category", CATEGORIES), name="category"),
+        CheckConstraint(in_values("status", POSTING_STATUSES), name="status"),
         CheckConstraint("positions > 0", name="positions"),
         CheckConstraint("monthly_wage_fen > 0", name="wage"),
         CheckConstraint("term_months BETWEEN 1 AND 36", name="term"),
@@ -90,7 +86,7 @@ class JobApplication(db.Model):
         UniqueConstraint("posting_id", "person_id", name="uq_job_applications_person"),
         UniqueConstraint("posting_id", "household_key", name="uq_job_applications_household"),
         UniqueConstraint("posting_id", "receipt", name="uq_job_applications_receipt"),
-        CheckConstraint(_in("status", APPLICATION_STATUSES), name="status"),
+        CheckConstraint(in_values("status", APPLICATION_STATUSES), name="status"),
     )
 
 

@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.core.clock import utcnow
-from backend.core.db import BigId, UTCDateTime, db
+from backend.core.db import BigId, UTCDateTime, db, in_values
 
 PARCEL_KINDS = ("contracted", "collective_land", "collective_asset")
 LAND_TYPES = ("耕地", "园地", "林地", "草地", "养殖水面", "设施农用地", "其他")
@@ -43,10 +43,6 @@ RENT_KINDS = ("cash", "in_kind")
 PRICE_BASES = ("market", "minimum")
 PAY_METHODS = ("bank", "cash")
 BATCH_STATUSES = ("pending", "paid")
-
-
-def _in(col: str, values: tuple[str, ...]) -> str:
-    return f"{col} IN ({', '.join(repr(v) for v in values)})"
 
 
 class Parcel(db.Model):
@@ -76,8 +72,8 @@ class Parcel(db.Model):
         UniqueConstraint("id", "village_id", name="uq_land_parcels_id_village"),
         ForeignKeyConstraint(["household_id", "village_id"], ["households.id", "households.village_id"],
                              name="fk_land_parcels_household_same_village"),
-        CheckConstraint(_in("kind", PARCEL_KINDS), name="kind"),
-        CheckConstraint(_in("land_type", LAND_TYPES), name="land_type"),
+        CheckConstraint(in_values("kind", PARCEL_KINDS), name="kind"),
+        CheckConstraint(in_values("land_type", LAND_TYPES), name="land_type"),
         CheckConstraint("area_mu4 > 0", name="area"),
         CheckConstraint("measured_mu4 IS NULL OR measured_mu4 > 0", name="measured"),
         CheckConstraint("(kind = 'contracted') = (household_id IS NOT NULL)", name="household"),
@@ -104,7 +100,7 @@ class Party(db.Model):
     __table_args__ = (
         UniqueConstraint("village_id", "name", name="uq_land_parties_village_name"),
         UniqueConstraint("id", "village_id", name="uq_land_parties_id_village"),
-        CheckConstraint(_in("kind", PARTY_KINDS), name="kind"),
+        CheckConstraint(in_values("kind", PARTY_KINDS), name="kind"),
     )
 
 
@@ -153,9 +149,9 @@ class Contract(db.Model):
         UniqueConstraint("id", "village_id", name="uq_land_contracts_id_village"),
         ForeignKeyConstraint(["party_id", "village_id"], ["land_parties.id", "land_parties.village_id"],
                              name="fk_land_contracts_party_same_village"),
-        CheckConstraint(_in("kind", CONTRACT_KINDS), name="kind"),
-        CheckConstraint(_in("status", CONTRACT_STATUSES), name="status"),
-        CheckConstraint(_in("rent_kind", RENT_KINDS), name="rent_kind"),
+        CheckConstraint(in_values("kind", CONTRACT_KINDS), name="kind"),
+        CheckConstraint(in_values("status", CONTRACT_STATUSES), name="status"),
+        CheckConstraint(in_values("rent_kind", RENT_KINDS), name="rent_kind"),
         CheckConstraint("rent_kind = 'cash' OR (grain IS NOT NULL AND price_basis IS NOT NULL)", name="in_kind"),
         CheckConstraint("end_date > start_date", name="term"),
         CheckConstraint("increase_bp >= 0 AND increase_bp <= 5000 AND increase_every >= 1", name="increase"),
@@ -236,7 +232,7 @@ class GrainPrice(db.Model):
 
     __table_args__ = (
         UniqueConstraint("township_id", "year", "grain", "basis", name="uq_land_grain_prices"),
-        CheckConstraint(_in("basis", PRICE_BASES), name="basis"),
+        CheckConstraint(in_values("basis", PRICE_BASES), name="basis"),
         CheckConstraint("fen_per_jin > 0", name="price"),
     )
 
@@ -297,7 +293,7 @@ class RentPayment(db.Model):
 
     __table_args__ = (
         UniqueConstraint("contract_id", "idempotency_key", name="uq_land_rent_payments_key"),
-        CheckConstraint(_in("method", PAY_METHODS), name="method"),
+        CheckConstraint(in_values("method", PAY_METHODS), name="method"),
         CheckConstraint("amount_fen > 0", name="amount"),
         CheckConstraint("household_fen >= 0 AND collective_fen >= 0 AND household_fen + collective_fen = amount_fen",
                         name="split"),
@@ -350,7 +346,7 @@ class PayoutBatch(db.Model):
     __table_args__ = (
         UniqueConstraint("village_id", "idempotency_key", name="uq_land_payout_batches_key"),
         UniqueConstraint("id", "village_id", name="uq_land_payout_batches_id_village"),
-        CheckConstraint(_in("status", BATCH_STATUSES), name="status"),
+        CheckConstraint(in_values("status", BATCH_STATUSES), name="status"),
         CheckConstraint("total_fen > 0", name="total"),
         CheckConstraint("(status = 'paid') = (paid_on IS NOT NULL AND bank_reference IS NOT NULL "
                         "AND voucher_id IS NOT NULL)", name="paid"),
@@ -387,7 +383,7 @@ class RentPayout(db.Model):
         ForeignKeyConstraint(["household_id", "village_id"], ["households.id", "households.village_id"],
                              name="fk_land_rent_payouts_household_same_village"),
         UniqueConstraint("village_id", "idempotency_key", name="uq_land_rent_payouts_key"),
-        CheckConstraint(_in("method", PAY_METHODS), name="method"),
+        CheckConstraint(in_values("method", PAY_METHODS), name="method"),
         CheckConstraint("amount_fen > 0", name="amount"),
         CheckConstraint("(method = 'bank') = (batch_id IS NOT NULL)", name="batch"),
         CheckConstraint("method = 'bank' OR (receiver_name IS NOT NULL AND paid_on IS NOT NULL "

@@ -21,7 +21,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.core.clock import utcnow
-from backend.core.db import BigId, UTCDateTime, db
+from backend.core.db import BigId, UTCDateTime, db, in_values
 from backend.core.objections import ANSWERED_CHECK, ObjectionMixin
 
 GROUNDS = ("residence", "birth", "marriage", "adoption", "other")
@@ -40,10 +40,6 @@ BODIES = ("members_assembly", "members_rep_assembly")
 MEETING_STATUSES = ("recorded", "publicity", "registered", "closed")
 MEETING_STATUS_LABELS = {
     "recorded": "待公示", "publicity": "公示中", "registered": "已登记", "closed": "无人通过，已结束"}
-
-
-def _in(col: str, values: tuple[str, ...]) -> str:
-    return f"{col} IN ({', '.join(repr(v) for v in values)})"
 
 
 class MembershipMeeting(db.Model):
@@ -71,8 +67,8 @@ class MembershipMeeting(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
     __table_args__ = (
-        CheckConstraint(_in("body", BODIES), name="body"),
-        CheckConstraint(_in("status", MEETING_STATUSES), name="status"),
+        CheckConstraint(in_values("body", BODIES), name="body"),
+        CheckConstraint(in_values("status", MEETING_STATUSES), name="status"),
         CheckConstraint("eligible > 0 AND present >= 0 AND present <= eligible", name="counts"),
         CheckConstraint("present * 3 >= eligible * 2", name="quorum"),
         CheckConstraint("(publicity_from IS NULL) = (publicity_until IS NULL)", name="publicity"),
@@ -114,8 +110,8 @@ class MembershipApplication(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
     __table_args__ = (
-        CheckConstraint(_in("grounds", GROUNDS), name="grounds"),
-        CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint(in_values("grounds", GROUNDS), name="grounds"),
+        CheckConstraint(in_values("status", STATUSES), name="status"),
         CheckConstraint("status NOT IN ('refused', 'not_passed') OR reason IS NOT NULL", name="reason"),
         CheckConstraint("status = 'submitted' OR reviewed_at IS NOT NULL", name="reviewed"),
         CheckConstraint("(reviewed_on IS NULL) = (reviewed_at IS NULL)", name="reviewed_on"),
@@ -130,8 +126,8 @@ class MembershipApplication(db.Model):
             "uq_membership_applications_open",
             "person_id",
             unique=True,
-            sqlite_where=text(_in("status", OPEN_STATUSES)),
-            postgresql_where=text(_in("status", OPEN_STATUSES)),
+            sqlite_where=text(in_values("status", OPEN_STATUSES)),
+            postgresql_where=text(in_values("status", OPEN_STATUSES)),
         ),
     )
 

@@ -13,7 +13,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, Str
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.core.clock import utcnow
-from backend.core.db import BigId, UTCDateTime, db
+from backend.core.db import BigId, UTCDateTime, db, in_values
 
 AUDIENCES = ("everyone", "members", "representatives", "party_members")
 AUDIENCE_LABELS = {"everyone": "全体村民", "members": "集体经济组织成员", "representatives": "村民代表",
@@ -21,10 +21,6 @@ AUDIENCE_LABELS = {"everyone": "全体村民", "members": "集体经济组织成
 CATEGORIES = ("通知", "公告", "政策宣传", "会议", "便民服务", "其他")
 READ_CHANNELS = ("app", "meeting", "loudspeaker")
 PUSH_STATUSES = ("pending", "sending", "sent", "no_consent", "failed")
-
-
-def _in(col: str, values: tuple[str, ...]) -> str:
-    return f"{col} IN ({', '.join(repr(v) for v in values)})"
 
 
 class Notice(db.Model):
@@ -47,8 +43,8 @@ class Notice(db.Model):
 
     __table_args__ = (
         CheckConstraint("(township_id IS NULL) <> (village_id IS NULL)", name="one_source"),
-        CheckConstraint(_in("audience", AUDIENCES), name="audience"),
-        CheckConstraint(_in("category", CATEGORIES), name="category"),
+        CheckConstraint(in_values("audience", AUDIENCES), name="audience"),
+        CheckConstraint(in_values("category", CATEGORIES), name="category"),
         CheckConstraint("content_check IN ('pass', 'review')", name="content_check"),
     )
 
@@ -84,7 +80,7 @@ class NoticeRead(db.Model):
 
     __table_args__ = (
         UniqueConstraint("notice_id", "person_id", name="uq_notice_reads_person"),
-        CheckConstraint(_in("channel", READ_CHANNELS), name="channel"),
+        CheckConstraint(in_values("channel", READ_CHANNELS), name="channel"),
         Index("ix_notice_reads_notice_village", "notice_id", "village_id"),
     )
 
@@ -129,7 +125,7 @@ class PushJob(db.Model):
 
     __table_args__ = (
         UniqueConstraint("kind", "object_id", "person_id", name="uq_push_outbox_once"),
-        CheckConstraint(_in("status", PUSH_STATUSES), name="status"),
+        CheckConstraint(in_values("status", PUSH_STATUSES), name="status"),
         CheckConstraint("attempts >= 0", name="attempts"),
         Index("ix_push_outbox_due", "status", "next_attempt_at"),
     )

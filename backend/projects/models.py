@@ -28,17 +28,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.core.clock import utcnow
-from backend.core.db import BigId, UTCDateTime, db
+from backend.core.db import BigId, UTCDateTime, db, in_values
 
 CATEGORIES = ("产业园", "光伏发电", "商铺厂房", "种养殖", "乡村旅游", "其他")
 STATUSES = ("active", "implemented", "terminated")
 STATUS_LABELS = {"active": "进行中", "implemented": "已实施", "terminated": "已终止"}
 STEP_NAMES = ("储备", "论证", "筛选", "申报", "审批", "立项", "实施")  # step n is STEP_NAMES[n - 1]
 FUND_SOURCES = ("中央财政", "省级财政", "市级财政", "县级财政", "乡镇", "村集体自筹", "社会资本", "其他")
-
-
-def _in(col: str, values: tuple[str, ...]) -> str:
-    return f"{col} IN ({', '.join(repr(v) for v in values)})"
 
 
 class Project(db.Model):
@@ -64,8 +60,8 @@ class Project(db.Model):
     __table_args__ = (
         UniqueConstraint("id", "village_id", name="uq_projects_id_village"),
         UniqueConstraint("village_id", "title", name="uq_projects_village_title"),
-        CheckConstraint(_in("category", CATEGORIES), name="category"),
-        CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint(in_values("category", CATEGORIES), name="category"),
+        CheckConstraint(in_values("status", STATUSES), name="status"),
         CheckConstraint("step >= 0 AND step <= 7", name="step_range"),
         CheckConstraint("status <> 'implemented' OR step = 7", name="implemented_all_steps"),
         CheckConstraint("status <> 'active' OR step < 7", name="active_not_done"),
@@ -120,7 +116,7 @@ class ProjectFund(db.Model):
     __table_args__ = (
         ForeignKeyConstraint(["project_id", "village_id"], ["projects.id", "projects.village_id"],
                              name="fk_project_funds_project_same_village"),
-        CheckConstraint(_in("source", FUND_SOURCES), name="source"),
+        CheckConstraint(in_values("source", FUND_SOURCES), name="source"),
         CheckConstraint("amount_fen > 0", name="amount"),
     )
 
