@@ -93,6 +93,11 @@ describe('every page', () => {
       job: { id: firstId(await get(`/villages/${village}/job-postings`)) },
       notices: {},
       notice: { id: firstId(await get('/me/notices')) },
+      assets: { village },
+      asset: { id: firstId(await get(`/villages/${village}/assets`)) },
+      contracts: { village },
+      projects: { village },
+      project: { id: firstId(await get(`/villages/${village}/projects`)) },
       // a console waiting for a staff member's approval (陈桂兰 is not staff: 王建国 opens this one)
       'console-login/confirm': { code: await consoleTicket() },
     }
