@@ -99,6 +99,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for kind in (vote_pushes.OPENED, vote_pushes.CLOSING):
         register_still_wanted(app, kind, vote_pushes.still_wanted)
 
+    from backend.assets import register_lease_source
+    from backend.contracts import active_asset_leases
+
+    register_lease_source(app, active_asset_leases)  # a contract leasing out an asset makes it 出租 in the register
+
     from backend.cli import register_cli
 
     register_cli(app)

@@ -2,7 +2,8 @@
 that confirms or corrects each entry), disposal and new leases resting on resolved decisions; .xlsx import/export.
 
 Other domains read an entry through :func:`asset_brief` (the contracts register names the asset a contract is on)
-and the register's totals through :func:`register_summary`.
+and the register's totals through :func:`register_summary`; a domain that leases entries out hands its leases in
+through :func:`register_lease_source` (``create_app`` does it for the contracts register), so that they read 出租.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from backend.assets.findings import findings
+from backend.assets.leases import register_lease_source
 from backend.assets.models import CATEGORIES, KIND_LABELS, STATUS_LABELS
 from backend.assets.service import summary as register_summary
 
@@ -26,4 +28,5 @@ def asset_brief(village_id: int, asset_id: int) -> dict[str, Any] | None:
             "parcel_id": a.parcel_id}
 
 
-__all__ = ["CATEGORIES", "KIND_LABELS", "STATUS_LABELS", "asset_brief", "findings", "register_summary"]
+__all__ = ["CATEGORIES", "KIND_LABELS", "STATUS_LABELS", "asset_brief", "findings", "register_lease_source",
+           "register_summary"]

@@ -6,7 +6,8 @@
   balance last went over, as far as the books tell (the days between are searched by galloping back, then
   halving), or today.
 - ``asset_idle``: an entry (资产 or 资源) whose status is 闲置 for more than ``assets.idle_days`` (default 365) days;
-  an entry leased through an active lease on its parcel is not idle. ``since`` is the day it became idle + N days.
+  an entry leased (a land lease on its parcel, or a contract of its own) is not idle. ``since`` is the day it became
+  idle + N days.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from backend import registry
+from backend.assets.leases import leases
 from backend.assets.models import Asset
 from backend.core.db import db
 from backend.core.findings import Finding
 from backend.core.money import fen_to_yuan
-from backend.land import active_leases
 from backend.ledger import account_balances
 
 CASH_LIMIT = registry.settings.declare(
@@ -80,11 +81,11 @@ def idle_findings(village_ids: list[int], on: date) -> list[Finding]:
         .order_by(Asset.village_id, Asset.code)).scalars())
     if not rows:
         return []
-    leased = active_leases(sorted({a.village_id for a in rows}), on)
+    leased = leases(sorted({a.village_id for a in rows}), on)
     days_of: dict[int, int] = {}
     out = []
     for a in rows:
-        if a.parcel_id is not None and a.parcel_id in leased:
+        if leased.of(a) is not None:
             continue
         if a.village_id not in days_of:
             days_of[a.village_id] = registry.settings.get(registry.get_village(a.village_id), IDLE_DAYS.key)

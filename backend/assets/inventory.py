@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from backend import registry
+from backend.assets.leases import Leases
 from backend.assets.models import (
     CATEGORIES,
     LINE_LABELS,
@@ -19,7 +20,7 @@ from backend.assets.models import (
     Inventory,
     InventoryLine,
 )
-from backend.assets.service import AssetInput, create_asset, effective_status, leased_parcels, mu_text, record_event
+from backend.assets.service import AssetInput, create_asset, effective_status, mu_text, record_event, village_leases
 from backend.core import audit
 from backend.core.clock import today, utcnow
 from backend.core.db import db
@@ -253,7 +254,7 @@ def inventory_detail(inv: Inventory) -> dict[str, Any]:
             "name": a.name if a else ln.found_name, "category": a.category if a else ln.found_category,
             "quantity": ln.quantity, "book_value": None if ln.book_fen is None else fen_to_yuan(ln.book_fen),
             "status": ln.status, "status_name": STATUS_LABELS.get(ln.status or ""), "note": ln.note})
-    leased = leased_parcels(inv.village_id) if inv.status != "sealed" else {}
+    leased = village_leases(inv.village_id) if inv.status != "sealed" else Leases()
     out["unchecked"] = []
     for a in [] if inv.status == "sealed" else unchecked(inv):
         status = effective_status(a, leased)[0]

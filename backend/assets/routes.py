@@ -64,7 +64,7 @@ def _values(args: dict[str, Any]) -> dict[str, Any]:
 def list_assets(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     """本村三资登记：资产、资源、资金（资金余额取自账簿），可按类型、状态、类别、名称或编号筛选。
     村民看到公开的字段（不公开的为空）；出租状态随土地合同。"""
-    leased = service.leased_parcels(village_id)
+    leased = service.village_leases(village_id)
     stmt = service.list_stmt(village_id, kind=args["kind"], status=args["status"], category=args["category"],
                              q=args["q"], leased=leased)
     page = paginate(db.session, stmt, args["page"], args["page_size"])

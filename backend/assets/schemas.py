@@ -119,7 +119,8 @@ class _AssetBriefSchema(BaseSchema):
 
 
 class _AssetLeaseSchema(BaseSchema):
-    contract_id = fields.Integer()
+    contract_id = fields.Integer(metadata={"description": "合同 id（land：土地合同；collective：集体合同）"})
+    source = fields.String(metadata={"description": "land（土地租赁合同）或 collective（集体合同登记中的资产出租）"})
     number = fields.String()
     title = fields.String()
     party = fields.String()

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Select, func, not_, or_, select
 
 from backend import registry
+from backend.assets.leases import Leases, leases
 from backend.assets.models import (
     ACQUIRED_LABELS,
     CATEGORIES,
@@ -28,7 +29,6 @@ from backend.core.errors import conflict, not_found, unprocessable
 from backend.core.money import fen_to_yuan
 from backend.core.permissions import Principal
 from backend.decisions import get_ref
-from backend.land import active_leases
 from backend.ledger import account_balances, vouchers_by_number
 from backend.registry import Village
 
@@ -282,7 +282,7 @@ def dispose_asset(a: Asset, kind: str, on: date, decision_id: int | None, note: 
     if ref.resolved_on is not None and on < ref.resolved_on:
         raise unprocessable("assets.before_decision", f"处置日期不能早于决议通过日（{ref.resolved_on.isoformat()}）",
                             field="on")
-    lease = active_leases([a.village_id], today()).get(a.parcel_id) if a.parcel_id else None
+    lease = village_leases(a.village_id).of(a)
     if lease is not None:
         raise conflict("assets.leased", f"该项正在出租（合同 {lease['number']}，承租方 {lease['party']}），"
                        "须先终止租赁合同再处置")
@@ -308,12 +308,12 @@ def get_asset(asset_id: int) -> Asset:
     return a
 
 
-def leased_parcels(village_id: int, on: date | None = None) -> dict[int, dict[str, Any]]:
-    return active_leases([village_id], on or today())
+def village_leases(village_id: int, on: date | None = None) -> Leases:
+    return leases([village_id], on or today())
 
 
 def list_stmt(village_id: int, *, kind: str | None = None, status: str | None = None, category: str | None = None,
-              q: str | None = None, leased: dict[int, dict[str, Any]] | None = None) -> Select[Any]:
+              q: str | None = None, leased: Leases | None = None) -> Select[Any]:
     stmt = select(Asset).where(Asset.village_id == village_id)
     if kind:
         stmt = stmt.where(Asset.kind == kind)
@@ -322,21 +322,23 @@ def list_stmt(village_id: int, *, kind: str | None = None, status: str | None = 
     if q:
         stmt = stmt.where(or_(Asset.name.contains(q, autoescape=True), Asset.code.contains(q, autoescape=True)))
     if status:
-        ids = list((leased or {}).keys())
-        is_leased = Asset.parcel_id.in_(ids) if ids else None
+        parcels, entries = sorted((leased or Leases()).by_parcel), sorted((leased or Leases()).by_asset)
+        held = [*([Asset.parcel_id.in_(parcels)] if parcels else []), *([Asset.id.in_(entries)] if entries else [])]
+        is_leased = or_(*held) if held else None
         if status == "leased":
             stmt = stmt.where(Asset.status != "disposed")
             stmt = stmt.where(is_leased) if is_leased is not None else stmt.where(Asset.id.is_(None))
         else:
             stmt = stmt.where(Asset.status == status)
             if status != "disposed" and is_leased is not None:
-                stmt = stmt.where(or_(Asset.parcel_id.is_(None), not_(is_leased)))
+                stmt = stmt.where(not_(func.coalesce(is_leased, False)))
     return stmt.order_by(Asset.kind, Asset.code)
 
 
-def effective_status(a: Asset, leased: dict[int, dict[str, Any]]) -> tuple[str, date]:
-    if a.status != "disposed" and a.parcel_id in leased:
-        return "leased", leased[a.parcel_id]["start_date"]
+def effective_status(a: Asset, leased: Leases) -> tuple[str, date]:
+    lease = leased.of(a)
+    if lease is not None:
+        return "leased", lease["start_date"]
     return a.status, a.status_since
 
 
@@ -348,7 +350,7 @@ def fund_balances(rows: list[Asset]) -> dict[int, int]:
     return {a.id: bal.get(a.ledger_code or "", 0) for a in funds}
 
 
-def items(rows: list[Asset], *, staff: bool, leased: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+def items(rows: list[Asset], *, staff: bool, leased: Leases) -> list[dict[str, Any]]:
     """List rows: the contract's fields, the public ones for a villager (hidden ones are null)."""
     balances = fund_balances(rows)
     out = []
@@ -356,7 +358,7 @@ def items(rows: list[Asset], *, staff: bool, leased: dict[int, dict[str, Any]]) 
         hidden = set() if staff else set(json.loads(a.hidden_fields))
         status, since = effective_status(a, leased)
         book = balances.get(a.id) if a.kind == "fund" else a.book_fen
-        lease = leased.get(a.parcel_id) if a.parcel_id and status == "leased" else None
+        lease = leased.of(a) if status == "leased" else None
         row = {
             "id": a.id, "kind": a.kind, "kind_name": KIND_LABELS[a.kind], "code": a.code, "name": a.name,
             "category": a.category, "book_value": None if "book_value" in hidden or book is None else fen_to_yuan(book),
@@ -376,10 +378,10 @@ def items(rows: list[Asset], *, staff: bool, leased: dict[int, dict[str, Any]]) 
 
 
 def detail(a: Asset, *, staff: bool) -> dict[str, Any]:
-    leased = leased_parcels(a.village_id)
+    leased = village_leases(a.village_id)
     row = items([a], staff=staff, leased=leased)[0]
     hidden = set() if staff else set(json.loads(a.hidden_fields))
-    lease = leased.get(a.parcel_id) if a.parcel_id and row["status"] == "leased" else None
+    lease = leased.of(a) if row["status"] == "leased" else None
     row.update({
         "acquired_how": None if "acquired" in hidden else a.acquired_how,
         "acquired_name": None if "acquired" in hidden or not a.acquired_how else ACQUIRED_LABELS[a.acquired_how],
@@ -390,7 +392,8 @@ def detail(a: Asset, *, staff: bool) -> dict[str, Any]:
         "disposed_on": a.disposed_on, "read_only": a.status == "disposed",
         "lease": None if lease is None or "lessee" in hidden else
         {"number": lease["number"], "title": lease["title"], "party": lease["party"],
-         "start_date": lease["start_date"], "end_date": lease["end_date"], "contract_id": lease["id"]},
+         "start_date": lease["start_date"], "end_date": lease["end_date"], "contract_id": lease["id"],
+         "source": lease["source"]},
     })
     if staff:
         row.update({"hidden_fields": json.loads(a.hidden_fields), "note": a.note, "parcel_id": a.parcel_id,

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from backend.assets.models import ACQUIRED_LABELS, CATEGORIES, KIND_LABELS, Asset
-from backend.assets.service import AssetInput, create_asset, items, leased_parcels
+from backend.assets.service import AssetInput, create_asset, items, village_leases
 from backend.core import audit
 from backend.core.clock import today
 from backend.core.db import db
@@ -51,7 +51,7 @@ STATUS_BY_LABEL = {"在用": "in_use", "闲置": "idle"}
 def export(village: Village) -> io.BytesIO:
     rows = list(db.session.execute(select(Asset).where(Asset.village_id == village.id)
                                    .order_by(Asset.kind, Asset.code)).scalars())
-    views = {r["id"]: r for r in items(rows, staff=True, leased=leased_parcels(village.id))}
+    views = {r["id"]: r for r in items(rows, staff=True, leased=village_leases(village.id))}
     wb = Workbook()
     ws = wb.active
     ws.title = "三资登记"

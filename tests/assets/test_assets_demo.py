@@ -24,10 +24,13 @@ def test_the_demo_register(app: object) -> None:
     lj = registry.village_by_code("LJ01")
     assert lj is not None
     rows = list(db.session.execute(select(Asset).where(Asset.village_id == lj.id)).scalars())
-    view = {r["code"]: r for r in service.items(rows, staff=True, leased=service.leased_parcels(lj.id))}
+    view = {r["code"]: r for r in service.items(rows, staff=True, leased=service.village_leases(lj.id))}
     assert view["LJ-ZC-001"]["status"] == "leased" and view["LJ-ZC-001"]["lessee"] == "惠农粮油有限公司"
     assert view["LJ-ZY-001"]["name"] == "十里荷塘" and view["LJ-ZY-001"]["area_mu"] == "320"
     assert view["LJ-ZC-006"]["status"] == "idle" and view["LJ-ZC-006"]["book_value"] == "24000.00"
+    # the 压路机 is leased by the contracts register's machinery lease, the 挖掘机 beside it by nothing
+    assert (view["LJ-ZC-005"]["status_name"], view["LJ-ZC-005"]["lessee"]) == ("出租", "宏达路桥工程队")
+    assert view["LJ-ZC-004"]["status"] == "in_use"
     assert view["LJ-ZC-008"]["status"] == "disposed"
     assert view["LJ-ZC-009"]["name"] == "潜水泵"  # 盘盈 of last year's inventory
     books = account_balances(lj.id, ["101", "102"])

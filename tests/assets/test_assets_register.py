@@ -197,3 +197,35 @@ def test_export_xlsx(client, make, reg):
     ws = load_workbook(BytesIO(r.data)).active
     assert ws.cell(2, 1).value == "编号" and ws.cell(3, 1).value == "ZC-001"
     assert ws.cell(3, 2).data_type == "s" and ws.cell(3, 10).value == 96000
+
+
+def test_a_collective_contract_leasing_the_entry_makes_it_leased_until_it_ends(client, make, reg):
+    from backend.assets import findings
+    from backend.contracts import service as contracts
+
+    a = new_asset(client, make, reg, code="ZC-YL", name="压路机", status="idle",
+                  status_since=(today() - timedelta(days=400)).isoformat())
+    assert [f.kind for f in findings([reg.village.id], today())] == ["asset_idle"]  # idle 400 days, nothing leases it
+    start = today() - timedelta(days=30)
+    c = contracts.create_contract(reg.village, contracts.ContractInput(
+        "HT-ZL-001", "asset_lease", "income", "宏达路桥工程队", "压路机出租", 24_000_00, start, start,
+        start + timedelta(days=364), [contracts.InstallmentInput(start, 24_000_00)], asset_id=a["id"],
+        decision_id=reg.decision.id), actor=None)
+    db.session.commit()
+    leased = _list(client, make, reg.villager, reg.village.id, status="leased").json["items"]
+    assert [(i["name"], i["status_name"], i["lessee"]) for i in leased] == [("压路机", "出租", "宏达路桥工程队")]
+    assert leased[0]["lease_until"] == (start + timedelta(days=364)).isoformat()
+    assert _list(client, make, reg.villager, reg.village.id, status="idle").json["total"] == 0
+    d = client.get(f"{API}/assets/{a['id']}", headers=make.headers(reg.secretary)).json
+    assert (d["lease"]["source"], d["lease"]["contract_id"], d["lease"]["number"]) == ("collective", c.id, "HT-ZL-001")
+    assert findings([reg.village.id], today()) == []  # a leased machine is not idle
+    r = client.post(f"{API}/assets/{a['id']}/dispose", headers=make.headers(reg.secretary),
+                    json={"kind": "sale", "on": today().isoformat(), "decision_id": reg.decision.id})
+    assert r.status_code == 409 and r.json["error"]["code"] == "assets.leased", r.json
+    assert "HT-ZL-001" in r.json["error"]["message"] and "宏达路桥工程队" in r.json["error"]["message"]
+    # the contract terminated: the machine is idle again (since the day it was stored idle)
+    contracts.terminate(c, today(), "承租方提前退租", actor=None)
+    db.session.commit()
+    again = client.get(f"{API}/assets/{a['id']}", headers=make.headers(reg.secretary)).json
+    assert (again["status"], again["lease"]) == ("idle", None)
+    assert [f.kind for f in findings([reg.village.id], today())] == ["asset_idle"]
