@@ -201,6 +201,7 @@ def refresh_due(township_id: int | None = None, *, force: bool = False, discover
 _VILLAGES = "warnings.dirty_villages"
 _TOWNSHIPS = "warnings.dirty_townships"
 _REFRESHING = "warnings.refreshing"
+_COMMITTED = "warnings.committed_townships"
 _OWN_TABLES = frozenset({"warnings", "warning_townships"})
 
 
@@ -253,23 +254,30 @@ def _resolve(session: Session, _ctx: Any) -> None:
 
 
 @event.listens_for(Session, "after_commit")
-def _mark(session: Session) -> None:
+def _committed(session: Session) -> None:
+    """The outermost transaction committed: what it wrote is to be marked once its connection is back in the pool
+    (here the session still holds it; marking now would hold two connections per request, and under load every
+    thread would wait for a second one the pool no longer has)."""
     if session.in_nested_transaction():  # a savepoint released: the outer transaction may still roll back
         return
     townships = session.info.pop(_TOWNSHIPS, None)
     session.info.pop(_VILLAGES, None)
     if townships:
-        mark_dirty(townships, bind=session.get_bind())
+        session.info[_COMMITTED] = townships
 
 
 @event.listens_for(Session, "after_transaction_end")
-def _forget(session: Session, transaction: Any) -> None:
-    """The outermost transaction ended (committed: already marked; rolled back: nothing to mark). A savepoint
-    rolled back keeps what the outer transaction wrote before it (a township marked for nothing is harmless)."""
+def _mark(session: Session, transaction: Any) -> None:
+    """The outermost transaction ended and gave its connection back: mark what it committed (rolled back: nothing).
+    A savepoint rolled back keeps what the outer transaction wrote before it (a township marked for nothing is
+    harmless)."""
     if transaction.parent is not None:
         return
     session.info.pop(_TOWNSHIPS, None)
     session.info.pop(_VILLAGES, None)
+    townships = session.info.pop(_COMMITTED, None)
+    if townships:
+        mark_dirty(townships, bind=session.get_bind())
 
 
 def mark_dirty(township_ids: Iterable[int], bind: Any = None) -> None:
