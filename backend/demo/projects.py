@@ -25,6 +25,7 @@ from backend import decisions as pipeline
 from backend import registry
 from backend.core.clock import today
 from backend.core.db import db
+from backend.core.permissions import Principal
 from backend.decisions.pipeline.models import Decision
 from backend.demo.days import month_start, on_day
 from backend.demo.decisions import _meeting
@@ -65,6 +66,30 @@ def _decision(village_id: int, on: date) -> int:
             _meeting(d, village, stage, body, start + timedelta(days=days), secretary, absent=2 if days else 0,
                      summary=summary)
     return d.id
+
+
+def _carry_out(decision_id: int, resolved_on: date, implemented_on: date, secretary: Principal) -> None:
+    """The plan's 决议公开 after the 成员大会, and once the plant was accepted its 实施结果公开: the decision done,
+    as a project implemented 14 months ago should be (else the township would see it 停滞)."""
+    d = db.session.get(Decision, decision_id)
+    assert d is not None
+    if d.status == "done":
+        return
+    with on_day(resolved_on + timedelta(days=1)):
+        pipeline.open_publicity(d, "决议公开", start_on=resolved_on + timedelta(days=1), summary="光伏建设方案决议公示",
+                                channel="村务公开栏、阳光村务小程序", actor=secretary)
+    with on_day(resolved_on + timedelta(days=12)):
+        pipeline.close_publicity(d, "决议公开", supervisor_opinion="公示期内无异议（监督委员会 赵德明）",
+                                 actor=secretary)
+    with on_day(implemented_on + timedelta(days=5)):
+        pipeline.record_result(d, pipeline.ResultInput(
+            spent_fen=80_000_000, accepted_on=implemented_on, accepted_by="村务监督委员会、县供电公司",
+            acceptance_opinion="电站建成并网，验收合格", summary="屋顶分布式光伏电站建成并网发电"), actor=secretary)
+        pipeline.open_publicity(d, "实施结果公开", start_on=implemented_on + timedelta(days=5),
+                                summary="光伏电站建设结果公示", channel="村务公开栏", actor=secretary)
+    with on_day(implemented_on + timedelta(days=16)):
+        pipeline.close_publicity(d, "实施结果公开", supervisor_opinion="建设结果属实（监督委员会 赵德明）",
+                                 actor=secretary)
 
 
 def _income_voucher(village_id: int, day: date, fen: int) -> None:
@@ -128,6 +153,7 @@ def seed_projects() -> int:
             service.add_step(solar, service.StepInput(
                 step=n, done_on=dates[n - 1], documents=documents[n], note=notes.get(n),
                 decision_id=decision_id if n == 6 else None, funds=funds), actor=staff if n == 5 else secretary)
+    _carry_out(decision_id, dates[5] - timedelta(days=10), dates[6], secretary)
     # income: about as planned, then a third of the plan since the 逆变器 failure
     back = 1
     while month_start(now, back) >= first_month:
