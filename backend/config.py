@@ -10,6 +10,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from backend.core.timeouts import postgres_options, sqlite_connection_factory
+
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"
 DEV_IDENTITY_KEY = "dev-insecure-identity-key-change-me"
@@ -46,28 +48,45 @@ def database_url(raw: str | None) -> str:
     return raw
 
 
-def engine_options(url: str) -> dict[str, Any]:
+def engine_options(url: str, statement_timeout_ms: int | None = None) -> dict[str, Any]:
+    """The engine's pool and connection settings. Every statement runs under ``statement_timeout_ms``
+    (``DB_STATEMENT_TIMEOUT_MS`` when not given; 0 = no limit): core/timeouts.py."""
+    timeout_ms = _int("DB_STATEMENT_TIMEOUT_MS", 30_000) if statement_timeout_ms is None else statement_timeout_ms
     if url.startswith("sqlite"):
         # one file, several threads: the connect hook in extensions.py sets WAL, busy_timeout and FKs
-        return {"connect_args": {"check_same_thread": False, "timeout": 15}}
+        sqlite_args: dict[str, Any] = {"check_same_thread": False, "timeout": 15}
+        if timeout_ms > 0:
+            sqlite_args["factory"] = sqlite_connection_factory(timeout_ms)
+        return {"connect_args": sqlite_args}
+    connect_args: dict[str, Any] = {"connect_timeout": _int("DB_CONNECT_TIMEOUT", 5)}
+    if options := postgres_options(timeout_ms):
+        connect_args["options"] = options
     return {
         "pool_size": _int("DB_POOL_SIZE", 8),  # ≥ gunicorn threads per worker
         "max_overflow": _int("DB_MAX_OVERFLOW", 4),
         "pool_pre_ping": _bool("DB_POOL_PRE_PING", True),
         "pool_recycle": 1800,
-        "connect_args": {"connect_timeout": _int("DB_CONNECT_TIMEOUT", 5)},
+        "connect_args": connect_args,
     }
 
 
 def from_env() -> dict[str, Any]:
     env = os.environ.get("APP_ENV", "development")
     url = database_url(os.environ.get("DATABASE_URL"))
+    replica = os.environ.get("DATABASE_REPLICA_URL")
+    timeout_ms = _int("DB_STATEMENT_TIMEOUT_MS", 30_000)
     return {
         "APP_ENV": env,
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET_KEY),
         "IDENTITY_HASH_KEY": os.environ.get("IDENTITY_HASH_KEY", DEV_IDENTITY_KEY),
         "SQLALCHEMY_DATABASE_URI": url,
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url),
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url, timeout_ms),
+        # lag-tolerant reads go to a streaming replica when set; a replica further behind than
+        # REPLICA_MAX_LAG_SECONDS (or down) is passed over for the primary
+        "DATABASE_REPLICA_URL": database_url(replica) if replica else None,
+        "REPLICA_MAX_LAG_SECONDS": _float("REPLICA_MAX_LAG_SECONDS", 5.0),
+        # every statement is stopped past this many milliseconds (0 = no limit): core/timeouts.py
+        "DB_STATEMENT_TIMEOUT_MS": timeout_ms,
         "WECHAT_APPID": os.environ.get("WECHAT_APPID", "wx-demo-appid"),
         "WECHAT_SECRET": os.environ.get("WECHAT_SECRET", "demo-secret"),
         "WECHAT_API_BASE_URL": os.environ.get("WECHAT_API_BASE_URL", "https://api.weixin.qq.com/"),

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from backend.core.field_labels import FIELD_LABELS, GENERIC_LABEL
+from backend.core.timeouts import is_statement_timeout
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,10 @@ _HTTP_MESSAGES: dict[int, tuple[str, str]] = {
     502: ("upstream.unavailable", "外部服务暂时不可用，请稍后再试"),
     503: ("server.unavailable", "系统暂时不可用，请稍后再试"),
 }
+
+# a statement stopped by DB_STATEMENT_TIMEOUT_MS (core/timeouts.py): the request asked for too much at once
+QUERY_TIMEOUT_MESSAGE = "查询时间过长，已停止。请缩小范围（如选择较短的时间段）后重试"
+QUERY_TIMEOUT_RETRY_AFTER = "10"
 
 
 def error_response(err: AppError) -> Response:
@@ -208,6 +213,13 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def _db_down(err: OperationalError) -> Response:
+        if is_statement_timeout(err.orig):
+            # the database stopped the statement; the session's teardown rolls the transaction back and the
+            # connection goes back to the pool: the thread serves the next request
+            log.warning("statement stopped by the time limit: %s", str(err.statement or "")[:200])
+            resp = error_response(AppError(503, "server.query_timeout", QUERY_TIMEOUT_MESSAGE))
+            resp.headers["Retry-After"] = QUERY_TIMEOUT_RETRY_AFTER
+            return resp
         log.error("database unavailable: %s", err.__class__.__name__)
         return error_response(AppError(503, "server.unavailable", "系统暂时不可用，请稍后再试"))
 
