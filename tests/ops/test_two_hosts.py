@@ -1,0 +1,188 @@
+"""Two API hosts behind one load balancer, sharing PostgreSQL and Redis: what one host does, the other knows at once.
+
+Hosts A and B are two gunicorns (tests/ops/hosts.py) on a fresh database of this test's own, each with its own
+stamp directory (no shared file between machines), the same Redis (db 11 of the local server, flushed before and
+after), the response cache on with answers kept a minute, ``TRUSTED_PROXIES=1`` (as behind nginx) and
+``RATELIMIT_LOGIN="3 per minute"``.
+
+1. A villager's ``/me`` is kept in memory on both hosts (shown by changing the row behind their backs, with the
+   table's NOTIFY trigger off: each host still answers the old name). Logout on A: B refuses the token (401) as soon
+   as PostgreSQL's NOTIFY reaches it — polled for at most two seconds, never slept for.
+2. The villager's notice list is kept on B; the villager marks a notice read through A, and the secretary publishes
+   another through A: B's next read shows each.
+3. The login limit is counted in Redis across both hosts: three logins from one address over A, B, A pass, the
+   fourth is 429 on B and on A, with the Chinese message and Retry-After; another address still logs in.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import redis
+import requests
+
+from backend import create_app
+from backend.core.db import db
+from backend.core.ratelimit import MESSAGE as TOO_MANY
+from backend.notices import service as notices
+from backend.wechat.standin import StandIn
+from tests.factories import Factory
+from tests.notices.conftest import bind
+from tests.ops.conftest import fresh_pg_database
+from tests.ops.hosts import Host, behind_their_backs, hosts, poll
+
+REDIS_URL = "redis://127.0.0.1:6379/11"
+LOGIN = "/api/v1/auth/wechat-login"
+NOTIFY_WAIT = 2.0  # seconds a host may take to hear another's write (PostgreSQL's NOTIFY: milliseconds)
+
+
+def _seed(url: str, standin: StandIn) -> dict[str, Any]:
+    """临江村 with the villager 张大山 (two tokens), its secretary 王书记 (a token) and one notice; committed."""
+    from flask_migrate import upgrade
+
+    setup = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "REDIS_URL": None, "RESPONSE_CACHE": False,
+                        "WECHAT_API_BASE_URL": standin.base_url})
+    with setup.app_context():
+        upgrade()
+        make = Factory()
+        village = make.village()
+        zhang = make.member(village, "张大山")
+        secretary = make.member(village, "王书记", roles=("secretary",))
+        bind(secretary.person_id, "openid-secretary")
+        first = notices.publish(notices.NoticeInput(title="停水通知", body="周三停水"),
+                                actor=make.principal(secretary), village=village)
+        db.session.commit()
+        seeded = {"village_id": village.id, "person_id": zhang.person_id, "notice_id": first.id,
+                  "logout_token": make.token(zhang), "token": make.token(zhang), "secretary": make.token(secretary)}
+        db.session.remove()
+        db.engine.dispose()
+    return seeded
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _get(host: Host, path: str, token: str) -> requests.Response:
+    return requests.get(f"{host.base}/api/v1{path}", headers=_auth(token), timeout=10)
+
+
+def _assert_kept(host: Host, path: str, token: str, change: Callable[[int], None]) -> requests.Response:
+    """The host answers ``path`` from memory: after ``change`` (a write no host hears of) it still gives the answer
+    it gave before. Until the host's change listener listens nothing is kept, so try again a few times."""
+    for attempt in range(1, 40):
+        before = _get(host, path, token)
+        assert before.status_code == 200, before.text
+        change(attempt)
+        again = _get(host, path, token)
+        if again.content == before.content:
+            return again
+        # the row really changed: the host read it afresh, so it had kept nothing yet
+        time.sleep(0.1)
+    raise AssertionError(f"{host.name} never answered {path} from memory:\n" + "".join(host.log))
+
+
+@pytest.fixture(scope="module")
+def two_hosts(database_url: str, standin: StandIn, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """One pair of hosts for the module (each test uses tokens and addresses of its own)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL: runs in the PostgreSQL stage")
+    standin.reset()
+    shared = redis.Redis.from_url(REDIS_URL)
+    shared.flushdb()
+    try:
+        with fresh_pg_database(database_url, "hosts") as url:
+            seeded = _seed(url, standin)
+            env = {"DATABASE_URL": url, "REDIS_URL": REDIS_URL, "RESPONSE_CACHE": "1", "RESPONSE_CACHE_SECONDS": "60",
+                   "TRUSTED_PROXIES": "1", "RATELIMIT_ENABLED": "1", "RATELIMIT_LOGIN": "3 per minute",
+                   "WECHAT_API_BASE_URL": standin.base_url, "LOG_LEVEL": "WARNING", "APP_ENV": "development"}
+            with hosts(("A", "B"), env, tmp_path_factory.mktemp("hosts")) as started:
+                yield started["A"], started["B"], url, seeded, shared
+    finally:
+        shared.flushdb()
+        shared.close()
+
+
+def test_a_logout_on_one_host_is_refused_by_the_other_at_once(app: Any, two_hosts: Any) -> None:
+    a, b, url, seeded, _ = two_hosts
+    token = seeded["logout_token"]
+
+    def rename(n: int) -> None:
+        behind_their_backs(url, "people", "UPDATE people SET name = :name WHERE id = :id",
+                           {"name": f"张大山{n}", "id": seeded["person_id"]})
+
+    for host in (a, b):
+        assert _assert_kept(host, "/me", token, rename).json()["name"].startswith("张大山")
+    assert requests.post(f"{a.base}/api/v1/auth/logout", headers=_auth(token), timeout=10).status_code == 204
+    assert _get(a, "/me", token).status_code == 401  # its own write: the very next request
+    answer, _ = poll(lambda: _get(b, "/me", token), lambda r: r.status_code == 401, NOTIFY_WAIT)
+    assert answer.status_code == 401, f"host B still answers a logged-out token: {answer.status_code} {answer.text}"
+    assert answer.json()["error"]["message"]
+    # and keeps refusing it; the villager's other token is still good on both
+    assert _get(b, "/me", token).status_code == 401
+    for host in (a, b):
+        assert _get(host, "/me", seeded["token"]).status_code == 200
+
+
+def test_a_write_through_one_host_is_read_on_the_other(app: Any, two_hosts: Any) -> None:
+    a, b, url, seeded, _ = two_hosts
+    token, notice_id = seeded["token"], seeded["notice_id"]
+
+    def retitle(n: int) -> None:
+        behind_their_backs(url, "notices", "UPDATE notices SET title = :title WHERE id = :id",
+                           {"title": f"停水通知（{n}）", "id": notice_id})
+
+    def listed(host: Host) -> dict[int, bool]:
+        resp = _get(host, "/me/notices", token)
+        assert resp.status_code == 200, resp.text
+        return {item["id"]: item["read"] for item in resp.json()["items"]}
+
+    kept = _assert_kept(b, "/me/notices", token, retitle)
+    assert {i["id"]: i["read"] for i in kept.json()["items"]} == {notice_id: False}
+    # the villager reads the notice through A
+    assert requests.post(f"{a.base}/api/v1/notices/{notice_id}/read", headers=_auth(token),
+                         timeout=10).status_code == 204
+    seen, _ = poll(lambda: listed(b), lambda got: got.get(notice_id) is True, NOTIFY_WAIT)
+    assert seen == {notice_id: True}
+    # the secretary publishes another through A
+    published = requests.post(f"{a.base}/api/v1/villages/{seeded['village_id']}/notices",
+                              headers=_auth(seeded["secretary"]), json={"title": "开会通知", "body": "今晚七点开会。"},
+                              timeout=10)
+    assert published.status_code == 201, published.text
+    second = published.json()["id"]
+    seen, _ = poll(lambda: listed(b), lambda got: second in got, NOTIFY_WAIT)
+    assert seen == {notice_id: True, second: False}
+    assert listed(a) == {notice_id: True, second: False}
+
+
+def test_the_login_limit_is_counted_across_both_hosts_in_redis(app: Any, two_hosts: Any) -> None:
+    a, b, _, _, shared = two_hosts
+    suffix = uuid.uuid4().int
+    address = f"198.18.{suffix % 250}.{suffix // 250 % 250 + 1}"  # nginx's X-Forwarded-For: the client
+    other = f"198.19.{suffix % 250}.{suffix // 250 % 250 + 1}"
+
+    def login(host: Host, n: int, client: str = address) -> requests.Response:
+        return requests.post(f"{host.base}{LOGIN}", json={"code": f"demo-hosts-{n}"},
+                             headers={"X-Forwarded-For": client}, timeout=10)
+
+    for n, host in enumerate((a, b, a)):
+        resp = login(host, n)
+        assert resp.status_code == 200, resp.text
+        assert resp.json()["bind_ticket"]
+    # the counter is one, in Redis
+    assert [k for k in shared.scan_iter(match=f"*{address}*")]
+    for host in (b, a):
+        refused = login(host, 9)
+        assert refused.status_code == 429, refused.text
+        assert refused.json()["error"]["code"] == "request.too_many"
+        assert refused.json()["error"]["message"] == TOO_MANY
+        wait = int(refused.headers["Retry-After"])
+        assert 1 <= wait <= 61  # what is left of the minute, rounded up
+        assert refused.json()["error"]["details"]["retry_after_seconds"] == wait
+    # another address has its own count, on either host
+    assert login(b, 10, other).status_code == 200
+    assert login(a, 11, other).status_code == 200
