@@ -16,6 +16,7 @@ from backend.core.errors import install_content_type_guard, register_error_handl
 from backend.core.etag import install_etags
 from backend.core.hardening import install_json_guard, install_request_hardening
 from backend.core.ratelimit import init_rate_limits
+from backend.core.replica import install_replica
 from backend.core.response_cache import install_response_cache
 from backend.extensions import api, db, migrate
 
@@ -30,6 +31,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         settings.update(config)
         if "SQLALCHEMY_DATABASE_URI" in config and "SQLALCHEMY_ENGINE_OPTIONS" not in config:
             settings["SQLALCHEMY_ENGINE_OPTIONS"] = config_module.engine_options(config["SQLALCHEMY_DATABASE_URI"])
+    if settings.get("DATABASE_REPLICA_URL"):  # spelled like DATABASE_URL (postgres:// → postgresql+psycopg://)
+        settings["DATABASE_REPLICA_URL"] = config_module.database_url(settings["DATABASE_REPLICA_URL"])
     config_module.check_production(settings)
     app.config.update(settings)
     app.config.update(
@@ -53,6 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
+    install_replica(app, db, config_module.engine_options)  # DATABASE_REPLICA_URL: lag-tolerant reads (core/replica)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     api.init_app(
         app,

@@ -38,6 +38,7 @@ from backend.core.errors import unprocessable
 from backend.core.money import fen_to_yuan
 from backend.core.pagination import PageArgs, page_schema, paginate
 from backend.core.permissions import require_login, requires
+from backend.core.replica import replica_read
 
 blp = Blueprint("assets", __name__, description="三资（资产、资源、资金）登记、处置、清产核资与导入导出")
 SECURITY = [{"bearer": []}]
@@ -239,6 +240,7 @@ def seal(inventory: Inventory) -> dict[str, Any]:
 @requires("assets.read", village="village_id")
 @blp.response(200, content_type=XLSX)
 @blp.doc(security=SECURITY)
+@replica_read
 def export_xlsx(village_id: int) -> Response:
     """导出三资登记表 .xlsx（含资金的账面余额、出租情况）。"""
     village = registry.get_village(village_id)

@@ -35,6 +35,7 @@ from backend.core.errors import unprocessable
 from backend.core.idempotency import OPENAPI_PARAMETER, key_from_request
 from backend.core.pagination import page_schema
 from backend.core.permissions import require_login, requires
+from backend.core.replica import replica_read
 
 blp = Blueprint("contracts", __name__, description="合同登记：土地合同与集体的服务、工程、采购、资产出租合同")
 SECURITY = [{"bearer": []}]
@@ -73,6 +74,7 @@ def register(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 @requires("assets.read", village="village_id")
 @blp.response(200, content_type=XLSX)
 @blp.doc(security=SECURITY)
+@replica_read
 def export(village_id: int) -> Response:
     """导出合同登记簿 .xlsx（两类合同一张表）。"""
     village = registry.get_village(village_id)

@@ -19,6 +19,7 @@ from backend.core.errors import conflict
 from backend.core.idempotency import idempotent
 from backend.core.pagination import PageArgs, page_schema
 from backend.core.permissions import require_login, requires
+from backend.core.replica import replica_read
 from backend.core.response_cache import cached_read
 from backend.disclosures import choices, drafting, questions, review, service
 from backend.disclosures.models import Disclosure, DisclosureQuestion
@@ -135,6 +136,7 @@ def _export(disclosure: Disclosure, render: Any, mimetype: str, ext: str) -> Res
 @requires("village.view", obj=(Disclosure, "disclosure_id"))
 @blp.response(200, content_type=XLSX)
 @blp.doc(security=SECURITY)
+@replica_read
 def export_xlsx(disclosure: Disclosure) -> Response:
     """导出已公开的财务公开 .xlsx（带封签码）。"""
     return _export(disclosure, disclosure_xlsx, XLSX, "xlsx")
@@ -144,6 +146,7 @@ def export_xlsx(disclosure: Disclosure) -> Response:
 @requires("village.view", obj=(Disclosure, "disclosure_id"))
 @blp.response(200, content_type="application/pdf")
 @blp.doc(security=SECURITY)
+@replica_read
 def export_pdf(disclosure: Disclosure) -> Response:
     """导出已公开的财务公开 PDF，供张贴：每页有封签码，末页有扫码核对的二维码。"""
     return _export(disclosure, disclosure_pdf, "application/pdf", "pdf")

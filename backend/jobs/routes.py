@@ -22,6 +22,7 @@ from backend.core.idempotency import idempotent
 from backend.core.money import fen_to_yuan
 from backend.core.pagination import PageArgs, page_schema, paginate
 from backend.core.permissions import current_principal, require, require_login, requires
+from backend.core.replica import replica_read
 from backend.jobs import service, views
 from backend.jobs.models import JobHire, JobObjection, JobPosting
 from backend.jobs.schemas import (
@@ -191,6 +192,7 @@ def hires(posting: JobPosting) -> dict[str, Any]:
 @requires("jobs.read", obj=(JobPosting, "posting_id"))
 @blp.response(200, content_type=XLSX)
 @blp.doc(security=SECURITY)
+@replica_read
 def selected_xlsx(posting: JobPosting) -> Response:
     """导出拟聘用（已聘用）名单 .xlsx，附报名名单封存哈希和抽签种子。"""
     return send_file(io.BytesIO(views.selected_xlsx(posting)), as_attachment=True,
@@ -240,6 +242,7 @@ def pay_month(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 @blp.arguments(JobMonthArgs, location="query")
 @blp.response(200, content_type=XLSX)
 @blp.doc(security=SECURITY)
+@replica_read
 def pay_sheet(args: dict[str, Any], village_id: int) -> Response:
     """导出某月公益岗位考勤及工资表 .xlsx。"""
     village = registry.get_village(village_id)

@@ -20,6 +20,7 @@ from backend.core.clock import today
 from backend.core.db import db
 from backend.core.pagination import PageArgs, page_schema, paginate
 from backend.core.permissions import require_login, requires
+from backend.core.replica import replica_read
 from backend.decisions import decisions_of
 from backend.ledger import accounts
 from backend.projects import service
@@ -192,6 +193,7 @@ def _township_items(projects: list[Project], villages: dict[int, str]) -> list[d
 @requires("township.view", township="township_id")
 @blp.response(200, content_type=XLSX)
 @blp.doc(security=SECURITY)
+@replica_read
 def township_projects_xlsx(township_id: int) -> Response:
     """全镇项目总览导出为 Excel（每村每个项目一行：环节、扶持资金、累计收入与计划、是否落后）。"""
     township = registry.get_township(township_id)

@@ -15,6 +15,7 @@ from backend.core.db import db
 from backend.core.identity import mask_phone
 from backend.core.pagination import page_schema, paginate
 from backend.core.permissions import Principal, require, require_login, requires
+from backend.core.replica import replica_read
 from backend.registry import history, households, people, places, roles, roster, settings
 from backend.registry import service as registry_service
 from backend.registry.models import Household, Member
@@ -289,6 +290,7 @@ def member_history(member: Member) -> list[Any]:
 @requires("roster.read", village="village_id")
 @blp.response(200, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 @blp.doc(security=SECURITY)
+@replica_read
 def export_roster(village_id: int) -> Response:
     """导出花名册 .xlsx（身份证号只显示后4位；可修改后再导入）。"""
     village = places.get_village(village_id)

@@ -13,6 +13,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields
 
 from backend.core.permissions import requires
+from backend.core.replica import replica_read
 from backend.core.schemas import BaseSchema, range_
 from backend.township import console, export, service, warning_store
 from backend.township.schemas import (
@@ -95,6 +96,7 @@ class ProgressSchema(BaseSchema):
 @blp.arguments(ProgressArgs, location="query")
 @blp.response(200, ProgressSchema)
 @blp.doc(security=SECURITY)
+@replica_read
 def progress(args: dict[str, Any], township_id: int) -> dict[str, Any]:
     """各村年初至今的集体经济收入、是否达标、排名、考核得分、上期财务公开和在办事项，以及全镇汇总。"""
     return service.progress_view(service.progress(township_id, args.get("year"), args.get("month")))
@@ -112,6 +114,7 @@ def _file(township_id: int, args: dict[str, Any], render: Any, mimetype: str, ex
 @blp.arguments(ProgressArgs, location="query")
 @blp.response(200, content_type=XLSX)
 @blp.doc(security=SECURITY)
+@replica_read
 def progress_xlsx(args: dict[str, Any], township_id: int) -> Response:
     """导出按月通报 .xlsx：各村收入进度表和汇总。"""
     return _file(township_id, args, export.progress_xlsx, XLSX, "xlsx")
@@ -122,6 +125,7 @@ def progress_xlsx(args: dict[str, Any], township_id: int) -> Response:
 @blp.arguments(ProgressArgs, location="query")
 @blp.response(200, content_type="application/pdf")
 @blp.doc(security=SECURITY)
+@replica_read
 def progress_pdf(args: dict[str, Any], township_id: int) -> Response:
     """导出按月通报 PDF（A4，可打印张贴）：各村收入进度表和汇总。"""
     return _file(township_id, args, export.progress_pdf, "application/pdf", "pdf")
@@ -153,6 +157,7 @@ def township_people(township_id: int) -> dict[str, Any]:
 @blp.arguments(MonthsArgs, location="query")
 @blp.response(200, MonthsSchema)
 @blp.doc(security=SECURITY)
+@replica_read
 def village_months(args: dict[str, Any], township_id: int, village_id: int) -> dict[str, Any]:
     """一个村一年中逐月的总收入、经营性收入及累计数（与进度表口径相同）；今年还没到的月份为 null。"""
     return console.months(township_id, village_id, args.get("year"))
@@ -163,6 +168,7 @@ def village_months(args: dict[str, Any], township_id: int, village_id: int) -> d
 @blp.arguments(WarningArgs, location="query")
 @blp.response(200, WarningSchema(many=True), headers={"X-Total-Count": {"schema": {"type": "integer"}}})
 @blp.doc(security=SECURITY)
+@replica_read
 def township_warnings(args: dict[str, Any], township_id: int) -> tuple[list[dict[str, Any]], int, dict[str, str]]:
     """待办/预警：各村未消除的预警（按发生时间，最早的在前），每条带中文种类和所指对象的链接；state=closed/all
     看已消除的历史（分页，总数在 X-Total-Count）。数据有变动或到了检查时间时先按规则刷新：原因消失的预警自动消除。"""
@@ -175,6 +181,7 @@ def township_warnings(args: dict[str, Any], township_id: int) -> tuple[list[dict
 @blp.arguments(WarningArgs, location="query")
 @blp.response(200, WarningSchema(many=True), headers={"X-Total-Count": {"schema": {"type": "integer"}}})
 @blp.doc(security=SECURITY)
+@replica_read
 def village_warnings(args: dict[str, Any], village_id: int) -> tuple[list[dict[str, Any]], int, dict[str, str]]:
     """本村的预警（村干部、会计、监督委员和乡镇）：未消除的，或 state=closed/all 的历史，与乡镇的格式相同。"""
     args.pop("village_id", None)

@@ -17,6 +17,7 @@ from backend.core.clock import today
 from backend.core.db import db
 from backend.core.errors import unprocessable
 from backend.core.permissions import require_login, requires
+from backend.core.replica import replica_read
 from backend.dividends.shares import xlsx as register_io
 from backend.dividends.shares.schemas import ShareImportReportSchema, ShareRegisterFileArgs
 
@@ -30,6 +31,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @blp.arguments(ShareRegisterFileArgs, location="query")
 @blp.response(200, content_type=XLSX)
 @blp.doc(security=SECURITY)
+@replica_read
 def export_share_register(args: dict[str, Any], village_id: int) -> Response:
     """导出某一天的股权登记簿 .xlsx（默认今天）：每行一笔持股，各类股份一列；身份证号只显示后4位。可修改后再导入。"""
     village = registry.get_village(village_id)

@@ -14,6 +14,7 @@ from backend.core.identity import mask_name
 from backend.core.permissions import requires
 from backend.core.printing.board import BoardSheet, Column, board_pdf, page_url, send_sheet
 from backend.core.printing.figures import amount_in_words, cn_date, format_yuan, published_date
+from backend.core.replica import replica_read
 from backend.core.seal import Seal
 from backend.dividends import publishing
 from backend.dividends.models import Distribution
@@ -65,6 +66,7 @@ def notice_sheet(d: Distribution) -> BoardSheet:
 @requires("dividends.read", obj=(Distribution, "distribution_id"))
 @blp.response(200, content_type="application/pdf")
 @blp.doc(security=SECURITY)
+@replica_read
 def notice_pdf(distribution: Distribution) -> Response:
     """打印分红名单公示（A4 PDF）：户主姓名脱敏，附公示期、签字盖章处、封签码和小程序二维码。"""
     village = registry.get_village(distribution.village_id)

@@ -15,6 +15,7 @@ from backend.core.errors import conflict
 from backend.core.permissions import requires
 from backend.core.printing.board import BoardSheet, Column, board_pdf, page_url, send_sheet
 from backend.core.printing.figures import format_yuan, published_date
+from backend.core.replica import replica_read
 from backend.core.seal import Seal
 from backend.jobs import service, views
 from backend.jobs.models import JobPosting
@@ -68,6 +69,7 @@ def hires_sheet(p: JobPosting) -> BoardSheet:
 @requires("jobs.read", obj=(JobPosting, "posting_id"))
 @blp.response(200, content_type="application/pdf")
 @blp.doc(security=SECURITY)
+@replica_read
 def hires_pdf(posting: JobPosting) -> Response:
     """打印公益岗位聘用人员公示（A4 PDF）：姓名脱敏，附公示期、签字盖章处、名单封签码和小程序二维码。"""
     village = registry.get_village(posting.village_id)

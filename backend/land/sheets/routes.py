@@ -23,6 +23,7 @@ from backend.core.identity import mask_name
 from backend.core.permissions import requires
 from backend.core.printing.board import BoardSheet, Column, board_pdf, page_url, send_sheet
 from backend.core.printing.figures import format_yuan
+from backend.core.replica import replica_read
 from backend.core.schemas import BaseSchema
 from backend.land.contracts import household_shares, lines_of
 from backend.land.models import Contract, RentAllocation, RentDue, RentPayout
@@ -112,6 +113,7 @@ def land_rent_sheet(village_id: int, year: int) -> BoardSheet:
 @blp.arguments(LandRentSheetArgs, location="query")
 @blp.response(200, content_type="application/pdf")
 @blp.doc(security=SECURITY)
+@replica_read
 def land_rent_pdf(args: dict[str, Any], village_id: int) -> Response:
     """打印某年度土地流转租金到户公示（A4 PDF）：各户面积、应得、已收、已转付、待转付，附签字盖章处和小程序二维码。"""
     village = registry.get_village(village_id)

@@ -13,6 +13,7 @@ from flask_smorest import Blueprint
 from backend import registry
 from backend.core.clock import today
 from backend.core.permissions import requires
+from backend.core.replica import replica_read
 from backend.core.response_cache import cached_read
 from backend.ledger.reports import service as reports
 from backend.ledger.reports import xlsx
@@ -42,6 +43,7 @@ def _span(args: dict[str, Any]) -> reports.Span:
 @blp.arguments(ReportArgs, location="query")
 @blp.response(200, TrialBalanceSchema)
 @blp.doc(security=SECURITY)
+@replica_read
 def trial_balance(args: dict[str, Any], village_id: int) -> reports.TrialBalance:
     """科目余额表：各科目期初余额、本期借贷发生额、期末余额（只计已记账凭证）。"""
     registry.get_village(village_id)
@@ -53,6 +55,7 @@ def trial_balance(args: dict[str, Any], village_id: int) -> reports.TrialBalance
 @blp.arguments(ReportArgs, location="query")
 @blp.response(200, BalanceSheetSchema)
 @blp.doc(security=SECURITY)
+@replica_read
 def balance_sheet(args: dict[str, Any], village_id: int) -> reports.BalanceSheet:
     """资产负债表：期末与年初的资产、负债和所有者权益。"""
     registry.get_village(village_id)
@@ -64,6 +67,7 @@ def balance_sheet(args: dict[str, Any], village_id: int) -> reports.BalanceSheet
 @blp.arguments(ReportArgs, location="query")
 @blp.response(200, IncomeStatementSchema)
 @blp.doc(security=SECURITY)
+@replica_read
 def income_statement(args: dict[str, Any], village_id: int) -> reports.IncomeStatement:
     """收益及收益分配表：本期收入、支出、收益，以及收益分配和未分配收益。"""
     registry.get_village(village_id)
@@ -85,6 +89,7 @@ def _xlsx(
 @blp.arguments(ReportArgs, location="query")
 @blp.response(200, content_type=XLSX)
 @blp.doc(security=SECURITY)
+@replica_read
 def trial_balance_xlsx(args: dict[str, Any], village_id: int) -> Response:
     """科目余额表 .xlsx：金额是数字单元格（元，两位小数），A4 横向打印，每页重复表头。"""
     return _xlsx(village_id, args, "trial-balance", xlsx.trial_balance_xlsx, reports.trial_balance)
@@ -95,6 +100,7 @@ def trial_balance_xlsx(args: dict[str, Any], village_id: int) -> Response:
 @blp.arguments(ReportArgs, location="query")
 @blp.response(200, content_type=XLSX)
 @blp.doc(security=SECURITY)
+@replica_read
 def balance_sheet_xlsx(args: dict[str, Any], village_id: int) -> Response:
     """资产负债表 .xlsx：金额是数字单元格（元，两位小数），A4 横向打印。"""
     return _xlsx(village_id, args, "balance-sheet", xlsx.balance_sheet_xlsx, reports.balance_sheet)
@@ -105,6 +111,7 @@ def balance_sheet_xlsx(args: dict[str, Any], village_id: int) -> Response:
 @blp.arguments(ReportArgs, location="query")
 @blp.response(200, content_type=XLSX)
 @blp.doc(security=SECURITY)
+@replica_read
 def income_statement_xlsx(args: dict[str, Any], village_id: int) -> Response:
     """收益及收益分配表 .xlsx：金额是数字单元格（元，两位小数），A4 纵向打印。"""
     return _xlsx(village_id, args, "income-statement", xlsx.income_statement_xlsx, reports.income_statement)
