@@ -118,6 +118,8 @@ def from_env() -> dict[str, Any]:
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "20 per minute"),
         "RATELIMIT_BIND": os.environ.get("RATELIMIT_BIND", "10 per minute"),
+        # the counters' prefix in Redis: deployments sharing one Redis keep apart by it
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX") or "sunshine",
         # reverse proxies in front of gunicorn that append to X-Forwarded-For (nginx: 1); 0 = clients connect directly
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         # repeated GETs of the villager's pages answered from memory until anything is written: core/response_cache.py

@@ -131,9 +131,10 @@ def test_zero_turns_the_limit_off(limited: Flask, unlimited: Flask, database_url
 
 
 def test_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("DB_STATEMENT_TIMEOUT_MS", "DATABASE_REPLICA_URL", "REPLICA_MAX_LAG_SECONDS"):
+    for name in ("DB_STATEMENT_TIMEOUT_MS", "DATABASE_REPLICA_URL", "REPLICA_MAX_LAG_SECONDS", "RATELIMIT_KEY_PREFIX"):
         monkeypatch.delenv(name, raising=False)
     settings = from_env()
+    assert settings["RATELIMIT_KEY_PREFIX"] == "sunshine"
     assert settings["DB_STATEMENT_TIMEOUT_MS"] == 30_000
     assert settings["DATABASE_REPLICA_URL"] is None
     assert settings["REPLICA_MAX_LAG_SECONDS"] == 5.0
@@ -148,7 +149,9 @@ def test_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DB_STATEMENT_TIMEOUT_MS", "1500")
     monkeypatch.setenv("DATABASE_REPLICA_URL", "postgres://reader@replica:5432/app")
     monkeypatch.setenv("REPLICA_MAX_LAG_SECONDS", "2.5")
+    monkeypatch.setenv("RATELIMIT_KEY_PREFIX", "county-b")  # README's Configuration lists it: it is read
     settings = from_env()
+    assert settings["RATELIMIT_KEY_PREFIX"] == "county-b"
     assert settings["DB_STATEMENT_TIMEOUT_MS"] == 1500
     assert settings["DATABASE_REPLICA_URL"] == "postgresql+psycopg://reader@replica:5432/app"
     assert settings["REPLICA_MAX_LAG_SECONDS"] == 2.5

@@ -92,6 +92,7 @@ def two_hosts(database_url: str, standin: StandIn, tmp_path_factory: pytest.Temp
     if not database_url.startswith("postgresql"):
         pytest.skip("needs PostgreSQL: runs in the PostgreSQL stage")
     standin.reset()
+    prefix = f"two-hosts-{uuid.uuid4().hex[:8]}"  # the counters of this run, whoever else uses db 11
     shared = redis.Redis.from_url(REDIS_URL)
     shared.flushdb()
     try:
@@ -99,9 +100,10 @@ def two_hosts(database_url: str, standin: StandIn, tmp_path_factory: pytest.Temp
             seeded = _seed(url, standin)
             env = {"DATABASE_URL": url, "REDIS_URL": REDIS_URL, "RESPONSE_CACHE": "1", "RESPONSE_CACHE_SECONDS": "60",
                    "TRUSTED_PROXIES": "1", "RATELIMIT_ENABLED": "1", "RATELIMIT_LOGIN": "3 per minute",
+                   "RATELIMIT_KEY_PREFIX": prefix,
                    "WECHAT_API_BASE_URL": standin.base_url, "LOG_LEVEL": "WARNING", "APP_ENV": "development"}
             with hosts(("A", "B"), env, tmp_path_factory.mktemp("hosts")) as started:
-                yield started["A"], started["B"], url, seeded, shared
+                yield started["A"], started["B"], url, seeded, (shared, prefix)
     finally:
         shared.flushdb()
         shared.close()
@@ -160,7 +162,7 @@ def test_a_write_through_one_host_is_read_on_the_other(app: Any, two_hosts: Any)
 
 
 def test_the_login_limit_is_counted_across_both_hosts_in_redis(app: Any, two_hosts: Any) -> None:
-    a, b, _, _, shared = two_hosts
+    a, b, _, _, (shared, prefix) = two_hosts
     suffix = uuid.uuid4().int
     address = f"198.18.{suffix % 250}.{suffix // 250 % 250 + 1}"  # nginx's X-Forwarded-For: the client
     other = f"198.19.{suffix % 250}.{suffix // 250 % 250 + 1}"
@@ -173,8 +175,8 @@ def test_the_login_limit_is_counted_across_both_hosts_in_redis(app: Any, two_hos
         resp = login(host, n)
         assert resp.status_code == 200, resp.text
         assert resp.json()["bind_ticket"]
-    # the counter is one, in Redis
-    assert [k for k in shared.scan_iter(match=f"*{address}*")]
+    # the counter is one, in Redis, under this deployment's prefix
+    assert [k for k in shared.scan_iter(match=f"*{prefix}*{address}*")]
     for host in (b, a):
         refused = login(host, 9)
         assert refused.status_code == 429, refused.text
