@@ -1,9 +1,9 @@
 """Two API hosts behind one load balancer, sharing PostgreSQL and Redis: what one host does, the other knows at once.
 
 Hosts A and B are two gunicorns (tests/ops/hosts.py) on a fresh database of this test's own, each with its own
-stamp directory (no shared file between machines), the same Redis (db 11 of the local server, flushed before and
-after), the response cache on with answers kept a minute, ``TRUSTED_PROXIES=1`` (as behind nginx) and
-``RATELIMIT_LOGIN="3 per minute"``.
+stamp directory (no shared file between machines), the same Redis (db 11 of the local server; the counters under a
+key prefix of the run's own, deleted afterwards), the response cache on with answers kept a minute,
+``TRUSTED_PROXIES=1`` (as behind nginx) and ``RATELIMIT_LOGIN="3 per minute"``.
 
 1. A villager's ``/me`` is kept in memory on both hosts (shown by changing the row behind their backs, with the
    table's NOTIFY trigger off: each host still answers the old name). Logout on A: B refuses the token (401) as soon
@@ -94,7 +94,6 @@ def two_hosts(database_url: str, standin: StandIn, tmp_path_factory: pytest.Temp
     standin.reset()
     prefix = f"two-hosts-{uuid.uuid4().hex[:8]}"  # the counters of this run, whoever else uses db 11
     shared = redis.Redis.from_url(REDIS_URL)
-    shared.flushdb()
     try:
         with fresh_pg_database(database_url, "hosts") as url:
             seeded = _seed(url, standin)
@@ -105,7 +104,8 @@ def two_hosts(database_url: str, standin: StandIn, tmp_path_factory: pytest.Temp
             with hosts(("A", "B"), env, tmp_path_factory.mktemp("hosts")) as started:
                 yield started["A"], started["B"], url, seeded, (shared, prefix)
     finally:
-        shared.flushdb()
+        for key in shared.scan_iter(match=f"*{prefix}*"):
+            shared.delete(key)
         shared.close()
 
 
