@@ -489,8 +489,11 @@ def list_stmt(village_id: int) -> Any:
 
 def list_items(projects: Sequence[Project], on: date) -> list[dict[str, Any]]:
     ids = [p.id for p in projects]
-    funds = funds_of(ids)
-    progress = progress_of(projects, on)
+    return _items(projects, funds_of(ids), progress_of(projects, on))
+
+
+def _items(projects: Sequence[Project], funds: dict[int, list[ProjectFund]],
+           progress: dict[int, Progress]) -> list[dict[str, Any]]:
     out = []
     for p in projects:
         pr = progress[p.id]
@@ -513,16 +516,17 @@ def _decision_view(ref: Any) -> dict[str, Any] | None:
 
 
 def detail(p: Project, on: date, *, staff: bool) -> dict[str, Any]:
-    item = list_items([p], on)[0]
+    all_funds, progress = funds_of([p.id]), progress_of([p], on)  # read once: the item and the detail share them
+    item = _items([p], all_funds, progress)[0]
     steps = list(db.session.execute(select(ProjectStep).where(ProjectStep.project_id == p.id)
                                     .order_by(ProjectStep.step)).scalars())
     names = registry.person_names([s.done_by_id for s in steps])
     refs = {s.decision_id: get_ref(p.village_id, s.decision_id) for s in steps if s.decision_id is not None}
-    funds = funds_of([p.id])[p.id]
+    funds = all_funds[p.id]
     by_source: dict[str, int] = {}
     for f in funds:
         by_source[f.source] = by_source.get(f.source, 0) + f.amount_fen
-    pr = progress_of([p], on)[p.id]
+    pr = progress[p.id]
     acc = None
     if p.income_account_id is not None:
         acc = next((a for a in accounts(p.village_id) if a.id == p.income_account_id), None)

@@ -28,8 +28,7 @@ from backend.core.permissions import Principal
 from backend.core.tenancy import find_in_village
 from backend.decisions import rules
 from backend.decisions.pipeline import stages
-from backend.decisions.pipeline.models import ORIGINS, Decision, DecisionStage, DecisionVoucher
-from backend.decisions.pipeline.publicity import objections
+from backend.decisions.pipeline.models import ORIGINS, Decision, DecisionObjection, DecisionStage, DecisionVoucher
 from backend.decisions.pipeline.templates import (
     CATEGORIES,
     CATEGORY_MATTER,
@@ -162,7 +161,7 @@ def _ratio(present: int | None, eligible: int | None) -> str | None:
     return str((Decimal(present) * 100 / Decimal(eligible)).quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 
-def _meeting_view(d: Decision, s: DecisionStage, out: dict[str, Any]) -> None:
+def _meeting_view(d: Decision, s: DecisionStage, out: dict[str, Any], names: dict[int, str]) -> None:
     if s.eligible is not None:
         quorum = None
         if s.body in rules.BODIES:
@@ -170,7 +169,6 @@ def _meeting_view(d: Decision, s: DecisionStage, out: dict[str, Any]) -> None:
                 eligible=s.eligible, present=s.present or 0, households_eligible=s.households_eligible or 0,
                 households_present=s.households_present or 0)).quorum_met
         attendee_ids = json.loads(s.attendees) if s.attendees else None
-        names = registry.person_names(attendee_ids or [])
         out["attendance"] = {"eligible": s.eligible, "present": s.present, "ratio": _ratio(s.present, s.eligible),
                              "quorum_met": quorum, "attendee_ids": attendee_ids}
         out["attendees"] = [{"person_id": pid, "name": names.get(pid, "")} for pid in attendee_ids or []]
@@ -184,13 +182,13 @@ def _meeting_view(d: Decision, s: DecisionStage, out: dict[str, Any]) -> None:
                           for a in (json.loads(s.attachments) if s.attachments else [])]
 
 
-def _publicity_view(s: DecisionStage, staff: bool, person_id: int | None, out: dict[str, Any]) -> None:
+def _publicity_view(s: DecisionStage, staff: bool, person_id: int | None, out: dict[str, Any],
+                    objs: list[DecisionObjection]) -> None:
     """A 公示 stage: its window and objections — all of them with names for staff; for a villager the counts and
     only their own (the ``objections`` list keeps its place in the contract, holding just theirs)."""
     out["held_on"] = s.start_on
     publicity = None
     if s.start_on is not None:
-        objs = objections(s)
         publicity = {"start_on": s.start_on, "end_on": s.end_on, "channel": s.channel,
                      "supervisor_opinion": s.supervisor_opinion, "objections": [
                          {"id": o.id, "raised_on": o.raised_on, "text": o.text, "answer": o.answer,
@@ -209,17 +207,18 @@ def _publicity_view(s: DecisionStage, staff: bool, person_id: int | None, out: d
                           "acceptance_opinion": s.acceptance_opinion, "voucher_ids": vouchers}
 
 
-def _stage_view(d: Decision, s: DecisionStage, staff: bool, person_id: int | None = None) -> dict[str, Any]:
+def _stage_view(d: Decision, s: DecisionStage, staff: bool, person_id: int | None, names: dict[int, str],
+                objs: dict[int, list[DecisionObjection]]) -> dict[str, Any]:
     out: dict[str, Any] = {"stage": s.stage, "status": s.status, "kind": s.kind, "body": s.body,
                            "body_label": rules.BODIES[s.body].label if s.body in rules.BODIES else None,
                            "note": s.note, "held_on": s.held_on, "summary": s.summary, "attendance": None,
                            "result": None, "recorded_at": s.recorded_at,
-                           "recorded_by": registry.person_names([s.recorded_by_id]).get(s.recorded_by_id)
-                           if s.recorded_by_id else None, "attendees": []}
+                           "recorded_by": names.get(s.recorded_by_id) if s.recorded_by_id else None,
+                           "attendees": []}
     if s.kind == "meeting":
-        _meeting_view(d, s, out)
+        _meeting_view(d, s, out, names)
     else:
-        _publicity_view(s, staff, person_id, out)
+        _publicity_view(s, staff, person_id, out, objs.get(s.id, []))
     out["result"], out["attendance"] = _jsonable(out["result"]), _jsonable(out["attendance"])
     return out
 
@@ -249,11 +248,26 @@ def detail_view(d: Decision, p: Principal | None) -> dict[str, Any]:
                    "by_household": v.by_household, "electorate_size": v.electorate_size,
                    "opens_at": v.opens_at, "closes_at": v.closes_at, "result": result,
                    "result_words": votes.result_words(v, result) if result else None})
+    all_stages = stages.stages(d)
+    # the names of every stage's recorder and attendees, and the objections of every 公示, each in one statement
+    ids: set[int] = set()
+    for s in all_stages:
+        if s.recorded_by_id:
+            ids.add(s.recorded_by_id)
+        if s.kind == "meeting" and s.eligible is not None and s.attendees:
+            ids.update(json.loads(s.attendees))
+    names = registry.person_names(ids)
+    posted = [s.id for s in all_stages if s.kind != "meeting" and s.start_on is not None]
+    objs: dict[int, list[DecisionObjection]] = {}
+    if posted:
+        for o in db.session.execute(select(DecisionObjection).where(DecisionObjection.stage_id.in_(posted))
+                                    .order_by(DecisionObjection.id)).scalars():
+            objs.setdefault(o.stage_id, []).append(o)
     return summary_view(d) | {
         "village_id": d.village_id, "description": d.description, "special_matter": d.special_matter,
         "decision_body": d.decision_body, "variant": d.variant, "failure_reason": d.failure_reason,
         "ended_on": d.ended_on, "created_at": d.created_at,
-        "stages": [_stage_view(d, s, staff, person_id) for s in stages.stages(d)], "votes": vs,
+        "stages": [_stage_view(d, s, staff, person_id, names, objs) for s in all_stages], "votes": vs,
         "objection_window": _objection_window(d),
     }
 
