@@ -6,9 +6,11 @@ limit is stopped by the database; the request answers 503 ``server.query_timeout
 is rolled back and the thread and the connection serve the next request.
 
 - PostgreSQL: the server's own ``statement_timeout``, set for every connection of the pool at connect time (the
-  ``options`` startup parameter; :func:`postgres_options`). ``idle_in_transaction_session_timeout`` is set to twice
-  the limit (at least a minute): a connection left idle inside an open transaction (a thread stuck on something else
-  while holding row locks) is closed by the server instead of blocking writers for ever.
+  ``options`` startup parameter; :func:`postgres_options`). ``idle_in_transaction_session_timeout`` is set to ten
+  times the limit (at least five minutes): a connection left idle inside an open transaction (a thread stuck on
+  something else while holding row locks) is closed by the server instead of blocking writers for ever. It is
+  generous on purpose: a request may build a large .xlsx or PDF, or a push worker wait on WeChat, between two
+  statements of one transaction, and losing the connection there would fail work that was going well.
 - SQLite has no such setting. Every connection is made by :func:`sqlite_connection_factory`'s class: each
   ``execute`` notes when the statement must end, and a progress handler, called by SQLite every
   :data:`PROGRESS_STEPS` virtual-machine instructions, stops it once that moment is past (``sqlite3.OperationalError:
@@ -24,7 +26,8 @@ import time
 from typing import Any
 
 PROGRESS_STEPS = 1000  # SQLite VM instructions between two looks at the clock (a few microseconds of work)
-IDLE_IN_TRANSACTION_MIN_MS = 60_000
+IDLE_IN_TRANSACTION_MIN_MS = 300_000
+IDLE_IN_TRANSACTION_TIMES = 10
 QUERY_CANCELED_SQLSTATE = "57014"  # PostgreSQL: canceling statement due to statement timeout (or a cancel request)
 
 
@@ -32,7 +35,7 @@ def postgres_options(timeout_ms: int) -> str | None:
     """The ``options`` startup parameter that puts the limit on a PostgreSQL connection; None when it is off."""
     if timeout_ms <= 0:
         return None
-    idle = max(2 * timeout_ms, IDLE_IN_TRANSACTION_MIN_MS)
+    idle = max(IDLE_IN_TRANSACTION_TIMES * timeout_ms, IDLE_IN_TRANSACTION_MIN_MS)
     return f"-c statement_timeout={timeout_ms} -c idle_in_transaction_session_timeout={idle}"
 
 

@@ -55,11 +55,14 @@ def _build(app: Flask, timeout_ms: int) -> Flask:
         return jsonify(value="written")
 
     def quick() -> Any:
-        setting = db.session.execute(text("SHOW statement_timeout")).scalar() if dialect == "postgresql" else ""
+        setting = idle = ""
+        if dialect == "postgresql":
+            setting = db.session.execute(text("SHOW statement_timeout")).scalar()
+            idle = db.session.execute(text("SHOW idle_in_transaction_session_timeout")).scalar()
         count = db.session.execute(text(
             "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000) SELECT count(*) FROM c"
         )).scalar()
-        return jsonify(setting=setting, count=count)
+        return jsonify(setting=setting, idle=idle, count=count)
 
     built.add_url_rule("/_test/slow/<size>", "slow", run)
     built.add_url_rule("/_test/slow-write", "slow_write", write_then_run, methods=["POST"])
@@ -116,6 +119,7 @@ def test_a_statement_under_the_limit_is_untouched(limited: Flask, database_url: 
     assert resp.get_json()["count"] == 1000
     if database_url.startswith("postgresql"):
         assert resp.get_json()["setting"] == f"{LIMIT_MS}ms"  # the server holds the limit of this connection
+        assert resp.get_json()["idle"] == "5min"  # and closes it after five minutes idle inside a transaction
 
 
 def test_zero_turns_the_limit_off(limited: Flask, unlimited: Flask, database_url: str) -> None:
@@ -127,7 +131,7 @@ def test_zero_turns_the_limit_off(limited: Flask, unlimited: Flask, database_url
         assert resp.get_json()["value"] == "5000000"
     quick = unlimited.test_client().get("/_test/quick").get_json()
     if database_url.startswith("postgresql"):
-        assert quick["setting"] == "0"
+        assert (quick["setting"], quick["idle"]) == ("0", "0")
 
 
 def test_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -140,12 +144,13 @@ def test_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings["REPLICA_MAX_LAG_SECONDS"] == 5.0
     pg = "postgresql+psycopg://u@db/app"
     assert engine_options(pg)["connect_args"]["options"] == (
-        "-c statement_timeout=30000 -c idle_in_transaction_session_timeout=60000")
+        "-c statement_timeout=30000 -c idle_in_transaction_session_timeout=300000")
     assert "options" not in engine_options(pg, 0)["connect_args"]
     assert "factory" not in engine_options("sqlite:///x.db", 0)["connect_args"]
     assert "factory" in engine_options("sqlite:///x.db", 500)["connect_args"]
-    # a long limit: an open transaction may sit idle twice as long
-    assert postgres_options(120_000) == "-c statement_timeout=120000 -c idle_in_transaction_session_timeout=240000"
+    # a long limit: an open transaction may sit idle ten times as long
+    assert postgres_options(60_000) == "-c statement_timeout=60000 -c idle_in_transaction_session_timeout=600000"
+    assert postgres_options(0) is None
     monkeypatch.setenv("DB_STATEMENT_TIMEOUT_MS", "1500")
     monkeypatch.setenv("DATABASE_REPLICA_URL", "postgres://reader@replica:5432/app")
     monkeypatch.setenv("REPLICA_MAX_LAG_SECONDS", "2.5")
