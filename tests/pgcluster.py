@@ -122,8 +122,8 @@ class ReplicaPair:
         raise RuntimeError(f"the replica is not streaming after {timeout} s; see {self.replica.log}")
 
     def wait_caught_up(self, timeout: float = 30) -> None:
-        """Until the replica has replayed everything the primary had written when this was called."""
-        target = self.primary.scalar("SELECT pg_current_wal_insert_lsn()")
+        """Until the replica has replayed everything the primary had flushed when this was called (every commit)."""
+        target = self.primary.scalar("SELECT pg_current_wal_flush_lsn()")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with contextlib.suppress(Exception):

@@ -9,8 +9,6 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
-from backend.core.replica import RoutingSession
-
 # Stable constraint names so that Alembic migrations are the same on SQLite and PostgreSQL.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -25,9 +23,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-# the session picks the replica for the reads of a view marked replica_read when DATABASE_REPLICA_URL is set
-# (core/replica.py); without it, every statement goes to the one engine as before
-db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
+db = SQLAlchemy(model_class=Base)
 
 # An integer primary key that is BIGINT on PostgreSQL and INTEGER (the rowid alias) on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")

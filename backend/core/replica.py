@@ -9,8 +9,9 @@ What goes where:
   (flush, INSERT/UPDATE/DELETE, ``FOR UPDATE``, ``session.connection()``) — goes to the primary, and a marked view
   that wrote stays on the primary for the rest of its run.
 - **Read-your-writes**: a request by a person that committed a write notes the primary's WAL position
-  (``pg_current_wal_insert_lsn()``, read after the request's last commit, before the answer leaves) for that person — in
-  Redis when ``REDIS_URL`` is set (every host sees it), else in the process — kept for ``WRITE_MEMORY_SECONDS``.
+  (``pg_current_wal_flush_lsn()``, read after the request's last commit, before the answer leaves; see
+  ``WRITTEN_UP_TO``) for that person — in Redis when ``REDIS_URL`` is set (every host sees it), else in the
+  process — kept for ``WRITE_MEMORY_SECONDS``.
   A marked read by that person goes to the replica only once the replica's replayed position has reached it.
 - **Lag**: about once a second per process (``REPLICA_CHECK_SECONDS``), never per request, one marked read checks
   the primary's WAL position and then the replica's replayed one. The replica's lag is the age of the newest check
@@ -20,9 +21,10 @@ What goes where:
 - **Down**: a replica that refuses connections or fails a query sends that request back to the primary (the view
   is run once more there: it had written nothing) — no error reaches the user — and is left alone for
   ``REPLICA_RETRY_SECONDS`` before it is tried again. Going down and coming back are logged once each.
-- Without ``DATABASE_REPLICA_URL`` nothing is installed: :func:`replica_read` passes straight to the view and the
-  session's bind choice returns after one context-variable look-up. A request that is not a marked read costs no
-  database round trip either way. SQLite has no replicas: a replica URL with a SQLite primary is refused at start.
+- Without ``DATABASE_REPLICA_URL`` nothing is installed: :func:`replica_read` passes straight to the view and
+  ``db.session`` keeps Flask-SQLAlchemy's own session class. With it, a statement outside a marked read costs one
+  context-variable look-up more, and no database round trip. SQLite has no replicas: a replica URL with a SQLite
+  primary is refused at start.
 
 The replica's engine runs in autocommit (each read its own snapshot, as READ COMMITTED does on the primary): no
 BEGIN/COMMIT round trips, no transaction held open on the standby, and a session's commit never has to reach it.
@@ -55,6 +57,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXTENSION = "replica"
 WRITE_MEMORY_SECONDS = 300  # how long a person's last write position is kept (the lag bound is seconds)
 _WROTE = "_replica_wrote"  # flask.g: the request committed a write
+# Where the primary's WAL stands after a request's commits. Committed with synchronous_commit on (the default), the
+# commit is flushed before COMMIT returns, so the flushed position covers it; the inserted position could run far
+# ahead of anything shipped (records of other sessions that no commit has flushed yet: an idle primary may leave
+# them for seconds), keeping the person on the primary for nothing. With synchronous_commit off the commit itself
+# may not be flushed yet: then the inserted position.
+WRITTEN_UP_TO = text("SELECT CASE WHEN current_setting('synchronous_commit') = 'off' "
+                     "THEN pg_current_wal_insert_lsn() ELSE pg_current_wal_flush_lsn() END")
 _READ_ONLY_TEXT = ("select",)
 _NOT_ON_A_STANDBY = ("for update", "for share", "for no key", "for key share", "nextval", "setval", "pg_advisory",
                      "txid_current", "pg_current_xact_id", "pg_notify", "into ")
@@ -180,7 +189,7 @@ class Router:
 
     def _primary_position(self) -> int:
         with self.primary.connect() as conn:
-            return parse_lsn(conn.execute(text("SELECT pg_current_wal_insert_lsn()")).scalar_one())  # type: ignore[return-value]
+            return parse_lsn(conn.execute(text("SELECT pg_current_wal_flush_lsn()")).scalar_one())  # type: ignore[return-value]
 
     def _replica_position(self) -> tuple[bool, int | None, float | None]:
         """In recovery, the replayed WAL position and the age of the last transaction replayed (seconds)."""
@@ -292,21 +301,25 @@ class _Route:
 _ROUTE: ContextVar[_Route | None] = ContextVar("replica_route", default=None)
 
 
+_primary_bind = FlaskSession.get_bind
+
+
 class RoutingSession(FlaskSession):
-    """Flask-SQLAlchemy's session, choosing the replica for the reads of a marked view (see the module's text)."""
+    """Flask-SQLAlchemy's session, choosing the replica for the reads of a marked view (see the module's text).
+    ``db.session`` makes these only once a replica is installed (:func:`install_replica`)."""
 
     def get_bind(self, mapper: Any = None, clause: Any = None, bind: Any = None, **kwargs: Any) -> Any:
         route = _ROUTE.get()
         if route is None or bind is not None or route.wrote:
-            return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+            return _primary_bind(self, mapper, clause, bind, **kwargs)
         if self._flushing or needs_primary(clause):
             route.wrote = True  # from here on the primary, for the rest of the view
-            return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+            return _primary_bind(self, mapper, clause, bind, **kwargs)
         if route.decided is None:
             route.decided = route.router.use_replica(route.person)
             route.router.served["replica" if route.decided else "primary"] += 1
         if not route.decided:
-            return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+            return _primary_bind(self, mapper, clause, bind, **kwargs)
         route.used_replica = True
         return route.router.replica
 
@@ -414,6 +427,9 @@ def install_replica(app: Flask, db: Any, engine_options: Callable[[str], dict[st
     )
     app.extensions[EXTENSION] = router
     with _LISTENING:
+        factory = db.session.session_factory  # db.session's sessions choose their bind from now on
+        if not issubclass(factory.class_, RoutingSession):
+            factory.class_ = type("RoutingSession", (RoutingSession, factory.class_), {})
         if not _listening:
             event.listen(RoutingSession, "after_flush", _note_flush)
             event.listen(RoutingSession, "do_orm_execute", _note_statement)
@@ -430,8 +446,7 @@ def install_replica(app: Flask, db: Any, engine_options: Callable[[str], dict[st
         if person is None:
             return
         try:
-            position = parse_lsn(db.session.execute(text("SELECT pg_current_wal_insert_lsn()"),
-                                                    bind_arguments={"bind": primary}).scalar_one())
+            position = parse_lsn(db.session.execute(WRITTEN_UP_TO, bind_arguments={"bind": primary}).scalar_one())
             db.session.rollback()
         except Exception as exc:  # not noted: the next marked reads of this person may lag behind their write
             log.warning("replica: could not read the primary's WAL position after a write: %s", exc)
