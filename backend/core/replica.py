@@ -417,10 +417,12 @@ def install_replica(app: Flask, db: Any, engine_options: Callable[[str], dict[st
         redis_client = redis.Redis.from_url(app.config["REDIS_URL"], socket_timeout=0.5, socket_connect_timeout=0.5)
     with app.app_context():
         primary = db.engines[None]
+    where = primary.url
     router = Router(
         primary=primary,
         replica=replica,
-        memory=WriteMemory(redis_client),
+        # keyed by the primary's address and database too: deployments (and test runs) sharing a Redis never mix
+        memory=WriteMemory(redis_client, prefix=f"replica:{where.host}:{where.port}/{where.database}:"),
         max_lag=float(app.config.get("REPLICA_MAX_LAG_SECONDS", 5.0)),
         check_seconds=float(app.config.get("REPLICA_CHECK_SECONDS", 1.0)),
         retry_seconds=float(app.config.get("REPLICA_RETRY_SECONDS", 5.0)),

@@ -39,6 +39,7 @@ from tests.conftest import _API_STATE
 from tests.factories import Factory
 
 API = "/api/v1"
+REDIS_URL = "redis://127.0.0.1:6379/12"  # the two-hosts test: keys prefixed by the throwaway primary's port
 
 # ---------------------------------------------------------------- the decisions, with stand-in positions (both stages)
 
@@ -490,4 +491,31 @@ def test_the_same_primary_without_a_replica_url_reads_only_the_primary(paused: W
     finally:
         with plain.app_context():
             db.engine.dispose()
+        api.__dict__.update(_API_STATE)
+
+
+def test_a_write_through_one_host_keeps_the_persons_reads_through_another_on_the_primary(
+        paused: World, app: Flask) -> None:
+    """Two API hosts sharing Redis: the position of a write made through host A is what host B waits for."""
+    import redis
+
+    w = paused
+    hosts = [_app(w.pair, app, REDIS_URL=REDIS_URL) for _ in range(2)]
+    try:
+        a, b = (h.test_client() for h in hosts)
+        resp = a.post(f"{API}/townships/{w.township_id}/villages", headers=w.writer,
+                      json={"code": "HS08", "name": "黑山村"})
+        assert resp.status_code == 201, resp.get_json()
+        assert "黑山村" in w.progress(w.writer, b)  # B never saw the write: Redis told it
+        assert "黑山村" not in w.progress(w.reader, b)  # anyone else through B: the paused replica
+        assert hosts[1].extensions[EXTENSION].served["replica"] == 1
+    finally:
+        shared = redis.Redis.from_url(REDIS_URL)
+        prefix = hosts[0].extensions[EXTENSION].memory.prefix
+        for key in shared.scan_iter(match=f"{prefix}*"):
+            shared.delete(key)
+        for h in hosts:
+            with h.app_context():
+                db.engine.dispose()
+                h.extensions[EXTENSION].replica.dispose()
         api.__dict__.update(_API_STATE)
