@@ -448,8 +448,8 @@ def install_replica(app: Flask, db: Any, engine_options: Callable[[str], dict[st
         if person is None:
             return
         try:
+            # on the session's own connection (no second one from the pool); the app context's end closes it
             position = parse_lsn(db.session.execute(WRITTEN_UP_TO, bind_arguments={"bind": primary}).scalar_one())
-            db.session.rollback()
         except Exception as exc:  # not noted: the next marked reads of this person may lag behind their write
             log.warning("replica: could not read the primary's WAL position after a write: %s", exc)
             with contextlib.suppress(Exception):
