@@ -4,6 +4,7 @@
     REUSE=1 .venv/bin/python bench/crowd.py               # keep the village built by the last run
     REUSE=1 .venv/bin/python bench/crowd.py --profile     # no load: where one request of each hot path spends its time
     ROUNDS=5 DURATION=10 CROWD=2000 .venv/bin/python bench/crowd.py
+    COMPARE_PRE_PING=1 REUSE=1 .venv/bin/python bench/crowd.py   # a fifth server: the API without the pool's ping
 
 The village is bench/hot_paths.py's (its builder, imported): the demo and 临江村 made large. The crowd: every demo
 person's token (the staff included) and ``CROWD`` (1,000) household heads' tokens; the reads are every GET the
@@ -383,7 +384,8 @@ def main() -> int:
     failures: list[str] = []
     env = {"DATABASE_URL": url, "REDIS_URL": "", "LOG_LEVEL": "WARNING", "APP_ENV": "development",
            "WECHAT_API_BASE_URL": standin.base_url, "RATELIMIT_LOGIN": "600 per minute"}  # one address logs all in
-    ports = {k: free_port() for k in ("ping", "one", "api", "cold")}
+    compare_ping = os.environ.get("COMPARE_PRE_PING", "") not in ("", "0")
+    ports = {k: free_port() for k in ("ping", "one", "api", "cold", "noping")}
     base = {k: f"http://127.0.0.1:{p}" for k, p in ports.items()}
     procs: dict[str, subprocess.Popen[bytes]] = {}
     keys = [p.key for p in demo.PEOPLE if p.bound]
@@ -437,6 +439,10 @@ def main() -> int:
         wait_ready(procs["one"], base["one"] + "/one")
         wait_ready(procs["api"], base["api"] + "/readyz")
         wait_ready(procs["cold"], base["cold"] + "/readyz")
+        if compare_ping:  # the API as deployed but without the pool's ping at each checkout (DB_POOL_PRE_PING=0)
+            procs["noping"] = start("backend.wsgi:app", {**env, "DB_POOL_PRE_PING": "0"}, ports["noping"], workers,
+                                    threads)
+            wait_ready(procs["noping"], base["noping"] + "/readyz")
         with tempfile.TemporaryDirectory() as tmp:
             script = crowd_script(crowd.pairs, Path(tmp))
             for r in range(rounds):
@@ -444,6 +450,8 @@ def main() -> int:
                 row = {"ping": measure("ping", base["ping"] + "/ping"), "one": measure("one", base["one"] + "/one")}
                 row["api"] = measure("api", base["api"] + "/", script, writes=True)
                 row["cold"] = measure("cold", base["cold"] + "/", script, writes=True)
+                if compare_ping:
+                    row["noping"] = measure("noping", base["noping"] + "/", script, writes=True)
                 rows.append(row)
         if not args.no_alone:
             print(f"each hot path (the mini-program's reads) alone, RESPONSE_CACHE=0, {alone_s} s, right after /one:",
@@ -479,6 +487,12 @@ def main() -> int:
     print(f"median crowd ÷ /one: {ratio:.0%} (target ≥ 60%: {'met' if ratio >= 0.6 else 'NOT met'}), median p99 "
           f"{p99:.1f} ms (target < 150 ms: {'met' if p99 < 150 else 'NOT met'}); cache off: {ratio_cold:.0%}, "
           f"p99 {p99_cold:.1f} ms; /one ÷ /ping {med([r['one'].rps / r['ping'].rps for r in rows]):.0%}")
+    if compare_ping:
+        print("crowd without the pool's pre-ping (DB_POOL_PRE_PING=0, cache on): " + ", ".join(
+            f"round {i}: {r['noping'].rps:,.0f} req/s, p99 {r['noping'].p99:.1f} ms, "
+            f"{r['noping'].rps / r['one'].rps:.0%} of /one, CPU {r['noping'].app_cpu:.2f} + {r['noping'].db_cpu:.2f} ms"
+            for i, r in enumerate(rows, 1)))
+        print(f"  median ÷ /one {med([r['noping'].rps / r['one'].rps for r in rows]):.0%} (with the ping: {ratio:.0%})")
     if alone:
         print("\n| hot path alone, cache off | req/s | p50 ms | p99 ms | /one just before | ÷ /one |"
               " CPU ms/req app + PG |")

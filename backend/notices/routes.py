@@ -232,6 +232,7 @@ def village_notices(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     live = [n for n in notices if n.withdrawn_at is None]
     reach = service.village_reach(live, village_id)
     publishers = registry.person_names([n.published_by_id for n in notices if n.published_by_id])
+    sources = service.source_names(notices)
     now = utcnow()
     items = []
     for n in notices:
@@ -239,7 +240,7 @@ def village_notices(args: dict[str, Any], village_id: int) -> dict[str, Any]:
                   "expired" if n.expires_at is not None and n.expires_at <= now else "live")
         items.append({"id": n.id, "title": n.title, "body": n.body, "category": n.category, "audience": n.audience,
                       "audience_label": AUDIENCE_LABELS[n.audience], "pinned": n.pinned,
-                      "source": "township" if n.township_id else "village", "source_name": service.source_name(n),
+                      "source": "township" if n.township_id else "village", "source_name": sources[n.id],
                       "published_at": to_iso(n.published_at),
                       "publisher": publishers.get(n.published_by_id) if n.published_by_id else None,
                       "status": status, "status_label": _STATUS_LABELS[status], "withdrawn_at": to_iso(n.withdrawn_at),

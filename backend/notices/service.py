@@ -150,6 +150,14 @@ def source_name(n: Notice) -> str:
     return registry.village_names([n.village_id]).get(n.village_id, "")  # type: ignore[list-item]
 
 
+def source_names(notices: list[Notice]) -> dict[int, str]:
+    """notice id → :func:`source_name`, for a page of notices in two statements at most (townships, villages)."""
+    towns = registry.township_names([n.township_id for n in notices if n.township_id is not None])
+    villages = registry.village_names([n.village_id for n in notices if n.township_id is None and n.village_id])
+    return {n.id: towns.get(n.township_id, "") if n.township_id is not None else villages.get(n.village_id or 0, "")
+            for n in notices}
+
+
 def targets_of(n: Notice) -> list[int]:
     return list(db.session.execute(select(NoticeTarget.village_id).where(NoticeTarget.notice_id == n.id)
                                    .order_by(NoticeTarget.village_id)).scalars())
