@@ -87,6 +87,11 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            # a migration may rewrite a large table or build an index for longer than DB_STATEMENT_TIMEOUT_MS
+            connection.exec_driver_sql("SET statement_timeout = 0")
+            connection.exec_driver_sql("SET idle_in_transaction_session_timeout = 0")
+            connection.commit()  # the session's settings stay; alembic then begins its own transaction
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -95,6 +100,11 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if connection.dialect.name == "postgresql":
+            # back to the limits the connection was opened with: it returns to the app's pool
+            connection.exec_driver_sql("RESET statement_timeout")
+            connection.exec_driver_sql("RESET idle_in_transaction_session_timeout")
+            connection.commit()
 
 
 if context.is_offline_mode():

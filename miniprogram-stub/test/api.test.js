@@ -100,6 +100,24 @@ describe('errors and retries', () => {
     expect(h.wxState.requests.filter((x) => x.url.includes('/me/dividends')).length).toBe(1 + require('../config').retryDelays.length)
   })
 
+  test('a server briefly unavailable (503) is asked again; a query it stopped for taking too long is not', async () => {
+    await api.get('/me')
+    const tries = () => h.wxState.requests.filter((x) => x.url.includes('/me/dividends')).length
+    let busy = 1
+    h.wxState.answerWhen = (o) => (o.url.includes('/me/dividends') && busy-- > 0
+      ? { statusCode: 503, data: { error: { code: 'server.unavailable', message: '服务暂时不可用，请稍后再试', details: {} } } }
+      : null)
+    expect((await api.get('/me/dividends')).items.length).toBe(1)
+    expect(tries()).toBe(2)
+    const message = '查询时间过长，已停止。请缩小范围（如选择较短的时间段）后重试'
+    h.wxState.answerWhen = (o) => (o.url.includes('/me/dividends')
+      ? { statusCode: 503, data: { error: { code: 'server.query_timeout', message, details: {} } } }
+      : null)
+    const err = await api.get('/me/dividends').catch((e) => e)
+    expect([err.status, err.code, err.message]).toEqual([503, 'server.query_timeout', message])
+    expect(tries()).toBe(3) // once, not again
+  })
+
   test('a write with no answer is sent again with the same Idempotency-Key; a refused write is not retried', async () => {
     await api.get('/me')
     let drops = 1

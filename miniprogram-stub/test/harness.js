@@ -73,6 +73,8 @@ const wxState = {
   logins: 0,
   // a test can make the network fail: a function (options) → true to fail this request without sending it
   dropWhen: null,
+  // …or answer in the server's place: a function (options) → { statusCode, data } to answer so, or null to send it
+  answerWhen: null,
   // wx.requestSubscribeMessage: the calls made ({ tmplIds }), and how the person (or WeChat) answers — an object
   // { <tmplId>: 'accept' | 'reject' | 'ban' | 'filter' }, a function (tmplIds) → such an object, or the string
   // 'fail' (WeChat refuses: no tap, messages switched off). Unset: every template rejected.
@@ -92,6 +94,7 @@ function installWx({ person = null, fontSizeSetting = 17 } = {}) {
   wxState.fontSizeSetting = fontSizeSetting
   wxState.logins = 0
   wxState.dropWhen = null
+  wxState.answerWhen = null
   wxState.subscribes = []
   wxState.subscribeAnswer = null
   require(path.join(ROOT, 'utils/subscribe.js'))._forget()
@@ -120,6 +123,16 @@ function installWx({ person = null, fontSizeSetting = 17 } = {}) {
         setTimeout(() => {
           const r = { errMsg: 'request:fail timeout' }
           if (options.fail) options.fail(r)
+          if (options.complete) options.complete(r)
+        }, 0)
+        return { abort() {} }
+      }
+      const answer = wxState.answerWhen && wxState.answerWhen(options)
+      if (answer) {
+        wxState.requests.push({ method: options.method || 'GET', url: options.url, status: answer.statusCode, header: options.header })
+        setTimeout(() => {
+          const r = { statusCode: answer.statusCode, data: answer.data, header: {}, errMsg: 'request:ok' }
+          if (options.success) options.success(r)
           if (options.complete) options.complete(r)
         }, 0)
         return { abort() {} }

@@ -272,7 +272,9 @@ async function sendWithRetries(req) {
     } catch (err) {
       failure = err
     }
-    const retryable = failure || RETRY_STATUSES.includes(res.statusCode)
+    // a query the server stopped for taking too long (server.query_timeout) would only take as long again
+    const stopped = !failure && res.data && res.data.error && res.data.error.code === 'server.query_timeout'
+    const retryable = failure || (RETRY_STATUSES.includes(res.statusCode) && !stopped)
     if (!retryable || attempt >= delays.length) {
       if (failure) throw failure
       return res

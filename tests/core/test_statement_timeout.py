@@ -179,3 +179,44 @@ def test_only_a_stopped_statement_is_a_timeout() -> None:
     assert not is_statement_timeout(Deadlock())
     assert not is_statement_timeout(sqlite3.OperationalError("database is locked"))
     assert not is_statement_timeout(None)
+
+
+def test_migrations_run_without_the_limit(database_url: str) -> None:
+    """A migration may rewrite a large table for longer than the limit: backend/migrations/env.py lifts it for its
+    own connection. Every migration of an empty database runs with no limit, while the app's connections keep it."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL: on SQLite the limit lives in Python and a fresh schema is instant")
+    from flask_migrate import upgrade
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    scratch = f"{url.database}_timeout_migrations"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{scratch}"')
+        conn.exec_driver_sql(f'CREATE DATABASE "{scratch}"')
+    target = url.set(database=scratch).render_as_string(hide_password=False)
+    seen: list[tuple[str, str]] = []
+
+    def on_version_apply(ctx: Any, step: Any, heads: Any, run_args: Any) -> None:  # alembic's hook, per migration
+        seen.append((ctx.connection.exec_driver_sql("SHOW statement_timeout").scalar(),
+                     ctx.connection.exec_driver_sql("SHOW idle_in_transaction_session_timeout").scalar()))
+
+    try:
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": target, "DB_STATEMENT_TIMEOUT_MS": LIMIT_MS,
+                          "SQLALCHEMY_ENGINE_OPTIONS": engine_options(target, LIMIT_MS), "RESPONSE_CACHE": False,
+                          "REDIS_URL": None})
+        app.extensions["migrate"].configure_args["on_version_apply"] = on_version_apply
+        with app.app_context():
+            assert db.session.execute(text("SHOW statement_timeout")).scalar() == f"{LIMIT_MS}ms"
+            db.session.rollback()
+            upgrade()
+            assert len(seen) >= 27 and set(seen) == {("0", "0")}, seen
+            assert db.session.execute(text("SHOW statement_timeout")).scalar() == f"{LIMIT_MS}ms"  # the app's own
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+        admin.dispose()
