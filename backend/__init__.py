@@ -17,6 +17,7 @@ from backend.core.etag import install_etags
 from backend.core.hardening import install_json_guard, install_request_hardening
 from backend.core.ratelimit import init_rate_limits
 from backend.core.replica import install_replica
+from backend.core.replica import state as replica_state
 from backend.core.response_cache import install_response_cache
 from backend.extensions import api, db, migrate
 
@@ -29,8 +30,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings = config_module.from_env()
     if config:
         settings.update(config)
-        if "SQLALCHEMY_DATABASE_URI" in config and "SQLALCHEMY_ENGINE_OPTIONS" not in config:
-            settings["SQLALCHEMY_ENGINE_OPTIONS"] = config_module.engine_options(config["SQLALCHEMY_DATABASE_URI"])
+        if ({"SQLALCHEMY_DATABASE_URI", "DB_STATEMENT_TIMEOUT_MS"} & config.keys()
+                and "SQLALCHEMY_ENGINE_OPTIONS" not in config):
+            settings["SQLALCHEMY_ENGINE_OPTIONS"] = config_module.engine_options(
+                settings["SQLALCHEMY_DATABASE_URI"], settings["DB_STATEMENT_TIMEOUT_MS"])
     if settings.get("DATABASE_REPLICA_URL"):  # spelled like DATABASE_URL (postgres:// → postgresql+psycopg://)
         settings["DATABASE_REPLICA_URL"] = config_module.database_url(settings["DATABASE_REPLICA_URL"])
     config_module.check_production(settings)
@@ -56,7 +59,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
-    install_replica(app, db, config_module.engine_options)  # DATABASE_REPLICA_URL: lag-tolerant reads (core/replica)
+    # DATABASE_REPLICA_URL: lag-tolerant reads on a replica, its engine as the primary's (core/replica.py)
+    install_replica(app, db, lambda url: config_module.engine_options(url, app.config["DB_STATEMENT_TIMEOUT_MS"]))
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     api.init_app(
         app,
@@ -186,4 +190,5 @@ def _register_health(app: Flask) -> None:
             return jsonify(error={"code": "server.unavailable", "message": "数据库暂时不可用", "details": {}}), 503
         finally:
             db.session.remove()
-        return jsonify(status="ready"), 200
+        replica = replica_state(app)  # None without DATABASE_REPLICA_URL; a replica down never makes the app unready
+        return jsonify(status="ready", **({"replica": replica} if replica is not None else {})), 200

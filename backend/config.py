@@ -85,6 +85,8 @@ def from_env() -> dict[str, Any]:
         # REPLICA_MAX_LAG_SECONDS (or down) is passed over for the primary
         "DATABASE_REPLICA_URL": database_url(replica) if replica else None,
         "REPLICA_MAX_LAG_SECONDS": _float("REPLICA_MAX_LAG_SECONDS", 5.0),
+        "REPLICA_CHECK_SECONDS": _float("REPLICA_CHECK_SECONDS", 1.0),  # how often a process asks the replica's lag
+        "REPLICA_RETRY_SECONDS": _float("REPLICA_RETRY_SECONDS", 5.0),  # how long a failing replica is left alone
         # every statement is stopped past this many milliseconds (0 = no limit): core/timeouts.py
         "DB_STATEMENT_TIMEOUT_MS": timeout_ms,
         "WECHAT_APPID": os.environ.get("WECHAT_APPID", "wx-demo-appid"),

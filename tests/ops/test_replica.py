@@ -440,6 +440,9 @@ def test_a_replica_lagging_past_the_bound_sends_every_marked_read_to_the_primary
         w.add_village_on_primary("DP05", "东坡村")
         assert _until(lambda: "东坡村" in w.progress(w.reader))  # once the lag passed 0.3 s: the primary
         assert w.router.status_.reason == "lagging" and w.router.status_.lag > 0.3  # type: ignore[operator]
+        ready = w.client.get("/readyz")  # the app stays ready on its primary; /readyz says why the replica is not used
+        assert ready.status_code == 200 and ready.json["status"] == "ready", ready.json
+        assert ready.json["replica"]["usable"] is False and ready.json["replica"]["reason"] == "lagging"
         w.pair.resume_replay()
         w.pair.wait_caught_up()
         # an idle primary: the last replayed transaction grows old, nothing is missing: the replica again
@@ -448,6 +451,7 @@ def test_a_replica_lagging_past_the_bound_sends_every_marked_read_to_the_primary
             "SELECT clock_timestamp() - pg_last_xact_replay_timestamp() > interval '0.3 seconds'", "app")
         before = w.router.served["replica"]
         assert _until(lambda: (w.progress(w.reader), w.router.served["replica"] > before)[1], seconds=5)
+        assert w.client.get("/readyz").json["replica"]["usable"] is True
     finally:
         w.router.max_lag = 30.0
 
