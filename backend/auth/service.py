@@ -361,11 +361,5 @@ def openids_of(person_ids: Sequence[int]) -> dict[int, str]:
 
 def bound_counts(village_ids: list[int]) -> dict[int, int]:
     """village id → how many people on its active roster have a bound WeChat account (every id is a key)."""
-    out = dict.fromkeys(village_ids, 0)
-    roster = registry.roster_person_ids(list(out), collective_only=False)
-    ids = list(roster)
-    for start in range(0, len(ids), 5000):  # PostgreSQL takes at most 65,535 parameters in a statement
-        for (pid,) in db.session.execute(select(WeChatAccount.person_id).where(
-                WeChatAccount.person_id.in_(ids[start:start + 5000]))):
-            out[roster[pid]] += 1
-    return out
+    # one grouped statement (a person has one roster entry), not the roster's ids sent back as thousands of parameters
+    return registry.roster_counts_among(village_ids, select(WeChatAccount.person_id))

@@ -97,6 +97,19 @@ def roster_person_ids(village_ids: Collection[int], *, collective_only: bool) ->
     return {pid: vid for pid, vid in db.session.execute(stmt)}
 
 
+def roster_counts_among(village_ids: Collection[int], among: Select[Any]) -> dict[int, int]:
+    """village id → how many people on its active roster are among ``among`` (a select of person ids), in one
+    grouped statement (every id is a key)."""
+    out = dict.fromkeys(village_ids, 0)
+    if out:
+        for vid, n in db.session.execute(
+                select(Member.village_id, func.count()).where(
+                    Member.village_id.in_(list(out)), Member.status == "active", Member.person_id.in_(among))
+                .group_by(Member.village_id)):
+            out[vid] = n
+    return out
+
+
 # ---------------------------------------------------------------- reads other domains make by id
 
 
