@@ -18,7 +18,8 @@ Four gunicorns with scripts/run's settings (gthread, ``WORKERS`` 2 × ``THREADS`
 side: bench/bare_app.py twice (``/ping``, no database; ``/one``, one ``SELECT id, name FROM people WHERE id = :id``
 through a pool with the API's settings), the API as deployed and the API with ``RESPONSE_CACHE=0``. Each round
 loads, in turn and a few seconds apart, ``/ping``, ``/one``, the crowd, the crowd without the cache (``ROUNDS``, 3;
-the machine's load moves); then each hot path alone on the API without the cache, next to ``/one`` again. Every
+the machine's load moves); then each of the mini-program's reads alone on the API without the cache for
+``ALONE_DURATION`` (4) s, each right after ``/one`` again (``--no-alone`` skips them). Every
 run prints req/s, p50, p99, non-2xx and socket errors, and the CPU each request cost the gunicorn workers and the
 PostgreSQL backends (/proc). Any non-2xx answer or socket error under load fails the run.
 
