@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -67,8 +68,7 @@ api = Api()
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     """SQLite: enforce foreign keys, allow readers during a write (WAL), wait for locks instead of failing."""
-    module = type(dbapi_connection).__module__
-    if not module.startswith("sqlite3"):
+    if not isinstance(dbapi_connection, sqlite3.Connection):  # the statement limit's subclass (core/timeouts) too
         return
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA foreign_keys=ON")

@@ -220,3 +220,18 @@ def test_migrations_run_without_the_limit(database_url: str) -> None:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
         admin.dispose()
+
+
+@pytest.mark.parametrize("timeout_ms", [LIMIT_MS, 0])
+def test_sqlite_connections_keep_their_pragmas_under_the_limit(tmp_path: Any, timeout_ms: int) -> None:
+    """The limit's connection class (core/timeouts.py) is still a sqlite3 connection: foreign keys are enforced, a
+    writer waits for a lock, readers go on during a write (WAL) — with the limit and without it."""
+    url = f"sqlite:///{tmp_path / 'pragmas.db'}"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "DB_STATEMENT_TIMEOUT_MS": timeout_ms,
+                      "RESPONSE_CACHE": False, "REDIS_URL": None})
+    with app.app_context():
+        pragmas = {name: db.session.execute(text(f"PRAGMA {name}")).scalar()
+                   for name in ("foreign_keys", "busy_timeout", "journal_mode", "synchronous")}
+        db.session.remove()
+        db.engine.dispose()
+    assert pragmas == {"foreign_keys": 1, "busy_timeout": 15000, "journal_mode": "wal", "synchronous": 1}
