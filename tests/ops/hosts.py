@@ -29,14 +29,15 @@ READY_TIMEOUT = 40.0
 class Host:
     """One gunicorn, started in its own process group (stopped by killing that group)."""
 
-    def __init__(self, name: str, env: dict[str, str], stamp_dir: Path, workers: int = 1, threads: int = 4) -> None:
+    def __init__(self, name: str, env: dict[str, str], stamp_dir: Path | None, workers: int = 1, threads: int = 4,
+                 extra_args: tuple[str, ...] = ()) -> None:
         self.name = name
-        full = {**os.environ, **env, "RESPONSE_CACHE_STAMP_DIR": str(stamp_dir)}
+        full = {**os.environ, **env, **({"RESPONSE_CACHE_STAMP_DIR": str(stamp_dir)} if stamp_dir else {})}
         full.pop("TEST_DATABASE_URL", None)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "backend.wsgi:app", "--worker-class", "gthread", "--workers",
              str(workers), "--threads", str(threads), "--bind", "127.0.0.1:0", "--timeout", "30",
-             "--no-control-socket"],
+             "--no-control-socket", *extra_args],
             cwd=ROOT, env=full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
             start_new_session=True)
         self.log: list[str] = []

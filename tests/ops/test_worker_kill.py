@@ -15,10 +15,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-import re
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -29,15 +26,14 @@ import requests
 from sqlalchemy import create_engine, text
 
 from backend import create_app
-from backend.config import ROOT
 from backend.core.clock import today
 from backend.core.db import db
 from tests.factories import Factory
 from tests.ops.conftest import build_rent_books, fresh_pg_database
+from tests.ops.hosts import Host
 
 CLIENTS = 8
 LOAD_AFTER_KILL = 1.0  # seconds of new payments after the kill
-READY_TIMEOUT = 40.0
 
 
 def _children(pid: int) -> list[int]:
@@ -65,53 +61,18 @@ def _owner_of_port(pids: list[int], port: int) -> int | None:
     return None
 
 
-class Gunicorn:
+class Gunicorn(Host):
+    """The API under gunicorn (2 workers, preloaded), killed as a whole (its own process group, started by us): the
+    books are checked after, nothing of interest is still running, and a graceful stop only adds seconds."""
+
     def __init__(self, database_url: str) -> None:
-        env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING", "REDIS_URL": "",
-               "WECHAT_API_BASE_URL": "http://127.0.0.1:9/"}
-        env.pop("TEST_DATABASE_URL", None)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "backend.wsgi:app", "--worker-class", "gthread", "--workers", "2",
-             "--threads", "4", "--bind", "127.0.0.1:0", "--timeout", "30", "--preload", "--no-control-socket"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
-        self.log: list[str] = []
-        self.port: int | None = None
-        self._port_seen = threading.Event()
-        threading.Thread(target=self._read_log, daemon=True).start()
-
-    def _read_log(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.log.append(line)
-            m = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", line)
-            if m:
-                self.port = int(m.group(1))
-                self._port_seen.set()
-
-    def wait_ready(self) -> str:
-        assert self._port_seen.wait(READY_TIMEOUT), "".join(self.log)
-        base = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + READY_TIMEOUT
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, "".join(self.log)
-            with contextlib.suppress(requests.RequestException):
-                if requests.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    return base
-            time.sleep(0.1)
-        raise AssertionError("gunicorn never became ready:\n" + "".join(self.log))
+        super().__init__("gunicorn", {"DATABASE_URL": database_url, "LOG_LEVEL": "WARNING", "REDIS_URL": "",
+                                      "WECHAT_API_BASE_URL": "http://127.0.0.1:9/"}, None, workers=2,
+                         extra_args=("--preload",))
 
     @property
     def workers(self) -> list[int]:
         return _children(self.proc.pid)
-
-    def stop(self) -> None:
-        """Kill gunicorn and its workers (their own process group, started by us): the books are checked after,
-        nothing of interest is still running, and a graceful stop only adds seconds."""
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
-        if self.proc.stderr is not None:
-            self.proc.stderr.close()
 
 
 class Load:
