@@ -145,9 +145,7 @@ def target_village(n: Notice, village_id: int) -> Village:
 
 def source_name(n: Notice) -> str:
     """The name of the township or village the notice comes from."""
-    if n.township_id is not None:
-        return registry.township_names([n.township_id]).get(n.township_id, "")
-    return registry.village_names([n.village_id]).get(n.village_id, "")  # type: ignore[list-item]
+    return source_names([n])[n.id]
 
 
 def source_names(notices: list[Notice]) -> dict[int, str]:

@@ -32,9 +32,17 @@ ANSWER_PUSH = "answer_decision"  # an objection was answered (object: the object
 
 
 def objections(stage: DecisionStage) -> list[DecisionObjection]:
-    return list(db.session.execute(
-        select(DecisionObjection).where(DecisionObjection.stage_id == stage.id).order_by(DecisionObjection.id)
-    ).scalars())
+    return objections_of([stage.id]).get(stage.id, [])
+
+
+def objections_of(stage_ids: list[int]) -> dict[int, list[DecisionObjection]]:
+    """stage id → its objections in the order raised, for several 公示 stages in one statement."""
+    out: dict[int, list[DecisionObjection]] = {}
+    if stage_ids:
+        for o in db.session.execute(select(DecisionObjection).where(DecisionObjection.stage_id.in_(stage_ids))
+                                    .order_by(DecisionObjection.id)).scalars():
+            out.setdefault(o.stage_id, []).append(o)
+    return out
 
 
 def open_publicity(decision: Decision, stage_name: str, *, start_on: date | None, summary: str | None,

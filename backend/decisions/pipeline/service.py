@@ -29,6 +29,7 @@ from backend.core.tenancy import find_in_village
 from backend.decisions import rules
 from backend.decisions.pipeline import stages
 from backend.decisions.pipeline.models import ORIGINS, Decision, DecisionObjection, DecisionStage, DecisionVoucher
+from backend.decisions.pipeline.publicity import objections_of
 from backend.decisions.pipeline.templates import (
     CATEGORIES,
     CATEGORY_MATTER,
@@ -257,12 +258,7 @@ def detail_view(d: Decision, p: Principal | None) -> dict[str, Any]:
         if s.kind == "meeting" and s.eligible is not None and s.attendees:
             ids.update(json.loads(s.attendees))
     names = registry.person_names(ids)
-    posted = [s.id for s in all_stages if s.kind != "meeting" and s.start_on is not None]
-    objs: dict[int, list[DecisionObjection]] = {}
-    if posted:
-        for o in db.session.execute(select(DecisionObjection).where(DecisionObjection.stage_id.in_(posted))
-                                    .order_by(DecisionObjection.id)).scalars():
-            objs.setdefault(o.stage_id, []).append(o)
+    objs = objections_of([s.id for s in all_stages if s.kind != "meeting" and s.start_on is not None])
     return summary_view(d) | {
         "village_id": d.village_id, "description": d.description, "special_matter": d.special_matter,
         "decision_body": d.decision_body, "variant": d.variant, "failure_reason": d.failure_reason,
