@@ -27,7 +27,6 @@ from backend.core.errors import not_found
 from backend.core.idempotency import field_scope, idempotent, token_scope
 from backend.core.permissions import require_login, requires
 from backend.core.ratelimit import bind_limit, limiter, login_limit
-from backend.core.response_cache import cached_read
 from backend.extensions import api
 from backend.registry import Member
 
@@ -83,7 +82,6 @@ def logout() -> None:
 
 
 @blp.route("/me", methods=["GET"])
-@cached_read
 @blp.response(200, MeSchema)
 @blp.doc(security=[{"bearer": []}])
 def me() -> dict[str, Any]:

@@ -20,7 +20,6 @@ from backend.core.idempotency import idempotent
 from backend.core.pagination import PageArgs, page_schema
 from backend.core.permissions import require_login, requires
 from backend.core.replica import replica_read
-from backend.core.response_cache import cached_read
 from backend.disclosures import choices, drafting, questions, review, service
 from backend.disclosures.models import Disclosure, DisclosureQuestion
 from backend.disclosures.periods import period_label
@@ -95,7 +94,6 @@ def list_published(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 
 
 @blp.route("/disclosures/<int:disclosure_id>", methods=["GET"])
-@cached_read
 @requires("village.view", obj=(Disclosure, "disclosure_id"))
 @blp.response(200, DisclosureSchema)
 @blp.doc(security=SECURITY)

@@ -22,7 +22,6 @@ from backend.core.idempotency import OPENAPI_PARAMETER, key_from_request
 from backend.core.money import fen_to_yuan
 from backend.core.pagination import page_schema, paginate
 from backend.core.permissions import Principal, current_principal, require_login, requires
-from backend.core.response_cache import cached_read
 from backend.core.tenancy import get_in_village
 from backend.dividends import computing, payout, plans, publishing, views
 from backend.dividends.models import Distribution, DividendObjection, ShareType
@@ -434,7 +433,6 @@ def record_payments(args: dict[str, Any], distribution: Distribution) -> Any:
 
 
 @blp.route("/me/dividends", methods=["GET"])
-@cached_read
 @requires(None)
 @blp.arguments(DistributionListArgs, location="query")
 @blp.response(200, page_schema(MyDividendSchema))

@@ -7,7 +7,6 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from backend.core.permissions import require_login, requires
-from backend.core.response_cache import cached_read
 from backend.home import service
 from backend.home.schemas import HomeSchema
 
@@ -15,7 +14,6 @@ blp = Blueprint("home", __name__, description="首页：一次请求取回首页
 
 
 @blp.route("/me/home", methods=["GET"])
-@cached_read
 @requires(None)
 @blp.response(200, HomeSchema)
 @blp.doc(security=[{"bearer": []}])

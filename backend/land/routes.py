@@ -21,7 +21,6 @@ from backend.core.idempotency import OPENAPI_PARAMETER, key_from_request
 from backend.core.money import fen_to_yuan
 from backend.core.pagination import PageArgs, page_schema, paginate
 from backend.core.permissions import require_login, requires
-from backend.core.response_cache import cached_read
 from backend.land import contracts, households, parcels, payments, payouts
 from backend.land.models import Contract, Parcel, PayoutBatch, RentPayment
 from backend.land.schemas import (
@@ -406,7 +405,6 @@ def add_price(args: dict[str, Any], township_id: int) -> Any:
 
 
 @blp.route("/me/land", methods=["GET"])
-@cached_read
 @requires(None)
 @blp.response(200, MyLandSchema)
 @blp.doc(security=SECURITY)

@@ -16,7 +16,6 @@ from backend.core.db import db
 from backend.core.idempotency import idempotent
 from backend.core.pagination import PageArgs, page_schema, paginate
 from backend.core.permissions import Principal, require, require_login, requires
-from backend.core.response_cache import cached_read
 from backend.notices import messages, outbox, service
 from backend.notices.models import AUDIENCE_LABELS, Notice
 from backend.notices.schemas import (
@@ -86,7 +85,6 @@ def publish_village(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 
 
 @blp.route("/me/notices", methods=["GET"])
-@cached_read
 @requires(None)
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_schema(NoticeItemSchema))

@@ -15,7 +15,6 @@ from flask_smorest import Blueprint
 from backend.core.db import db
 from backend.core.idempotency import OPENAPI_PARAMETER, key_from_request
 from backend.core.permissions import require_login, requires
-from backend.core.response_cache import cached_read
 from backend.decisions.votes import service as votes
 from backend.decisions.votes.models import Vote, VoteProxy
 from backend.decisions.votes.schemas import (
@@ -33,7 +32,6 @@ SECURITY = [{"bearer": []}]
 
 
 @blp.route("/me/votes", methods=["GET"])
-@cached_read
 @requires(None)
 @blp.response(200, MyVoteSchema(many=True))
 @blp.doc(security=SECURITY)

@@ -14,7 +14,6 @@ from backend import registry
 from backend.core.clock import today
 from backend.core.permissions import requires
 from backend.core.replica import replica_read
-from backend.core.response_cache import cached_read
 from backend.ledger.reports import service as reports
 from backend.ledger.reports import xlsx
 from backend.ledger.reports.schemas import (
@@ -118,7 +117,6 @@ def income_statement_xlsx(args: dict[str, Any], village_id: int) -> Response:
 
 
 @blp.route("/villages/<int:village_id>/accounts/summary", methods=["GET"])
-@cached_read
 @requires("village.view", village="village_id")
 @blp.arguments(SummaryArgs, location="query")
 @blp.response(200, AccountsSummarySchema)
