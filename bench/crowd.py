@@ -3,6 +3,7 @@
     .venv/bin/python bench/crowd.py                       # PostgreSQL bench_crowd on 127.0.0.1 (created if missing)
     REUSE=1 .venv/bin/python bench/crowd.py               # keep the village built by the last run
     REUSE=1 .venv/bin/python bench/crowd.py --profile     # no load: where one request of each hot path spends its time
+    PROFILE_ONLY=/me/home REUSE=1 .venv/bin/python bench/crowd.py --profile   # only the paths whose template matches
     ROUNDS=5 DURATION=10 CROWD=2000 .venv/bin/python bench/crowd.py
     COMPARE_PRE_PING=1 REUSE=1 .venv/bin/python bench/crowd.py   # a fifth server: the API without the pool's ping
 
@@ -275,7 +276,10 @@ def profile(app: Any, crowd: Crowd, n: int = 50) -> list[str]:
 
     event.listen(engine, "before_cursor_execute", count)
     try:
+        only = re.compile(os.environ.get("PROFILE_ONLY", ""))
         for template in sorted(crowd.hot):
+            if not only.search(template):
+                continue
             token, path = crowd.hot[template]
             headers = {"Authorization": f"Bearer {token}"}
             for _ in range(5):
