@@ -22,7 +22,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from backend import decisions, registry
 from backend.core import audit
@@ -321,23 +321,36 @@ def lock_contract(c: Contract) -> Contract:
     return c
 
 
+def of_contracts(model: Any, contract_ids: Sequence[int], *order: Any) -> dict[int, list[Any]]:
+    """Contract id → its rows of ``model`` (dues, lines, periods) in ``order``, for many contracts in one query."""
+    out: dict[int, list[Any]] = {cid: [] for cid in contract_ids}
+    if out:
+        for row in db.session.execute(
+            select(model).where(model.contract_id.in_(list(out))).order_by(model.contract_id, *order)
+        ).scalars():
+            out[row.contract_id].append(row)
+    return out
+
+
 def lines_of(c: Contract) -> list[ContractParcel]:
-    return list(db.session.execute(
-        select(ContractParcel).where(ContractParcel.contract_id == c.id).order_by(ContractParcel.id)).scalars())
+    return of_contracts(ContractParcel, [c.id], ContractParcel.id)[c.id]
 
 
 def periods_of(c: Contract) -> list[RentPeriod]:
-    return list(db.session.execute(
-        select(RentPeriod).where(RentPeriod.contract_id == c.id).order_by(RentPeriod.from_year)).scalars())
+    return of_contracts(RentPeriod, [c.id], RentPeriod.from_year)[c.id]
 
 
 def dues_of(c: Contract) -> list[RentDue]:
-    return list(db.session.execute(
-        select(RentDue).where(RentDue.contract_id == c.id).order_by(RentDue.year_no)).scalars())
+    return of_contracts(RentDue, [c.id], RentDue.year_no)[c.id]
 
 
 def contracts_stmt(village_id: int, kind: str | None = None) -> Any:
-    stmt = select(Contract).where(Contract.village_id == village_id)
+    """The village's contracts, newest first, each with its party's name and its parcels' area (mu × 10,000) as
+    columns: rows of (Contract, party, area) for :func:`contract_items`."""
+    area = (select(func.coalesce(func.sum(ContractParcel.area_mu4), 0))
+            .where(ContractParcel.contract_id == Contract.id).scalar_subquery())
+    stmt = (select(Contract, Party.name.label("party"), area.label("area"))
+            .join(Party, Party.id == Contract.party_id).where(Contract.village_id == village_id))
     if kind:
         stmt = stmt.where(Contract.kind == kind)
     return stmt.order_by(Contract.start_date.desc(), Contract.id.desc())
@@ -530,35 +543,38 @@ def due_view(d: RentDue) -> dict[str, Any]:
             "outstanding": fen_to_yuan(total - d.paid_fen) if total is not None else None, "note": d.priced_note}
 
 
-def contract_item(c: Contract) -> dict[str, Any]:
-    """A contract in a list: its party, term, area and rent in words."""
-    return {"id": c.id, "number": c.number, "kind": c.kind, "title": c.title, "party": get_party(c.party_id).name,
-            "start_date": c.start_date, "end_date": c.end_date, "status": c.status,
-            "area_mu": mu_text(sum(ln.area_mu4 for ln in lines_of(c))), "rent": rent_text(c)}
+def contract_items(rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """Contracts in a list: their party, term, area and rent in words; ``rows`` of :func:`contracts_stmt`
+    (contract, party's name, area). One query for all their rent periods."""
+    periods = of_contracts(RentPeriod, [c.id for c, _, _ in rows], RentPeriod.from_year)
+    return [{"id": c.id, "number": c.number, "kind": c.kind, "title": c.title, "party": party,
+             "start_date": c.start_date, "end_date": c.end_date, "status": c.status,
+             "area_mu": mu_text(int(area)), "rent": rent_text(c, periods[c.id])} for c, party, area in rows]
 
 
 def contract_view(c: Contract) -> dict[str, Any]:
     """A whole contract: both parties, its parcels, the term, the rent terms, and each year's due and receipts."""
-    lines = lines_of(c)
-    parcels = {p.id: p for p in db.session.execute(
-        select(Parcel).where(Parcel.id.in_([ln.parcel_id for ln in lines]))).scalars()}
+    rows = db.session.execute(
+        select(ContractParcel, Parcel.code, Parcel.name).join(Parcel, Parcel.id == ContractParcel.parcel_id)
+        .where(ContractParcel.contract_id == c.id).order_by(ContractParcel.id)).all()
+    lines = [ln for ln, _, _ in rows]
+    periods = periods_of(c)
     rent_unit = (lambda v: str(v)) if c.rent_kind == "in_kind" else fen_to_yuan
     return {
         "id": c.id, "number": c.number, "kind": c.kind, "title": c.title, "party": party_view(get_party(
             c.party_id)), "start_date": c.start_date, "end_date": c.end_date, "use": c.use, "signed_on": c.signed_on,
-        "status": c.status, "entrusted": c.entrusted, "rent": rent_text(c), "rent_kind": c.rent_kind,
+        "status": c.status, "entrusted": c.entrusted, "rent": rent_text(c, periods), "rent_kind": c.rent_kind,
         "grain": c.grain, "price_basis": c.price_basis, "increase_percent": str(Decimal(c.increase_bp) / 100),
         "increase_every": c.increase_every, "due_month": c.due_month, "due_day": c.due_day,
         "area_basis": c.area_basis, "area_mu": mu_text(sum(ln.area_mu4 for ln in lines)),
         "fee_note": c.fee_note, "late_fee_per_10k": c.late_fee_per_10k, "deposit": fen_to_yuan(c.deposit_fen),
         "deposit_received_on": c.deposit_received_on, "deposit_held_by": c.deposit_held_by,
         "subsidy_to": c.subsidy_to, "filed_on": c.filed_on, "decision_id": c.decision_id,
-        "parcels": [{"parcel_id": ln.parcel_id, "code": parcels[ln.parcel_id].code,
-                     "name": parcels[ln.parcel_id].name, "household_id": ln.household_id,
+        "parcels": [{"parcel_id": ln.parcel_id, "code": code, "name": name, "household_id": ln.household_id,
                      "area_mu": mu_text(ln.area_mu4), "entrustment_no": ln.entrustment_no,
-                     "entrustment_on": ln.entrustment_on} for ln in lines],
+                     "entrustment_on": ln.entrustment_on} for ln, code, name in rows],
         "periods": [{"from_year": p.from_year, "to_year": p.to_year, "per_mu": rent_unit(p.per_mu),
                      "collective_per_mu": fen_to_yuan(p.collective_per_mu), "fee_per_mu": fen_to_yuan(p.fee_per_mu),
-                     "flat": fen_to_yuan(p.flat_fen), "agreed_on": p.agreed_on} for p in periods_of(c)],
+                     "flat": fen_to_yuan(p.flat_fen), "agreed_on": p.agreed_on} for p in periods],
         "dues": [due_view(d) for d in dues_of(c)],
     }

@@ -18,7 +18,14 @@ from sqlalchemy import case, func, or_, select
 from backend.core.clock import today
 from backend.core.db import db
 from backend.core.money import fen_to_yuan, split_largest_remainder
-from backend.land.contracts import due_total, dues_of, household_areas, household_shares, rent_text
+from backend.land.contracts import (
+    due_total,
+    dues_of,
+    household_areas,
+    household_shares,
+    of_contracts,
+    rent_text,
+)
 from backend.land.models import (
     Contract,
     ContractParcel,
@@ -173,17 +180,6 @@ def this_year_due(c: Contract, on: date) -> RentDue | None:
     return next((d for d in dues_of(c) if d.due_date.year == on.year), None)
 
 
-def _of_contracts(model: Any, contract_ids: Sequence[int], *order: Any) -> dict[int, list[Any]]:
-    """Contract id → its rows of ``model`` (dues, lines, periods) in ``order``, for many contracts in one query."""
-    out: dict[int, list[Any]] = {cid: [] for cid in contract_ids}
-    if out:
-        for row in db.session.execute(
-            select(model).where(model.contract_id.in_(list(out))).order_by(model.contract_id, *order)
-        ).scalars():
-            out[row.contract_id].append(row)
-    return out
-
-
 def my_land(household_id: int, village_id: int, township_id: int | None = None) -> dict[str, Any]:
     """The household's parcels and contracts with this year's rent: six queries whatever the number of contracts
     (each one's dues, lines and rent periods are read for all the contracts at once), and one more for the year's
@@ -196,9 +192,9 @@ def my_land(household_id: int, village_id: int, township_id: int | None = None) 
     ids = list(dict.fromkeys(c.id for c, _, _, _ in rows))
     now = today()
     dues = {cid: next((d for d in ds if d.due_date.year == now.year), None)  # as this_year_due
-            for cid, ds in _of_contracts(RentDue, ids, RentDue.year_no).items()}
-    lines = _of_contracts(ContractParcel, ids, ContractParcel.id)
-    periods = _of_contracts(RentPeriod, ids, RentPeriod.from_year)
+            for cid, ds in of_contracts(RentDue, ids, RentDue.year_no).items()}
+    lines = of_contracts(ContractParcel, ids, ContractParcel.id)
+    periods = of_contracts(RentPeriod, ids, RentPeriod.from_year)
     rent = household_rent(household_id, [d.id for d in dues.values() if d is not None])
     paid_by_due = {d: (paid, last) for d, (paid, last, _) in rent.items() if paid}
     waiting = {d: w for d, (_, _, w) in rent.items() if w}

@@ -162,8 +162,9 @@ def _period(args: dict[str, Any], rent_kind: str) -> contracts.PeriodInput:
 @blp.doc(security=SECURITY)
 def list_contracts(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     """本村的流转和出租合同，最新的在前。"""
-    page = paginate(db.session, contracts.contracts_stmt(village_id, args["kind"]), args["page"], args["page_size"])
-    return page.envelope([contracts.contract_item(c) for c in page.items])
+    page = paginate(db.session, contracts.contracts_stmt(village_id, args["kind"]), args["page"], args["page_size"],
+                    scalars=False)
+    return page.envelope(contracts.contract_items(page.items))
 
 
 @blp.route("/villages/<int:village_id>/land-contracts", methods=["POST"])

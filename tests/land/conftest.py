@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from backend.core.db import db
 from backend.land import contracts, parcels
@@ -78,3 +79,22 @@ def pass_on(client: Any, make: Any, lands: Land, payment_id: int, paid_on: str, 
         r = client.post(f"/api/v1/villages/{lands.village.id}/rent-payouts/cash", headers=headers,
                         json={"allocation_id": item["allocation_id"], "receiver_name": receiver, "paid_on": paid_on})
         assert r.status_code == 201, r.json
+
+
+def statements(app: Any, path: str, headers: dict[str, str]) -> tuple[Any, list[str]]:
+    """(the response, the SQL statements it ran) of one GET in an app context of its own: a cold session, as each
+    request has in production (the test's session would answer some look-ups from its identity map)."""
+    seen: list[str] = []
+
+    def listen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(" ".join(statement.split()))
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        with app.app_context():
+            r = app.test_client().get(path, headers=headers)
+            db.session.remove()
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    return r, seen
