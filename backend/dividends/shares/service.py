@@ -462,7 +462,10 @@ def register_at(village_id: int, on: date) -> list[Holding]:
 
 def register_hash(village_id: int, on: date, holdings: Sequence[Holding]) -> str:
     """SHA-256 over the canonical JSON of the register on ``on``: the same register gives the same hash."""
-    codes = {st.id: st.code for st in share_types(village_id)}
+    return _hash(village_id, on, holdings, {st.id: st.code for st in share_types(village_id)})
+
+
+def _hash(village_id: int, on: date, holdings: Sequence[Holding], codes: dict[int, str]) -> str:
     payload = {
         "village_id": village_id,
         "on": on.isoformat(),
@@ -518,12 +521,21 @@ def by_household(village_id: int, holdings: Sequence[Holding]) -> list[Household
 
 def register_page(village_id: int, on: date, page: int, page_size: int) -> dict[str, Any]:
     """One page of the register on ``on``, by household: certificate, shares by type, each member's shares; with
-    the whole register's hash and total."""
+    the whole register's hash and total. Only the page's households and members are looked up (their heads,
+    certificates and names); the order of the whole register needs only the households' numbers."""
     holdings = register_at(village_id, on)
-    rows = by_household(village_id, holdings)
-    types = {st.id: (st.code, st.name) for st in share_types(village_id)}
-    names = {m.id: m.name for m in registry.members_brief(village_id).values()}
+    type_rows = share_types(village_id)
+    types = {st.id: (st.code, st.name) for st in type_rows}
+    per_household: dict[int | None, list[Holding]] = {}
+    for x in holdings:
+        per_household.setdefault(x.household_id, []).append(x)
+    numbers = {hid: number for number, hid in registry.household_ids_by_number(village_id).items()}
+    order = sorted(per_household, key=lambda h: (h is None, COLLECTIVE_NUMBER if h is None else numbers[h]))
     start = (page - 1) * page_size
+    shown = [x for h in order[start : start + page_size] for x in per_household[h]]
+    rows = by_household(village_id, shown)
+    member_ids = {m for h in rows for m in h.members}
+    names = {m.id: m.name for m in registry.members_brief(village_id, member_ids).values()} if member_ids else {}
     items = [
         {
             "household_id": h.household_id,
@@ -538,10 +550,11 @@ def register_page(village_id: int, on: date, page: int, page_size: int) -> dict[
                                             for t, n in sorted(bt.items())]}
                         for m, bt in sorted(h.members.items())],
         }
-        for h in rows[start : start + page_size]
+        for h in rows
     ]
-    return {"on": on, "register_hash": register_hash(village_id, on, holdings),
-            "total_shares": sum(x.shares for x in holdings), "items": items, "total": len(rows),
+    codes = {st.id: st.code for st in type_rows}
+    return {"on": on, "register_hash": _hash(village_id, on, holdings, codes),
+            "total_shares": sum(x.shares for x in holdings), "items": items, "total": len(per_household),
             "page": page, "page_size": page_size}
 
 
