@@ -18,7 +18,6 @@ from backend.core.hardening import install_json_guard, install_request_hardening
 from backend.core.ratelimit import init_rate_limits
 from backend.core.replica import install_replica
 from backend.core.replica import state as replica_state
-from backend.core.response_cache import install_response_cache
 from backend.extensions import api, db, migrate
 
 API_PREFIX = "/api/v1"
@@ -78,9 +77,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
 
     _import_models()
-    # first of the after_request hooks to be added, so the last to run: it keeps the answer as the client gets it
-    install_response_cache(app)
-    install_etags(app)  # right after: its hook runs before the cache's (the kept answer has its ETag), its 304 outside
+    install_etags(app)  # the first after_request hook added, so the last to run: the ETag of the answer as sent
     install_request_hardening(app)  # before the blueprints: the int converter bounds their path ids
     _register_blueprints()
     _register_health(app)

@@ -124,15 +124,6 @@ def from_env() -> dict[str, Any]:
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX") or "sunshine",
         # reverse proxies in front of gunicorn that append to X-Forwarded-For (nginx: 1); 0 = clients connect directly
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
-        # repeated GETs of the villager's pages answered from memory until anything is written: core/response_cache.py
-        "RESPONSE_CACHE": _bool("RESPONSE_CACHE", True),
-        "RESPONSE_CACHE_SECONDS": _float("RESPONSE_CACHE_SECONDS", 5.0),
-        "RESPONSE_CACHE_ENTRIES": _int("RESPONSE_CACHE_ENTRIES", 5000),
-        "RESPONSE_CACHE_BYTES": _int("RESPONSE_CACHE_BYTES", 64 * 1024 * 1024),
-        "RESPONSE_CACHE_MAX_BODY": _int("RESPONSE_CACHE_MAX_BODY", 512 * 1024),
-        "RESPONSE_CACHE_STAMP_DIR": os.environ.get("RESPONSE_CACHE_STAMP_DIR") or None,
-        "RESPONSE_CACHE_LISTEN_URL": database_url(listen) if (listen := os.environ.get("RESPONSE_CACHE_LISTEN_URL"))
-        else None,
         "ROSTER_MAX_ROWS": _int("ROSTER_MAX_ROWS", 20000),
         "VOUCHER_IMPORT_MAX_ROWS": _int("VOUCHER_IMPORT_MAX_ROWS", 20000),
         "SHARE_REGISTER_MAX_ROWS": _int("SHARE_REGISTER_MAX_ROWS", 60000),

@@ -18,12 +18,10 @@ Not: an answer its view marked ``Cache-Control: no-store`` (it must not be kept 
 validator), errors (any status but 200), writes, and downloads (.pdf, .xlsx are not JSON; a download link's answer is
 never stored by a cache, see core/downloads.py, which strips validators from them on purpose).
 
-Where: :func:`install_etags` adds an after_request hook that writes the three headers, registered after the
-response cache's own hook so that it runs before it (Flask runs them in reverse order): the answer the cache keeps
-carries its ETag, and a repeat answered from memory gives the same tag without hashing again. The 304 itself is
-made outside Flask by :class:`NotModified`, a WSGI middleware around the response cache: the full 200 has then
-already been kept by the cache, so the next repeat (with or without ``If-None-Match``) is answered from memory;
-and the cache gives its own 304s for a matching kept answer (:func:`matches`), before this middleware sees them.
+Where: :func:`install_etags` adds an after_request hook that writes the three headers, added before every other
+after_request hook so that it runs last (Flask runs them in reverse order): the tag is that of the body as sent.
+The 304 itself is made outside Flask by :class:`NotModified`, a WSGI middleware: the view still runs (an answer is
+"unchanged" only if it is byte for byte the one the phone holds), and only the body is not sent.
 
 ``If-None-Match`` is compared as RFC 9110 §13.1.2 says: the weak comparison (``W/"x"`` matches ``"x"``), a list of
 tags matches when any does, ``*`` matches any current answer. A 304 keeps ``ETag``, ``Cache-Control`` and
@@ -71,8 +69,8 @@ def _wants_validator(resp: Response) -> bool:
 
 
 def install_etags(app: Flask) -> None:
-    """The validator headers on every JSON read, and the 304 for a matching ``If-None-Match``. Call it right after
-    ``install_response_cache`` (see the module's docstring for why the order matters)."""
+    """The validator headers on every JSON read, and the 304 for a matching ``If-None-Match``. Call it before any
+    other after_request hook is added (see the module's docstring for why the order matters)."""
 
     @app.after_request
     def _validator(resp: Response) -> Response:

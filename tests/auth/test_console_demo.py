@@ -29,7 +29,6 @@ PRODUCTION = {
     "WECHAT_APPID": "wx1234567890abcdef",
     "WECHAT_SECRET": "0123456789abcdef0123456789abcdef",
     "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://app:pw@127.0.0.1:1/sunshine",
-    "RESPONSE_CACHE": False,
 }
 
 

@@ -1,12 +1,12 @@
 """Validators on every read (backend/core/etag.py): every villager read the mini-program makes answers with an
-``ETag``; a repeat naming it gets 304 with no body — from Flask and from the response cache alike; a write that
+``ETag``; a repeat naming it gets 304 with no body; a write that
 changes the answer changes the tag; another person's answer is never "unchanged" for a tag of someone else's body;
 errors, writes and downloads carry none."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -19,7 +19,6 @@ from sqlalchemy import select, text
 from backend import create_app, demo, disclosures, registry
 from backend.assets import service as assets
 from backend.config import ROOT
-from backend.core import response_cache as rc
 from backend.core.db import db
 from backend.core.etag import CACHE_CONTROL, etag_for, matches
 from backend.decisions.votes.models import Vote, VoteElector
@@ -80,7 +79,6 @@ class Demo:
     reads: dict[str, str]  # template → a concrete path (with the query the page sends)
 
     def get(self, path: str, headers: dict[str, str], **extra: str) -> Any:
-        assert rc.settle(self.client.application)
         return self.client.get(API + path, headers={**headers, **extra})
 
 
@@ -274,21 +272,14 @@ def _unchanged(resp: Any, tag: str) -> None:
     assert "Content-Length" not in resp.headers or resp.headers["Content-Length"] == "0"
 
 
-def _check_every_read(w: Demo, kept: rc.ResponseCache | None) -> None:
+def _check_every_read(w: Demo) -> None:
     changes = _changes(w)
     assert set(changes) == PAGE_READS
     for template, path in w.reads.items():
         who = _who(w, template)
         first = w.get(path, who)
         tag = _validated(first)
-        # the repeat: from memory when the cache is on (its hit count says so), from Flask when it is off
-        hits = kept.hits if kept else 0
-        again = w.get(path, who, **{"If-None-Match": tag})
-        _unchanged(again, tag)
-        if kept is not None and rc.cache_key({"PATH_INFO": API + path.split("?")[0],
-                                              "QUERY_STRING": path.partition("?")[2]},
-                                             who["Authorization"]) in kept.entries:
-            assert kept.hits == hits + 1, template
+        _unchanged(w.get(path, who, **{"If-None-Match": tag}), tag)
         _unchanged(w.get(path, who, **{"If-None-Match": f'W/{tag}'}), tag)
         _unchanged(w.get(path, who, **{"If-None-Match": f'"nope", {tag}'}), tag)
         _unchanged(w.get(path, who, **{"If-None-Match": "*"}), tag)
@@ -309,84 +300,8 @@ def _check_every_read(w: Demo, kept: rc.ResponseCache | None) -> None:
         _unchanged(w.get(path, who, **{"If-None-Match": fresh.headers["ETag"]}), fresh.headers["ETag"])
 
 
-@pytest.fixture
-def kept(app: Flask) -> rc.ResponseCache:
-    cache = app.extensions["response_cache"]
-    assert rc.wait_until_listening(app), "the change listener never listened"
-    cache.clear()
-    cache.hits = cache.stores = 0
-    return cache
-
-
-def test_every_read_of_the_mini_program_with_the_cache(world: Demo, kept: rc.ResponseCache) -> None:
-    _check_every_read(world, kept)
-    assert kept.hits > 0
-
-
-@pytest.fixture
-def uncached(app: Flask, database_url: str) -> Iterator[FlaskClient]:
-    plain = create_app({**{k: app.config[k] for k in ("WECHAT_API_BASE_URL", "WECHAT_APPID", "WECHAT_SECRET",
-                                                      "WECHAT_TIMEOUT")},
-                        "TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": None,
-                        "RATELIMIT_ENABLED": False, "RESPONSE_CACHE": False})
-    assert "response_cache" not in plain.extensions
-    with plain.app_context():
-        yield plain.test_client()
-    with plain.app_context():
-        db.engine.dispose()
-
-
-def test_every_read_of_the_mini_program_without_the_cache(uncached: FlaskClient) -> None:
-    w = _world_on(uncached)
-    _check_every_read(w, None)
-
-
-# ---------------------------------------------------------------- the cache's 304 and its kept answer
-
-
-def test_the_kept_answer_carries_its_tag_and_a_hit_gives_304_without_flask(client, make, kept) -> None:
-    village = make.village()
-    zhang = make.member(village, "张大山")
-    db.session.commit()
-    headers = make.headers(zhang)
-    assert rc.settle(client.application)
-    first = client.get(f"{API}/me", headers=headers)
-    tag = _validated(first)
-    (entry,) = kept.entries.values()
-    assert entry.etag == tag and ("ETag", tag) in entry.headers
-    assert entry.not_modified is not None and ("ETag", tag) in entry.not_modified
-    assert not any(k.lower() in ("content-type", "content-length") for k, _ in entry.not_modified)
-
-    seen: list[str] = []
-    client.application.before_request_funcs.setdefault(None, []).insert(0, lambda: seen.append("flask") and None)
-    try:
-        again = client.get(f"{API}/me", headers=headers)
-        assert again.status_code == 200 and again.headers["ETag"] == tag and again.data == first.data
-        _unchanged(client.get(f"{API}/me", headers={**headers, "If-None-Match": tag}), tag)
-        _unchanged(client.get(f"{API}/me", headers={**headers, "If-None-Match": f'"x", W/{tag}'}), tag)
-        assert seen == [] and kept.hits == 3
-        other = client.get(f"{API}/me", headers={**headers, "If-None-Match": '"x"'})
-        assert other.status_code == 200 and other.data == first.data and seen == []
-    finally:
-        client.application.before_request_funcs[None].pop(0)
-
-
-def test_a_first_request_with_a_matching_tag_leaves_the_whole_answer_kept(client, make, kept) -> None:
-    """The phone kept the answer from yesterday; this process has never seen it: Flask answers, the cache keeps the
-    200 (not the 304), and the next repeat is answered from memory."""
-    village = make.village()
-    zhang = make.member(village, "张大山")
-    db.session.commit()
-    headers = make.headers(zhang)
-    body = client.application.test_client().get(f"{API}/me", headers=headers).data
-    kept.clear()
-    tag = etag_for(body)
-    assert rc.settle(client.application)
-    _unchanged(client.get(f"{API}/me", headers={**headers, "If-None-Match": tag}), tag)
-    (entry,) = kept.entries.values()
-    assert entry.status.startswith("200") and entry.body == body
-    again = client.get(f"{API}/me", headers=headers)
-    assert again.status_code == 200 and again.data == body and kept.hits == 1
+def test_every_read_of_the_mini_program(world: Demo) -> None:
+    _check_every_read(world)
 
 
 # ---------------------------------------------------------------- what gets none

@@ -41,7 +41,7 @@ def _build(app: Flask, timeout_ms: int) -> Flask:
     built = create_app({**{k: app.config[k] for k in ("TESTING", "WECHAT_API_BASE_URL", "REDIS_URL",
                                                       "RATELIMIT_ENABLED")},
                         "SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": options,
-                        "DB_STATEMENT_TIMEOUT_MS": timeout_ms, "RESPONSE_CACHE": False})
+                        "DB_STATEMENT_TIMEOUT_MS": timeout_ms})
     dialect = "postgresql" if url.startswith("postgresql") else "sqlite"
 
     def run(size: str) -> Any:
@@ -205,7 +205,7 @@ def test_migrations_run_without_the_limit(database_url: str) -> None:
 
     try:
         app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": target, "DB_STATEMENT_TIMEOUT_MS": LIMIT_MS,
-                          "SQLALCHEMY_ENGINE_OPTIONS": engine_options(target, LIMIT_MS), "RESPONSE_CACHE": False,
+                          "SQLALCHEMY_ENGINE_OPTIONS": engine_options(target, LIMIT_MS),
                           "REDIS_URL": None})
         app.extensions["migrate"].configure_args["on_version_apply"] = on_version_apply
         with app.app_context():
@@ -228,7 +228,7 @@ def test_sqlite_connections_keep_their_pragmas_under_the_limit(tmp_path: Any, ti
     writer waits for a lock, readers go on during a write (WAL) — with the limit and without it."""
     url = f"sqlite:///{tmp_path / 'pragmas.db'}"
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "DB_STATEMENT_TIMEOUT_MS": timeout_ms,
-                      "RESPONSE_CACHE": False, "REDIS_URL": None})
+                      "REDIS_URL": None})
     with app.app_context():
         pragmas = {name: db.session.execute(text(f"PRAGMA {name}")).scalar()
                    for name in ("foreign_keys", "busy_timeout", "journal_mode", "synchronous")}

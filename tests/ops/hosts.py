@@ -1,7 +1,5 @@
 """Two (or more) hosts on one machine: each a gunicorn of its own (``backend.wsgi:app``, gthread) on a free loopback
-port, with its own RESPONSE_CACHE_STAMP_DIR (separate machines share no stamp file), against one PostgreSQL
-database and one Redis. And a way to change rows *behind* the hosts' backs (no NOTIFY), which shows whether an
-answer came from a host's memory."""
+port, against one PostgreSQL database and one Redis."""
 
 from __future__ import annotations
 
@@ -14,14 +12,10 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import requests
-from sqlalchemy import create_engine, text
 
 from backend.config import ROOT
-from backend.core.response_cache import NOTIFY_TRIGGER
 
 READY_TIMEOUT = 40.0
 
@@ -29,10 +23,10 @@ READY_TIMEOUT = 40.0
 class Host:
     """One gunicorn, started in its own process group (stopped by killing that group)."""
 
-    def __init__(self, name: str, env: dict[str, str], stamp_dir: Path | None, workers: int = 1, threads: int = 4,
+    def __init__(self, name: str, env: dict[str, str], workers: int = 1, threads: int = 4,
                  extra_args: tuple[str, ...] = ()) -> None:
         self.name = name
-        full = {**os.environ, **env, **({"RESPONSE_CACHE_STAMP_DIR": str(stamp_dir)} if stamp_dir else {})}
+        full = {**os.environ, **env}
         full.pop("TEST_DATABASE_URL", None)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "backend.wsgi:app", "--worker-class", "gthread", "--workers",
@@ -78,42 +72,15 @@ class Host:
 
 
 @contextlib.contextmanager
-def hosts(names: tuple[str, ...], env: dict[str, str], tmp: Path) -> Iterator[dict[str, Host]]:
+def hosts(names: tuple[str, ...], env: dict[str, str]) -> Iterator[dict[str, Host]]:
     """Start every host at once, wait until each answers /readyz, stop them all afterwards."""
     started: dict[str, Host] = {}
     try:
         for name in names:
-            stamp_dir = tmp / f"stamps-{name}"
-            stamp_dir.mkdir(mode=0o700)
-            started[name] = Host(name, env, stamp_dir)
+            started[name] = Host(name, env)
         for host in started.values():
             host.wait_ready()
         yield started
     finally:
         for host in started.values():
             host.stop()
-
-
-def behind_their_backs(url: str, table: str, sql: str, params: dict[str, Any]) -> None:
-    """Run one UPDATE on ``table`` with its NOTIFY trigger switched off for that statement (one transaction; the
-    table's owner may do it): no host hears of it, so a host that still answers the old value answered from memory."""
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER {NOTIFY_TRIGGER}"))
-            conn.execute(text(sql), params)
-            conn.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER {NOTIFY_TRIGGER}"))
-    finally:
-        engine.dispose()
-
-
-def poll(fn: Any, until: Any, seconds: float = 2.0, every: float = 0.02) -> tuple[Any, int]:
-    """Call ``fn`` until ``until(result)`` holds or ``seconds`` pass; (the last result, the number of calls)."""
-    deadline = time.monotonic() + seconds
-    calls = 0
-    while True:
-        result = fn()
-        calls += 1
-        if until(result) or time.monotonic() > deadline:
-            return result, calls
-        time.sleep(every)

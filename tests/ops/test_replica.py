@@ -315,7 +315,6 @@ def _app(pair: pgcluster.ReplicaPair, base: Flask, replica: bool = True, **extra
         "WECHAT_API_BASE_URL": base.config["WECHAT_API_BASE_URL"],
         "REDIS_URL": None,
         "RATELIMIT_ENABLED": False,
-        "RESPONSE_CACHE": False,
         **extra,
     })
 

@@ -67,7 +67,7 @@ class Gunicorn(Host):
 
     def __init__(self, database_url: str) -> None:
         super().__init__("gunicorn", {"DATABASE_URL": database_url, "LOG_LEVEL": "WARNING", "REDIS_URL": "",
-                                      "WECHAT_API_BASE_URL": "http://127.0.0.1:9/"}, None, workers=2,
+                                      "WECHAT_API_BASE_URL": "http://127.0.0.1:9/"}, workers=2,
                          extra_args=("--preload",))
 
     @property

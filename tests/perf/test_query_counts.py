@@ -3,9 +3,8 @@ and at most a small fixed number.
 
 A statement is whatever reaches the database cursor (SQLAlchemy's ``before_cursor_execute`` on the engine), counted
 for one request in an app context of its own: a cold session, as each request has in production (the test's session,
-shared by the test client, would answer some look-ups from its identity map), with the answers the app keeps in
-memory forgotten (core/response_cache.py; a third request, asked at once, must come from memory with no
-statement at all). Each path is asked twice and the second is counted: a published disclosure's sealed part is
+shared by the test client, would answer some look-ups from its identity map). Each path is asked twice and the
+second is counted: a published disclosure's sealed part is
 then in the worker's cache, as it is for every reader but the first; the first may take one statement more (the
 sealed text), and the budget allows for it too.
 
@@ -29,7 +28,6 @@ from sqlalchemy import event
 from backend import disclosures, dividends, land
 from backend.core.db import db
 from backend.core.permissions import Principal
-from backend.core.response_cache import settle
 from backend.decisions.pipeline.models import Decision
 from backend.decisions.votes import service as votes
 from backend.dividends.shares import service as shares
@@ -215,10 +213,8 @@ def _size(body: Any) -> int:
     return 0
 
 
-def count(w: Village_, path: str, headers: dict[str, str]) -> tuple[Count, Count, Count]:
-    """(first, second, repeat) request of ``path``, each in an app context of its own, with the statements it ran.
-    The first two are made with the answers kept in memory forgotten (core/response_cache.py), so that they count
-    what the views do; the repeat is answered from memory."""
+def count(w: Village_, path: str, headers: dict[str, str]) -> tuple[Count, Count]:
+    """(first, second) request of ``path``, each in an app context of its own, with the statements it ran."""
     seen: list[str] = []
 
     def listen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
@@ -226,25 +222,20 @@ def count(w: Village_, path: str, headers: dict[str, str]) -> tuple[Count, Count
 
     out = []
     engine = db.engine
-    kept = w.app.extensions["response_cache"]
     event.listen(engine, "before_cursor_execute", listen)
     try:
-        for i in range(3):
+        for _ in range(2):
             seen.clear()
-            if i < 2:
-                kept.clear()
-            else:  # PostgreSQL: the NOTIFY of the test's own writes must not forget the answer in between
-                assert settle(w.app)
             with w.app.app_context():
                 r = w.app.test_client().get(path, headers=headers)
                 db.session.remove()
             out.append(Count(r.status_code, _size(r.json), list(seen)))
     finally:
         event.remove(engine, "before_cursor_execute", listen)
-    return out[0], out[1], out[2]
+    return out[0], out[1]
 
 
-def measure(w: Village_) -> dict[str, tuple[Count, Count, Count]]:
+def measure(w: Village_) -> dict[str, tuple[Count, Count]]:
     headers = w.make.headers(w.zhang)
     db.session.commit()
     return {name: count(w, path, headers) for name, path in paths(w).items()}
@@ -260,8 +251,8 @@ def test_hot_paths_issue_a_fixed_small_number_of_statements(small):
     grow(w)
     after = measure(w)
     problems, table = [], []
-    for name, (cold_s, warm_s, repeat_s) in before.items():
-        cold_l, warm_l, repeat_l = after[name]
+    for name, (cold_s, warm_s) in before.items():
+        cold_l, warm_l = after[name]
         budget = HOME_BUDGET if name == "/me/home" else BUDGET
         table.append(f"{name}: {len(warm_s.statements)} → {len(warm_l.statements)} statements "
                      f"(first request {len(cold_s.statements)} → {len(cold_l.statements)}; "
@@ -277,10 +268,6 @@ def test_hot_paths_issue_a_fixed_small_number_of_statements(small):
         if len(worst.statements) > budget:
             problems.append(f"{name}: {len(worst.statements)} statements, more than its budget of {budget}:\n"
                             f"{_show(worst.statements)}")
-        for label, c in (("small", repeat_s), ("large", repeat_l)):
-            if c.statements or c.status != 200 or c.items != (warm_s if label == "small" else warm_l).items:
-                problems.append(f"{name} ({label} village): asked again at once, it was not answered from memory "
-                                f"(HTTP {c.status}, {len(c.statements)} statements)")
         if len(cold_l.statements) > len(warm_l.statements) + 1:
             problems.append(f"{name}: the first request took {len(cold_l.statements)} statements, the next "
                             f"{len(warm_l.statements)}:\n{_show(cold_l.statements)}")

@@ -11,7 +11,7 @@ from alembic import op
 import sqlalchemy as sa
 
 import backend.core.db
-from backend.core.response_cache import NOTIFY_TRIGGER, notify_trigger
+from backend.migrations.notify import NOTIFY_TRIGGER, notify_trigger
 
 
 # revision identifiers, used by Alembic.

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import backend.core.db
-from backend.core.response_cache import NOTIFY_TRIGGER, notify_trigger
+from backend.migrations.notify import NOTIFY_TRIGGER, notify_trigger
 
 # revision identifiers, used by Alembic.
 revision = '0026_projects'
