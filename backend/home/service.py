@@ -71,8 +71,7 @@ def money_sources(p: Principal, year: int) -> Sources:
     if p.household_id is not None:
         lines = list(dividends.household_lines(p.household_id))
         rent = land.rent_position(p.household_id, year)
-    pay = [pay for pay, _hire, _posting in jobs.pay_of_person(p.person_id)]
-    return Sources(year, lines, rent, pay)
+    return Sources(year, lines, rent, jobs.pay_of_person(p.person_id))
 
 
 def money_in_year(src: Sources) -> Money:

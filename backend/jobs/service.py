@@ -611,10 +611,13 @@ def pay_month(village: Village, month: str, paid_on: date, method: str, *, actor
     return len(rows), total
 
 
-def pay_of_person(person_id: int) -> list[tuple[JobPay, JobHire, JobPosting]]:
+def pay_of_person(person_id: int) -> list[Any]:
+    """The person's monthly pay, the latest month first: rows of (month, days_worked, amount_fen, paid_on,
+    posting_id, title) — the columns the villager's pages show, not the whole records."""
     return list(db.session.execute(
-        select(JobPay, JobHire, JobPosting).join(JobHire, JobHire.id == JobPay.hire_id)
-        .join(JobPosting, JobPosting.id == JobHire.posting_id)
+        select(JobPay.month, JobPay.days_worked, JobPay.amount_fen, JobPay.paid_on,
+               JobPosting.id.label("posting_id"), JobPosting.title)
+        .join(JobHire, JobHire.id == JobPay.hire_id).join(JobPosting, JobPosting.id == JobHire.posting_id)
         .where(JobHire.person_id == person_id).order_by(JobPay.month.desc())).all())
 
 

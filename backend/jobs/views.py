@@ -106,9 +106,9 @@ def my_application_views(person_id: int) -> list[dict[str, Any]]:
 
 def my_pay_views(person_id: int) -> list[dict[str, Any]]:
     """A villager's monthly pay, the latest month first."""
-    return [{"posting": {"id": p.id, "title": p.title}, "month": pay.month, "days_worked": pay.days_worked,
-             "amount": fen_to_yuan(pay.amount_fen), "paid_on": pay.paid_on}
-            for pay, _h, p in service.pay_of_person(person_id)]
+    return [{"posting": {"id": pay.posting_id, "title": pay.title}, "month": pay.month,
+             "days_worked": pay.days_worked, "amount": fen_to_yuan(pay.amount_fen), "paid_on": pay.paid_on}
+            for pay in service.pay_of_person(person_id)]
 
 
 def selected_xlsx(p: JobPosting) -> bytes:

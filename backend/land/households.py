@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import bindparam, case, func, or_, select
 
 from backend.core.clock import today
 from backend.core.db import db
@@ -116,17 +117,11 @@ class RentPosition:
     owed: list[RentOwed]
 
 
-def rent_position(household_id: int, year: int) -> RentPosition:
-    """What reached the household in ``year`` (as :func:`rent_passed_on`), and every due of its contracts up to that
-    year (and any later one already paid towards) whose part has not all reached it: owed by the transferee —
-    its part less what was passed on and what waits to be (none once the transferee paid the whole year: a fen of
-    per-payment rounding is no debt, as ``/me/land``'s status) — and received but 待转付.
-
-    One statement whatever the number of contracts and years: the dues with every household's area in the contract
-    (the split is ``household_shares``' largest remainder) and the household's allocations. What reached it in the
-    year rides along as a scalar subquery: a payout is of an allocation, and an allocation goes only to a household
-    with land in the contract (contract lines are never removed), so a household without rows has received none."""
-    start, end = date(year, 1, 1), date(year, 12, 31)
+@cache
+def _rent_position_stmt() -> Any:
+    """:func:`rent_position`'s statement, built once: the household and the year's first and last days are bound
+    parameters (``household_id``, ``start``, ``end``)."""
+    household_id, start, end = bindparam("household_id"), bindparam("start"), bindparam("end")
     contracts_of_h = select(ContractParcel.contract_id).where(ContractParcel.household_id == household_id)
     areas = (select(ContractParcel.contract_id.label("contract_id"), ContractParcel.household_id.label("household_id"),
                     func.sum(ContractParcel.area_mu4).label("area"))
@@ -142,16 +137,39 @@ def rent_position(household_id: int, year: int) -> RentPosition:
     received = (select(func.coalesce(func.sum(RentPayout.amount_fen), 0))
                 .where(RentPayout.household_id == household_id, RentPayout.paid_on >= start, RentPayout.paid_on <= end)
                 .scalar_subquery())
-    rows = db.session.execute(
-        select(RentDue.id, Contract.number, RentDue.year_no, RentDue.due_date, RentDue.household_fen, RentDue.fee_fen,
-               RentDue.collective_fen, RentDue.paid_fen, RentDue.priced_note, areas.c.household_id, areas.c.area,
-               alloc.c.paid, alloc.c.waiting, received.label("received"))
-        .join(Contract, Contract.id == RentDue.contract_id)
-        .join(areas, areas.c.contract_id == RentDue.contract_id)
-        .outerjoin(alloc, alloc.c.due_id == RentDue.id)
-        .where(or_(RentDue.due_date <= end, alloc.c.due_id.is_not(None)))
-        .order_by(RentDue.due_date, RentDue.id, areas.c.household_id)
-    ).all()
+    return (select(RentDue.id, Contract.number, RentDue.year_no, RentDue.due_date, RentDue.household_fen,
+                   RentDue.fee_fen, RentDue.collective_fen, RentDue.paid_fen, RentDue.priced_note,
+                   areas.c.household_id, areas.c.area, alloc.c.paid, alloc.c.waiting, received.label("received"))
+            .join(Contract, Contract.id == RentDue.contract_id)
+            .join(areas, areas.c.contract_id == RentDue.contract_id)
+            .outerjoin(alloc, alloc.c.due_id == RentDue.id)
+            .where(or_(RentDue.due_date <= end, alloc.c.due_id.is_not(None)))
+            .order_by(RentDue.due_date, RentDue.id, areas.c.household_id))
+
+
+def _share_of(due_rows: Sequence[Any], net_fen: int, household_id: int) -> int:
+    """The household's part of ``net_fen`` split by area over the contract's households (``household_shares``'
+    largest remainder), from the rows of one due (one per household, with its area)."""
+    areas_of = {int(r.household_id): int(r.area) for r in due_rows}
+    order = sorted(areas_of)
+    parts = split_largest_remainder(net_fen, [areas_of[h] for h in order]) if net_fen else [0] * len(order)
+    return dict(zip(order, parts, strict=True)).get(household_id, 0)
+
+
+def rent_position(household_id: int, year: int) -> RentPosition:
+    """What reached the household in ``year`` (as :func:`rent_passed_on`), and every due of its contracts up to that
+    year (and any later one already paid towards) whose part has not all reached it: owed by the transferee —
+    its part less what was passed on and what waits to be (none once the transferee paid the whole year: a fen of
+    per-payment rounding is no debt, as ``/me/land``'s status) — and received but 待转付.
+
+    One statement whatever the number of contracts and years: the dues with every household's area in the contract
+    (the split is ``household_shares``' largest remainder) and the household's allocations. What reached it in the
+    year rides along as a scalar subquery: a payout is of an allocation, and an allocation goes only to a household
+    with land in the contract (contract lines are never removed), so a household without rows has received none.
+    The split is made only for a due still owed by the transferee."""
+    end = date(year, 12, 31)
+    rows = db.session.execute(_rent_position_stmt(),
+                              {"household_id": household_id, "start": date(year, 1, 1), "end": end}).all()
     by_due: dict[int, list[Any]] = {}
     for row in rows:
         by_due.setdefault(row.id, []).append(row)
@@ -163,13 +181,9 @@ def rent_position(household_id: int, year: int) -> RentPosition:
             if d.due_date <= end:
                 owed.append(RentOwed(d.number, d.year_no, d.due_date, None, waiting, d.priced_note))
             continue
-        areas_of = {int(r.household_id): int(r.area) for r in due_rows}
-        order = sorted(areas_of)
-        net = d.household_fen - d.fee_fen
-        parts = split_largest_remainder(net, [areas_of[h] for h in order]) if net else [0] * len(order)
-        mine = dict(zip(order, parts, strict=True)).get(household_id, 0)
         settled = d.paid_fen == d.household_fen + d.collective_fen
-        outstanding = 0 if settled or d.due_date > end else max(mine - paid - waiting, 0)
+        outstanding = 0 if settled or d.due_date > end else max(
+            _share_of(due_rows, d.household_fen - d.fee_fen, household_id) - paid - waiting, 0)
         if outstanding or waiting:
             owed.append(RentOwed(d.number, d.year_no, d.due_date, outstanding, waiting))
     return RentPosition(year, int(rows[0].received) if rows else 0, owed)
