@@ -264,9 +264,12 @@ def apply(p: JobPosting, person_id: int, *, note: str | None, actor: Principal,
 # ---------------------------------------------------------------- the draw
 
 
+ON_THE_LIST = ("applied", "selected", "waitlisted", "hired")  # an application's statuses that keep it on the list
+
+
 def _applicants(p: JobPosting) -> list[JobApplication]:
     return list(db.session.execute(select(JobApplication).where(
-        JobApplication.posting_id == p.id, JobApplication.status.in_(("applied", "selected", "waitlisted", "hired")))
+        JobApplication.posting_id == p.id, JobApplication.status.in_(ON_THE_LIST))
         .order_by(JobApplication.receipt)).scalars())
 
 

@@ -38,7 +38,9 @@ def posting_detail(p: JobPosting, who: Principal | None) -> dict[str, Any]:
     """The posting in full for ``who``: whether they may apply (while it is open); the applicants once it is
     closed (names masked but for staff, who see them all along); the sealed list and the draw; the 公示."""
     staff = is_staff(who, p.village_id)
-    d = service.get_draw(p)
+    d = service.get_draw(p) if p.status != "open" else None  # the list is sealed, and the draw made, on leaving open
+    shown = staff or p.status != "open"
+    apps = service.applications_all(p) if shown else None  # one read for the count and the applicants
     elig = None
     if who is not None and p.status == "open":
         e = service.eligibility(p, who.person_id)
@@ -48,8 +50,10 @@ def posting_detail(p: JobPosting, who: Principal | None) -> dict[str, Any]:
         **posting_item(p), "term_months": p.term_months, "duties": p.duties, "place": p.place,
         "funding": p.funding, "min_age": p.min_age, "max_age": p.max_age, "priority_groups": groups,
         "priority_only": p.priority_only, "one_per_household": p.one_per_household,
-        "exclude_cadre_families": p.exclude_cadre_families, "applications": service.count_applications(p),
-        "applicants": applicant_rows(p, staff=staff) if (staff or p.status != "open") else [],
+        "exclude_cadre_families": p.exclude_cadre_families,
+        "applications": len(apps) if apps is not None else service.count_applications(p),
+        "applicants": [] if apps is None else applicant_rows(
+            p, staff=staff, apps=[a for a in apps if a.status in service.ON_THE_LIST]),
         "draw": None if d is None else {
             "list_hash": d.list_hash, "sealed_at": to_iso(d.sealed_at), "seed": d.seed, "seed_source": d.seed_source,
             "seed_at": to_iso(d.seed_at), "order": [] if d.result is None else json.loads(d.result),
@@ -57,13 +61,15 @@ def posting_detail(p: JobPosting, who: Principal | None) -> dict[str, Any]:
         "publicity_until": p.publicity_until,
         "in_publicity": service.in_publicity(p),
         "eligibility": elig,
-        # a villager sees the counts and their own objections; staff see all, with names
-        **objections.public(service.objections_of(p), staff=staff, person_id=who.person_id if who else None),
+        # a villager sees the counts and their own objections; staff see all, with names (none before the 公示)
+        **objections.public(service.objections_of(p) if p.status not in ("open", "sealed") else [], staff=staff,
+                            person_id=who.person_id if who else None),
     }
 
 
-def applicant_rows(p: JobPosting, *, staff: bool) -> list[dict[str, Any]]:
-    apps = service._applicants(p)
+def applicant_rows(p: JobPosting, *, staff: bool, apps: list[JobApplication] | None = None) -> list[dict[str, Any]]:
+    """The applicants on the list (``apps``, when the caller has read them already), by rank then receipt."""
+    apps = service._applicants(p) if apps is None else apps
     names = registry.person_names([a.person_id for a in apps])
     born = registry.birth_dates([a.person_id for a in apps]) if staff else {}
     numbers = ({hid: h.number for hid, h in registry.households_brief(p.village_id,
