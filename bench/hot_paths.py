@@ -20,18 +20,19 @@ sealed), and ``NOTICES`` (30) more village notices, half of them read by the vil
 
 Then ``VACUUM ANALYZE`` (what autovacuum keeps up in production: without it the summary's plan reads every line).
 
-Three gunicorns run side by side with the same settings (gthread, ``WORKERS`` 2 × ``THREADS`` 8, no access log, as
-scripts/run): the bare Flask app of bench/bare_app.py, the API as deployed (``backend.wsgi:app``: a repeated read is
-answered from memory until anything is written, core/response_cache.py) and the same API with ``RESPONSE_CACHE=0``
-(every request to the database: what a first read costs). For each path, the bare ``/ping`` is loaded, then the
-path, each for ``DURATION`` seconds after a 2 s warm-up, so that every ratio compares two runs a few seconds apart
-(the machine is shared: its load moves); that is done ``ROUNDS`` (3) times and the round with the median ratio is
-shown, with the lowest and highest; then the path on the API without the cache, once.
+Two gunicorns run side by side with the same settings (gthread, ``WORKERS`` 2 × ``THREADS`` 8, no access log, as
+scripts/run): the bare Flask app of bench/bare_app.py and the API as deployed (``backend.wsgi:app``; every request
+runs its view and goes to the database). For each path, the bare ``/ping`` is loaded, then the path, each for
+``DURATION`` seconds after a 2 s warm-up, so that every ratio compares two runs a few seconds apart (the machine is
+shared: its load moves); that is done ``ROUNDS`` (3) times and the round with the median ratio is shown, with the
+lowest and highest. (Until 2026-12-06 a third gunicorn served the API with ``RESPONSE_CACHE=0`` beside the one
+that answered repeats from memory; the response cache was removed then, see bench/README.md, and its "no cache"
+columns with it.)
 
 The mixed run (``--only mixed``; wrk only) is the other end: ``CROWD`` (300) household heads, each request a random
 one of them and a random one of six paths (/me, /me/dividends, /me/notices, /me/home, the small disclosure, the
 summary), while ``WRITES`` (1) villager a second marks a notice read; it prints requests/s and the database
-transactions per request (pg_stat_database) for the API with and without the cache.
+transactions per request (pg_stat_database).
 
 ``/readyz`` (one ``SELECT 1`` through the app, no token) is a reference: the cost of one database round trip.
 Each path is first checked to answer 200; any non-2xx answer under load is printed and fails the run. The table
@@ -81,11 +82,6 @@ from backend.auth import service as auth
 from backend.core.clock import utcnow
 from backend.core.db import db
 from backend.core.identity import birth_date_from_id, gender_from_id, id_hashes
-def settle(app: Any, timeout: float = 10.0) -> bool:  # the response cache is gone; callers to be removed
-    return True
-
-
-wait_until_listening = settle
 from backend.disclosures.models import Disclosure
 from backend.ledger.models import Account, Period, Voucher, VoucherCounter, VoucherLine
 from backend.notices import service as notices
@@ -401,12 +397,14 @@ def run_wrk(url: str, headers: dict[str, str], seconds: int, connections: int, t
 
 
 def _py_client(args: tuple[str, int, dict[str, str], float, int]) -> tuple[int, int, list[float]]:
-    """One load process: ``conns`` threads, each a keep-alive connection sending GETs until ``until``."""
+    """One load process: ``conns`` threads, each a keep-alive connection sending GETs for ``seconds`` from now (a
+    spawned process imports this module first, which can take longer than a warm-up on a busy machine)."""
     import http.client
     import threading
     from urllib.parse import urlsplit
 
-    url, conns, headers, until, _ = args
+    url, conns, headers, seconds, _ = args
+    until = time.time() + seconds
     u = urlsplit(url)
     path = u.path + (f"?{u.query}" if u.query else "")
     lat: list[float] = []
@@ -444,11 +442,11 @@ def _py_client(args: tuple[str, int, dict[str, str], float, int]) -> tuple[int, 
 
 def run_python(url: str, headers: dict[str, str], seconds: int, connections: int, threads: int) -> Figures:
     """The fallback without wrk: ``threads`` processes sharing ``connections`` keep-alive connections."""
-    until = time.time() + seconds
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(threads) as pool:
-        parts = pool.map(_py_client, [(url, max(1, connections // threads), headers, until, i) for i in range(threads)])
-    lat = sorted(x for _, _, ls in parts for x in ls)
+        parts = pool.map(_py_client, [(url, max(1, connections // threads), headers, seconds, i)
+                                      for i in range(threads)])
+    lat = sorted(x for _, _, ls in parts for x in ls) or [0.0]
     n = len(lat)
     return Figures(n / seconds, lat[n // 2] * 1000, lat[min(n - 1, int(n * 0.99))] * 1000, n,
                    sum(b for _, b, _ in parts), load_average())
@@ -598,23 +596,15 @@ def main() -> int:
     headers = {"Authorization": f"Bearer {v.token}"}
     from bare_app import app as bare_app
 
-    print("in process (test client, one thread; the lowest of 3 × 100 requests), answers kept in memory "
-          "(core/response_cache.py) / every request to the database (RESPONSE_CACHE=0):")
+    print("in process (test client, one thread; the lowest of 3 × 100 requests):")
     single = {"bare": in_process(bare_app, "/ping", {})}
-    single_cold: dict[str, tuple[float, float]] = {}
     api_app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None, "LOG_LEVEL": "WARNING"})
-    cold_app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None, "LOG_LEVEL": "WARNING",
-                           "RESPONSE_CACHE": False})
-    assert wait_until_listening(api_app) and settle(api_app)
     for name, path in rows:
         if api_app.test_client().get(path, headers=headers).status_code == 200:
             single[name] = in_process(api_app, path, headers)
-            single_cold[name] = in_process(cold_app, path, headers)
-            print(f"  {path:<58} {single[name][0]:6.2f} / {single_cold[name][0]:6.2f} ms CPU, "
-                  f"{single[name][1]:7,.0f} / {single_cold[name][1]:7,.0f} Python calls", flush=True)
-    for a in (api_app, cold_app):
-        with a.app_context():
-            db.engine.dispose()
+            print(f"  {path:<58} {single[name][0]:6.2f} ms CPU, {single[name][1]:7,.0f} Python calls", flush=True)
+    with api_app.app_context():
+        db.engine.dispose()
     if wrk:
         tool = "wrk " + subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split()[1]
     else:
@@ -638,24 +628,20 @@ def main() -> int:
         return f
 
     results: dict[str, tuple[Figures, Figures]] = {}  # name → (bare just before, the path)
-    cold: dict[str, Figures] = {}  # name → the path with RESPONSE_CACHE=0, right after
     spread: dict[str, tuple[float, float]] = {}  # name → lowest and highest ratio to bare over the rounds
-    mixed: dict[str, tuple[Figures, float, int]] = {}  # cache on / off → figures, transactions a request, writes
+    mixed: tuple[Figures, float, int] | None = None  # figures, transactions a request, writes
     mixed_bare: Figures | None = None
     ok = True
-    bare_port, api_port, cold_port = free_port(), free_port(), free_port()
+    bare_port, api_port = free_port(), free_port()
     bare_base, base = f"http://127.0.0.1:{bare_port}", f"http://127.0.0.1:{api_port}"
-    cold_base = f"http://127.0.0.1:{cold_port}"
     env = {"DATABASE_URL": url, "REDIS_URL": "", "LOG_LEVEL": "WARNING", "APP_ENV": "development"}
     bare_proc = start("bare_app:app", {}, bare_port, workers, threads, chdir=ROOT / "bench")
-    proc = cold_proc = None
+    proc = None
     try:
         proc = start("backend.wsgi:app", env, api_port, workers, threads)
-        cold_proc = start("backend.wsgi:app", {**env, "RESPONSE_CACHE": "0"}, cold_port, workers, threads)
         wait_ready(bare_proc, f"{bare_base}/ping")
         wait_ready(proc, f"{base}/readyz")
-        wait_ready(cold_proc, f"{cold_base}/readyz")
-        print("each path right after the bare app, then with RESPONSE_CACHE=0 (the other servers idle meanwhile):")
+        print("each path right after the bare app (the other server idle meanwhile):")
         for name, path in rows:
             r = requests.get(base + path, headers=headers, timeout=10)
             if r.status_code != 200:
@@ -670,8 +656,6 @@ def main() -> int:
             pairs.sort(key=lambda bf: bf[1].rps / bf[0].rps)
             results[name] = pairs[len(pairs) // 2]
             spread[name] = (pairs[0][1].rps / pairs[0][0].rps, pairs[-1][1].rps / pairs[-1][0].rps)
-            cold[name] = c = measure(cold_proc, cold_base, path, headers, True)
-            ok = ok and c.bad == 0
         if (not only or "mixed" in only) and wrk:
             mixed_paths = [p for n, p in all_rows if n in MIXED]
             print(f"mixed: {len(v.crowd)} villagers, each request a random one of them and a random one of "
@@ -680,73 +664,65 @@ def main() -> int:
             with tempfile.TemporaryDirectory() as tmp:
                 script = crowd_script(v.crowd, mixed_paths, Path(tmp))
                 mixed_bare = measure(bare_proc, bare_base, "/ping", {}, False)
-                for label, p_, b_ in (("as deployed", proc, base), ("RESPONSE_CACHE=0", cold_proc, cold_base)):
-                    assert p_ is not None
-                    run_wrk(b_ + "/", {}, 2, connections, 2, script)  # warm-up
-                    writer = Writer(b_, v.crowd, v.notice_ids, writes_per_s)
-                    workers_, pg = children(p_.pid), backends(url)
-                    time.sleep(1.5)
-                    tx0, app0, db0 = transactions(url), cpu_seconds(workers_), cpu_seconds(pg)
-                    writer.start()
-                    f = run_wrk(b_ + "/", {}, seconds, connections, 2, script)
-                    writer.stopping.set()
-                    writer.join()
-                    f.app_cpu = (cpu_seconds(workers_) - app0) * 1000 / max(1, f.requests)
-                    f.db_cpu = (cpu_seconds(pg) - db0) * 1000 / max(1, f.requests)
-                    time.sleep(1.5)  # the backends report their counts
-                    tx = (transactions(url) - tx0 - writer.done - writer.failed) / max(1, f.requests)
-                    mixed[label] = (f, tx, writer.done)
-                    bad = f"  NON-2xx: {f.bad}" if f.bad else ""
-                    print(f"  {label:<58} {f.rps:8.0f} req/s  p50 {f.p50:6.1f} ms  p99 {f.p99:6.1f} ms  "
-                          f"{tx:.2f} transactions/request, {writer.done} writes  CPU/req app "
-                          f"{f.app_cpu:5.2f} ms, PostgreSQL {f.db_cpu:5.2f} ms{bad}", flush=True)
-                    ok = ok and f.bad == 0 and writer.failed == 0
+                run_wrk(base + "/", {}, 2, connections, 2, script)  # warm-up
+                writer = Writer(base, v.crowd, v.notice_ids, writes_per_s)
+                workers_, pg = children(proc.pid), backends(url)
+                time.sleep(1.5)
+                tx0, app0, db0 = transactions(url), cpu_seconds(workers_), cpu_seconds(pg)
+                writer.start()
+                f = run_wrk(base + "/", {}, seconds, connections, 2, script)
+                writer.stopping.set()
+                writer.join()
+                f.app_cpu = (cpu_seconds(workers_) - app0) * 1000 / max(1, f.requests)
+                f.db_cpu = (cpu_seconds(pg) - db0) * 1000 / max(1, f.requests)
+                time.sleep(1.5)  # the backends report their counts
+                tx = (transactions(url) - tx0 - writer.done - writer.failed) / max(1, f.requests)
+                mixed = (f, tx, writer.done)
+                bad = f"  NON-2xx: {f.bad}" if f.bad else ""
+                print(f"  {'the API':<58} {f.rps:8.0f} req/s  p50 {f.p50:6.1f} ms  p99 {f.p99:6.1f} ms  "
+                      f"{tx:.2f} transactions/request, {writer.done} writes  CPU/req app "
+                      f"{f.app_cpu:5.2f} ms, PostgreSQL {f.db_cpu:5.2f} ms{bad}", flush=True)
+                ok = ok and f.bad == 0 and writer.failed == 0
     finally:
         stop_gunicorn(bare_proc)
-        for p in (proc, cold_proc):
-            if p is not None:
-                stop_gunicorn(p)
+        if proc is not None:
+            stop_gunicorn(proc)
     bare = statistics.median(b.rps for b, _ in results.values()) if results else 0.0
     bare_cpu = statistics.median(b.app_cpu for b, _ in results.values()) if results else 0.0
     print(f"\nresults (PostgreSQL {version}, {os.cpu_count()} cores shared by gunicorn, PostgreSQL and the load "
           f"generator; load average now {load_average()}):")
     print(f"  | {'path':<46} | {'req/s':>6} | {'p50 ms':>6} | {'p99 ms':>6} | {'bare req/s':>10} | {'÷ bare':>6} | "
           f"{'app CPU ms':>10} | {'PG CPU ms':>9} | {'÷ bare CPU':>10} | {'1-thread ms':>11} | {'calls':>6} |"
-          f" {'no cache: req/s':>15} | {'÷ bare':>6} | {'p99 ms':>6} | {'app+PG CPU ms':>13} | {'1-thread ms':>11} |"
           f" {'÷ bare, rounds':>14} |")
     print(f"  |{'-' * 48}|{'-' * 8}|{'-' * 8}|{'-' * 8}|{'-' * 12}|{'-' * 8}|{'-' * 12}|{'-' * 11}|{'-' * 12}|"
-          f"{'-' * 13}|{'-' * 8}|{'-' * 17}|{'-' * 8}|{'-' * 8}|{'-' * 15}|{'-' * 13}|{'-' * 16}|")
+          f"{'-' * 13}|{'-' * 8}|{'-' * 16}|")
     print(f"  | {'bare Flask /ping (median of its runs)':<46} | {bare:6.0f} | {'':>6} | {'':>6} | {'':>10} | "
           f"{'':>6} | {bare_cpu:10.2f} | {0:9.2f} | {'':>10} | {single['bare'][0]:11.2f} | {single['bare'][1]:6.0f} |"
-          f" {'':>15} | {'':>6} | {'':>6} | {'':>13} | {'':>11} | {'':>14} |")
+          f" {'':>14} |")
     for name, (b, f) in results.items():
         ratio = f.rps / b.rps
         goal = "" if name in ("readyz", "disclosure-big") else (" ✓" if ratio >= 0.6 else " ✗")
         cpu_ratio = b.app_cpu / (f.app_cpu + f.db_cpu) if f.app_cpu + f.db_cpu else 0.0
         one, calls = single.get(name, (0.0, 0.0))
-        c = cold[name]
-        one_c = single_cold.get(name, (0.0, 0.0))[0]
         print(f"  | {labels[name]:<46} | {f.rps:6.0f} | {f.p50:6.1f} | {f.p99:6.1f} | {b.rps:10.0f} | {ratio:6.0%} | "
               f"{f.app_cpu:10.2f} | {f.db_cpu:9.2f} | {cpu_ratio:10.0%} | {one:11.2f} | {calls:6.0f} |"
-              f" {c.rps:15.0f} | {c.rps / b.rps:6.0%} | {c.p99:6.1f} | {c.app_cpu + c.db_cpu:13.2f} | {one_c:11.2f} |"
               f" {f'{spread[name][0]:.0%}–{spread[name][1]:.0%}':>14} |{goal}")
     print(f"  ÷ bare: requests/s over those of the bare app measured just before, the round of {rounds} with the "
           "median ratio (÷ bare, rounds: the lowest and highest; the goal: ≥ 60% for each "
-          "villager hot path, ✓/✗; /readyz and the large disclosure are references). The API as deployed: a "
-          "repeated read is answered from memory until anything is written (core/response_cache.py); 'no cache': "
-          "the same API with RESPONSE_CACHE=0, loaded right after, every request to the database (what a first "
-          "read costs). CPU per request: the gunicorn workers' and the PostgreSQL backends' user + system time over "
+          "villager hot path, ✓/✗; /readyz and the large disclosure are references). The API as deployed: every "
+          "request runs its view and goes to the database. CPU per request: the gunicorn workers' and the "
+          "PostgreSQL backends' user + system time over "
           "the run ÷ requests (/proc); ÷ bare CPU: the bare app's CPU per request over the path's (app + "
           "PostgreSQL), what the throughput ratio would be if the server's CPU were the only limit — the machine's "
           "other load moves it far less than requests/s. 1-thread ms and calls: one request through the test "
           "client in this process, alone (CPU, and Python function calls, which no load moves).")
-    if mixed and mixed_bare is not None:
+    if mixed is not None and mixed_bare is not None:
+        f, tx, writes = mixed
         print(f"\nmixed ({len(v.crowd)} villagers × {len(MIXED)} paths at random, {writes_per_s:g} write/s; bare "
               f"/ping just before: {mixed_bare.rps:.0f} req/s):")
-        for label, (f, tx, writes) in mixed.items():
-            print(f"  | {label:<18} | {f.rps:6.0f} req/s | {f.rps / mixed_bare.rps:5.0%} of bare | "
-                  f"p50 {f.p50:6.1f} ms | p99 {f.p99:6.1f} ms | {tx:.2f} database transactions a request | "
-                  f"{writes} writes | CPU/req app {f.app_cpu:.2f} ms + PostgreSQL {f.db_cpu:.2f} ms |")
+        print(f"  | {'the API':<18} | {f.rps:6.0f} req/s | {f.rps / mixed_bare.rps:5.0%} of bare | "
+              f"p50 {f.p50:6.1f} ms | p99 {f.p99:6.1f} ms | {tx:.2f} database transactions a request | "
+              f"{writes} writes | CPU/req app {f.app_cpu:.2f} ms + PostgreSQL {f.db_cpu:.2f} ms |")
     print(f"finished {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC")
     return 0 if ok else 1
 
