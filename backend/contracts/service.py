@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -404,7 +405,8 @@ def record_deposit(c: CollectiveContract, action: str, on: date, method: str, *,
 # ---------------------------------------------------------------- views
 
 
-def overdue_of(ins: list[Installment], on: date) -> int:
+def overdue_of(ins: Sequence[Any], on: date) -> int:
+    """What the installments (or rows of their due_date, amount_fen and settled_fen) lack past their due date."""
     return sum(i.amount_fen - i.settled_fen for i in ins if i.due_date < on and i.settled_fen < i.amount_fen)
 
 
@@ -416,26 +418,37 @@ def days_left(status: str, end_date: date, on: date) -> int | None:
     return (end_date - on).days if status == "active" else None
 
 
-class _Decisions:
-    def __init__(self) -> None:
-        self.cache: dict[tuple[int, int], dict[str, Any] | None] = {}
+def decisions_cited(village_id: int, decision_ids: list[int | None]) -> dict[int, dict[str, Any]]:
+    """decision id → the decision as a contract shows it, for the decisions of the village among these (one
+    statement)."""
+    return {i: {"id": ref.id, "title": ref.title, "resolved": ref.resolved}
+            for i, ref in decisions.refs_of(village_id, decision_ids).items()}
 
-    def __call__(self, village_id: int, decision_id: int | None) -> dict[str, Any] | None:
-        if decision_id is None:
-            return None
-        k = (village_id, decision_id)
-        if k not in self.cache:
-            ref = decisions.get_ref(village_id, decision_id)
-            self.cache[k] = None if ref is None else {"id": ref.id, "title": ref.title, "resolved": ref.resolved}
-        return self.cache[k]
+
+def _overdue_by_contract(village_id: int, on: date) -> dict[int, int]:
+    """contract id → the amount overdue on day ``on``, for every collective contract of the village (one statement
+    of the few columns it needs)."""
+    by_contract: dict[int, list[Any]] = {}
+    for i in db.session.execute(select(Installment.contract_id, Installment.due_date, Installment.amount_fen,
+                                       Installment.settled_fen).where(Installment.village_id == village_id)):
+        by_contract.setdefault(i.contract_id, []).append(i)
+    return {cid: overdue_of(ins, on) for cid, ins in by_contract.items()}
 
 
 def register_rows(village_id: int, on: date, *, public: bool) -> list[dict[str, Any]]:
     """Every contract of the village, land's and the collective's, as one row shape; ``public``: what a villager
-    may read (合同公开: number, title, counterparty's name, amount, term, kind — no phones, IDs, deposit, arrears)."""
-    dec = _Decisions()
+    may read (合同公开: number, title, counterparty's name, amount, term, kind — no phones, IDs, deposit, arrears,
+    decision: those are not read at all)."""
+    land_rows = land.contract_rows([village_id], on)
+    cs = list(db.session.execute(select(CollectiveContract).where(CollectiveContract.village_id == village_id)
+                                 .order_by(CollectiveContract.id)).scalars())
+    cited: dict[int, dict[str, Any]] = {}
+    overdue: dict[int, int] = {}
+    if not public:
+        cited = decisions_cited(village_id, [r["decision_id"] for r in land_rows] + [c.decision_id for c in cs])
+        overdue = _overdue_by_contract(village_id, on) if cs else {}
     rows: list[dict[str, Any]] = []
-    for r in land.contract_rows([village_id], on):
+    for r in land_rows:
         st = effective_status(LAND_STATUS.get(r["status"], r["status"]), r["end_date"], on)
         rows.append({
             "key": f"land-{r['id']}", "source": "land", "id": r["id"], "number": r["number"], "kind": r["kind"],
@@ -443,16 +456,10 @@ def register_rows(village_id: int, on: date, *, public: bool) -> list[dict[str, 
             "counterparty": r["counterparty"], "counterparty_phone": r["counterparty_phone"],
             "counterparty_code": r["counterparty_code"], "title": r["title"], "amount": fen_to_yuan(r["amount_fen"]),
             "signed_on": r["signed_on"], "start_date": r["start_date"], "end_date": r["end_date"],
-            "days_left": days_left(st, r["end_date"], on), "decision": dec(village_id, r["decision_id"]),
+            "days_left": days_left(st, r["end_date"], on), "decision": cited.get(r["decision_id"]),
             "deposit": {"amount": fen_to_yuan(r["deposit_fen"]), "received_on": r["deposit_received_on"],
                         "returned_on": None},
             "overdue_amount": fen_to_yuan(r["overdue_fen"]), "status": st, "status_label": STATUS_LABELS[st]})
-    cs = list(db.session.execute(select(CollectiveContract).where(CollectiveContract.village_id == village_id)
-                                 .order_by(CollectiveContract.id)).scalars())
-    by_contract: dict[int, list[Installment]] = {}
-    if cs:
-        for i in db.session.execute(select(Installment).where(Installment.village_id == village_id)).scalars():
-            by_contract.setdefault(i.contract_id, []).append(i)
     for c in cs:
         st = effective_status(c.status, c.end_date, on)
         rows.append({
@@ -462,10 +469,10 @@ def register_rows(village_id: int, on: date, *, public: bool) -> list[dict[str, 
             "counterparty_phone": c.counterparty_phone, "counterparty_code": c.counterparty_code, "title": c.title,
             "amount": fen_to_yuan(c.total_fen), "signed_on": c.signed_on, "start_date": c.start_date,
             "end_date": c.end_date, "days_left": days_left(st, c.end_date, on),
-            "decision": dec(village_id, c.decision_id),
+            "decision": cited.get(c.decision_id),
             "deposit": {"amount": fen_to_yuan(c.deposit_fen), "received_on": c.deposit_received_on,
                         "returned_on": c.deposit_returned_on},
-            "overdue_amount": fen_to_yuan(overdue_of(by_contract.get(c.id, []), on)), "status": st,
+            "overdue_amount": fen_to_yuan(overdue.get(c.id, 0)), "status": st,
             "status_label": STATUS_LABELS[st]})
     rows.sort(key=lambda r: (r["status"] != "active", r["end_date"], r["key"]))
     if public:
@@ -511,7 +518,7 @@ def contract_view(c: CollectiveContract, on: date) -> dict[str, Any]:
         "days_left": days_left(st, c.end_date, on),
         "deposit": {"amount": fen_to_yuan(c.deposit_fen), "received_on": c.deposit_received_on,
                     "returned_on": c.deposit_returned_on},
-        "decision": _Decisions()(c.village_id, c.decision_id),
+        "decision": decisions_cited(c.village_id, [c.decision_id]).get(c.decision_id),
         "needs_decision": needs_decision(registry.get_village(c.village_id), c.total_fen, c.kind, c.asset_id,
                                          c.direction),
         "status": st, "status_label": STATUS_LABELS[st], "terminated_on": c.terminated_on, "note": c.note,

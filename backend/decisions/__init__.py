@@ -1,10 +1,10 @@
 """四议两公开 decisions: the rules of every deciding body (``rules``), a decision's stages from proposal to the
 implementation result (``pipeline``), and the votes taken on them (``votes``).
 
-Other domains cite a decision through :func:`get_ref`; the township counts decisions with :func:`decisions_of`;
-the home screen lists :func:`my_open_votes`; the township warns of votes closing soon with a low turnout
-(:func:`votes_closing`). The write functions below are the pipeline's own, for the demo and the CLI;
-:func:`settle_vote` is the one place a closed vote is tallied and recorded on its decision.
+Other domains cite a decision through :func:`get_ref` (several at once: :func:`refs_of`); the township counts
+decisions with :func:`decisions_of`; the home screen lists :func:`my_open_votes`; the township warns of votes closing
+soon with a low turnout (:func:`votes_closing`). The write functions below are the pipeline's own, for the demo and
+the CLI; :func:`settle_vote` is the one place a closed vote is tallied and recorded on its decision.
 """
 
 from backend.decisions.pipeline.meetings import MeetingInput, record_meeting
@@ -23,6 +23,7 @@ from backend.decisions.pipeline.service import (
     decisions_of,
     end_decision,
     get_ref,
+    refs_of,
 )
 from backend.decisions.pipeline.settling import settle_vote, sync_votes
 from backend.decisions.rules import BODIES, Tally, evaluate, rule_for
@@ -73,6 +74,7 @@ __all__ = [
     "record_meeting",
     "record_objection",
     "record_result",
+    "refs_of",
     "rule_for",
     "settle_vote",
     "sync_votes",

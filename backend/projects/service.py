@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 
 from backend import registry
 from backend.core import audit
@@ -32,7 +32,7 @@ from backend.core.db import db
 from backend.core.errors import AppError, conflict, forbidden, unprocessable
 from backend.core.money import fen_to_yuan
 from backend.core.permissions import Principal
-from backend.decisions import get_ref
+from backend.decisions import get_ref, refs_of
 from backend.ledger import accounts, monthly_credits
 from backend.projects.models import (
     CATEGORIES,
@@ -402,10 +402,12 @@ def is_behind(actual: int, planned: int, pct: int) -> bool:
     return actual * 100 < planned * (100 - pct)
 
 
-def progress_of(projects: Sequence[Project], on: date) -> dict[int, Progress]:
-    """Each project's income against plan on day ``on`` (a few queries per village, whatever the count)."""
+def progress_of(projects: Sequence[Project], on: date,
+                implemented: dict[int, date] | None = None) -> dict[int, Progress]:
+    """Each project's income against plan on day ``on`` (a few queries per village, whatever the count);
+    ``implemented``: project id → the day of its 实施 step, if the caller has read its steps already."""
     ids = [p.id for p in projects]
-    implemented = _implemented_on(ids)
+    implemented = _implemented_on(ids) if implemented is None else implemented
     plans = _plans(ids)
     by_village: dict[int, list[Project]] = {}
     for p in projects:
@@ -470,16 +472,19 @@ def _progress(p: Project, plan: dict[str, int], income: dict[str, int], start: s
 # ---------------------------------------------------------------- views
 
 
-def funds_of(project_ids: list[int]) -> dict[int, list[ProjectFund]]:
-    out: dict[int, list[ProjectFund]] = {pid: [] for pid in project_ids}
+def funds_of(project_ids: list[int]) -> dict[int, list[Row[Any]]]:
+    """project id → its funds (rows of id, source, amount_fen, received_on, note) in the order received."""
+    out: dict[int, list[Row[Any]]] = {pid: [] for pid in project_ids}
     if project_ids:
-        for f in db.session.execute(select(ProjectFund).where(ProjectFund.project_id.in_(project_ids))
-                                    .order_by(ProjectFund.received_on, ProjectFund.id)).scalars():
+        for f in db.session.execute(select(ProjectFund.project_id, ProjectFund.id, ProjectFund.source,
+                                           ProjectFund.amount_fen, ProjectFund.received_on, ProjectFund.note)
+                                    .where(ProjectFund.project_id.in_(project_ids))
+                                    .order_by(ProjectFund.received_on, ProjectFund.id)):
             out[f.project_id].append(f)
     return out
 
 
-def support_total(funds: Sequence[ProjectFund]) -> int:
+def support_total(funds: Sequence[Any]) -> int:
     return sum(f.amount_fen for f in funds if f.source in SUPPORT_SOURCES)
 
 
@@ -492,7 +497,7 @@ def list_items(projects: Sequence[Project], on: date) -> list[dict[str, Any]]:
     return _items(projects, funds_of(ids), progress_of(projects, on))
 
 
-def _items(projects: Sequence[Project], funds: dict[int, list[ProjectFund]],
+def _items(projects: Sequence[Project], funds: dict[int, list[Row[Any]]],
            progress: dict[int, Progress]) -> list[dict[str, Any]]:
     out = []
     for p in projects:
@@ -516,12 +521,14 @@ def _decision_view(ref: Any) -> dict[str, Any] | None:
 
 
 def detail(p: Project, on: date, *, staff: bool) -> dict[str, Any]:
-    all_funds, progress = funds_of([p.id]), progress_of([p], on)  # read once: the item and the detail share them
-    item = _items([p], all_funds, progress)[0]
     steps = list(db.session.execute(select(ProjectStep).where(ProjectStep.project_id == p.id)
                                     .order_by(ProjectStep.step)).scalars())
+    implemented = {s.project_id: s.done_on for s in steps if s.step == IMPLEMENT_STEP}
+    # read once: the item and the detail share them
+    all_funds, progress = funds_of([p.id]), progress_of([p], on, implemented)
+    item = _items([p], all_funds, progress)[0]
     names = registry.person_names([s.done_by_id for s in steps])
-    refs = {s.decision_id: get_ref(p.village_id, s.decision_id) for s in steps if s.decision_id is not None}
+    refs = refs_of(p.village_id, [s.decision_id for s in steps])
     funds = all_funds[p.id]
     by_source: dict[str, int] = {}
     for f in funds:

@@ -54,8 +54,8 @@ blp = Blueprint("decision_pipeline", __name__, description="四议两公开：�
 SECURITY = [{"bearer": []}]
 
 
-def _detail(d: Decision) -> dict[str, Any]:
-    return service.detail_view(d, current_principal())
+def _detail(d: Decision, decision_votes: list[Vote] | None = None) -> dict[str, Any]:
+    return service.detail_view(d, current_principal(), decision_votes)
 
 
 def _stage(d: Decision, name: str) -> dict[str, Any]:
@@ -69,7 +69,8 @@ def _stage(d: Decision, name: str) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def list_decisions(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     """本村的四议两公开事项，最新的在前：当前环节和状态。"""
-    page = paginate(db.session, service.list_stmt(village_id, args.get("status")), args["page"], args["page_size"])
+    page = paginate(db.session, service.list_stmt(village_id, args.get("status")), args["page"], args["page_size"],
+                    scalars=False)
     return page.envelope([service.summary_view(d) for d in page.items])
 
 
@@ -95,9 +96,10 @@ def create_decision(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def get_decision(decision: Decision) -> dict[str, Any]:
     """一个事项：各环节（按顺序）的日期、到会、结果，公示与异议答复，以及表决（结束前不显示结果）。"""
-    if settling.sync_votes(decision):
+    decision_votes = votes.votes_of(decision.id)  # read once: settled, then shown
+    if settling.sync_votes(decision, decision_votes):
         db.session.commit()
-    return _detail(decision)
+    return _detail(decision, decision_votes)
 
 
 @blp.route("/decisions/<int:decision_id>/meetings", methods=["POST"])

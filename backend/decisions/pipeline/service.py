@@ -10,6 +10,7 @@ Recording the stages themselves is in :mod:`~backend.decisions.pipeline.meetings
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -39,6 +40,7 @@ from backend.decisions.pipeline.templates import (
     template_for,
 )
 from backend.decisions.votes import service as votes
+from backend.decisions.votes.models import Vote
 
 # ------------------------------------------------------------------ create and end
 
@@ -122,13 +124,29 @@ class DecisionRef:
     body: str | None = None  # the body that resolved it (rules.BODIES key); None when recorded outside the app
 
 
-def get_ref(village_id: int, decision_id: int) -> DecisionRef | None:
-    """The decision ``decision_id`` of ``village_id`` (None if it does not exist there)."""
-    d = find_in_village(Decision, decision_id, village_id)
-    if d is None:
-        return None
+def _ref(d: Any) -> DecisionRef:
+    """A decision (or a row of its columns) as a :class:`DecisionRef`."""
     return DecisionRef(d.id, d.village_id, d.title, d.amount_fen, d.resolved_on, d.status in ("resolved", "done"),
                        d.decision_body)
+
+
+def get_ref(village_id: int, decision_id: int) -> DecisionRef | None:
+    """The decision ``decision_id`` of ``village_id`` (None if it does not exist there). A decision the session
+    holds already is answered without a statement; for several decisions read :func:`refs_of` once."""
+    d = find_in_village(Decision, decision_id, village_id)
+    return None if d is None else _ref(d)
+
+
+def refs_of(village_id: int, decision_ids: Iterable[int | None]) -> dict[int, DecisionRef]:
+    """decision id → :class:`DecisionRef` for those of ``decision_ids`` that are decisions of ``village_id``, in one
+    statement of the few columns a reference needs (an id of another village, or of none, is left out)."""
+    ids = sorted({i for i in decision_ids if i is not None})
+    if not ids:
+        return {}
+    rows = db.session.execute(select(
+        Decision.id, Decision.village_id, Decision.title, Decision.amount_fen, Decision.resolved_on, Decision.status,
+        Decision.decision_body).where(Decision.village_id == village_id, Decision.id.in_(ids))).all()
+    return {r.id: _ref(r) for r in rows}
 
 
 def decisions_of(village_ids: list[int]) -> list[Decision]:
@@ -143,14 +161,21 @@ def decisions_of(village_ids: list[int]) -> list[Decision]:
 # ------------------------------------------------------------------ views
 
 
+# the columns of a decision's summary (the list's item): the list reads only these
+SUMMARY_COLUMNS = (Decision.id, Decision.title, Decision.current_stage, Decision.status, Decision.updated_at,
+                   Decision.created_at, Decision.category, Decision.origin, Decision.amount_fen, Decision.resolved_on)
+
+
 def list_stmt(village_id: int, status: str | None = None) -> Any:
-    stmt = select(Decision).where(Decision.village_id == village_id)
+    """The village's decisions, newest first, as rows of :data:`SUMMARY_COLUMNS` (for :func:`summary_view`)."""
+    stmt = select(*SUMMARY_COLUMNS).where(Decision.village_id == village_id)
     if status:
         stmt = stmt.where(Decision.status == status)
     return stmt.order_by(Decision.id.desc())
 
 
-def summary_view(d: Decision) -> dict[str, Any]:
+def summary_view(d: Any) -> dict[str, Any]:
+    """A decision (or a row of :data:`SUMMARY_COLUMNS`) as the list shows it."""
     return {"id": d.id, "title": d.title, "stage": d.current_stage, "status": d.status,
             "updated_at": d.updated_at or d.created_at, "category": d.category, "origin": d.origin,
             "amount": fen_to_yuan(d.amount_fen) if d.amount_fen is not None else None, "resolved_on": d.resolved_on}
@@ -237,11 +262,12 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def detail_view(d: Decision, p: Principal | None) -> dict[str, Any]:
+def detail_view(d: Decision, p: Principal | None, decision_votes: list[Vote] | None = None) -> dict[str, Any]:
+    """The decision with its stages and votes (``decision_votes``: its votes, if the caller has read them)."""
     staff = p is not None and p.can("decisions.manage", village_id=d.village_id)
     person_id = p.person_id if p is not None else None
     vs = []
-    for v in votes.votes_of(d.id):
+    for v in votes.votes_of(d.id) if decision_votes is None else decision_votes:
         st = votes.state(v)
         result = json.loads(v.result) if st == "closed" and v.result is not None else None
         vs.append({"id": v.id, "title": v.title, "stage": v.stage, "body": v.body, "state": st,
@@ -264,15 +290,15 @@ def detail_view(d: Decision, p: Principal | None) -> dict[str, Any]:
         "decision_body": d.decision_body, "variant": d.variant, "failure_reason": d.failure_reason,
         "ended_on": d.ended_on, "created_at": d.created_at,
         "stages": [_stage_view(d, s, staff, person_id, names, objs) for s in all_stages], "votes": vs,
-        "objection_window": _objection_window(d),
+        "objection_window": _objection_window(d, all_stages),
     }
 
 
-def _objection_window(d: Decision) -> dict[str, Any] | None:
+def _objection_window(d: Decision, all_stages: list[DecisionStage]) -> dict[str, Any] | None:
     """The 公示 a villager may object in today: the current stage while it is posted (start_on … end_on)."""
     if d.status in ("failed", "done") or not d.variant:
         return None
-    s = stages.current(d)
+    s = stages.current_of(all_stages)
     if s is None or s.kind == "meeting" or s.status != "open" or s.start_on is None or s.end_on is None:
         return None
     on = today()

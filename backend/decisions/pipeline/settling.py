@@ -74,10 +74,11 @@ def settle_vote(vote: Vote) -> bool:
     return tallied or applied
 
 
-def sync_votes(decision: Decision) -> bool:
-    """Settle every vote of the decision (what a read of the decision does). True if anything changed."""
+def sync_votes(decision: Decision, decision_votes: list[Vote] | None = None) -> bool:
+    """Settle every vote of the decision (what a read of the decision does; ``decision_votes``: its votes, if the
+    caller has read them already). True if anything changed."""
     changed = False
-    for v in votes.votes_of(decision.id):
+    for v in votes.votes_of(decision.id) if decision_votes is None else decision_votes:
         changed = settle_vote(v) or changed
     return changed
 

@@ -31,7 +31,12 @@ def stages(decision: Decision) -> list[DecisionStage]:
 
 
 def current(decision: Decision) -> DecisionStage | None:
-    return next((s for s in stages(decision) if s.status in ("pending", "open")), None)
+    return current_of(stages(decision))
+
+
+def current_of(all_stages: list[DecisionStage]) -> DecisionStage | None:
+    """The current stage among a decision's stages (in order): the first one still pending or open."""
+    return next((s for s in all_stages if s.status in ("pending", "open")), None)
 
 
 def touch(decision: Decision) -> None:

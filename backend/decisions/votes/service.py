@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from backend import registry
@@ -469,18 +469,6 @@ def cast_by_proxy(v: Vote, grantor_id: int, choice: str, *, actor: Principal,
     return cast
 
 
-def proxies_for(person_id: int, vote_ids: list[int]) -> dict[int, VoteProxy]:
-    """Proxies this person granted, by vote: the grantor is told when theirs has been used."""
-    if not vote_ids:
-        return {}
-    rows = db.session.execute(
-        select(VoteProxy).where(
-            VoteProxy.grantor_id == person_id, VoteProxy.vote_id.in_(vote_ids), VoteProxy.revoked_at.is_(None)
-        )
-    ).scalars()
-    return {p.vote_id: p for p in rows}
-
-
 # ---------------------------------------------------------------- paper ballots from a meeting
 
 
@@ -550,15 +538,28 @@ def enter_paper_tally(
     return tally
 
 
-def has_voted(v: Vote, p: Principal) -> bool:
+@dataclass(frozen=True)
+class Standing:
+    """The caller in one vote: an elector, has voted, and when the proxy they granted was used (if it was)."""
+
+    eligible: bool
+    has_voted: bool
+    proxy_used_at: datetime | None
+
+
+def standing(v: Vote, p: Principal) -> Standing:
+    """The caller's :class:`Standing` in the vote, in one statement."""
     unit = unit_of(v, p)
-    return (
-        unit is not None
-        and db.session.execute(
-            select(VoteParticipation.id).where(VoteParticipation.vote_id == v.id, VoteParticipation.unit == unit)
-        ).first()
-        is not None
-    )
+    elector: Any = literal(False)
+    voted: Any = literal(False)
+    if unit is not None:
+        elector = select(VoteElector.unit).where(VoteElector.vote_id == v.id, VoteElector.unit == unit).exists()
+        voted = select(VoteParticipation.id).where(VoteParticipation.vote_id == v.id,
+                                                   VoteParticipation.unit == unit).exists()
+    used = select(VoteProxy.used_at).where(VoteProxy.grantor_id == p.person_id, VoteProxy.vote_id == v.id,
+                                           VoteProxy.revoked_at.is_(None)).scalar_subquery()
+    row = db.session.execute(select(elector, voted, used)).one()
+    return Standing(bool(row[0]), bool(row[1]), row[2])
 
 
 def tally_if_due(v: Vote) -> bool:
@@ -648,6 +649,7 @@ def vote_view(v: Vote, p: Principal) -> dict[str, Any]:
     from backend.decisions.votes.assisted import assisted_counts  # it records ballots through this module
 
     st = state(v)
+    me = standing(v, p)
     out: dict[str, Any] = {
         "id": v.id,
         "decision_id": v.decision_id,
@@ -661,11 +663,11 @@ def vote_view(v: Vote, p: Principal) -> dict[str, Any]:
         "record_date": v.record_date,
         "electorate_size": v.electorate_size,
         "electorate_hash": v.electorate_hash,
-        "eligible": is_elector(v, unit_of(v, p)),
-        "has_voted": has_voted(v, p),
+        "eligible": me.eligible,
+        "has_voted": me.has_voted,
         "result": None,
         "receipts": None,
-        "my_proxy_used_at": getattr(proxies_for(p.person_id, [v.id]).get(v.id), "used_at", None),
+        "my_proxy_used_at": me.proxy_used_at,
         "by_household": v.by_household,
         "body_label": rules.BODIES[v.body].label if v.body in rules.BODIES else v.body,
         "result_words": None,
