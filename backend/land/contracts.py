@@ -321,15 +321,25 @@ def lock_contract(c: Contract) -> Contract:
     return c
 
 
-def of_contracts(model: Any, contract_ids: Sequence[int], *order: Any) -> dict[int, list[Any]]:
-    """Contract id → its rows of ``model`` (dues, lines, periods) in ``order``, for many contracts in one query."""
+def of_contracts(model: Any, contract_ids: Sequence[int], *order: Any, where: Sequence[Any] = (),
+                 columns: Sequence[Any] = ()) -> dict[int, list[Any]]:
+    """Contract id → its rows of ``model`` (dues, lines, periods) in ``order``, for many contracts in one query;
+    only those meeting ``where``; with ``columns`` (``contract_id`` among them) rows of those columns, not whole
+    records."""
     out: dict[int, list[Any]] = {cid: [] for cid in contract_ids}
     if out:
-        for row in db.session.execute(
-            select(model).where(model.contract_id.in_(list(out))).order_by(model.contract_id, *order)
-        ).scalars():
+        stmt = (select(*columns) if columns else select(model)).where(model.contract_id.in_(list(out)), *where)
+        result = db.session.execute(stmt.order_by(model.contract_id, *order))
+        for row in result if columns else result.scalars():
             out[row.contract_id].append(row)
     return out
+
+
+def line_areas(contract_ids: Sequence[int]) -> dict[int, list[Any]]:
+    """Contract id → its lines' (contract_id, household_id, area_mu4) in line order: what a split by area
+    (:func:`household_areas`) needs, for many contracts in one query."""
+    return of_contracts(ContractParcel, contract_ids, ContractParcel.id,
+                        columns=(ContractParcel.contract_id, ContractParcel.household_id, ContractParcel.area_mu4))
 
 
 def lines_of(c: Contract) -> list[ContractParcel]:
@@ -490,9 +500,9 @@ def due_total(d: RentDue) -> int | None:
     return d.household_fen + d.collective_fen
 
 
-def household_areas(c: Contract, lines: Sequence[ContractParcel] | None = None) -> dict[int, int]:
+def household_areas(c: Contract, lines: Sequence[Any] | None = None) -> dict[int, int]:
     """Household → the area of its parcels in the contract (mu × 10,000), in a stable order; ``lines``: the
-    contract's lines when the caller has them already."""
+    contract's lines (records, or :func:`line_areas`' rows) when the caller has them already."""
     out: dict[int, int] = defaultdict(int)
     for ln in lines_of(c) if lines is None else lines:
         if ln.household_id is not None:
@@ -500,7 +510,7 @@ def household_areas(c: Contract, lines: Sequence[ContractParcel] | None = None) 
     return dict(sorted(out.items()))
 
 
-def household_shares(c: Contract, net_fen: int, lines: Sequence[ContractParcel] | None = None) -> dict[int, int]:
+def household_shares(c: Contract, net_fen: int, lines: Sequence[Any] | None = None) -> dict[int, int]:
     """``net_fen`` split over the contract's households by area, largest remainder: the parts sum to it exactly."""
     areas = household_areas(c, lines)
     if not areas or net_fen == 0:

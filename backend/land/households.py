@@ -24,6 +24,7 @@ from backend.land.contracts import (
     dues_of,
     household_areas,
     household_shares,
+    line_areas,
     of_contracts,
     rent_text,
 )
@@ -42,9 +43,12 @@ from backend.land.parcels import mu_text
 from backend.land.rent_note import explain as explain_rent
 
 
-def household_contract_lines(household_id: int) -> list[tuple[Contract, Party, ContractParcel, Parcel]]:
+def household_contract_lines(household_id: int) -> list[Any]:
+    """The household's lines in contracts, the newest contract first: rows of (Contract, party_name, party_kind,
+    area_mu4, parcel_id, code, name) — the contract whole, of the rest only what the household's pages show."""
     return list(db.session.execute(
-        select(Contract, Party, ContractParcel, Parcel)
+        select(Contract, Party.name.label("party_name"), Party.kind.label("party_kind"), ContractParcel.area_mu4,
+               Parcel.id.label("parcel_id"), Parcel.code, Parcel.name)
         .join(ContractParcel, ContractParcel.contract_id == Contract.id)
         .join(Parcel, Parcel.id == ContractParcel.parcel_id)
         .join(Party, Party.id == Contract.party_id)
@@ -53,12 +57,18 @@ def household_contract_lines(household_id: int) -> list[tuple[Contract, Party, C
     ).all())
 
 
-def household_due(c: Contract, d: RentDue, household_id: int,
-                  lines: Sequence[ContractParcel] | None = None) -> int | None:
-    """The household's part of a due: the households' rent less the fee, split by area."""
+def household_due(c: Contract, d: RentDue, household_id: int, lines: Sequence[Any] | None = None,
+                  parts: dict[int, int] | None = None) -> int | None:
+    """The household's part of a due: the households' rent less the fee, split by area; ``parts``: the contract's
+    parts already split, by amount (filled in here), so that dues of the same amount are split once."""
     if d.household_fen is None or d.fee_fen is None:
         return None
-    return household_shares(c, d.household_fen - d.fee_fen, lines).get(household_id, 0)
+    net = d.household_fen - d.fee_fen
+    if parts is None:
+        return household_shares(c, net, lines).get(household_id, 0)
+    if net not in parts:
+        parts[net] = household_shares(c, net, lines).get(household_id, 0)
+    return parts[net]
 
 
 def household_rent(household_id: int, due_ids: Sequence[int]) -> dict[int, tuple[int, date | None, int]]:
@@ -200,21 +210,23 @@ def my_land(household_id: int, village_id: int, township_id: int | None = None) 
     grain prices when one of them is rented in kind. This year's ``note`` explains the household's own figure from
     its own area (``rent_note``), not the contract's."""
     parcels = db.session.execute(
-        select(Parcel).where(Parcel.village_id == village_id, Parcel.household_id == household_id)
-        .order_by(Parcel.code)).scalars().all()
+        select(Parcel.id, Parcel.code, Parcel.name, Parcel.area_mu4, Parcel.land_type, Parcel.location)
+        .where(Parcel.village_id == village_id, Parcel.household_id == household_id).order_by(Parcel.code)).all()
     rows = household_contract_lines(household_id)
-    ids = list(dict.fromkeys(c.id for c, _, _, _ in rows))
+    ids = list(dict.fromkeys(r.Contract.id for r in rows))
     now = today()
-    dues = {cid: next((d for d in ds if d.due_date.year == now.year), None)  # as this_year_due
-            for cid, ds in of_contracts(RentDue, ids, RentDue.year_no).items()}
-    lines = of_contracts(ContractParcel, ids, ContractParcel.id)
+    in_year = (RentDue.due_date >= date(now.year, 1, 1), RentDue.due_date <= date(now.year, 12, 31))
+    dues = {cid: ds[0] if ds else None  # as this_year_due
+            for cid, ds in of_contracts(RentDue, ids, RentDue.year_no, where=in_year).items()}
+    lines = line_areas(ids)
     periods = of_contracts(RentPeriod, ids, RentPeriod.from_year)
     rent = household_rent(household_id, [d.id for d in dues.values() if d is not None])
     paid_by_due = {d: (paid, last) for d, (paid, last, _) in rent.items() if paid}
     waiting = {d: w for d, (_, _, w) in rent.items() if w}
-    prices = _grain_prices(township_id, [(c, dues[c.id]) for c, _, _, _ in rows if c.rent_kind == "in_kind"])
+    prices = _grain_prices(township_id, [(r.Contract, dues[r.Contract.id]) for r in rows
+                                         if r.Contract.rent_kind == "in_kind"])
     by_contract: dict[int, dict[str, Any]] = {}
-    for c, party, ln, p in rows:
+    for c, party_name, party_kind, area_mu4, parcel_id, code, name in rows:
         entry = by_contract.get(c.id)
         if entry is None:
             d = dues[c.id]
@@ -225,7 +237,7 @@ def my_land(household_id: int, village_id: int, township_id: int | None = None) 
                 prices.get((d.due_date.year, c.grain, c.price_basis)),
                 [x.area_mu4 for x in lines[c.id] if x.household_id == household_id])
             entry = {
-                "id": c.id, "number": c.number, "operator": party.name, "operator_kind": party.kind,
+                "id": c.id, "number": c.number, "operator": party_name, "operator_kind": party_kind,
                 "start_date": c.start_date, "end_date": c.end_date, "use": c.use, "status": c.status,
                 "rent": rent_text(c, periods[c.id]), "parcels": [],
                 "this_year": None if d is None else {
@@ -242,7 +254,7 @@ def my_land(household_id: int, village_id: int, township_id: int | None = None) 
                 },
             }
             by_contract[c.id] = entry
-        entry["parcels"].append({"id": p.id, "code": p.code, "name": p.name, "area_mu": mu_text(ln.area_mu4)})
+        entry["parcels"].append({"id": parcel_id, "code": code, "name": name, "area_mu": mu_text(area_mu4)})
     return {
         "parcels": [{"id": p.id, "code": p.code, "name": p.name, "area_mu": mu_text(p.area_mu4),
                      "land_type": p.land_type, "location": p.location} for p in parcels],
@@ -274,24 +286,25 @@ def _status(due: int | None, paid: int, due_date: date, on: date, settled: bool 
 
 def rent_history(household_id: int) -> list[dict[str, Any]]:
     """Every due of every contract with the household's land: what it was owed and what reached it."""
-    out = []
-    seen: set[int] = set()
     now = today()
-    for c, party, _, _ in household_contract_lines(household_id):
-        if c.id in seen:
-            continue
-        seen.add(c.id)
-        dues = dues_of(c)
-        rent = household_rent(household_id, [d.id for d in dues])
-        paid = {d: (got, last) for d, (got, last, _) in rent.items() if got}
-        waiting = {d: w for d, (_, _, w) in rent.items() if w}
-        for d in dues:
+    contracts: dict[int, tuple[Contract, str]] = {}  # in the order of the household's lines
+    for r in household_contract_lines(household_id):
+        contracts.setdefault(r.Contract.id, (r.Contract, r.party_name))
+    dues = of_contracts(RentDue, list(contracts), RentDue.year_no)
+    lines = line_areas(list(contracts))
+    rent = household_rent(household_id, [d.id for ds in dues.values() for d in ds])
+    paid = {d: (got, last) for d, (got, last, _) in rent.items() if got}
+    waiting = {d: w for d, (_, _, w) in rent.items() if w}
+    out = []
+    for cid, (c, operator) in contracts.items():
+        parts: dict[int, int] = {}
+        for d in dues[cid]:
             # past years and this year (as /me/land)
             if d.due_date.year > now.year and d.id not in paid and d.id not in waiting:
                 continue
-            mine = household_due(c, d, household_id)
+            mine = household_due(c, d, household_id, lines[cid], parts)
             got, last = paid.get(d.id, (0, None))
-            out.append({"contract_id": c.id, "contract_number": c.number, "operator": party.name,
+            out.append({"contract_id": c.id, "contract_number": c.number, "operator": operator,
                         "year_no": d.year_no, "period_start": d.period_start, "period_end": d.period_end,
                         "due_date": d.due_date, "due": fen_to_yuan(mine) if mine is not None else None,
                         "paid": fen_to_yuan(got), "paid_on": last, "awaiting": fen_to_yuan(waiting.get(d.id, 0)),

@@ -42,3 +42,16 @@ def test_the_contract_list_reads_a_fixed_number_of_statements(app, make, lands):
     assert {i["party"] for i in r.json["items"]} == {"荣联农业合作社", "第0合作社", "第1合作社", "第2合作社"}
     assert {i["area_mu"] for i in r.json["items"]} == {"7.2833", "2.0001"}
     assert {i["rent"] for i in r.json["items"]} == {"每亩每年800.00元", "每亩每年800.00元（分段约定）"}
+
+
+def test_a_households_land_and_rent_history_read_a_fixed_number_of_statements(app, make, lands):
+    lands.contract()
+    headers = make.headers(lands.heads[0])
+    paths = {"land": f"{API}/me/land", "history": f"{API}/me/land/rent-history?page_size=100"}
+    before = {k: statements(app, p, headers) for k, p in paths.items()}
+    more_contracts(lands, 3)
+    after = {k: statements(app, p, headers) for k, p in paths.items()}
+    assert len(before["land"][0].json["contracts"]) == 1 and len(after["land"][0].json["contracts"]) == 4
+    assert len(after["history"][0].json["items"]) > len(before["history"][0].json["items"])
+    for k in paths:
+        assert len(after[k][1]) == len(before[k][1]) <= 7, "\n".join(after[k][1])
