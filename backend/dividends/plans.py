@@ -196,9 +196,7 @@ def buckets_of(d: Distribution) -> list[DistributionBucket]:
 
 
 def components_of(d: Distribution) -> list[DividendComponent]:
-    return list(db.session.execute(
-        select(DividendComponent).where(DividendComponent.distribution_id == d.id).order_by(DividendComponent.seq)
-    ).scalars())
+    return components_by_distribution([d.id])[d.id]
 
 
 def components_by_distribution(distribution_ids: Sequence[int]) -> dict[int, list[DividendComponent]]:

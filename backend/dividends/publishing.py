@@ -9,6 +9,7 @@ shares and amount; never an ID number, a phone number or a member's name.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -141,7 +142,17 @@ def public_payload(d: Distribution) -> dict[str, Any]:
 
 
 def seal_of(d: Distribution) -> Seal | None:
-    return db.session.get(Seal, d.seal_id) if d.seal_id else None
+    return seals_of([d]).get(d.id)
+
+
+def seals_of(ds: Sequence[Distribution]) -> dict[int, Seal]:
+    """distribution id → its seal (the sealed ones), in one query at most; a seal the session holds needs none."""
+    wanted = {d.seal_id for d in ds if d.seal_id}
+    held = {i: s for i in wanted if (s := db.session.identity_map.get(db.session.identity_key(Seal, i))) is not None}
+    missing = sorted(wanted - set(held))
+    if missing:
+        held.update((s.id, s) for s in db.session.execute(select(Seal).where(Seal.id.in_(missing))).scalars())
+    return {d.id: held[d.seal_id] for d in ds if d.seal_id and d.seal_id in held}
 
 
 # ---------------------------------------------------------------- objections during 公示

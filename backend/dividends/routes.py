@@ -278,9 +278,7 @@ def list_distributions(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     staff = _staff(current_principal(), village_id)
     page = paginate(db.session, plans.list_stmt(village_id, published_only=not staff), args["page"],
                     args["page_size"])
-    me = current_principal()
-    return page.envelope([views.distribution_view(d, staff=staff, person_id=me.person_id if me else None)
-                          for d in page.items])
+    return page.envelope(views.distribution_items(page.items))
 
 
 @blp.route("/villages/<int:village_id>/distributions", methods=["POST"])

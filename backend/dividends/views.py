@@ -30,7 +30,7 @@ from backend.dividends.plans import (
     per_share_text,
     percent_text,
 )
-from backend.dividends.publishing import objections_of, seal_of
+from backend.dividends.publishing import objections_of, seal_of, seals_of
 from backend.dividends.shares import service as register
 
 
@@ -78,6 +78,18 @@ def distribution_view(d: Distribution, *, staff: bool, person_id: int | None = N
         out["accrual_voucher_id"] = d.accrual_voucher_id
         out["cancelled_reason"] = d.cancelled_reason
     return out
+
+
+def distribution_items(ds: Sequence[Distribution]) -> list[dict[str, Any]]:
+    """A page of plans as the list shows them (``DistributionItemSchema``): the few fields of each, with its
+    per-share amount and seal read once for the whole page."""
+    comps = components_by_distribution([d.id for d in ds])
+    seals = seals_of(ds)
+    return [{"id": d.id, "year": d.year, "title": d.title, "status": d.status, "status_label": STATUS_LABELS[d.status],
+             "total": fen_to_yuan(d.paid_out_fen) if d.paid_out_fen is not None else None,
+             "per_share": declaration_per_share(d, comps[d.id]), "published_at": to_iso(d.published_at),
+             "seal": s.hash if (s := seals.get(d.id)) else None}
+            for d in ds]
 
 
 def staff_line(ln: DividendLine, types: dict[str, str]) -> dict[str, Any]:
