@@ -4,7 +4,7 @@
   cash limit (setting ``assets.cash_limit_fen``, default 5,000 元: "库存现金一般不超过5000元", DOMAIN.md §4.1's
   cash rules; cash received is banked within 3 days). Exactly at the limit is no warning. ``since`` is the day the
   balance last went over, as far as the books tell (the days between are searched by galloping back, then
-  halving), or today.
+  halving, over the days' movements read once), or today.
 - ``asset_idle``: an entry (资产 or 资源) whose status is 闲置 for more than ``assets.idle_days`` (default 365) days;
   an entry leased (a land lease on its parcel, or a contract of its own) is not idle. ``since`` is the day it became
   idle + N days.
@@ -12,7 +12,10 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Callable
 from datetime import date, timedelta
+from itertools import accumulate
 
 from sqlalchemy import select
 
@@ -22,7 +25,7 @@ from backend.assets.models import Asset
 from backend.core.db import db
 from backend.core.findings import Finding
 from backend.core.money import fen_to_yuan
-from backend.ledger import account_balances
+from backend.ledger import account_balances, daily_movements
 
 CASH_LIMIT = registry.settings.declare(
     "assets.cash_limit_fen", "库存现金限额（分）：超过即预警，一般为3—5天日常零星开支", 500_000, 0, 100_000_000, "分"
@@ -36,14 +39,28 @@ def _cash(village_id: int, on: date) -> int:
     return account_balances(village_id, [CASH_CODE], on)[CASH_CODE]
 
 
-def cash_over_since(village_id: int, limit: int, on: date) -> date:
-    """The day the cash balance went over ``limit`` (it is over on ``on``): gallop back to a day at or under it,
-    then halve the gap to the first day over."""
+def cash_history(village_id: int, on: date, cash: int) -> Callable[[date], int]:
+    """The cash balance on any day of the ``GALLOP_LIMIT`` days before ``on`` (when it was ``cash``), from one read
+    of the days' movements: a day's balance is ``cash`` less the movements after it."""
+    moves = sorted(daily_movements(village_id, CASH_CODE, on - timedelta(days=GALLOP_LIMIT), on).items())
+    days = [d for d, _ in moves]
+    after = list(accumulate((fen for _, fen in reversed(moves)), initial=0))[::-1]  # after[i]: days[i:]'s sum
+
+    def balance(d: date) -> int:
+        return cash - after[bisect_right(days, d)]
+
+    return balance
+
+
+def cash_over_since(village_id: int, limit: int, on: date, cash: int) -> date:
+    """The day the cash balance went over ``limit`` (it is over on ``on``, where it is ``cash``): gallop back to a
+    day at or under it, then halve the gap to the first day over."""
+    balance = cash_history(village_id, on, cash)
     over, step = on, 1
     under: date | None = None
     while step <= GALLOP_LIMIT:
         d = on - timedelta(days=step)
-        if _cash(village_id, d) <= limit:
+        if balance(d) <= limit:
             under = d
             break
         over = d
@@ -52,7 +69,7 @@ def cash_over_since(village_id: int, limit: int, on: date) -> date:
         return over
     while (over - under).days > 1:
         mid = under + timedelta(days=(over - under).days // 2)
-        if _cash(village_id, mid) > limit:
+        if balance(mid) > limit:
             over = mid
         else:
             under = mid
@@ -71,7 +88,7 @@ def cash_findings(village_ids: list[int], on: date) -> list[Finding]:
             kind="cash_over_limit", key=f"village-{vid}", village_id=vid,
             message=(f"{village.name}库存现金 {fen_to_yuan(cash)} 元，超过限额 {fen_to_yuan(limit)} 元"
                      f"（多 {fen_to_yuan(cash - limit)} 元），应及时存入银行"),
-            since=cash_over_since(vid, limit, on), link_type="fund", link_id=vid))
+            since=cash_over_since(vid, limit, on, cash), link_type="fund", link_id=vid))
     return out
 
 

@@ -149,7 +149,7 @@ def funds(village_id: int) -> dict[str, Any]:
                    "balance": fen_to_yuan(balances.get(a.id, 0)), "status": a.status} for a in rows],
         "cash_balance": fen_to_yuan(cash), "bank_balance": fen_to_yuan(totals[service.BANK_CODE]),
         "cash_limit": fen_to_yuan(limit), "over_limit": over, "over_by": fen_to_yuan(max(cash - limit, 0)),
-        "over_since": cash_over_since(village_id, limit, on) if over else None, "on": on,
+        "over_since": cash_over_since(village_id, limit, on, cash) if over else None, "on": on,
     }
 
 

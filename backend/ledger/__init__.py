@@ -6,7 +6,7 @@ public-benefit pay post vouchers; a disclosure reads a period's income and expen
 the vouchers they cite; the township reads the villages' yearly and monthly income.
 """
 
-from backend.ledger.balances import account_balances
+from backend.ledger.balances import account_balances, daily_movements
 from backend.ledger.chart import EXPENSE_CATEGORIES, INCOME_CATEGORIES
 from backend.ledger.findings import findings
 from backend.ledger.months import books_status
@@ -38,6 +38,7 @@ __all__ = [
     "close_period",
     "closed_periods",
     "create_voucher",
+    "daily_movements",
     "ensure_chart",
     "findings",
     "get_voucher",

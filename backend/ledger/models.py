@@ -137,3 +137,18 @@ class VoucherLine(db.Model):
         Index("ix_ledger_voucher_lines_voucher_cover", "voucher_id",
               postgresql_include=["account_id", "debit_fen", "credit_fen"]),
     )
+
+
+class AccountMonth(db.Model):
+    """An account's posted debits and credits in one month (the vouchers' ``period``): a balance reads these few
+    rows, not every line. Kept by the database itself (:mod:`backend.ledger.totals`: a trigger adds a voucher's
+    lines in the statement that posts it; posted vouchers never change), and backfilled by migration 0028."""
+
+    __tablename__ = "ledger_account_months"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
+    debit_fen: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
+    credit_fen: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
+
+    __table_args__ = (CheckConstraint("debit_fen >= 0 AND credit_fen >= 0", name="non_negative"),)
