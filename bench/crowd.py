@@ -15,16 +15,15 @@ tried once through the test client and kept only if it answers 200: each person 
 (``-s``, a Lua script) sends each request as a random one of those pairs, while a Python thread logs one villager in
 a second (``POST /auth/wechat-login`` through the WeChat stand-in) and another marks a notice read a second.
 
-Four gunicorns with scripts/run's settings (gthread, ``WORKERS`` 2 × ``THREADS`` 8, no access log) run side by
+Three gunicorns with scripts/run's settings (gthread, ``WORKERS`` 2 × ``THREADS`` 8, no access log) run side by
 side: bench/bare_app.py twice (``/ping``, no database; ``/one``, one ``SELECT id, name FROM people WHERE id = :id``
-through a pool with the API's settings), the API as deployed and the API with ``RESPONSE_CACHE=0``. Each round
-loads, in turn and a few seconds apart, ``/ping``, ``/one``, the crowd, the crowd without the cache (``ROUNDS``, 3;
-the machine's load moves); then each of the mini-program's reads alone on the API without the cache for
+through a pool with the API's settings) and the API. Each round loads, in turn and a few seconds apart, ``/ping``,
+``/one`` and the crowd (``ROUNDS``, 3; the machine's load moves); then each of the mini-program's reads alone for
 ``ALONE_DURATION`` (4) s, each right after ``/one`` again (``--no-alone`` skips them). Every
 run prints req/s, p50, p99, non-2xx and socket errors, and the CPU each request cost the gunicorn workers and the
 PostgreSQL backends (/proc). Any non-2xx answer or socket error under load fails the run.
 
-``--profile``: per hot path, cProfile over 50 requests through the test client (cache off): the cumulative time
+``--profile``: per hot path, cProfile over 50 requests through the test client: the cumulative time
 grouped as statements, ORM loading, schema dumping, per-request hooks and Flask, the top functions, and the SQL
 statements per request (SQLAlchemy ``before_cursor_execute``).
 """
@@ -242,7 +241,7 @@ class Logins(threading.Thread):
 
 
 GROUPS = [  # (group, substrings of "file:function"), the first that matches
-    ("per-request hooks", ("backend/auth/", "core/etag", "core/response_cache", "core/hardening", "warning_store",
+    ("per-request hooks", ("backend/auth/", "core/etag", "core/hardening", "warning_store",
                            "audit", "ratelimit", "flask_limiter", "core/request")),
     ("schema dumping", ("marshmallow", "apispec", "flask_smorest")),
     ("statements", ("sqlalchemy/engine", "psycopg", "sqlalchemy/pool", "sqlalchemy/sql/compiler",
@@ -362,10 +361,10 @@ def main() -> int:
         db.engine.dispose()
     if not reuse:
         vacuum(url)
-    cold_app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None, "LOG_LEVEL": "WARNING",
-                           "RESPONSE_CACHE": False, "WECHAT_API_BASE_URL": standin.base_url})
+    probe_app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None, "LOG_LEVEL": "WARNING",
+                           "WECHAT_API_BASE_URL": standin.base_url})
     t0 = time.perf_counter()
-    crowd = crowd_of(cold_app, n_heads, years[-1])
+    crowd = crowd_of(probe_app, n_heads, years[-1])
     print(f"crowd: {crowd.people:,} people, {len(crowd.pairs):,} (token, path) pairs answering 200, "
           f"{len(crowd.paths)} of {len(MINIPROGRAM) + len(CONSOLE)} paths opened by someone "
           f"({time.perf_counter() - t0:.0f} s to try them)", flush=True)
@@ -373,12 +372,12 @@ def main() -> int:
     if missing:
         print("  opened by no one (no such row in the demo, or no one's right): " + ", ".join(missing))
     if args.profile:
-        print("\n".join(profile(cold_app, crowd)))
-        with cold_app.app_context():
+        print("\n".join(profile(probe_app, crowd)))
+        with probe_app.app_context():
             db.engine.dispose()
         standin.stop()
         return 0
-    with cold_app.app_context():
+    with probe_app.app_context():
         db.engine.dispose()
 
     tool = "wrk " + subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split()[1]
@@ -390,7 +389,7 @@ def main() -> int:
     env = {"DATABASE_URL": url, "REDIS_URL": "", "LOG_LEVEL": "WARNING", "APP_ENV": "development",
            "WECHAT_API_BASE_URL": standin.base_url, "RATELIMIT_LOGIN": "600 per minute"}  # one address logs all in
     compare_ping = os.environ.get("COMPARE_PRE_PING", "") not in ("", "0")
-    ports = {k: free_port() for k in ("ping", "one", "api", "cold", "noping")}
+    ports = {k: free_port() for k in ("ping", "one", "api", "noping")}
     base = {k: f"http://127.0.0.1:{p}" for k, p in ports.items()}
     procs: dict[str, subprocess.Popen[bytes]] = {}
     keys = [p.key for p in demo.PEOPLE if p.bound]
@@ -439,11 +438,9 @@ def main() -> int:
         procs["one"] = start("bare_app:app", {"DATABASE_URL": url, "ONE_MAX_ID": str(max_person)}, ports["one"],
                              workers, threads, chdir=ROOT / "bench")
         procs["api"] = start("backend.wsgi:app", env, ports["api"], workers, threads)
-        procs["cold"] = start("backend.wsgi:app", {**env, "RESPONSE_CACHE": "0"}, ports["cold"], workers, threads)
         wait_ready(procs["ping"], base["ping"] + "/ping")
         wait_ready(procs["one"], base["one"] + "/one")
         wait_ready(procs["api"], base["api"] + "/readyz")
-        wait_ready(procs["cold"], base["cold"] + "/readyz")
         if compare_ping:  # the API as deployed but without the pool's ping at each checkout (DB_POOL_PRE_PING=0)
             procs["noping"] = start("backend.wsgi:app", {**env, "DB_POOL_PRE_PING": "0"}, ports["noping"], workers,
                                     threads)
@@ -454,18 +451,17 @@ def main() -> int:
                 print(f"round {r + 1} of {rounds}:", flush=True)
                 row = {"ping": measure("ping", base["ping"] + "/ping"), "one": measure("one", base["one"] + "/one")}
                 row["api"] = measure("api", base["api"] + "/", script, writes=True)
-                row["cold"] = measure("cold", base["cold"] + "/", script, writes=True)
                 if compare_ping:
                     row["noping"] = measure("noping", base["noping"] + "/", script, writes=True)
                 rows.append(row)
         if not args.no_alone:
-            print(f"each hot path (the mini-program's reads) alone, RESPONSE_CACHE=0, {alone_s} s, right after /one:",
+            print(f"each hot path (the mini-program's reads) alone, {alone_s} s, right after /one:",
                   flush=True)
             for template in [t for t in MINIPROGRAM if t in crowd.hot]:
                 token, path = crowd.hot[template]
                 floor = measure("one", base["one"] + "/one", seconds=alone_s)
                 print(f"  {template}", flush=True)
-                alone[template] = (floor, measure("cold", base["cold"] + path, seconds=alone_s,
+                alone[template] = (floor, measure("api", base["api"] + path, seconds=alone_s,
                                                   headers={"Authorization": f"Bearer {token}"}))
     finally:
         for p in procs.values():
@@ -477,29 +473,26 @@ def main() -> int:
 
     print(f"\nresults (PostgreSQL {version}, {os.cpu_count()} cores shared by the gunicorns, PostgreSQL and wrk; "
           f"load average now {load_average()}):")
-    print("| round | /ping req/s | /one req/s | p99 ms | crowd req/s | p50 ms | p99 ms | ÷ /one | CPU ms/req app + PG |"
-          " crowd, cache off: req/s | p50 ms | p99 ms | ÷ /one | CPU ms/req app + PG |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| round | /ping req/s | /one req/s | p99 ms | CPU ms/req app + PG | crowd req/s | p50 ms | p99 ms | ÷ /one |"
+          " CPU ms/req app + PG |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for i, row in enumerate(rows, 1):
-        a, c, o = row["api"], row["cold"], row["one"]
-        print(f"| {i} | {row['ping'].rps:,.0f} | {o.rps:,.0f} | {o.p99:.1f} | {a.rps:,.0f} | {a.p50:.1f} | "
-              f"{a.p99:.1f} | {a.rps / o.rps:.0%} | {a.app_cpu:.2f} + {a.db_cpu:.2f} | {c.rps:,.0f} | {c.p50:.1f} | "
-              f"{c.p99:.1f} | {c.rps / o.rps:.0%} | {c.app_cpu:.2f} + {c.db_cpu:.2f} |")
+        a, o = row["api"], row["one"]
+        print(f"| {i} | {row['ping'].rps:,.0f} | {o.rps:,.0f} | {o.p99:.1f} | {o.app_cpu:.2f} + {o.db_cpu:.2f} | "
+              f"{a.rps:,.0f} | {a.p50:.1f} | {a.p99:.1f} | {a.rps / o.rps:.0%} | {a.app_cpu:.2f} + {a.db_cpu:.2f} |")
     ratio = med([r["api"].rps / r["one"].rps for r in rows])
-    ratio_cold = med([r["cold"].rps / r["one"].rps for r in rows])
     p99 = med([r["api"].p99 for r in rows])
-    p99_cold = med([r["cold"].p99 for r in rows])
     print(f"median crowd ÷ /one: {ratio:.0%} (target ≥ 60%: {'met' if ratio >= 0.6 else 'NOT met'}), median p99 "
-          f"{p99:.1f} ms (target < 150 ms: {'met' if p99 < 150 else 'NOT met'}); cache off: {ratio_cold:.0%}, "
-          f"p99 {p99_cold:.1f} ms; /one ÷ /ping {med([r['one'].rps / r['ping'].rps for r in rows]):.0%}")
+          f"{p99:.1f} ms (target < 150 ms: {'met' if p99 < 150 else 'NOT met'}); "
+          f"/one ÷ /ping {med([r['one'].rps / r['ping'].rps for r in rows]):.0%}")
     if compare_ping:
-        print("crowd without the pool's pre-ping (DB_POOL_PRE_PING=0, cache on): " + ", ".join(
+        print("crowd without the pool's pre-ping (DB_POOL_PRE_PING=0): " + ", ".join(
             f"round {i}: {r['noping'].rps:,.0f} req/s, p99 {r['noping'].p99:.1f} ms, "
             f"{r['noping'].rps / r['one'].rps:.0%} of /one, CPU {r['noping'].app_cpu:.2f} + {r['noping'].db_cpu:.2f} ms"
             for i, r in enumerate(rows, 1)))
         print(f"  median ÷ /one {med([r['noping'].rps / r['one'].rps for r in rows]):.0%} (with the ping: {ratio:.0%})")
     if alone:
-        print("\n| hot path alone, cache off | req/s | p50 ms | p99 ms | /one just before | ÷ /one |"
+        print("\n| hot path alone | req/s | p50 ms | p99 ms | /one just before | ÷ /one |"
               " CPU ms/req app + PG |")
         print("|---|---:|---:|---:|---:|---:|---:|")
         for template, (o, f) in sorted(alone.items(), key=lambda kv: kv[1][1].rps / kv[1][0].rps):

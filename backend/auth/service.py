@@ -253,33 +253,27 @@ _AUTHENTICATE_BY_ID = _TOKEN_WITH_PRINCIPAL.where(_tokens.c.id == bindparam("tok
 
 
 def authenticate(raw: str) -> tuple[Principal | None, str | None]:
-    """(principal, None) for a live token, else (None, reason). One statement: the token with its principal."""
-    principal, problem, _ = _authenticate(raw)
-    return principal, problem
-
-
-def _authenticate(raw: str) -> tuple[Principal | None, str | None, datetime | None]:
-    """:func:`authenticate` and the token's expiry (an answer kept in memory lives no longer than its token).
+    """(principal, None) for a live token, else (None, reason). One statement: the token with its principal.
 
     A console token is good only while its person holds a staff role: the roles come with the same statement, so
-    this costs no query (and ending a role is a write, which forgets every answer kept in memory)."""
+    this costs no query."""
     return _live(db.session.execute(_AUTHENTICATE, {"token_hash": _hash(raw)}).all())
 
 
-def _live(rows: Sequence[Any]) -> tuple[Principal | None, str | None, datetime | None]:
+def _live(rows: Sequence[Any]) -> tuple[Principal | None, str | None]:
     """The rules of a token, whichever way it was named: live (not revoked, not expired), and a console token only
     while its person holds a staff role."""
     if not rows:
-        return None, "invalid", None
+        return None, "invalid"
     token_id, expires_at, revoked_at, kind = rows[0][registry.PRINCIPAL_COLUMNS :]
     if revoked_at is not None:
-        return None, "invalid", None
+        return None, "invalid"
     if expires_at <= utcnow():
-        return None, "expired", None
+        return None, "expired"
     principal = registry.principal_of(rows, token_id)
     if kind == "console" and (principal is None or not is_staff(principal)):
-        return None, "not_staff", None
-    return principal, None, expires_at
+        return None, "not_staff"
+    return principal, None
 
 
 def token_kind(principal: Principal) -> str | None:
@@ -305,7 +299,7 @@ def install_request_loader(app: Flask) -> None:
         link_token = link_token_id(request.environ)  # a verified download link stands for its token
         if link_token is not None:
             rows = db.session.execute(_AUTHENTICATE_BY_ID, {"token_id": link_token}).all()
-            g.principal, g.auth_problem, g.token_expires_at = _live(rows)
+            g.principal, g.auth_problem = _live(rows)
         else:
             header = request.headers.get("Authorization", "")
             if not header:
@@ -314,7 +308,7 @@ def install_request_loader(app: Flask) -> None:
             if scheme.lower() != "bearer" or not raw.strip():
                 g.auth_problem = "invalid"
                 return
-            g.principal, g.auth_problem, g.token_expires_at = _authenticate(raw.strip())
+            g.principal, g.auth_problem = authenticate(raw.strip())
         if g.auth_problem == "not_staff":  # whatever the endpoint: the console must go back to its log-in page
             raise unauthorized(*NOT_STAFF_ANYMORE)
 
