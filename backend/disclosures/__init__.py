@@ -16,6 +16,7 @@ from backend.disclosures.service import (
     detail_url,
     export_doc,
     latest_published,
+    published_villages,
     township_status,
 )
 
@@ -38,6 +39,7 @@ __all__ = [
     "notice_table",
     "previous_quarter",
     "publish",
+    "published_villages",
     "sealed_payload",
     "snapshot",
     "township_status",

@@ -9,10 +9,11 @@ so what was published is what is shown and printed.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.orm import selectinload
 
 from backend import registry
@@ -220,19 +221,37 @@ def export_doc(d: Disclosure, url: str) -> DisclosureDoc:
 # ---------------------------------------------------------------- the township's view
 
 
+def _published_rows(village_ids: Sequence[int], period: str) -> Sequence[Row[Any]]:
+    """The published disclosures of these villages that cover ``period`` or one of its months, oldest first."""
+    wanted = {*covering(period), *months_of(period)}
+    return db.session.execute(
+        select(Disclosure.village_id, Disclosure.id, Disclosure.period, Disclosure.title, Disclosure.published_at)
+        .where(Disclosure.village_id.in_(list(village_ids)), Disclosure.status == "published",
+               Disclosure.period.in_(wanted))
+        .order_by(Disclosure.published_at, Disclosure.id)
+    ).all()
+
+
+def _covers(periods: set[str], period: str) -> bool:
+    """Whether disclosures of ``periods`` publish ``period``: one covering it, or every one of its months."""
+    return bool(periods & set(covering(period))) or all(m in periods for m in months_of(period))
+
+
+def published_villages(village_ids: Sequence[int], period: str) -> set[int]:
+    """Those of ``village_ids`` that have published ``period`` (as :func:`township_status` says), in one query."""
+    periods: dict[int, set[str]] = {}
+    for row in _published_rows(village_ids, period):
+        periods.setdefault(row.village_id, set()).add(row.period)
+    return {vid for vid, ps in periods.items() if _covers(ps, period)}
+
+
 def township_status(township_id: int, period: str | None) -> dict[str, Any]:
     """Per village of the township: is ``period`` (default: the last completed quarter) published, and how many
     questions are open and past their due date (those are listed)."""
     period = period or previous_quarter(today())
-    months = months_of(period)
     villages = registry.villages_of_township(township_id)
     ids = [v.id for v in villages]
-    wanted = {*covering(period), *months}
-    published = db.session.execute(
-        select(Disclosure.village_id, Disclosure.id, Disclosure.period, Disclosure.title, Disclosure.published_at)
-        .where(Disclosure.village_id.in_(ids), Disclosure.status == "published", Disclosure.period.in_(wanted))
-        .order_by(Disclosure.published_at, Disclosure.id)
-    ).all()
+    published = _published_rows(ids, period)
     on = today()
     counts = dict(
         db.session.execute(
@@ -259,8 +278,7 @@ def township_status(township_id: int, period: str | None) -> dict[str, Any]:
     out = []
     for v in villages:
         mine = [row for row in published if row.village_id == v.id]
-        periods = {row.period for row in mine}
-        covered = bool(periods & set(covering(period))) or all(m in periods for m in months)
+        covered = _covers({row.period for row in mine}, period)
         out.append(
             {
                 "village_id": v.id,

@@ -3,7 +3,7 @@ to date against the year's targets, its rank and score, whether it has published
 decisions; counts and shares of villages meeting each target.
 
 Read-only. Every figure comes from another domain's public functions: income from :func:`backend.ledger.year_income`
-(one query for all villages), disclosures from :func:`backend.disclosures.township_status`, decisions from
+(one query for all villages), disclosures from :func:`backend.disclosures.published_villages`, decisions from
 :func:`backend.decisions.decisions_of` (one query for all villages), targets and the scoring rule from
 :mod:`backend.registry.settings`.
 
@@ -187,9 +187,7 @@ def progress(township_id: int, year: int | None = None, month: int | None = None
     ids = [v.id for v in villages]
     income = ledger.year_income(ids, y, through)
     period = disclosures.previous_quarter(as_of + timedelta(days=1))
-    published = {
-        row["village_id"]: row["published"] for row in disclosures.township_status(township_id, period)["villages"]
-    }
+    published = disclosures.published_villages(ids, period)
     stuck_days = _township_setting(township, STUCK_DAYS.key)
     counts = _decision_counts(ids, stuck_days)
     base, step, points = (_township_setting(township, k.key) for k in (SCORE_BASE, SCORE_STEP, SCORE_POINTS))
@@ -208,7 +206,7 @@ def progress(township_id: int, year: int | None = None, month: int | None = None
             rank=rank,
             score=score(income[v.id][0], base, step, points),
             tiers=tuple(income[v.id][0] >= t for t in tiers),
-            published=bool(published.get(v.id)),
+            published=v.id in published,
             open_decisions=counts[v.id][0],
             stuck_stages=counts[v.id][1],
         )
