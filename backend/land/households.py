@@ -71,28 +71,42 @@ def household_due(c: Contract, d: RentDue, household_id: int, lines: Sequence[An
     return parts[net]
 
 
-def household_rent(household_id: int, due_ids: Sequence[int]) -> dict[int, tuple[int, date | None, int]]:
-    """Due → (what reached the household: its recorded payouts; the last day one was paid; what the collective
-    received for it and has not yet passed on — 待转付), in one query."""
-    if not due_ids:
-        return {}
+def _received_by(household_id: Any) -> Any:
+    """Due → what reached the household (its recorded payouts, ``paid``), the last day one was paid (``last``) and
+    what the collective received for it and has not yet passed on (``waiting``, 待转付): a subquery by due."""
     passed = RentPayout.paid_on.is_not(None)
-    rows = db.session.execute(
-        select(RentAllocation.due_id,
-               func.coalesce(func.sum(case((passed, RentAllocation.amount_fen), else_=0)), 0),
-               func.max(RentPayout.paid_on),
-               func.coalesce(func.sum(case((passed, 0), else_=RentAllocation.amount_fen)), 0))
-        .outerjoin(RentPayout, RentPayout.allocation_id == RentAllocation.id)
-        .where(RentAllocation.household_id == household_id, RentAllocation.due_id.in_(list(due_ids)),
-               RentAllocation.amount_fen > 0)  # a 0.00 part reached no one and awaits nothing
-        .group_by(RentAllocation.due_id)
-    ).all()
-    return {due: (int(paid), last, int(waiting)) for due, paid, last, waiting in rows}
+    return (select(RentAllocation.due_id.label("due_id"),
+                   func.coalesce(func.sum(case((passed, RentAllocation.amount_fen), else_=0)), 0).label("paid"),
+                   func.max(RentPayout.paid_on).label("last"),
+                   func.coalesce(func.sum(case((passed, 0), else_=RentAllocation.amount_fen)), 0).label("waiting"))
+            .outerjoin(RentPayout, RentPayout.allocation_id == RentAllocation.id)
+            .where(RentAllocation.household_id == household_id,
+                   RentAllocation.amount_fen > 0)  # a 0.00 part reached no one and awaits nothing
+            .group_by(RentAllocation.due_id).subquery())
 
 
-def household_paid(household_id: int, due_ids: Sequence[int]) -> dict[int, tuple[int, date | None]]:
-    """Due → (what reached the household, the last day it was paid); dues with nothing passed on are left out."""
-    return {d: (paid, last) for d, (paid, last, _) in household_rent(household_id, due_ids).items() if paid}
+@dataclass(frozen=True)
+class DueRent:
+    """A due of a contract with the household's land, and what of the household's part reached it."""
+
+    due: RentDue
+    paid: int  # its recorded payouts
+    last: date | None  # the last day one was paid
+    waiting: int  # received by the collective, not yet passed on (待转付)
+
+
+def household_dues(household_id: int, contract_ids: Sequence[int], *where: Any) -> dict[int, list[DueRent]]:
+    """Contract id → its dues (those meeting ``where``) in year order, each with what reached the household: one
+    query for all the contracts."""
+    out: dict[int, list[DueRent]] = {cid: [] for cid in contract_ids}
+    if out:
+        got = _received_by(household_id)
+        for d, paid, last, waiting in db.session.execute(
+            select(RentDue, got.c.paid, got.c.last, got.c.waiting).outerjoin(got, got.c.due_id == RentDue.id)
+            .where(RentDue.contract_id.in_(list(out)), *where).order_by(RentDue.contract_id, RentDue.year_no)
+        ).all():
+            out[d.contract_id].append(DueRent(d, int(paid or 0), last, int(waiting or 0)))
+    return out
 
 
 def rent_passed_on(household_id: int, start: date, end: date) -> int:
@@ -137,13 +151,7 @@ def _rent_position_stmt() -> Any:
                     func.sum(ContractParcel.area_mu4).label("area"))
              .where(ContractParcel.contract_id.in_(contracts_of_h), ContractParcel.household_id.is_not(None))
              .group_by(ContractParcel.contract_id, ContractParcel.household_id).subquery())
-    passed = RentPayout.paid_on.is_not(None)
-    alloc = (select(RentAllocation.due_id.label("due_id"),
-                    func.coalesce(func.sum(case((passed, RentAllocation.amount_fen), else_=0)), 0).label("paid"),
-                    func.coalesce(func.sum(case((passed, 0), else_=RentAllocation.amount_fen)), 0).label("waiting"))
-             .outerjoin(RentPayout, RentPayout.allocation_id == RentAllocation.id)
-             .where(RentAllocation.household_id == household_id, RentAllocation.amount_fen > 0)
-             .group_by(RentAllocation.due_id).subquery())
+    alloc = _received_by(household_id)
     received = (select(func.coalesce(func.sum(RentPayout.amount_fen), 0))
                 .where(RentPayout.household_id == household_id, RentPayout.paid_on >= start, RentPayout.paid_on <= end)
                 .scalar_subquery())
@@ -216,13 +224,13 @@ def my_land(household_id: int, village_id: int, township_id: int | None = None) 
     ids = list(dict.fromkeys(r.Contract.id for r in rows))
     now = today()
     in_year = (RentDue.due_date >= date(now.year, 1, 1), RentDue.due_date <= date(now.year, 12, 31))
-    dues = {cid: ds[0] if ds else None  # as this_year_due
-            for cid, ds in of_contracts(RentDue, ids, RentDue.year_no, where=in_year).items()}
+    this_year = {cid: ds[0] if ds else None  # as this_year_due
+                 for cid, ds in household_dues(household_id, ids, *in_year).items()}
+    dues = {cid: r.due if r else None for cid, r in this_year.items()}
     lines = line_areas(ids)
     periods = of_contracts(RentPeriod, ids, RentPeriod.from_year)
-    rent = household_rent(household_id, [d.id for d in dues.values() if d is not None])
-    paid_by_due = {d: (paid, last) for d, (paid, last, _) in rent.items() if paid}
-    waiting = {d: w for d, (_, _, w) in rent.items() if w}
+    paid_by_due = {r.due.id: (r.paid, r.last) for r in this_year.values() if r and r.paid}
+    waiting = {r.due.id: r.waiting for r in this_year.values() if r and r.waiting}
     prices = _grain_prices(township_id, [(r.Contract, dues[r.Contract.id]) for r in rows
                                          if r.Contract.rent_kind == "in_kind"])
     by_contract: dict[int, dict[str, Any]] = {}
@@ -290,26 +298,23 @@ def rent_history(household_id: int) -> list[dict[str, Any]]:
     contracts: dict[int, tuple[Contract, str]] = {}  # in the order of the household's lines
     for r in household_contract_lines(household_id):
         contracts.setdefault(r.Contract.id, (r.Contract, r.party_name))
-    dues = of_contracts(RentDue, list(contracts), RentDue.year_no)
+    dues = household_dues(household_id, list(contracts))
     lines = line_areas(list(contracts))
-    rent = household_rent(household_id, [d.id for ds in dues.values() for d in ds])
-    paid = {d: (got, last) for d, (got, last, _) in rent.items() if got}
-    waiting = {d: w for d, (_, _, w) in rent.items() if w}
     out = []
     for cid, (c, operator) in contracts.items():
         parts: dict[int, int] = {}
-        for d in dues[cid]:
+        for r in dues[cid]:
+            d, got, last = r.due, r.paid, r.last if r.paid else None
             # past years and this year (as /me/land)
-            if d.due_date.year > now.year and d.id not in paid and d.id not in waiting:
+            if d.due_date.year > now.year and not got and not r.waiting:
                 continue
             mine = household_due(c, d, household_id, lines[cid], parts)
-            got, last = paid.get(d.id, (0, None))
             out.append({"contract_id": c.id, "contract_number": c.number, "operator": operator,
                         "year_no": d.year_no, "period_start": d.period_start, "period_end": d.period_end,
                         "due_date": d.due_date, "due": fen_to_yuan(mine) if mine is not None else None,
-                        "paid": fen_to_yuan(got), "paid_on": last, "awaiting": fen_to_yuan(waiting.get(d.id, 0)),
+                        "paid": fen_to_yuan(got), "paid_on": last, "awaiting": fen_to_yuan(r.waiting),
                         "status": _status(mine, got, d.due_date, now,
-                                          settled=d.paid_fen == due_total(d) and not waiting.get(d.id))})
+                                          settled=d.paid_fen == due_total(d) and not r.waiting)})
     out.sort(key=lambda r: (r["due_date"], r["contract_number"]), reverse=True)
     return out
 
