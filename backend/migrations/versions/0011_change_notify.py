@@ -5,7 +5,7 @@ Revises: 0010_notices
 Create Date: 2026-12-02 15:30:00
 
 Each process serving the API LISTENs and forgets the answers it keeps in memory when anything was written from
-another host or program (the response cache, removed since; migration 0029 drops these). SQLite has no NOTIFY and no other hosts: nothing to do.
+another host or program (the response cache, removed since: migration 0029 drops these triggers). SQLite has no NOTIFY and no other hosts: nothing to do.
 A later migration that creates a table adds ``op.execute(notify_trigger(name))``.
 """
 from alembic import op
