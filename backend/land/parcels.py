@@ -171,11 +171,17 @@ def update_parcel(p: Parcel, changes: dict[str, Any], *, actor: Principal | None
     return p
 
 
-def parcel_items(rows: Sequence[Parcel]) -> list[dict[str, Any]]:
-    """Parcels for a list, each with its household's number and head (one query for the page)."""
+LISTED = (Parcel.id, Parcel.village_id, Parcel.kind, Parcel.code, Parcel.name, Parcel.location, Parcel.land_type,
+          Parcel.grade, Parcel.area_mu4, Parcel.measured_mu4, Parcel.basic_farmland, Parcel.household_id,
+          Parcel.certificate_no, Parcel.contract_until, Parcel.active)  # what parcel_items reads of a parcel
+
+
+def parcel_items(rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """Parcels for a list (records, or rows of ``LISTED``), each with its household's number and head (the
+    registry's read for the page)."""
     if not rows:
         return []
-    brief = registry.households_brief(rows[0].village_id, [p.household_id for p in rows if p.household_id])
+    brief = registry.households_brief(rows[0].village_id, sorted({p.household_id for p in rows if p.household_id}))
     out = []
     for p in rows:
         h = brief.get(p.household_id) if p.household_id else None
@@ -189,7 +195,8 @@ def parcel_items(rows: Sequence[Parcel]) -> list[dict[str, Any]]:
 
 def parcels_stmt(village_id: int, household_id: int | None = None, kind: str | None = None,
                  q: str | None = None) -> Any:
-    stmt = select(Parcel).where(Parcel.village_id == village_id)
+    """The village's parcels by code: rows of ``LISTED``, for :func:`parcel_items`."""
+    stmt = select(*LISTED).where(Parcel.village_id == village_id)
     if q:
         stmt = stmt.where(Parcel.code.contains(q, autoescape=True) | Parcel.name.contains(q, autoescape=True)
                           | Parcel.location.contains(q, autoescape=True))

@@ -92,7 +92,7 @@ def create_party(args: dict[str, Any], village_id: int) -> Any:
 def list_parcels(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     """本村地块（农户承包地、集体土地和资产），可按户、按类别筛选。"""
     stmt = parcels.parcels_stmt(village_id, args["household_id"], args["kind"], args["q"])
-    page = paginate(db.session, stmt, args["page"], args["page_size"])
+    page = paginate(db.session, stmt, args["page"], args["page_size"], scalars=False)
     return page.envelope(parcels.parcel_items(page.items))
 
 
