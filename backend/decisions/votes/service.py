@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import Row, func, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from backend import registry
@@ -275,7 +275,8 @@ def state(v: Vote, now: datetime | None = None) -> str:
     return "closed"
 
 
-def unit_of(v: Vote, p: Principal) -> int | None:
+def unit_of(v: Vote | Row[Any], p: Principal) -> int | None:
+    """The unit the vote counts the caller as: their household where it votes by household, else themselves."""
     return p.household_id if v.by_household else p.person_id
 
 
@@ -692,7 +693,7 @@ def my_open_votes(p: Principal) -> list[dict[str, Any]]:
     now = utcnow()
     units = [u for u in (p.person_id, p.household_id) if u is not None]
     rows = db.session.execute(
-        select(Vote, VoteElector.unit)
+        select(Vote.id, Vote.decision_id, Vote.title, Vote.closes_at, Vote.by_household, VoteElector.unit)
         .join(VoteElector, VoteElector.vote_id == Vote.id)
         .where(
             Vote.opens_at <= now,
@@ -702,10 +703,10 @@ def my_open_votes(p: Principal) -> list[dict[str, Any]]:
         )
         .order_by(Vote.closes_at, Vote.id)
     ).all()
-    mine: dict[int, tuple[Vote, int]] = {}
-    for v, unit in rows:  # a person id may equal a household id: the unit must be the one this vote counts
-        if unit == unit_of(v, p):
-            mine.setdefault(v.id, (v, unit))
+    mine: dict[int, tuple[Row[Any], int]] = {}
+    for v in rows:  # a person id may equal a household id: the unit must be the one this vote counts
+        if v.unit == unit_of(v, p):
+            mine.setdefault(v.id, (v, v.unit))
     voted: set[tuple[int, int]] = set()
     if mine:
         voted = {(vid, unit) for vid, unit in db.session.execute(
