@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.core.clock import utcnow
 from backend.core.db import BigId, UTCDateTime, db, in_values
@@ -40,6 +40,8 @@ class Notice(db.Model):
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # the villages it was sent to, read once per notice and session (they never change once it is published)
+    targets: Mapped[list[NoticeTarget]] = relationship(viewonly=True, order_by="NoticeTarget.village_id")
 
     __table_args__ = (
         CheckConstraint("(township_id IS NULL) <> (village_id IS NULL)", name="one_source"),

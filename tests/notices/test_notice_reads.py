@@ -1,0 +1,46 @@
+"""A notice's reads look its target villages up once per request, however many checks and views ask for them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+
+from backend.core.db import db
+from tests.notices.conftest import bind
+
+
+def _statements(app: Any, path: str, headers: dict[str, str]) -> tuple[Any, list[str]]:
+    """(answer, statements) of one GET in an app context of its own: a cold session, as each request has."""
+    db.session.commit()
+    seen: list[str] = []
+
+    def listen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(" ".join(statement.split()))
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        with app.app_context():
+            r = app.test_client().get(path, headers=headers)
+            db.session.remove()
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    assert r.status_code == 200, r.json
+    return r.json, seen
+
+
+def test_a_notice_reads_its_targets_once(app, client, make, wechat):
+    qs = make.township("QS", "青山镇")
+    villages = [make.village(f"V{i:02d}", f"村{i}", township=qs) for i in range(3)]
+    staff = make.staff(qs, "郑雯")
+    bind(staff.id, "o-staff")
+    reader = make.member(villages[1], "村民")
+    db.session.commit()
+    r = client.post(f"/api/v1/townships/{qs.id}/notices", headers=make.headers(staff),
+                    json={"title": "防汛通知", "body": "注意汛情。"})
+    assert r.status_code == 201, r.json
+    for who in (reader, staff):
+        body, seen = _statements(app, f"/api/v1/notices/{r.json['id']}", make.headers(who))
+        assert body["villages"] == sorted(v.id for v in villages) and body["title"] == "防汛通知"
+        assert sum("FROM notice_targets" in s for s in seen) == 1, seen
