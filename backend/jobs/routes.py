@@ -20,7 +20,7 @@ from backend.core.db import db
 from backend.core.errors import conflict
 from backend.core.idempotency import idempotent
 from backend.core.money import fen_to_yuan
-from backend.core.pagination import PageArgs, page_schema, paginate
+from backend.core.pagination import PageArgs, page_schema
 from backend.core.permissions import current_principal, require, require_login, requires
 from backend.core.replica import replica_read
 from backend.jobs import service, views
@@ -66,8 +66,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @blp.doc(security=SECURITY)
 def open_postings(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     """正在报名的公益岗位。"""
-    page = paginate(db.session, service.open_postings_stmt(village_id), args["page"], args["page_size"])
-    return page.envelope([views.posting_item(p) for p in page.items])
+    return views.posting_items(service.open_postings_stmt(village_id), args["page"], args["page_size"])
 
 
 @blp.route("/villages/<int:village_id>/job-postings/all", methods=["GET"])
@@ -77,8 +76,7 @@ def open_postings(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def all_postings(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     """本村全部公益岗位（含已截止、公示中、已聘用），最新的在前。"""
-    page = paginate(db.session, service.postings_stmt(village_id), args["page"], args["page_size"])
-    return page.envelope([views.posting_item(p) for p in page.items])
+    return views.posting_items(service.postings_stmt(village_id), args["page"], args["page_size"])
 
 
 @blp.route("/villages/<int:village_id>/job-postings", methods=["POST"])

@@ -12,9 +12,11 @@ from typing import Any
 from backend import registry
 from backend.core import objections
 from backend.core.clock import to_iso, today
+from backend.core.db import db
 from backend.core.errors import AppError
 from backend.core.identity import mask_name
 from backend.core.money import fen_to_yuan
+from backend.core.pagination import paginate
 from backend.core.permissions import Principal
 from backend.core.xlsx import money, print_setup, text_only
 from backend.jobs import service
@@ -28,7 +30,18 @@ def is_staff(who: Principal | None, village_id: int) -> bool:
     return who is not None and who.can("jobs.read", village_id=village_id)
 
 
-def posting_item(p: JobPosting) -> dict[str, Any]:
+ITEM_COLUMNS = (JobPosting.id, JobPosting.title, JobPosting.category, JobPosting.positions,
+                JobPosting.monthly_wage_fen, JobPosting.apply_until, JobPosting.apply_from, JobPosting.status)
+
+
+def posting_items(stmt: Any, page: int, page_size: int) -> dict[str, Any]:
+    """One page of the postings ``stmt`` selects, as list items: only ``ITEM_COLUMNS`` are read."""
+    got = paginate(db.session, stmt.with_only_columns(*ITEM_COLUMNS), page, page_size, scalars=False)
+    return got.envelope([posting_item(p) for p in got.items])
+
+
+def posting_item(p: Any) -> dict[str, Any]:
+    """A posting (a record, or a row of ``ITEM_COLUMNS``) in a list."""
     return {"id": p.id, "title": p.title, "category": p.category, "positions": p.positions,
             "monthly_wage": fen_to_yuan(p.monthly_wage_fen), "apply_until": to_iso(p.apply_until),
             "apply_from": to_iso(p.apply_from), "status": p.status, "status_label": service.STATUS_LABELS[p.status]}
