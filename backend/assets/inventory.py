@@ -4,11 +4,12 @@ corrections to the register in the same transaction. A sealed inventory never ch
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from backend import registry
 from backend.assets.leases import Leases
@@ -227,16 +228,26 @@ def inventories_stmt(village_id: int) -> Any:
                                                                                  Inventory.id.desc())
 
 
+def inventory_items(invs: Sequence[Inventory]) -> list[dict[str, Any]]:
+    """The list's rows: each inventory with its lines counted by result, in two statements however many."""
+    if not invs:
+        return []
+    counts: dict[int, dict[str, int]] = {inv.id: {} for inv in invs}
+    for inv_id, result, n in db.session.execute(
+            select(InventoryLine.inventory_id, InventoryLine.result, func.count())
+            .where(InventoryLine.inventory_id.in_(counts)).group_by(InventoryLine.inventory_id, InventoryLine.result)):
+        counts[inv_id][result] = int(n)
+    names = registry.person_names({i for inv in invs for i in (inv.sealed_by_id, inv.created_by_id) if i})
+    return [{"id": inv.id, "title": inv.title, "base_date": inv.base_date, "status": inv.status,
+             "status_name": "已封存" if inv.status == "sealed" else "核对中", "note": inv.note,
+             "seal_hash": inv.seal_hash, "sealed_at": inv.sealed_at,
+             "sealed_by": names.get(inv.sealed_by_id) if inv.sealed_by_id else None,
+             "created_by": names.get(inv.created_by_id) if inv.created_by_id else None,
+             "counts": {r: counts[inv.id].get(r, 0) for r in LINE_LABELS}} for inv in invs]
+
+
 def inventory_item(inv: Inventory) -> dict[str, Any]:
-    count = db.session.execute(select(InventoryLine.result).where(InventoryLine.inventory_id == inv.id)).scalars()
-    results = list(count)
-    names = registry.person_names({i for i in (inv.sealed_by_id, inv.created_by_id) if i})
-    return {"id": inv.id, "title": inv.title, "base_date": inv.base_date, "status": inv.status,
-            "status_name": "已封存" if inv.status == "sealed" else "核对中", "note": inv.note,
-            "seal_hash": inv.seal_hash, "sealed_at": inv.sealed_at,
-            "sealed_by": names.get(inv.sealed_by_id) if inv.sealed_by_id else None,
-            "created_by": names.get(inv.created_by_id) if inv.created_by_id else None,
-            "counts": {r: results.count(r) for r in LINE_LABELS}}
+    return inventory_items([inv])[0]
 
 
 def inventory_detail(inv: Inventory) -> dict[str, Any]:

@@ -164,7 +164,7 @@ def funds(village_id: int) -> dict[str, Any]:
 def list_inventories(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     """本村历次清产核资，最新的在前。"""
     page = paginate(db.session, inventory.inventories_stmt(village_id), args["page"], args["page_size"])
-    return page.envelope([inventory.inventory_item(i) for i in page.items])
+    return page.envelope(inventory.inventory_items(page.items))
 
 
 @blp.route("/villages/<int:village_id>/asset-inventories", methods=["POST"])

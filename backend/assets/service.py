@@ -28,7 +28,7 @@ from backend.core.db import db
 from backend.core.errors import conflict, not_found, unprocessable
 from backend.core.money import fen_to_yuan
 from backend.core.permissions import Principal
-from backend.decisions import get_ref
+from backend.decisions import get_ref, refs_of
 from backend.ledger import account_balances, vouchers_by_number
 from backend.registry import Village
 
@@ -396,10 +396,14 @@ def detail(a: Asset, *, staff: bool) -> dict[str, Any]:
          "source": lease["source"]},
     })
     if staff:
+        events = list(db.session.execute(select(AssetEvent).where(AssetEvent.asset_id == a.id)
+                                         .order_by(AssetEvent.at.desc(), AssetEvent.id.desc())).scalars())
+        # the disposal's decision and every event's in one statement (not one per event)
+        briefs = _decision_briefs(a.village_id, [a.disposal_decision_id, *(e.decision_id for e in events)])
         row.update({"hidden_fields": json.loads(a.hidden_fields), "note": a.note, "parcel_id": a.parcel_id,
                     "parcel_name": _parcel_name(a.parcel_id), "status_since": effective_status(a, leased)[1],
-                    "disposal_decision": _decision_brief(a.village_id, a.disposal_decision_id),
-                    "vouchers": voucher_rows(a), "events": event_rows(a)})
+                    "disposal_decision": briefs.get(a.disposal_decision_id or 0),
+                    "vouchers": voucher_rows(a), "events": _event_rows(events, briefs)})
     return row
 
 
@@ -412,11 +416,10 @@ def _parcel_name(parcel_id: int | None) -> str | None:
     return db.session.execute(select(parcels.c.name).where(parcels.c.id == parcel_id)).scalar_one_or_none()
 
 
-def _decision_brief(village_id: int, decision_id: int | None) -> dict[str, Any] | None:
-    if decision_id is None:
-        return None
-    ref = get_ref(village_id, decision_id)
-    return None if ref is None else {"id": ref.id, "title": ref.title, "resolved_on": ref.resolved_on}
+def _decision_briefs(village_id: int, decision_ids: list[int | None]) -> dict[int, dict[str, Any]]:
+    """decision id → the brief an answer shows, for those that are decisions of the village: one statement."""
+    return {i: {"id": ref.id, "title": ref.title, "resolved_on": ref.resolved_on}
+            for i, ref in refs_of(village_id, decision_ids).items()}
 
 
 def voucher_rows(a: Asset) -> list[dict[str, Any]]:
@@ -430,14 +433,12 @@ def voucher_rows(a: Asset) -> list[dict[str, Any]]:
 ACTION_LABELS = {"create": "登记", "update": "修改", "dispose": "处置", "inventory": "清产核资", "import": "导入"}
 
 
-def event_rows(a: Asset) -> list[dict[str, Any]]:
-    rows = list(db.session.execute(select(AssetEvent).where(AssetEvent.asset_id == a.id)
-                                   .order_by(AssetEvent.at.desc(), AssetEvent.id.desc())).scalars())
-    names = registry.person_names({e.actor_id for e in rows if e.actor_id})
+def _event_rows(events: list[AssetEvent], briefs: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    names = registry.person_names({e.actor_id for e in events if e.actor_id})
     return [{"id": e.id, "action": e.action, "action_name": ACTION_LABELS.get(e.action, e.action), "at": e.at,
              "actor": names.get(e.actor_id) if e.actor_id else None, "before": json.loads(e.before),
-             "after": json.loads(e.after), "decision": _decision_brief(a.village_id, e.decision_id),
-             "note": e.note} for e in rows]
+             "after": json.loads(e.after), "decision": briefs.get(e.decision_id or 0),
+             "note": e.note} for e in events]
 
 
 def summary(village_id: int, *, staff: bool) -> dict[str, Any]:

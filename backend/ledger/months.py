@@ -42,24 +42,22 @@ def books_status(village_ids: Sequence[int], on: date) -> dict[int, dict[str, An
             .group_by(Voucher.village_id)
         ).all()
     )
-    out = {}
-    for vid in ids:
-        month = first.get(vid) or period_of(on)
-        while month in closed[vid]:
-            month = _next_month(month)
-        out[vid] = {
-            "open_month": month,
-            "last_closed": max(closed[vid]) if closed[vid] else None,
-            "drafts": int(drafts.get(vid, 0)),
-        }
-    return out
+    return {vid: _status(first.get(vid), closed[vid], int(drafts.get(vid, 0)), on) for vid in ids}
+
+
+def _status(first: str | None, closed: set[str], drafts: int, on: date) -> dict[str, Any]:
+    """One village's books status (see :func:`books_status`) from its first voucher's month, its closed months and
+    its drafts."""
+    month = first or period_of(on)
+    while month in closed:
+        month = _next_month(month)
+    return {"open_month": month, "last_closed": max(closed) if closed else None, "drafts": drafts}
 
 
 def months_overview(village_id: int, on: date) -> list[dict[str, Any]]:
     """The month-close screen's rows, newest first: every month that has vouchers or is closed, and the open month
     (see :func:`books_status`) even when it holds no voucher yet; each with its posted and draft vouchers, whether
     it is closed (when, by whom) and whether it is the month to close next."""
-    status = books_status([village_id], on)[village_id]
     counts: dict[str, dict[str, int]] = {}
     for p, st, n in db.session.execute(
         select(Voucher.period, Voucher.status, func.count()).where(Voucher.village_id == village_id)
@@ -70,6 +68,9 @@ def months_overview(village_id: int, on: date) -> list[dict[str, Any]]:
         row.period: row
         for row in db.session.execute(select(Period).where(Period.village_id == village_id)).scalars()
     }
+    # the same status as books_status, from the two reads above (the months' counts hold the first month and drafts)
+    status = _status(min(counts) if counts else None, set(closed),
+                     sum(c.get("draft", 0) for c in counts.values()), on)
     names = registry.person_names([r.closed_by_id for r in closed.values() if r.closed_by_id])
     months = sorted({*counts, *closed, status["open_month"]}, reverse=True)
     return [

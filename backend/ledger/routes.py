@@ -50,6 +50,9 @@ def _input(args: dict[str, Any]) -> service.VoucherInput:
 @blp.doc(security=SECURITY)
 def list_accounts(village_id: int) -> list[Any]:
     """科目表（2023 年农村集体经济组织会计制度的 42 个一级科目及本村明细科目）。"""
+    found = service.accounts(village_id)
+    if service.chart_complete(found):
+        return found
     if service.ensure_chart(registry.get_village(village_id)):
         db.session.commit()
     return service.accounts(village_id)

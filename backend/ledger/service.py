@@ -47,6 +47,9 @@ def period_of(d: date) -> str:
 # ---------------------------------------------------------------- chart of accounts
 
 
+CHART_CODES = frozenset(entry.code for entry in (*CHART_2023, *DEFAULT_SUBACCOUNTS))
+
+
 def ensure_chart(village: Village) -> int:
     """Give the village the 2023 chart and the default sub-accounts (idempotent); returns how many were added."""
     have = {c for (c,) in db.session.execute(select(Account.code).where(Account.village_id == village.id))}
@@ -88,6 +91,11 @@ def accounts(village_id: int) -> list[Account]:
     return list(
         db.session.execute(select(Account).where(Account.village_id == village_id).order_by(Account.code)).scalars()
     )
+
+
+def chart_complete(have: list[Account]) -> bool:
+    """Whether these accounts (a village's) hold the whole 2023 chart and the default sub-accounts."""
+    return {a.code for a in have} >= CHART_CODES
 
 
 def add_subaccount(
