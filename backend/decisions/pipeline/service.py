@@ -225,9 +225,11 @@ def _publicity_view(s: DecisionStage, staff: bool, person_id: int | None, out: d
     out["result"] = {"outcome": s.status if s.status in ("passed", "failed") else None, "publicity": publicity,
                      "reason": s.reason}
     if s.kind == "result":
-        vouchers = list(db.session.execute(select(DecisionVoucher.voucher_id)
-                                           .where(DecisionVoucher.stage_id == s.id)
-                                           .order_by(DecisionVoucher.voucher_id)).scalars())
+        vouchers: list[int] = []
+        if s.spent_fen is not None:  # vouchers are linked only with the result (result.record_result): none before
+            vouchers = list(db.session.execute(select(DecisionVoucher.voucher_id)
+                                               .where(DecisionVoucher.stage_id == s.id)
+                                               .order_by(DecisionVoucher.voucher_id)).scalars())
         out["result"] |= {"spent": fen_to_yuan(s.spent_fen) if s.spent_fen is not None else None,
                           "accepted_on": s.accepted_on, "accepted_by": s.accepted_by,
                           "acceptance_opinion": s.acceptance_opinion, "voucher_ids": vouchers}
