@@ -198,3 +198,17 @@ def test_with_redis_down_each_worker_falls_back_to_its_memory(app: Flask) -> Non
         _assert_429(_login(c, "198.51.100.90"))  # and the door stays guarded
         assert time.monotonic() - started < 10
     assert limiter is not None
+
+
+def test_requests_no_limit_covers_pay_nothing_for_the_limiter(limited: Flask) -> None:
+    """Only the decorated doors are limited: Flask-Limiter's hook before every request is taken off (it resolved an
+    empty list of limits for each), and the doors still count and refuse (the tests above)."""
+    hooks = limited.before_request_funcs.get(None, [])
+    assert limiter._check_request_limit not in hooks
+    assert limiter.limit_manager.default_limits == [] and limiter.limit_manager.application_limits == []
+    c = limited.test_client()
+    for _ in range(5):
+        assert c.get("/healthz", environ_base=_ip("192.0.2.77")).status_code == 200
+    for _ in range(3):
+        _login(c, "192.0.2.77")
+    _assert_429(_login(c, "192.0.2.77"))
