@@ -142,17 +142,17 @@ def public_payload(d: Distribution) -> dict[str, Any]:
 
 
 def seal_of(d: Distribution) -> Seal | None:
-    return seals_of([d]).get(d.id)
+    return db.session.get(Seal, d.seal_id) if d.seal_id else None
 
 
-def seals_of(ds: Sequence[Distribution]) -> dict[int, Seal]:
-    """distribution id → its seal (the sealed ones), in one query at most; a seal the session holds needs none."""
+def seal_hashes(ds: Sequence[Distribution]) -> dict[int, str]:
+    """distribution id → its seal's hash (the sealed ones), in one query of that column at most: the sealed text
+    itself (the whole list) is not read where only the hash is shown."""
     wanted = {d.seal_id for d in ds if d.seal_id}
-    held = {i: s for i in wanted if (s := db.session.identity_map.get(db.session.identity_key(Seal, i))) is not None}
-    missing = sorted(wanted - set(held))
-    if missing:
-        held.update((s.id, s) for s in db.session.execute(select(Seal).where(Seal.id.in_(missing))).scalars())
-    return {d.id: held[d.seal_id] for d in ds if d.seal_id and d.seal_id in held}
+    if not wanted:
+        return {}
+    hashes = dict(db.session.execute(select(Seal.id, Seal.hash).where(Seal.id.in_(sorted(wanted)))).all())
+    return {d.id: hashes[d.seal_id] for d in ds if d.seal_id and d.seal_id in hashes}
 
 
 # ---------------------------------------------------------------- objections during 公示

@@ -30,7 +30,7 @@ from backend.dividends.plans import (
     per_share_text,
     percent_text,
 )
-from backend.dividends.publishing import objections_of, seal_of, seals_of
+from backend.dividends.publishing import objections_of, seal_hashes, seal_of
 from backend.dividends.shares import service as register
 
 
@@ -84,11 +84,11 @@ def distribution_items(ds: Sequence[Distribution]) -> list[dict[str, Any]]:
     """A page of plans as the list shows them (``DistributionItemSchema``): the few fields of each, with its
     per-share amount and seal read once for the whole page."""
     comps = components_by_distribution([d.id for d in ds])
-    seals = seals_of(ds)
+    seals = seal_hashes(ds)
     return [{"id": d.id, "year": d.year, "title": d.title, "status": d.status, "status_label": STATUS_LABELS[d.status],
              "total": fen_to_yuan(d.paid_out_fen) if d.paid_out_fen is not None else None,
              "per_share": declaration_per_share(d, comps[d.id]), "published_at": to_iso(d.published_at),
-             "seal": s.hash if (s := seals.get(d.id)) else None}
+             "seal": seals.get(d.id)}
             for d in ds]
 
 
@@ -145,25 +145,26 @@ def statement(d: Distribution, ln: DividendLine, person_id: int | None = None) -
     gives per share, the total, and when it was paid; while the list is posted (公示) whether one may object, and
     the objections' counts with the reader's own."""
     detail = json.loads(ln.detail)
-    types = type_names(d.village_id)
+    share_types = register.share_types(d.village_id)
+    types = {st.code: st.name for st in share_types}
+    codes = {st.id: st.code for st in share_types}
     comps = components_of(d)
     parts = []
     fixed_iter = iter(detail["fixed"])
     for c in comps:
         amount = detail["equity"] if c.kind == "equity" else next(fixed_iter)
         if c.kind == "fixed_per_share":
-            code = next((st.code for st in register.share_types(d.village_id) if st.id == c.share_type_id), None)
-            units = detail["by_type"].get(code, 0)
+            units = detail["by_type"].get(codes.get(c.share_type_id), 0)
         elif c.kind == "fixed_per_member":
             units = ln.members
         else:
             units = ln.shares
         parts.append({"kind": c.kind, "label": c.label, "per_share": per_share_text(c),
                       "per_share_exact": per_share_exact(c), "units": units, "amount": fen_to_yuan(amount)})
-    s = seal_of(d)
     return {
-        "declaration": {"id": d.id, "year": d.year, "title": d.title, "per_share": declaration_per_share(d),
-                        "record_date": d.record_date, "decision_id": d.decision_id, "seal": s.hash if s else None},
+        "declaration": {"id": d.id, "year": d.year, "title": d.title, "per_share": declaration_per_share(d, comps),
+                        "record_date": d.record_date, "decision_id": d.decision_id,
+                        "seal": seal_hashes([d]).get(d.id)},
         "household": {"id": ln.household_id, "number": ln.household_number, "head_name": ln.head_name},
         "household_shares": ln.shares,
         "shares_by_type": [{"code": k, "name": types.get(k, k), "shares": v} for k, v in detail["by_type"].items()],

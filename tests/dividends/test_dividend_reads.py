@@ -101,3 +101,14 @@ def test_a_register_page_is_the_slice_of_the_whole_register(app, make, books):
     assert {page["total_shares"] for page, _ in pages} == {whole["total_shares"]}
     assert {n for _, n in pages} == {n_whole}
     assert _get(app, f"{url}?page=9&page_size=3", sec)[0]["items"] == []
+
+
+def test_a_statement_reads_each_part_once_and_not_the_sealed_list(app, make, books):
+    _published_plan(books, books.year, make)
+    mine = _get(app, f"{API}/me/dividends", make.headers(books.villager))[0]["items"]
+    did = mine[0]["declaration"]["id"]
+    with counted() as seen:
+        body, _ = _get(app, f"{API}/me/dividends/{did}", make.headers(books.villager))
+    assert body["declaration"]["seal"] and body["components"][0]["kind"] == "equity"
+    assert sum("FROM dividend_components" in s for s in seen) == 1, seen
+    assert not any("canonical" in s for s in seen), seen  # the seal's hash only, not the sealed text
