@@ -469,3 +469,21 @@ def test_text_only_turns_every_formula_back_into_text() -> None:
     text_only(wb)
     assert [c.data_type for c in ws[1]] == ["s", "s", "s", "s", "s", "n"]
     assert wb["第二页"]["A1"].data_type == "s" and wb["第二页"]["A1"].value == FORMULA
+
+
+def test_no_cookie_session_is_read_or_written(app: Flask, client: FlaskClient, make: Factory) -> None:
+    """Callers carry a bearer token: Flask's cookie session is the null one (it was built for nothing on every
+    request before); a view that wrote to it would fail loudly instead of setting a cookie, and no answer sets one."""
+    from flask import session
+    from flask.sessions import NullSession
+
+    village = make.village()
+    zhang = make.member(village, "张大山")
+    db.session.commit()
+    answer = client.get("/api/v1/me", headers={**make.headers(zhang), "Cookie": "session=eyJ4IjoxfQ.forged"})
+    assert answer.status_code == 200 and "Set-Cookie" not in answer.headers
+    with app.test_request_context("/api/v1/me", headers={"Cookie": "session=eyJ4IjoxfQ.forged"}):
+        assert isinstance(session._get_current_object(), NullSession)  # type: ignore[attr-defined]
+        assert session.get("x") is None
+        with pytest.raises(RuntimeError):
+            session["x"] = 1
