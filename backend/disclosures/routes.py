@@ -4,6 +4,7 @@ publishes; the supervision committee approves or returns; the township sees who 
 from __future__ import annotations
 
 import io
+import json
 import threading
 from collections import OrderedDict
 from dataclasses import replace
@@ -57,27 +58,43 @@ DEFAULT_MINIPROGRAM_URL = "pages/disclosure/disclosure"  # miniprogram-stub/app.
 
 
 # A published disclosure never changes (a trigger refuses any UPDATE of it), and its seal's hash names its sealed
-# content: the dumped sealed fields are kept per worker, by that hash, for the next reader (bounded, least recently
-# used first out). Only the open fields (state, the erratum that corrects it, questions) are read and dumped anew.
+# content: the sealed fields, dumped and encoded as JSON, are kept per worker, by that hash, for the next reader
+# (bounded, least recently used first out). Only the open fields (state, the erratum that corrects it, questions) are
+# read, dumped and encoded anew.
 SEALED_CACHE_SIZE = 128
 _SEALED_SCHEMA = DisclosureSchema(only=service.SEALED_FIELDS)
 _OPEN_SCHEMA = DisclosureSchema(exclude=service.SEALED_FIELDS)
-_sealed: OrderedDict[str, dict[str, Any]] = OrderedDict()
+_sealed: OrderedDict[str, dict[str, str]] = OrderedDict()
 _sealed_lock = threading.Lock()
+_COMPACT = (",", ":")
 
 
-def _sealed_dump(seal_id: int, seal_hash: str, prev_hash: str) -> dict[str, Any]:
+def _sealed_json(seal_id: int, seal_hash: str, prev_hash: str) -> dict[str, str]:
+    """The sealed part's fields, each as the JSON text the app answers with: dumped and encoded once per seal (the
+    lines of a large month are most of the answer, and they never change)."""
     with _sealed_lock:
         hit = _sealed.get(seal_hash)
         if hit is not None:
             _sealed.move_to_end(seal_hash)
             return hit
     dumped: dict[str, Any] = _SEALED_SCHEMA.dump(service.sealed_fields(seal_id, seal_hash, prev_hash))
+    encoded = {k: current_app.json.dumps(v, separators=_COMPACT) for k, v in dumped.items()}
     with _sealed_lock:
-        _sealed[seal_hash] = dumped
+        _sealed[seal_hash] = encoded
         while len(_sealed) > SEALED_CACHE_SIZE:
             _sealed.popitem(last=False)
-    return dumped
+    return encoded
+
+
+def _json_answer(encoded: dict[str, str], rest: dict[str, Any]) -> Response:
+    """What ``jsonify({**decoded, **rest})`` answers (keys sorted, compact, a newline), from fields already encoded."""
+    provider: Any = current_app.json
+    if provider.compact is False or (provider.compact is None and current_app.debug):  # indented: as jsonify does
+        return jsonify({**{k: json.loads(v) for k, v in encoded.items()}, **rest})
+    dumps = provider.dumps
+    parts = {**encoded, **{k: dumps(v, separators=_COMPACT) for k, v in rest.items()}}
+    body = "{" + ",".join(f"{dumps(k)}:{parts[k]}" for k in sorted(parts)) + "}\n"
+    return current_app.response_class(body, mimetype=provider.mimetype)
 
 
 # ---------------------------------------------------------------- what the village sees (docs/api.md)
@@ -105,8 +122,8 @@ def get_disclosure(disclosure: Disclosure) -> dict[str, Any] | Response:
         return service.detail(d, me)
     # the same body as DisclosureSchema().dump(service.detail(d)), its sealed part dumped once per seal
     seal_hash, prev_hash, corrected = service.seal_head(d)
-    return jsonify({**_sealed_dump(d.seal_id, seal_hash, prev_hash),
-                    **_OPEN_SCHEMA.dump(service.open_fields(d, corrected, me))})
+    return _json_answer(_sealed_json(d.seal_id, seal_hash, prev_hash),
+                        _OPEN_SCHEMA.dump(service.open_fields(d, corrected, me)))
 
 
 def _export(disclosure: Disclosure, render: Any, mimetype: str, ext: str) -> Response:
