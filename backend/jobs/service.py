@@ -273,10 +273,19 @@ def _applicants(p: JobPosting) -> list[JobApplication]:
         .order_by(JobApplication.receipt)).scalars())
 
 
+def _all_of(p: JobPosting) -> Any:
+    return select(JobApplication).where(JobApplication.posting_id == p.id).order_by(JobApplication.id)
+
+
 def applications_all(p: JobPosting) -> list[JobApplication]:
     """Every application of ``p``, withdrawn ones too (the staff's list)."""
-    return list(db.session.execute(select(JobApplication).where(JobApplication.posting_id == p.id)
-                                   .order_by(JobApplication.id)).scalars())
+    return list(db.session.execute(_all_of(p)).scalars())
+
+
+def applications_named(p: JobPosting) -> list[tuple[JobApplication, str]]:
+    """Every application of ``p`` (as :func:`applications_all`) with its applicant's name, in one statement."""
+    name = registry.person_name_select(JobApplication.person_id).scalar_subquery()
+    return [(a, n) for a, n in db.session.execute(_all_of(p).add_columns(name))]
 
 
 def sealed_list(p: JobPosting, apps: Sequence[JobApplication]) -> dict[str, Any]:

@@ -53,7 +53,7 @@ def posting_detail(p: JobPosting, who: Principal | None) -> dict[str, Any]:
     staff = is_staff(who, p.village_id)
     d = service.get_draw(p) if p.status != "open" else None  # the list is sealed, and the draw made, on leaving open
     shown = staff or p.status != "open"
-    apps = service.applications_all(p) if shown else None  # one read for the count and the applicants
+    apps = service.applications_named(p) if shown else None  # one read for the count and the applicants
     elig = None
     if who is not None and p.status == "open":
         e = service.eligibility(p, who.person_id)
@@ -65,8 +65,7 @@ def posting_detail(p: JobPosting, who: Principal | None) -> dict[str, Any]:
         "priority_only": p.priority_only, "one_per_household": p.one_per_household,
         "exclude_cadre_families": p.exclude_cadre_families,
         "applications": len(apps) if apps is not None else service.count_applications(p),
-        "applicants": [] if apps is None else applicant_rows(
-            p, staff=staff, apps=[a for a in apps if a.status in service.ON_THE_LIST]),
+        "applicants": [] if apps is None else applicant_rows(p, staff=staff, named=apps),
         "draw": None if d is None else {
             "list_hash": d.list_hash, "sealed_at": to_iso(d.sealed_at), "seed": d.seed, "seed_source": d.seed_source,
             "seed_at": to_iso(d.seed_at), "order": [] if d.result is None else json.loads(d.result),
@@ -80,10 +79,13 @@ def posting_detail(p: JobPosting, who: Principal | None) -> dict[str, Any]:
     }
 
 
-def applicant_rows(p: JobPosting, *, staff: bool, apps: list[JobApplication] | None = None) -> list[dict[str, Any]]:
-    """The applicants on the list (``apps``, when the caller has read them already), by rank then receipt."""
-    apps = service._applicants(p) if apps is None else apps
-    names = registry.person_names([a.person_id for a in apps])
+def applicant_rows(p: JobPosting, *, staff: bool,
+                   named: list[tuple[JobApplication, str]] | None = None) -> list[dict[str, Any]]:
+    """The applicants on the list, by rank then receipt; ``named``: every application with its applicant's name
+    (``service.applications_named``), when the caller has read them already."""
+    named = service.applications_named(p) if named is None else named
+    names = {a.person_id: name for a, name in named}
+    apps = [a for a, _ in named if a.status in service.ON_THE_LIST]
     born = registry.birth_dates([a.person_id for a in apps]) if staff else {}
     numbers = ({hid: h.number for hid, h in registry.households_brief(p.village_id,
                                                                       {a.household_id for a in apps}).items()}
@@ -208,8 +210,8 @@ def applicant_checks(p: JobPosting) -> list[dict[str, Any]]:
     """Every application of ``p`` for the staff: name in full, ID masked to its last 4, household, age, priority,
     why it met the rules, and — while the list is still open — whether it still meets them today (someone may
     have turned too old or joined a cadre's household since)."""
-    apps = service.applications_all(p)
-    names = registry.person_names([a.person_id for a in apps])
+    named = service.applications_named(p)
+    apps, names = [a for a, _ in named], {a.person_id: name for a, name in named}
     born = registry.birth_dates([a.person_id for a in apps])
     households = registry.households_brief(p.village_id, {a.household_id for a in apps})
     members = registry.members_brief(p.village_id)
