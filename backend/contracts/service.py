@@ -418,11 +418,15 @@ def days_left(status: str, end_date: date, on: date) -> int | None:
     return (end_date - on).days if status == "active" else None
 
 
-def decisions_cited(village_id: int, decision_ids: list[int | None]) -> dict[int, dict[str, Any]]:
+def _cited(ref: decisions.DecisionRef | None) -> dict[str, Any] | None:
+    """The decision a contract rests on, as the contract shows it."""
+    return None if ref is None else {"id": ref.id, "title": ref.title, "resolved": ref.resolved}
+
+
+def decisions_cited(village_id: int, decision_ids: list[int | None]) -> dict[int, dict[str, Any] | None]:
     """decision id → the decision as a contract shows it, for the decisions of the village among these (one
     statement)."""
-    return {i: {"id": ref.id, "title": ref.title, "resolved": ref.resolved}
-            for i, ref in decisions.refs_of(village_id, decision_ids).items()}
+    return {i: _cited(ref) for i, ref in decisions.refs_of(village_id, decision_ids).items()}
 
 
 def _overdue_by_contract(village_id: int, on: date) -> dict[int, int]:
@@ -442,7 +446,7 @@ def register_rows(village_id: int, on: date, *, public: bool) -> list[dict[str, 
     land_rows = land.contract_rows([village_id], on)
     cs = list(db.session.execute(select(CollectiveContract).where(CollectiveContract.village_id == village_id)
                                  .order_by(CollectiveContract.id)).scalars())
-    cited: dict[int, dict[str, Any]] = {}
+    cited: dict[int, dict[str, Any] | None] = {}
     overdue: dict[int, int] = {}
     if not public:
         cited = decisions_cited(village_id, [r["decision_id"] for r in land_rows] + [c.decision_id for c in cs])
@@ -518,7 +522,7 @@ def contract_view(c: CollectiveContract, on: date) -> dict[str, Any]:
         "days_left": days_left(st, c.end_date, on),
         "deposit": {"amount": fen_to_yuan(c.deposit_fen), "received_on": c.deposit_received_on,
                     "returned_on": c.deposit_returned_on},
-        "decision": decisions_cited(c.village_id, [c.decision_id]).get(c.decision_id),
+        "decision": None if c.decision_id is None else _cited(decisions.get_ref(c.village_id, c.decision_id)),
         "needs_decision": needs_decision(registry.get_village(c.village_id), c.total_fen, c.kind, c.asset_id,
                                          c.direction),
         "status": st, "status_label": STATUS_LABELS[st], "terminated_on": c.terminated_on, "note": c.note,
