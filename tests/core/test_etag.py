@@ -66,6 +66,22 @@ def test_if_none_match_is_compared_as_rfc_9110_says() -> None:
     assert not matches('W/"', tag) and not matches("garbage, ,,", tag)
 
 
+def test_vary_names_authorization_once_whatever_was_there() -> None:
+    from flask import Response
+
+    from backend.core.etag import _vary_on_authorization
+
+    for before, after in ((None, "Authorization"), ("Accept-Encoding", "Accept-Encoding, Authorization"),
+                          ("accept-encoding, AUTHORIZATION", "accept-encoding, AUTHORIZATION"),
+                          ("X-Authorization-Id", "X-Authorization-Id, Authorization")):
+        resp = Response("{}", mimetype="application/json")
+        if before is not None:
+            resp.headers["Vary"] = before
+        _vary_on_authorization(resp)
+        _vary_on_authorization(resp)  # twice: still once
+        assert resp.headers.getlist("Vary") == [after], before
+
+
 # ---------------------------------------------------------------- the demo: every read of the mini-program
 
 
