@@ -59,7 +59,9 @@ def latest_published(village_id: int) -> Disclosure | None:
 
 
 def all_query(village_id: int, status: str | None = None) -> Select[tuple[Disclosure]]:
-    stmt = select(Disclosure).where(Disclosure.village_id == village_id).options(selectinload(Disclosure.seal))
+    # the list shows each seal's hash: not its sealed text (the whole disclosure, tens of kB each)
+    stmt = (select(Disclosure).where(Disclosure.village_id == village_id)
+            .options(selectinload(Disclosure.seal).load_only(Seal.hash)))
     if status:
         stmt = stmt.where(Disclosure.status == status)
     return stmt.order_by(Disclosure.period.desc(), Disclosure.id.desc())

@@ -4,6 +4,9 @@ encoding the whole view gives; which villages published a period is the township
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import event
 
 from backend import disclosures
 from backend.core.db import db
@@ -45,3 +48,22 @@ def test_published_villages_is_what_the_township_status_says(client, make, lj, n
             v["village_id"] for v in status["villages"] if v["published"]}, period
     assert disclosures.published_villages(ids, "2026-01") == set(ids)
     assert disclosures.published_villages(ids, "2026-Q1") == {lj["v"].id}
+
+
+def test_the_staff_list_reads_the_seals_hashes_not_their_sealed_text(app, client, make, lj):  # noqa: F811
+    published(client, make, lj)
+    db.session.commit()
+    seen: list[str] = []
+
+    def listen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        with app.app_context():
+            r = app.test_client().get(f"{API}/villages/{lj['v'].id}/disclosures/drafts", headers=h(make, lj["acc"]))
+            db.session.remove()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert r.status_code == 200 and r.json["items"][0]["seal"]
+    assert any("FROM seals" in s for s in seen) and not any("canonical" in s for s in seen), seen
