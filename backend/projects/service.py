@@ -407,7 +407,8 @@ def progress_of(projects: Sequence[Project], on: date,
     """Each project's income against plan on day ``on`` (a few queries per village, whatever the count);
     ``implemented``: project id → the day of its 实施 step, if the caller has read its steps already."""
     ids = [p.id for p in projects]
-    implemented = _implemented_on(ids) if implemented is None else implemented
+    if implemented is None:  # only a project at step 7 has its 实施 step (add_step records both at once)
+        implemented = _implemented_on([p.id for p in projects if p.step >= IMPLEMENT_STEP])
     plans = _plans(ids)
     by_village: dict[int, list[Project]] = {}
     for p in projects:

@@ -27,3 +27,11 @@ def test_a_project_reads_the_decisions_its_steps_cite_in_one_statement(app, clie
     assert len(large) == len(small), "\n".join(large)
     assert len([s for s in large if "FROM decisions" in s]) == 1
     assert len([s for s in large if "FROM project_steps" in s]) == 1
+
+
+def test_a_list_without_an_implemented_project_reads_no_steps(app, client, make, world):
+    world.project()
+    world.project(title="蔬菜大棚")
+    r, seen = statements(app, f"/api/v1/villages/{world.village.id}/projects", make.headers(world.villager))
+    assert r.status_code == 200 and r.json["total"] == 2
+    assert not [s for s in seen if "FROM project_steps" in s], "\n".join(seen)
