@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, union_all
+from sqlalchemy import ColumnElement, CompoundSelect, Select, func, or_, select, union_all
 
 from backend.core.db import db
 from backend.ledger.models import Account, AccountMonth, Voucher, VoucherLine
@@ -41,15 +41,14 @@ def account_balances(village_id: int, codes: list[str], on: date | None = None) 
     out = {c: 0 for c in codes}
     if not codes:
         return out
-    stmt: Select[tuple[str, int]] = (
+    months = (
         select(Account.code, func.sum(AccountMonth.debit_fen - AccountMonth.credit_fen))
         .join(AccountMonth, AccountMonth.account_id == Account.id)
         .where(_under(village_id, codes))
         .group_by(Account.code)
     )
-    if on is not None:
-        stmt = stmt.where(AccountMonth.period <= _period(on))
-        stmt = union_all(stmt, _lines_after(village_id, codes, on))  # type: ignore[assignment]
+    stmt: Select[tuple[str, int]] | CompoundSelect[tuple[str, int]] = months if on is None else union_all(
+        months.where(AccountMonth.period <= _period(on)), _lines_after(village_id, codes, on))
     for code, fen in db.session.execute(stmt):
         for c in codes:
             if code.startswith(c):
