@@ -141,18 +141,15 @@ def public_payload(d: Distribution) -> dict[str, Any]:
     }
 
 
-def seal_of(d: Distribution) -> Seal | None:
-    return db.session.get(Seal, d.seal_id) if d.seal_id else None
-
-
-def seal_hashes(ds: Sequence[Distribution]) -> dict[int, str]:
-    """distribution id → its seal's hash (the sealed ones), in one query of that column at most: the sealed text
-    itself (the whole list) is not read where only the hash is shown."""
+def seal_heads(ds: Sequence[Distribution]) -> dict[int, tuple[str, str | None]]:
+    """distribution id → its seal's (hash, previous hash), for the sealed ones, in one query of those two columns at
+    most: the sealed text itself (the whole list) is never read where only the hashes are shown."""
     wanted = {d.seal_id for d in ds if d.seal_id}
     if not wanted:
         return {}
-    hashes = dict(db.session.execute(select(Seal.id, Seal.hash).where(Seal.id.in_(sorted(wanted)))).all())
-    return {d.id: hashes[d.seal_id] for d in ds if d.seal_id and d.seal_id in hashes}
+    heads = {i: (h, prev) for i, h, prev in db.session.execute(
+        select(Seal.id, Seal.hash, Seal.prev_hash).where(Seal.id.in_(sorted(wanted))))}
+    return {d.id: heads[d.seal_id] for d in ds if d.seal_id and d.seal_id in heads}
 
 
 # ---------------------------------------------------------------- objections during 公示

@@ -30,14 +30,14 @@ from backend.dividends.plans import (
     per_share_text,
     percent_text,
 )
-from backend.dividends.publishing import objections_of, seal_hashes, seal_of
+from backend.dividends.publishing import objections_of, seal_heads
 from backend.dividends.shares import service as register
 
 
 def distribution_view(d: Distribution, *, staff: bool, person_id: int | None = None) -> dict[str, Any]:
     """The plan as ``staff`` or a villager (``person_id``) sees it: a villager sees the objections' counts and
     their own objections only (``objections`` keeps its place in the contract, holding just theirs)."""
-    s = seal_of(d)
+    s = seal_heads([d]).get(d.id)
     ref = decisions.get_ref(d.village_id, d.decision_id) if d.decision_id else None
     out: dict[str, Any] = {
         "id": d.id,
@@ -68,8 +68,8 @@ def distribution_view(d: Distribution, *, staff: bool, person_id: int | None = N
         "components": [component_view(c) for c in components_of(d)],
         "published_at": to_iso(d.published_at),
         "publicity_until": d.publicity_until,
-        "seal": s.hash if s else None,
-        "prev_seal": s.prev_hash if s else None,
+        "seal": s[0] if s else None,
+        "prev_seal": s[1] if s else None,
         "paid_at": to_iso(d.paid_at),
     }
     out.update(objections.public(objections_of(d) if d.published_at else [], staff=staff, person_id=person_id))
@@ -84,11 +84,11 @@ def distribution_items(ds: Sequence[Distribution]) -> list[dict[str, Any]]:
     """A page of plans as the list shows them (``DistributionItemSchema``): the few fields of each, with its
     per-share amount and seal read once for the whole page."""
     comps = components_by_distribution([d.id for d in ds])
-    seals = seal_hashes(ds)
+    seals = seal_heads(ds)
     return [{"id": d.id, "year": d.year, "title": d.title, "status": d.status, "status_label": STATUS_LABELS[d.status],
              "total": fen_to_yuan(d.paid_out_fen) if d.paid_out_fen is not None else None,
              "per_share": declaration_per_share(d, comps[d.id]), "published_at": to_iso(d.published_at),
-             "seal": seals.get(d.id)}
+             "seal": s[0] if (s := seals.get(d.id)) else None}
             for d in ds]
 
 
@@ -164,7 +164,7 @@ def statement(d: Distribution, ln: DividendLine, person_id: int | None = None) -
     return {
         "declaration": {"id": d.id, "year": d.year, "title": d.title, "per_share": declaration_per_share(d, comps),
                         "record_date": d.record_date, "decision_id": d.decision_id,
-                        "seal": seal_hashes([d]).get(d.id)},
+                        "seal": s[0] if (s := seal_heads([d]).get(d.id)) else None},
         "household": {"id": ln.household_id, "number": ln.household_number, "head_name": ln.head_name},
         "household_shares": ln.shares,
         "shares_by_type": [{"code": k, "name": types.get(k, k), "shares": v} for k, v in detail["by_type"].items()],
