@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -438,8 +438,9 @@ def share_households(village_id: int, q: str | None, limit: int = 20) -> list[di
 # ---------------------------------------------------------------- the register at a date
 
 
-@dataclass(frozen=True)
-class Holding:
+class Holding(NamedTuple):
+    """One holding on a date (a named tuple: a register has a row per member and type, thousands in a village)."""
+
     household_id: int | None
     member_id: int | None
     share_type_id: int
