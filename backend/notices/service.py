@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -301,9 +301,7 @@ def reach(n: Notice) -> list[dict[str, Any]]:
     """Per target village: audience, readers (in the app, at meetings), and the share."""
     targets = targets_of(n)
     people = audience(targets, n.audience)
-    per_village: dict[int, int] = defaultdict(int)
-    for vid in people.values():
-        per_village[vid] += 1
+    per_village = Counter(people.values())  # counted in C: the audience is a village's whole roster
     reads: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for pid, channel in db.session.execute(select(NoticeRead.person_id, NoticeRead.channel)
                                            .where(NoticeRead.notice_id == n.id)):
@@ -368,7 +366,7 @@ def village_reach(notices: Sequence[Notice], village_id: int) -> dict[int, dict[
     people: dict[str, set[int]] = {}
     for n in notices:
         if n.audience not in people:
-            people[n.audience] = {pid for pid, vid in audience([village_id], n.audience).items() if vid == village_id}
+            people[n.audience] = set(audience([village_id], n.audience))  # one village asked: all are its people
     reads: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     by_id = {n.id: n for n in notices}
     for nid, pid, channel in db.session.execute(select(NoticeRead.notice_id, NoticeRead.person_id, NoticeRead.channel)
