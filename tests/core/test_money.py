@@ -322,3 +322,14 @@ def test_split_leftover_goes_to_the_largest_remainders(total: int, weights: list
 def test_split_scaling_all_weights_changes_nothing(total: int, weights: list, k: int) -> None:
     scaled = [Fraction(w) * k for w in weights]
     assert split_largest_remainder(total, scaled) == split_largest_remainder(total, weights)
+
+
+@given(st.integers(min_value=0, max_value=10**12),
+       st.lists(st.integers(min_value=0, max_value=10**9), min_size=1, max_size=40).filter(lambda ws: sum(ws) > 0))
+def test_split_with_integer_weights_is_the_exact_split(total: int, weights: list[int]) -> None:
+    """Integer weights take a path of integers only (divmod over the sum); it gives what the exact fractions give,
+    remainders, ties and all."""
+    fast = split_largest_remainder(total, weights)
+    exact = split_largest_remainder(total, [Fraction(w) for w in weights])
+    assert fast == exact
+    assert sum(fast) == total
