@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import String, and_, cast, func, or_, select
+from sqlalchemy import String, and_, bindparam, cast, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from backend import auth, registry
@@ -297,25 +297,67 @@ def record_offline_reads(n: Notice, village: Village, person_ids: Sequence[int],
     return added
 
 
+# the audiences that are a roster (everyone on it, or its 成员): which of registry.roster_counts' figures is their size
+_ROSTER_KINDS = {"everyone": 0, "members": 1}
+_NR = NoticeRead.__table__.c
+# each read of some notices, with the reader's roster entry (village, 成员 or not): registry's principal statement
+# joined to the reads (one row per role assignment of the reader); built once
+_READS = (registry.principal_stmt(_NR.person_id).add_columns(_NR.notice_id, _NR.channel)
+          .where(_NR.notice_id.in_(bindparam("notice_ids", expanding=True))))
+
+
+@dataclass
+class _Reach:
+    audience: dict[tuple[str, int], int]  # (audience kind, village id) → people in that audience now
+    reads: dict[tuple[int, int], Counter[str]]  # (notice id, village id) → its reads by channel, by its audience
+
+
+def _reach(notices: Sequence[Notice], village_ids: Sequence[int]) -> _Reach:
+    """The audiences of ``notices`` in ``village_ids`` and their reads by people in them now. A roster audience is
+    counted in the database and its readers looked up with their reads, never listed whole (a village's roster is
+    thousands of people); an audience of a role (代表, 党员) is listed, as :func:`audience` does."""
+    kinds = {n.audience for n in notices}
+    sizes: dict[tuple[str, int], int] = {}
+    if kinds & _ROSTER_KINDS.keys():
+        for vid, counts in registry.roster_counts(village_ids).items():
+            sizes.update({(kind, vid): counts[i] for kind, i in _ROSTER_KINDS.items()})
+    listed = {kind: audience(village_ids, kind) for kind in kinds - _ROSTER_KINDS.keys()}
+    for kind, people in listed.items():
+        per_village = Counter(people.values())
+        sizes.update({(kind, vid): per_village.get(vid, 0) for vid in village_ids})
+    kind_of = {n.id: n.audience for n in notices}
+    wanted = set(village_ids)
+    seen: set[tuple[int, int]] = set()
+    reads: dict[tuple[int, int], Counter[str]] = defaultdict(Counter)
+    for row in db.session.execute(_READS, {"notice_ids": list(kind_of)}):
+        pid, home, collective, nid, channel = row[0], row[5], row[6], row[-2], row[-1]
+        if (nid, pid) in seen:  # the same read again, for another of the reader's roles
+            continue
+        seen.add((nid, pid))
+        kind = kind_of[nid]  # a roster audience: the reader's own village, if they are in it (成员 for "members")
+        vid = listed[kind].get(pid) if kind in listed else home if kind == "everyone" or collective else None
+        if vid in wanted:
+            reads[(nid, vid)][channel] += 1
+    return _Reach(sizes, reads)
+
+
+def _counts(total: int, reads: Counter[str]) -> dict[str, Any]:
+    got = sum(reads.values())
+    return {"audience": total, "read": got, "read_in_app": reads["app"],
+            "read_offline": reads["meeting"] + reads["loudspeaker"], "unread": total - got,
+            "share": _share(got, total)}
+
+
 def reach(n: Notice) -> list[dict[str, Any]]:
     """Per target village: audience, readers (in the app, at meetings), and the share."""
     targets = targets_of(n)
-    people = audience(targets, n.audience)
-    per_village = Counter(people.values())  # counted in C: the audience is a village's whole roster
-    reads: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for pid, channel in db.session.execute(select(NoticeRead.person_id, NoticeRead.channel)
-                                           .where(NoticeRead.notice_id == n.id)):
-        vid = people.get(pid)
-        if vid is not None:
-            reads[vid][channel] += 1
+    r = _reach([n], targets)
     names = registry.village_names(targets)
     out = []
     for vid in targets:
-        total, got = per_village.get(vid, 0), sum(reads[vid].values())
-        out.append({"village_id": vid, "village": names.get(vid, ""), "audience": total, "read": got,
-                    "read_in_app": reads[vid].get("app", 0),
-                    "read_offline": reads[vid].get("meeting", 0) + reads[vid].get("loudspeaker", 0),
-                    "share": _share(got, total)})
+        c = _counts(r.audience.get((n.audience, vid), 0), r.reads.get((n.id, vid), Counter()))
+        out.append({"village_id": vid, "village": names.get(vid, ""), "audience": c["audience"], "read": c["read"],
+                    "read_in_app": c["read_in_app"], "read_offline": c["read_offline"], "share": c["share"]})
     return out
 
 
@@ -363,20 +405,6 @@ def village_reach(notices: Sequence[Notice], village_id: int) -> dict[int, dict[
     audience kind is listed once and the reads of all the notices are read in one statement."""
     if not notices:
         return {}
-    people: dict[str, set[int]] = {}
-    for n in notices:
-        if n.audience not in people:
-            people[n.audience] = set(audience([village_id], n.audience))  # one village asked: all are its people
-    reads: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    by_id = {n.id: n for n in notices}
-    for nid, pid, channel in db.session.execute(select(NoticeRead.notice_id, NoticeRead.person_id, NoticeRead.channel)
-                                                .where(NoticeRead.notice_id.in_(list(by_id)))):
-        if pid in people[by_id[nid].audience]:
-            reads[nid][channel] += 1
-    out = {}
-    for n in notices:
-        total, got = len(people[n.audience]), sum(reads[n.id].values())
-        out[n.id] = {"audience": total, "read": got, "read_in_app": reads[n.id].get("app", 0),
-                     "read_offline": reads[n.id].get("meeting", 0) + reads[n.id].get("loudspeaker", 0),
-                     "unread": total - got, "share": _share(got, total)}
-    return out
+    r = _reach(notices, [village_id])
+    return {n.id: _counts(r.audience[(n.audience, village_id)], r.reads.get((n.id, village_id), Counter()))
+            for n in notices}
