@@ -38,10 +38,18 @@ class Page:
 
 
 def paginate(session: Session, stmt: Select[Any], page: int, page_size: int, *, scalars: bool = True) -> Page:
-    """Run ``stmt`` for one page (it must carry an ORDER BY) and count the whole."""
-    total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
-    rows = session.execute(stmt.limit(page_size).offset((page - 1) * page_size))
+    """Run ``stmt`` for one page (it must carry an ORDER BY) and count the whole.
+
+    A page that comes back short is the last one: the total is what came before it and what it holds, with no
+    count statement (most villagers' lists fit on their first page). A full page, or an empty one past the first,
+    is counted."""
+    offset = (page - 1) * page_size
+    rows = session.execute(stmt.limit(page_size).offset(offset))
     items = list(rows.scalars()) if scalars else list(rows)
+    if len(items) < page_size and (items or page == 1):
+        total = offset + len(items)
+    else:
+        total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
     return Page(items=items, total=total, page=page, page_size=page_size)
 
 

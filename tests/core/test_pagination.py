@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Select, select
+from sqlalchemy import Select, event, select
 
 from backend.core.db import db
 from backend.core.pagination import PageArgs, paginate
@@ -54,3 +54,27 @@ def test_page_args_feed_paginate(seven_seals: int) -> None:
     p = paginate(db.session, _stmt(seven_seals), **args)
     assert [s.seq for s in p.items] == [6, 7]
     assert p.total == 7
+
+
+@pytest.mark.parametrize(
+    ("page", "page_size", "counted"),
+    [(1, 20, False), (3, 3, False), (1, 7, True), (1, 3, True), (4, 3, True), (9, 20, True)],
+)
+def test_a_short_page_is_the_last_and_needs_no_count(seven_seals: int, page: int, page_size: int,
+                                                       counted: bool) -> None:
+    """Short and not empty (or the first page): the total is the offset and what came back, one statement. A full
+    page, or an empty page past the first, is counted: the total must come from the database."""
+    seen: list[str] = []
+
+    def listen(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        p = paginate(db.session, _stmt(seven_seals), page, page_size)
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    assert p.total == 7
+    assert len(seen) == (2 if counted else 1), seen
+    assert any("count(" in s.lower() for s in seen) == counted
