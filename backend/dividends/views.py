@@ -8,7 +8,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from backend import decisions
 from backend.core import objections
@@ -183,12 +183,6 @@ def statement(d: Distribution, ln: DividendLine, person_id: int | None = None) -
     }
 
 
-def line_of_household(d: Distribution, household_id: int) -> DividendLine | None:
-    return db.session.execute(
-        select(DividendLine).where(DividendLine.distribution_id == d.id, DividendLine.household_id == household_id)
-    ).scalar_one_or_none()
-
-
 def my_dividends(household_id: int | None, page: int, page_size: int) -> dict[str, Any]:
     """A page of the household's dividends, newest first; none for a person without a household."""
     rows = household_lines(household_id) if household_id else []
@@ -201,10 +195,13 @@ def my_dividends(household_id: int | None, page: int, page_size: int) -> dict[st
 
 def my_statement(distribution_id: int, household_id: int | None, person_id: int | None = None) -> dict[str, Any]:
     """The household's statement of a published distribution; 404 for a plan not published or without its line."""
-    d = db.session.get(Distribution, distribution_id)
+    row = None if household_id is None else db.session.execute(  # the plan and the household's line, in one statement
+        select(Distribution, DividendLine).outerjoin(DividendLine, and_(
+            DividendLine.distribution_id == Distribution.id, DividendLine.household_id == household_id))
+        .where(Distribution.id == distribution_id)).first()
+    d, ln = row if row is not None else (None, None)
     if d is None or household_id is None or d.status not in ("published", "paying", "paid"):
         raise not_found("dividend.not_found", "找不到该分配方案")
-    ln = line_of_household(d, household_id)
     if ln is None:
         raise not_found("dividend.no_line", "这次分配中没有您家的分红")
     return statement(d, ln, person_id)
