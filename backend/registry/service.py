@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 
 from backend.core.db import db
 from backend.registry.models import Household, Member, Person, RoleAssignment, Township, Village
@@ -48,22 +48,18 @@ class MemberBrief:
 
 
 def households_brief(village_id: int, ids: Collection[int] | None = None) -> dict[int, HouseholdBrief]:
-    """Household number and head (name, last 4 of the ID) of the village's households, in two queries."""
-    stmt = select(Household.id, Household.number).where(Household.village_id == village_id)
-    if ids is not None:
-        stmt = stmt.where(Household.id.in_(list(ids)))
-    numbers = dict(db.session.execute(stmt).all())
-    heads_stmt = (
-        select(Member.household_id, Person.name, Person.id_last4)
-        .join(Person, Person.id == Member.person_id)
-        .where(Member.village_id == village_id, Member.is_head.is_(True))
+    """Household number and head (name, last 4 of the ID) of the village's households, in one query (a household
+    without a head has None for both)."""
+    stmt = (
+        select(Household.id, Household.number, Person.name, Person.id_last4)
+        .outerjoin(Member, and_(Member.household_id == Household.id, Member.is_head.is_(True),
+                                Member.village_id == village_id))
+        .outerjoin(Person, Person.id == Member.person_id)
+        .where(Household.village_id == village_id)
     )
     if ids is not None:
-        heads_stmt = heads_stmt.where(Member.household_id.in_(list(ids)))
-    heads = {hid: (name, last4) for hid, name, last4 in db.session.execute(heads_stmt)}
-    return {
-        hid: HouseholdBrief(hid, number, *(heads.get(hid) or (None, None))) for hid, number in numbers.items()
-    }
+        stmt = stmt.where(Household.id.in_(list(ids)))
+    return {hid: HouseholdBrief(hid, number, name, last4) for hid, number, name, last4 in db.session.execute(stmt)}
 
 
 def members_brief(village_id: int, ids: Collection[int] | None = None) -> dict[int, MemberBrief]:
