@@ -190,6 +190,8 @@ def paths(w: Village_) -> dict[str, str]:
         "/disclosures/{id}": f"{api}/disclosures/{w.disclosure_id}",
         "/villages/{id}/accounts/summary": f"{api}/villages/{w.village.id}/accounts/summary?year=2026",
         "/me/votes": f"{api}/me/votes",
+        "/villages/{id}/decisions": f"{api}/villages/{w.village.id}/decisions",
+        "/decisions/{id}": f"{api}/decisions/{w.decision_id}",  # its votes grow with the village
         "/me/land": f"{api}/me/land",
         "/me/home": f"{api}/me/home",
     }
