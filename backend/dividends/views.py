@@ -16,6 +16,7 @@ from backend.core.clock import to_iso, today
 from backend.core.db import db
 from backend.core.errors import not_found
 from backend.core.money import fen_to_yuan
+from backend.core.seal import Seal
 from backend.dividends.models import Distribution, DividendComponent, DividendLine
 from backend.dividends.payout import payment_summary
 from backend.dividends.plans import (
@@ -140,10 +141,11 @@ def my_dividend_item(d: Distribution, ln: DividendLine,
     }
 
 
-def statement(d: Distribution, ln: DividendLine, person_id: int | None = None) -> dict[str, Any]:
+def statement(d: Distribution, ln: DividendLine, person_id: int | None = None, *,
+              seal: str | None = None) -> dict[str, Any]:
     """One household's statement of one distribution: shares by type (and by member), what each kind of dividend
     gives per share, the total, and when it was paid; while the list is posted (公示) whether one may object, and
-    the objections' counts with the reader's own."""
+    the objections' counts with the reader's own. ``seal``: the hash of the list's seal (read with the plan)."""
     detail = json.loads(ln.detail)
     share_types = register.share_types(d.village_id)
     types = {st.code: st.name for st in share_types}
@@ -164,7 +166,7 @@ def statement(d: Distribution, ln: DividendLine, person_id: int | None = None) -
     return {
         "declaration": {"id": d.id, "year": d.year, "title": d.title, "per_share": declaration_per_share(d, comps),
                         "record_date": d.record_date, "decision_id": d.decision_id,
-                        "seal": s[0] if (s := seal_heads([d]).get(d.id)) else None},
+                        "seal": seal},
         "household": {"id": ln.household_id, "number": ln.household_number, "head_name": ln.head_name},
         "household_shares": ln.shares,
         "shares_by_type": [{"code": k, "name": types.get(k, k), "shares": v} for k, v in detail["by_type"].items()],
@@ -195,13 +197,14 @@ def my_dividends(household_id: int | None, page: int, page_size: int) -> dict[st
 
 def my_statement(distribution_id: int, household_id: int | None, person_id: int | None = None) -> dict[str, Any]:
     """The household's statement of a published distribution; 404 for a plan not published or without its line."""
-    row = None if household_id is None else db.session.execute(  # the plan and the household's line, in one statement
-        select(Distribution, DividendLine).outerjoin(DividendLine, and_(
+    row = None if household_id is None else db.session.execute(  # the plan, the line and the seal's hash at once
+        select(Distribution, DividendLine, Seal.hash).outerjoin(DividendLine, and_(
             DividendLine.distribution_id == Distribution.id, DividendLine.household_id == household_id))
+        .outerjoin(Seal, Seal.id == Distribution.seal_id)
         .where(Distribution.id == distribution_id)).first()
-    d, ln = row if row is not None else (None, None)
+    d, ln, seal = row if row is not None else (None, None, None)
     if d is None or household_id is None or d.status not in ("published", "paying", "paid"):
         raise not_found("dividend.not_found", "找不到该分配方案")
     if ln is None:
         raise not_found("dividend.no_line", "这次分配中没有您家的分红")
-    return statement(d, ln, person_id)
+    return statement(d, ln, person_id, seal=seal)
