@@ -187,11 +187,13 @@ def _ratio(present: int | None, eligible: int | None) -> str | None:
     return str((Decimal(present) * 100 / Decimal(eligible)).quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 
-def _meeting_view(d: Decision, s: DecisionStage, out: dict[str, Any], names: dict[int, str]) -> None:
+def _meeting_view(s: DecisionStage, out: dict[str, Any], names: dict[int, str]) -> None:
     if s.eligible is not None:
         quorum = None
         if s.body in rules.BODIES:
-            quorum = rules.evaluate(stages.stage_rule(d, s), rules.Tally(
+            # the body's own quorum: a village's majority base and a special matter change only the majority
+            # (rules.rule_for), so no setting is read for it
+            quorum = rules.evaluate(rules.BODIES[s.body], rules.Tally(
                 eligible=s.eligible, present=s.present or 0, households_eligible=s.households_eligible or 0,
                 households_present=s.households_present or 0)).quorum_met
         attendee_ids = json.loads(s.attendees) if s.attendees else None
@@ -235,7 +237,7 @@ def _publicity_view(s: DecisionStage, staff: bool, person_id: int | None, out: d
                           "acceptance_opinion": s.acceptance_opinion, "voucher_ids": vouchers}
 
 
-def _stage_view(d: Decision, s: DecisionStage, staff: bool, person_id: int | None, names: dict[int, str],
+def _stage_view(s: DecisionStage, staff: bool, person_id: int | None, names: dict[int, str],
                 objs: dict[int, list[DecisionObjection]]) -> dict[str, Any]:
     out: dict[str, Any] = {"stage": s.stage, "status": s.status, "kind": s.kind, "body": s.body,
                            "body_label": rules.BODIES[s.body].label if s.body in rules.BODIES else None,
@@ -244,7 +246,7 @@ def _stage_view(d: Decision, s: DecisionStage, staff: bool, person_id: int | Non
                            "recorded_by": names.get(s.recorded_by_id) if s.recorded_by_id else None,
                            "attendees": []}
     if s.kind == "meeting":
-        _meeting_view(d, s, out, names)
+        _meeting_view(s, out, names)
     else:
         _publicity_view(s, staff, person_id, out, objs.get(s.id, []))
     out["result"], out["attendance"] = _jsonable(out["result"]), _jsonable(out["attendance"])
@@ -291,7 +293,7 @@ def detail_view(d: Decision, p: Principal | None, decision_votes: list[Vote] | N
         "village_id": d.village_id, "description": d.description, "special_matter": d.special_matter,
         "decision_body": d.decision_body, "variant": d.variant, "failure_reason": d.failure_reason,
         "ended_on": d.ended_on, "created_at": d.created_at,
-        "stages": [_stage_view(d, s, staff, person_id, names, objs) for s in all_stages], "votes": vs,
+        "stages": [_stage_view(s, staff, person_id, names, objs) for s in all_stages], "votes": vs,
         "objection_window": _objection_window(d, all_stages),
     }
 
