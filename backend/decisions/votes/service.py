@@ -541,14 +541,16 @@ def enter_paper_tally(
 
 @dataclass(frozen=True)
 class Standing:
-    """The caller in one vote: an elector, has voted, and when the proxy they granted was used (if it was)."""
+    """The caller in one vote: an elector, has voted, and when the proxy they granted was used (if it was); and
+    whether any ballot of the vote was cast through ``any_channel`` (so that the view reads those only if so)."""
 
     eligible: bool
     has_voted: bool
     proxy_used_at: datetime | None
+    any_on_channel: bool = False
 
 
-def standing(v: Vote, p: Principal) -> Standing:
+def standing(v: Vote, p: Principal, any_channel: str | None = None) -> Standing:
     """The caller's :class:`Standing` in the vote, in one statement."""
     unit = unit_of(v, p)
     elector: Any = literal(False)
@@ -559,8 +561,12 @@ def standing(v: Vote, p: Principal) -> Standing:
                                                    VoteParticipation.unit == unit).exists()
     used = select(VoteProxy.used_at).where(VoteProxy.grantor_id == p.person_id, VoteProxy.vote_id == v.id,
                                            VoteProxy.revoked_at.is_(None)).scalar_subquery()
-    row = db.session.execute(select(elector, voted, used)).one()
-    return Standing(bool(row[0]), bool(row[1]), row[2])
+    on_channel: Any = literal(False)
+    if any_channel is not None:
+        on_channel = select(VoteParticipation.id).where(VoteParticipation.vote_id == v.id,
+                                                        VoteParticipation.channel == any_channel).exists()
+    row = db.session.execute(select(elector, voted, used, on_channel)).one()
+    return Standing(bool(row[0]), bool(row[1]), row[2], bool(row[3]))
 
 
 def tally_if_due(v: Vote) -> bool:
@@ -647,10 +653,11 @@ def due_votes() -> list[Vote]:
 def vote_view(v: Vote, p: Principal) -> dict[str, Any]:
     """What anyone in the village sees: the result (in figures and in words) and the receipts only once the vote is
     closed; how many ballots each pair of staff entered for members without a phone (never whose, never how)."""
-    from backend.decisions.votes.assisted import assisted_counts  # it records ballots through this module
+    from backend.decisions.votes.assisted import CHANNEL as ASSISTED  # it records ballots through this module
+    from backend.decisions.votes.assisted import assisted_counts
 
     st = state(v)
-    me = standing(v, p)
+    me = standing(v, p, ASSISTED)  # an assisted ballot is a participation of that channel (assisted.py)
     out: dict[str, Any] = {
         "id": v.id,
         "decision_id": v.decision_id,
@@ -672,7 +679,7 @@ def vote_view(v: Vote, p: Principal) -> dict[str, Any]:
         "by_household": v.by_household,
         "body_label": rules.BODIES[v.body].label if v.body in rules.BODIES else v.body,
         "result_words": None,
-        "assisted": assisted_counts(v.id),
+        "assisted": assisted_counts(v.id) if me.any_on_channel else [],
     }
     if st == "closed" and v.result is not None:
         out["result"] = json.loads(v.result)
