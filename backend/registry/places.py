@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from flask import has_request_context, request
 from sqlalchemy import bindparam, select
 
 from backend.core import audit
@@ -31,7 +32,16 @@ def get_village(village_id: int) -> Village:
     v = db.session.get(Village, village_id)
     if v is None:
         raise not_found("village.not_found", "找不到该村")
+    _keep_for_the_request(v)
     return v
+
+
+def _keep_for_the_request(row: object) -> None:
+    """The session's identity map holds its rows weakly: a village looked up by the permission check is often gone
+    by the time the view asks for it again, and the second ``session.get`` is a statement. Holding it until the
+    request ends lets the identity map answer (the same object, expired and refreshed by commits as usual)."""
+    if has_request_context():
+        request.environ.setdefault("sunshine.rows", []).append(row)
 
 
 def village_by_code(code: str) -> Village | None:

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from flask import has_request_context, request
 from sqlalchemy import select
 
 from backend.core import audit
@@ -50,18 +51,33 @@ def _spec(key: str) -> SettingSpec:
 def get(village: Village, key: str) -> int:
     """The value in force for ``village``: its own, else its township's, else the default."""
     spec = _spec(key)
-    rows = db.session.execute(
-        select(Setting.village_id, Setting.value).where(
-            Setting.key == key,
-            (Setting.village_id == village.id) | (Setting.township_id == village.township_id),
-        )
-    ).all()
-    by_scope = {vid is not None: json.loads(value) for vid, value in rows}
-    if True in by_scope:
-        return int(by_scope[True])
-    if False in by_scope:
-        return int(by_scope[False])
+    values = _rows_of(village.id, village.township_id)
+    if (True, key) in values:
+        return values[(True, key)]
+    if (False, key) in values:
+        return values[(False, key)]
     return spec.default
+
+
+_IN_REQUEST = "sunshine.settings"  # request.environ: (village, township) → the rows read, for this request only
+
+
+def _rows_of(village_id: int, township_id: int) -> dict[tuple[bool, str], int]:
+    """Every setting of the village and of its township, by (set for the village?, key): one statement, read once
+    per request however many keys the request asks for (a page asks for several, some twice). :func:`put` forgets
+    them; outside a request (the worker, the command line) they are read each time."""
+    kept: dict[tuple[int, int], dict[tuple[bool, str], int]] | None = (
+        request.environ.setdefault(_IN_REQUEST, {}) if has_request_context() else None)
+    if kept is not None and (village_id, township_id) in kept:
+        return kept[(village_id, township_id)]
+    rows = db.session.execute(
+        select(Setting.village_id, Setting.key, Setting.value).where(
+            (Setting.village_id == village_id) | (Setting.township_id == township_id))
+    ).all()
+    values = {(vid is not None, key): int(json.loads(value)) for vid, key, value in rows}
+    if kept is not None:
+        kept[(village_id, township_id)] = values
+    return values
 
 
 def get_for_township(township_id: int, key: str) -> int:
@@ -105,6 +121,8 @@ def put(
     row.value = json.dumps(value)
     row.updated_by_id = actor.person_id if actor else None
     db.session.flush()
+    if has_request_context():
+        request.environ.pop(_IN_REQUEST, None)
     audit.record(
         "setting.put",
         "setting",
