@@ -69,24 +69,19 @@ def split_largest_remainder(total: int, weights: Sequence[int | Decimal | Fracti
         raise ValueError("no weights")
     if any(isinstance(w, float | bool) for w in weights):
         raise TypeError("weights must be int, Decimal or Fraction, never float")
-    if all(type(w) is int for w in weights):  # the usual case (shares, areas in 0.0001 mu): integers only, exact
-        ints = [int(w) for w in weights]
-        if any(w < 0 for w in ints):
-            raise ValueError("weights must be >= 0")
-        whole = sum(ints)
-        if whole <= 0:
-            raise ValueError("weights must have a positive sum")
-        split = [divmod(total * w, whole) for w in ints]
+    integers = all(type(w) is int for w in weights)  # the usual case (shares, areas in 0.0001 mu)
+    ws: list[int] | list[Fraction] = list(weights) if integers else [Fraction(w) for w in weights]  # type: ignore[arg-type]
+    if any(w < 0 for w in ws):
+        raise ValueError("weights must be >= 0")
+    whole = sum(ws)
+    if whole <= 0:
+        raise ValueError("weights must have a positive sum")
+    if integers:  # integers only, exact: the remainders share one denominator, so they compare as they are
+        split = [divmod(total * w, whole) for w in ws]
         parts = [q for q, _ in split]
-        remainders: Sequence[int | Fraction] = [r for _, r in split]  # over the same denominator: comparable
+        remainders: list[int] | list[Fraction] = [r for _, r in split]
     else:
-        fr = [Fraction(w) for w in weights]
-        if any(w < 0 for w in fr):
-            raise ValueError("weights must be >= 0")
-        s = sum(fr)
-        if s <= 0:
-            raise ValueError("weights must have a positive sum")
-        exact = [total * w / s for w in fr]
+        exact = [total * w / whole for w in ws]
         parts = [int(e) for e in exact]  # floor, since all are >= 0
         remainders = [e - p for e, p in zip(exact, parts, strict=True)]
     left = total - sum(parts)
