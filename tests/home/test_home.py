@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from backend import disclosures, land, registry
 from backend.core.db import db
@@ -26,6 +26,7 @@ from tests.dividends.conftest import approving_decision, post_income
 from tests.factories import Factory, id_card
 from tests.jobs.conftest import Jobs
 from tests.notices.conftest import bind
+from tests.statements import cold_get
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 2 March 2026, 09:00 in 临江村
 HOME = "/api/v1/me/home"
@@ -379,20 +380,7 @@ def _statements(w: World, who: Any) -> int:
     (the test's session, shared by the test client, would answer some look-ups from its identity map)."""
     headers = w.h(who)
     db.session.commit()
-    seen: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    app = w.client.application
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        with app.app_context():
-            r = app.test_client().get(HOME, headers=headers)
-            db.session.remove()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+    r, seen = cold_get(w.client.application, HOME, headers)
     assert r.status_code == 200, r.json
     return len(seen)
 

@@ -7,13 +7,13 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from backend.core.db import db
 from backend.land import contracts, parcels
 from backend.ledger import service as ledger
 from backend.registry.models import Household, Member, Village
 from tests.factories import resolved_decision
+from tests.statements import cold_get
 
 
 @dataclass
@@ -82,19 +82,5 @@ def pass_on(client: Any, make: Any, lands: Land, payment_id: int, paid_on: str, 
 
 
 def statements(app: Any, path: str, headers: dict[str, str]) -> tuple[Any, list[str]]:
-    """(the response, the SQL statements it ran) of one GET in an app context of its own: a cold session, as each
-    request has in production (the test's session would answer some look-ups from its identity map)."""
-    seen: list[str] = []
-
-    def listen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(" ".join(statement.split()))
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", listen)
-    try:
-        with app.app_context():
-            r = app.test_client().get(path, headers=headers)
-            db.session.remove()
-    finally:
-        event.remove(engine, "before_cursor_execute", listen)
-    return r, seen
+    """(the response, the SQL statements it ran) of one GET with a cold session (tests/statements.py)."""
+    return cold_get(app, path, headers)

@@ -4,28 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
-
 from backend.core.db import db
 from tests.notices.conftest import bind
+from tests.statements import cold_get
 
 
 def _statements(app: Any, path: str, headers: dict[str, str]) -> tuple[Any, list[str]]:
     """(answer, statements) of one GET in an app context of its own: a cold session, as each request has."""
     db.session.commit()
-    seen: list[str] = []
-
-    def listen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(" ".join(statement.split()))
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", listen)
-    try:
-        with app.app_context():
-            r = app.test_client().get(path, headers=headers)
-            db.session.remove()
-    finally:
-        event.remove(engine, "before_cursor_execute", listen)
+    r, seen = cold_get(app, path, headers)
     assert r.status_code == 200, r.json
     return r.json, seen
 
