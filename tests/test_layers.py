@@ -64,7 +64,7 @@ WIRING = frozenset({"app", "cli", "demo", "migrations", "extensions", "config", 
 # the routes' world: request-level modules that read flask.request by design
 REQUEST_LEVEL = frozenset({
     "backend.core.errors", "backend.core.hardening", "backend.core.idempotency", "backend.core.permissions",
-    "backend.core.ratelimit", "backend.core.etag", "backend.core.pagination",
+    "backend.core.ratelimit", "backend.core.etag", "backend.core.pagination", "backend.core.request_memo",
     "backend.auth.service",
 })
 REGISTRY_MODELS = frozenset({"Township", "Village", "Household", "Person", "Member", "RoleAssignment", "Setting"})

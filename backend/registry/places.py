@@ -11,10 +11,9 @@ import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from flask import has_request_context, request
 from sqlalchemy import bindparam, select
 
-from backend.core import audit
+from backend.core import audit, request_memo
 from backend.core.db import db
 from backend.core.errors import AppError, conflict, not_found
 from backend.core.permissions import Principal
@@ -40,8 +39,9 @@ def _keep_for_the_request(row: object) -> None:
     """The session's identity map holds its rows weakly: a village looked up by the permission check is often gone
     by the time the view asks for it again, and the second ``session.get`` is a statement. Holding it until the
     request ends lets the identity map answer (the same object, expired and refreshed by commits as usual)."""
-    if has_request_context():
-        request.environ.setdefault("sunshine.rows", []).append(row)
+    kept = request_memo.kept("rows")
+    if kept is not None:
+        kept[id(row)] = row
 
 
 def village_by_code(code: str) -> Village | None:

@@ -11,10 +11,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from flask import has_request_context, request
 from sqlalchemy import select
 
-from backend.core import audit
+from backend.core import audit, request_memo
 from backend.core.db import db
 from backend.core.errors import unprocessable
 from backend.core.permissions import Principal
@@ -59,15 +58,14 @@ def get(village: Village, key: str) -> int:
     return spec.default
 
 
-_IN_REQUEST = "sunshine.settings"  # request.environ: (village, township) → the rows read, for this request only
+_IN_REQUEST = "settings"  # core.request_memo: (village, township) → the rows read, for this request only
 
 
 def _rows_of(village_id: int, township_id: int) -> dict[tuple[bool, str], int]:
     """Every setting of the village and of its township, by (set for the village?, key): one statement, read once
     per request however many keys the request asks for (a page asks for several, some twice). :func:`put` forgets
     them; outside a request (the worker, the command line) they are read each time."""
-    kept: dict[tuple[int, int], dict[tuple[bool, str], int]] | None = (
-        request.environ.setdefault(_IN_REQUEST, {}) if has_request_context() else None)
+    kept = request_memo.kept(_IN_REQUEST)
     if kept is not None and (village_id, township_id) in kept:
         return kept[(village_id, township_id)]
     rows = db.session.execute(
@@ -121,8 +119,7 @@ def put(
     row.value = json.dumps(value)
     row.updated_by_id = actor.person_id if actor else None
     db.session.flush()
-    if has_request_context():
-        request.environ.pop(_IN_REQUEST, None)
+    request_memo.forget(_IN_REQUEST)
     audit.record(
         "setting.put",
         "setting",
