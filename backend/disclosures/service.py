@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Row, Select, bindparam, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from backend import registry
 from backend.core.clock import today
@@ -44,7 +44,7 @@ def published_query(village_id: int) -> Select[tuple[Disclosure]]:
     return (
         select(Disclosure)
         .where(Disclosure.village_id == village_id, Disclosure.status == "published")
-        .options(selectinload(Disclosure.seal).load_only(Seal.hash, Seal.prev_hash))
+        .options(joinedload(Disclosure.seal).load_only(Seal.hash, Seal.prev_hash))  # many-to-one: the same statement
         .order_by(Disclosure.published_at.desc(), Disclosure.id.desc())
     )
 
@@ -61,7 +61,7 @@ def latest_published(village_id: int) -> Disclosure | None:
 def all_query(village_id: int, status: str | None = None) -> Select[tuple[Disclosure]]:
     # the list shows each seal's hash: not its sealed text (the whole disclosure, tens of kB each)
     stmt = (select(Disclosure).where(Disclosure.village_id == village_id)
-            .options(selectinload(Disclosure.seal).load_only(Seal.hash)))
+            .options(joinedload(Disclosure.seal).load_only(Seal.hash)))
     if status:
         stmt = stmt.where(Disclosure.status == status)
     return stmt.order_by(Disclosure.period.desc(), Disclosure.id.desc())
