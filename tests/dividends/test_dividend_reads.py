@@ -3,12 +3,8 @@ register's page reads only its own households and members yet is the same page t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
-
-from sqlalchemy import event
 
 from backend import dividends
 from backend.core.clock import today
@@ -16,24 +12,9 @@ from backend.core.db import db
 from backend.dividends.publishing import raise_objection
 from backend.dividends.shares import service as shares
 from tests.dividends.conftest import approving_decision, post_income
+from tests.statements import counted
 
 API = "/api/v1"
-
-
-@contextmanager
-def counted() -> Iterator[list[str]]:
-    """The statements that reach the database cursor meanwhile."""
-    seen: list[str] = []
-
-    def listen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", listen)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", listen)
 
 
 def _get(app: Any, path: str, headers: dict[str, str]) -> tuple[Any, int]:

@@ -20,23 +20,11 @@ from backend.ledger import service as ledger
 from backend.ledger.models import Account, AccountMonth, Voucher, VoucherLine
 from backend.ledger.totals import FROM_LINES
 from backend.registry.models import Village
-from tests.factories import Factory, parallel
+from tests.factories import parallel
 from tests.xlsx_files import xlsx
 
 CODES = ("101", "102", "211", "501002")
 HEADERS = ["凭证号", "日期", "摘要", "科目编码", "借方金额", "贷方金额"]
-
-
-@pytest.fixture
-def books(make: Factory) -> dict[str, Any]:
-    qs = make.township()
-    a = make.village("LJ01", "临江村", township=qs)
-    b = make.village("XZ02", "新竹村", township=qs)
-    acct = make.member(a, "李会计", roles=("accountant",))
-    ledger.ensure_chart(a)
-    ledger.ensure_chart(b)
-    db.session.commit()
-    return {"a": a, "b": b, "h": make.headers(acct)}
 
 
 def totals() -> dict[tuple[int, str], tuple[int, int]]:

@@ -8,7 +8,6 @@ from datetime import date
 from io import BytesIO
 from typing import Any
 
-import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
@@ -17,7 +16,7 @@ from backend.core.db import db
 from backend.ledger import service as ledger
 from backend.ledger.models import Voucher, VoucherCounter
 from backend.registry.models import Village
-from tests.factories import Factory, parallel
+from tests.factories import parallel
 
 
 def _draft(village: Village, on: date, amount_fen: int = 300_00) -> int:
@@ -25,19 +24,6 @@ def _draft(village: Village, on: date, amount_fen: int = 300_00) -> int:
         ledger.LineInput("102", debit_fen=amount_fen), ledger.LineInput("501002", credit_fen=amount_fen)]),
         actor=None)
     return v.id
-
-
-@pytest.fixture
-def books(make: Factory) -> dict[str, Any]:
-    qs = make.township()
-    a = make.village("LJ01", "临江村", township=qs)
-    b = make.village("XZ02", "新竹村", township=qs)
-    acct = make.member(a, "李会计", roles=("accountant",))
-    b_acct = make.member(b, "周会计", roles=("accountant",))
-    ledger.ensure_chart(a)
-    ledger.ensure_chart(b)
-    db.session.commit()
-    return {"a": a, "b": b, "h": make.headers(acct), "b_h": make.headers(b_acct)}
 
 
 def _numbers(village_id: int, period: str) -> list[int]:

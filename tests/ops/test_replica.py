@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import delete, event, insert, select, text, update
+from sqlalchemy import delete, insert, select, text, update
 
 from backend import create_app
 from backend.core.db import db
@@ -37,6 +37,7 @@ from backend.registry.models import Village
 from tests import pgcluster
 from tests.conftest import _API_STATE
 from tests.factories import Factory
+from tests.statements import counted
 
 API = "/api/v1"
 REDIS_URL = "redis://127.0.0.1:6379/12"  # the two-hosts test: keys prefixed by the throwaway primary's port
@@ -266,17 +267,8 @@ def test_without_a_replica_url_nothing_is_installed_and_marked_reads_use_the_one
     township = make.township()
     make.village(township=township)
     headers = make.headers(make.staff(township))
-    seen: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with counted() as seen:
         resp = client.get(f"{API}/townships/{township.id}/progress", headers=headers)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert resp.status_code == 200 and [v["village_name"] for v in resp.get_json()["villages"]] == ["临江村"]
     assert seen  # every statement of the request ran on the app's one engine
 
