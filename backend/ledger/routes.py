@@ -50,12 +50,10 @@ def _input(args: dict[str, Any]) -> service.VoucherInput:
 @blp.doc(security=SECURITY)
 def list_accounts(village_id: int) -> list[Any]:
     """科目表（2023 年农村集体经济组织会计制度的 42 个一级科目及本村明细科目）。"""
-    found = service.accounts(village_id)
-    if service.chart_complete(found):
-        return found
-    if service.ensure_chart(registry.get_village(village_id)):
+    found, added = service.accounts_with_chart(village_id)
+    if added:
         db.session.commit()
-    return service.accounts(village_id)
+    return found
 
 
 @blp.route("/villages/<int:village_id>/ledger/accounts", methods=["POST"])

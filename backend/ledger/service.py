@@ -93,9 +93,16 @@ def accounts(village_id: int) -> list[Account]:
     )
 
 
-def chart_complete(have: list[Account]) -> bool:
-    """Whether these accounts (a village's) hold the whole 2023 chart and the default sub-accounts."""
-    return {a.code for a in have} >= CHART_CODES
+def accounts_with_chart(village_id: int) -> tuple[list[Account], bool]:
+    """The village's accounts, the 2023 chart and the default sub-accounts among them: read once when the chart is
+    whole (the usual case), else completed first (:func:`ensure_chart`) and read again. ``True`` when any was added
+    (the caller commits)."""
+    found = accounts(village_id)
+    if {a.code for a in found} >= CHART_CODES:
+        return found, False
+    if not ensure_chart(registry.get_village(village_id)):
+        return found, False
+    return accounts(village_id), True
 
 
 def add_subaccount(
