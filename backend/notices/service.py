@@ -330,8 +330,9 @@ def _reach(notices: Sequence[Notice], village_ids: Sequence[int]) -> _Reach:
     seen: set[tuple[int, int]] = set()
     reads: dict[tuple[int, int], Counter[str]] = defaultdict(Counter)
     for row in db.session.execute(_READS, {"notice_ids": list(kind_of)}):
-        # person, active roster village, 成员 (as registry.principal_of reads them), then the read's own columns
-        pid, home, collective, nid, channel = row[0], row[5], row[6], row[-2], row[-1]
+        # the person, their active roster entry's village and 成员 flag, then the read's own columns (by name)
+        pid, home, collective = row.id, row.village_id, row.is_collective_member
+        nid, channel = row.notice_id, row.channel
         if (nid, pid) in seen:  # the same read again, for another of the reader's roles
             continue
         seen.add((nid, pid))
