@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from backend import config as config_module
 from backend.console_site import DOCS_STATIC, install_static_sites
+from backend.core.connections import install_connection_rules
 from backend.core.downloads import install_download_links
 from backend.core.errors import install_content_type_guard, register_error_handlers
 from backend.core.etag import install_etags
@@ -58,6 +59,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
+    # PostgreSQL: a pooled connection is looked at before use, and a GET's reads open no transaction
+    with app.app_context():
+        install_connection_rules(db.engines[None], look_before_use=bool(app.config.get("DB_POOL_PRE_PING", True)))
     # DATABASE_REPLICA_URL: lag-tolerant reads on a replica, its engine as the primary's (core/replica.py)
     install_replica(app, db, lambda url: config_module.engine_options(url, app.config["DB_STATEMENT_TIMEOUT_MS"]))
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))

@@ -64,7 +64,8 @@ def engine_options(url: str, statement_timeout_ms: int | None = None) -> dict[st
     return {
         "pool_size": _int("DB_POOL_SIZE", 8),  # ≥ gunicorn threads per worker
         "max_overflow": _int("DB_MAX_OVERFLOW", 4),
-        "pool_pre_ping": _bool("DB_POOL_PRE_PING", True),
+        # no SQLAlchemy ping (a round trip per checkout): DB_POOL_PRE_PING's look instead (core/connections.py)
+        "pool_pre_ping": False,
         "pool_recycle": 1800,
         "connect_args": connect_args,
     }
@@ -89,6 +90,9 @@ def from_env() -> dict[str, Any]:
         "REPLICA_RETRY_SECONDS": _float("REPLICA_RETRY_SECONDS", 5.0),  # how long a failing replica is left alone
         # every statement is stopped past this many milliseconds (0 = no limit): core/timeouts.py
         "DB_STATEMENT_TIMEOUT_MS": timeout_ms,
+        # each pooled PostgreSQL connection is looked at (no round trip) before use: one the server closed is
+        # replaced, no request fails on it after a restart (core/connections.py)
+        "DB_POOL_PRE_PING": _bool("DB_POOL_PRE_PING", True),
         "WECHAT_APPID": os.environ.get("WECHAT_APPID", "wx-demo-appid"),
         "WECHAT_SECRET": os.environ.get("WECHAT_SECRET", "demo-secret"),
         "WECHAT_API_BASE_URL": os.environ.get("WECHAT_API_BASE_URL", "https://api.weixin.qq.com/"),

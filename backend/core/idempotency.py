@@ -34,6 +34,7 @@ import functools
 import hashlib
 import json
 import logging
+import math
 import time
 from collections.abc import Callable
 from copy import deepcopy
@@ -301,7 +302,7 @@ def _replay(owner: str, key: str, fingerprint: str, body: Any, reissue: Callable
 
 # ---------------------------------------------------------------- purge
 
-_last_purge: list[float] = [0.0]
+_last_purge: list[float] = [-math.inf]  # never yet: a first write purges (monotonic time starts near 0 at boot)
 
 
 def purge(before: datetime | None = None) -> int:

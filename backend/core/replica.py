@@ -51,6 +51,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import TextClause
 
+from backend.core.connections import install_connection_rules, plain_read
+
 log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -64,9 +66,6 @@ _WROTE = "_replica_wrote"  # flask.g: the request committed a write
 # may not be flushed yet: then the inserted position.
 WRITTEN_UP_TO = text("SELECT CASE WHEN current_setting('synchronous_commit') = 'off' "
                      "THEN pg_current_wal_insert_lsn() ELSE pg_current_wal_flush_lsn() END")
-_READ_ONLY_TEXT = ("select",)
-_NOT_ON_A_STANDBY = ("for update", "for share", "for no key", "for key share", "nextval", "setval", "pg_advisory",
-                     "txid_current", "pg_current_xact_id", "pg_notify", "into ")
 
 
 class ReplicaConfigError(RuntimeError):
@@ -94,8 +93,7 @@ def needs_primary(clause: Any) -> bool:
     if getattr(clause, "_for_update_arg", None) is not None:
         return True
     if isinstance(clause, TextClause):
-        sql = clause.text.lstrip().lower()
-        return not sql.startswith(_READ_ONLY_TEXT) or any(word in sql for word in _NOT_ON_A_STANDBY)
+        return not plain_read(clause.text)
     return not getattr(clause, "is_select", False)
 
 
@@ -410,6 +408,9 @@ def install_replica(app: Flask, db: Any, engine_options: Callable[[str], dict[st
     options["isolation_level"] = "AUTOCOMMIT"
     replica = create_engine(url, **options)
     event.listen(replica, "handle_error", _on_replica_error)
+    # already in autocommit: only the look before use (core/connections.py)
+    install_connection_rules(replica, look_before_use=bool(app.config.get("DB_POOL_PRE_PING", True)),
+                             reads_in_autocommit=False)
     redis_client = None
     if app.config.get("REDIS_URL"):
         import redis

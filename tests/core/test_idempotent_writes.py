@@ -7,6 +7,7 @@ or not at all, the purge, and (PostgreSQL) two concurrent requests with one key.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from collections.abc import Callable
@@ -608,7 +609,7 @@ def test_keys_expire_and_are_purged(store, now):
 def test_the_purge_runs_on_the_fly(store, now, monkeypatch):
     assert store.post("/_idem/ok", json={}, headers={idempotency.HEADER: "a"}).status_code == 201
     now[0] = utcnow() + timedelta(hours=49)
-    monkeypatch.setattr(idempotency, "_last_purge", [0.0])
+    monkeypatch.setattr(idempotency, "_last_purge", [-math.inf])
     assert store.post("/_idem/ok", json={}, headers={idempotency.HEADER: "b"}).status_code == 201
     assert db.session.execute(select(IdempotentRequest.key)).scalars().all() == ["b"]
 

@@ -174,7 +174,7 @@ def test_postgres_down_before_the_request_is_503_and_every_pooled_connection_is_
 
 def test_without_pre_ping_one_request_fails_after_a_restart_and_the_rest_recover(app, make, books, database_url,
                                                                                  postgres_only):
-    """DB_POOL_PRE_PING=0 saves a round trip per request; what it costs: after the server comes back, the first
+    """DB_POOL_PRE_PING=0 saves a look at the socket per request; what it costs: after the server comes back, the first
     request meets a dead pooled connection and gets 503 — and SQLAlchemy then discards the whole pool, so the
     next requests get fresh connections."""
     url = make_url(database_url)
@@ -182,7 +182,7 @@ def test_without_pre_ping_one_request_fails_after_a_restart_and_the_rest_recover
     proxied_url = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
     papp = create_app({
         "TESTING": True, "SQLALCHEMY_DATABASE_URI": proxied_url, "REDIS_URL": None,
-        "SQLALCHEMY_ENGINE_OPTIONS": {**engine_options(proxied_url), "pool_pre_ping": False},
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(proxied_url), "DB_POOL_PRE_PING": False,
         "WECHAT_API_BASE_URL": app.config["WECHAT_API_BASE_URL"],
     })
     try:
