@@ -19,6 +19,7 @@ from backend.core.hardening import install_json_guard, install_request_hardening
 from backend.core.ratelimit import init_rate_limits
 from backend.core.replica import install_replica
 from backend.core.replica import state as replica_state
+from backend.core.shared_pages import install_shared_pages
 from backend.extensions import api, db, migrate
 
 API_PREFIX = "/api/v1"
@@ -62,6 +63,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # PostgreSQL: a pooled connection is looked at before use, and a GET's reads open no transaction
     with app.app_context():
         install_connection_rules(db.engines[None], look_before_use=bool(app.config.get("DB_POOL_PRE_PING", True)))
+        # a village's public pages kept once for all their readers; every write advances the page version
+        install_shared_pages(app, db.engines[None])
     # DATABASE_REPLICA_URL: lag-tolerant reads on a replica, its engine as the primary's (core/replica.py)
     install_replica(app, db, lambda url: config_module.engine_options(url, app.config["DB_STATEMENT_TIMEOUT_MS"]))
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))

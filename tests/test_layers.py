@@ -65,7 +65,7 @@ WIRING = frozenset({"app", "cli", "demo", "migrations", "extensions", "config", 
 REQUEST_LEVEL = frozenset({
     "backend.core.errors", "backend.core.hardening", "backend.core.idempotency", "backend.core.permissions",
     "backend.core.ratelimit", "backend.core.etag", "backend.core.pagination", "backend.core.request_memo",
-    "backend.core.connections",
+    "backend.core.connections", "backend.core.shared_pages",
     "backend.auth.service",
 })
 REGISTRY_MODELS = frozenset({"Township", "Village", "Household", "Person", "Member", "RoleAssignment", "Setting"})

@@ -9,11 +9,13 @@ from sqlalchemy import create_engine, inspect, text
 
 from backend import create_app
 from backend.core.db import db
+from backend.migrations.unmodelled import include_object
 
 
 def _diff(engine) -> list:
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True,
+                                                     "include_object": include_object})
         return compare_metadata(ctx, db.metadata)
 
 

@@ -39,6 +39,7 @@ from backend.core.money import fen_to_yuan
 from backend.core.pagination import PageArgs, page_schema, paginate
 from backend.core.permissions import require_login, requires
 from backend.core.replica import replica_read
+from backend.core.shared_pages import shared_page
 
 blp = Blueprint("assets", __name__, description="三资（资产、资源、资金）登记、处置、清产核资与导入导出")
 SECURITY = [{"bearer": []}]
@@ -59,6 +60,7 @@ def _values(args: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/villages/<int:village_id>/assets", methods=["GET"])
 @requires("village.view", village="village_id")
+@shared_page
 @blp.arguments(AssetListArgs, location="query")
 @blp.response(200, page_schema(AssetItemSchema))
 @blp.doc(security=SECURITY)
@@ -74,6 +76,7 @@ def list_assets(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 
 @blp.route("/villages/<int:village_id>/assets/summary", methods=["GET"])
 @requires("village.view", village="village_id")
+@shared_page
 @blp.response(200, AssetSummarySchema)
 @blp.doc(security=SECURITY)
 def summary(village_id: int) -> dict[str, Any]:
@@ -97,6 +100,7 @@ def create_asset(args: dict[str, Any], village_id: int) -> dict[str, Any]:
 
 @blp.route("/assets/<int:asset_id>", methods=["GET"])
 @requires("village.view", obj=(Asset, "asset_id"))
+@shared_page
 @blp.response(200, AssetSchema)
 @blp.doc(security=SECURITY)
 def get_asset(asset: Asset) -> dict[str, Any]:

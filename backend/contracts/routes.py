@@ -36,6 +36,7 @@ from backend.core.idempotency import OPENAPI_PARAMETER, key_from_request
 from backend.core.pagination import page_schema
 from backend.core.permissions import require_login, requires
 from backend.core.replica import replica_read
+from backend.core.shared_pages import shared_page
 
 blp = Blueprint("contracts", __name__, description="合同登记：土地合同与集体的服务、工程、采购、资产出租合同")
 SECURITY = [{"bearer": []}]
@@ -54,6 +55,7 @@ def _input(args: dict[str, Any]) -> service.ContractInput:
 
 @blp.route("/villages/<int:village_id>/contracts", methods=["GET"])
 @requires("village.view", village="village_id")
+@shared_page
 @blp.arguments(ContractRegisterArgs, location="query")
 @blp.response(200, page_schema(ContractRegisterRowSchema))
 @blp.doc(security=SECURITY)

@@ -21,6 +21,7 @@ from backend.core.idempotency import idempotent
 from backend.core.pagination import PageArgs, page_schema
 from backend.core.permissions import require_login, requires
 from backend.core.replica import replica_read
+from backend.core.shared_pages import shared_page
 from backend.disclosures import choices, drafting, questions, review, service
 from backend.disclosures.models import Disclosure, DisclosureQuestion
 from backend.disclosures.periods import period_label
@@ -102,6 +103,7 @@ def _json_answer(encoded: dict[str, str], rest: dict[str, Any]) -> Response:
 
 @blp.route("/villages/<int:village_id>/disclosures", methods=["GET"])
 @requires("village.view", village="village_id")
+@shared_page
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_schema(DisclosureSummarySchema))
 @blp.doc(security=SECURITY)

@@ -22,6 +22,7 @@ from backend.core.idempotency import OPENAPI_PARAMETER, key_from_request
 from backend.core.money import fen_to_yuan
 from backend.core.pagination import page_schema, paginate
 from backend.core.permissions import Principal, current_principal, require_login, requires
+from backend.core.shared_pages import shared_page
 from backend.core.tenancy import get_in_village
 from backend.dividends import computing, payout, plans, publishing, views
 from backend.dividends.models import Distribution, DividendObjection, ShareType
@@ -87,6 +88,7 @@ def _visible(d: Distribution) -> Distribution:
 
 @blp.route("/villages/<int:village_id>/share-types", methods=["GET"])
 @requires("village.view", village="village_id")
+@shared_page
 @blp.response(200, ShareTypeListSchema)
 @blp.doc(security=SECURITY)
 def list_share_types(village_id: int) -> dict[str, Any]:
@@ -270,6 +272,7 @@ def approving_decisions(village_id: int) -> dict[str, Any]:
 
 @blp.route("/villages/<int:village_id>/distributions", methods=["GET"])
 @requires("village.view", village="village_id")
+@shared_page
 @blp.arguments(DistributionListArgs, location="query")
 @blp.response(200, page_schema(DistributionItemSchema))
 @blp.doc(security=SECURITY)

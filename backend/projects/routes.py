@@ -21,6 +21,7 @@ from backend.core.db import db
 from backend.core.pagination import PageArgs, page_schema, paginate
 from backend.core.permissions import require_login, requires
 from backend.core.replica import replica_read
+from backend.core.shared_pages import shared_page
 from backend.decisions import decisions_of
 from backend.ledger import accounts
 from backend.projects import service
@@ -53,6 +54,7 @@ def _detail(p: Project) -> dict[str, Any]:
 
 @blp.route("/villages/<int:village_id>/projects", methods=["GET"])
 @requires("village.view", village="village_id")
+@shared_page
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_schema(ProjectItemSchema))
 @blp.doc(security=SECURITY)
@@ -94,6 +96,7 @@ def project_choices(village_id: int) -> dict[str, Any]:
 
 @blp.route("/projects/<int:project_id>", methods=["GET"])
 @requires("village.view", obj=(Project, "project_id"))
+@shared_page
 @blp.response(200, ProjectSchema)
 @blp.doc(security=SECURITY)
 def get_project(project: Project) -> Any:

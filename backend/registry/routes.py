@@ -16,6 +16,7 @@ from backend.core.identity import mask_phone
 from backend.core.pagination import page_schema, paginate
 from backend.core.permissions import Principal, require, require_login, requires
 from backend.core.replica import replica_read
+from backend.core.shared_pages import shared_page
 from backend.registry import history, households, people, places, roles, roster, settings
 from backend.registry import service as registry_service
 from backend.registry.models import Household, Member
@@ -91,6 +92,7 @@ def my_villages() -> list[Any]:
 
 @blp.route("/villages/<int:village_id>", methods=["GET"])
 @requires("village.view", village="village_id")
+@shared_page
 @blp.response(200, VillageSchema)
 @blp.doc(security=SECURITY)
 def get_village(village_id: int) -> Any:

@@ -23,6 +23,7 @@ from backend.core.errors import unprocessable
 from backend.core.idempotency import idempotent
 from backend.core.pagination import page_schema, paginate
 from backend.core.permissions import current_principal, require_login, requires
+from backend.core.shared_pages import shared_page
 from backend.decisions.pipeline import meetings, publicity, result, service, settling, stages
 from backend.decisions.pipeline.models import Decision, DecisionObjection
 from backend.decisions.pipeline.schemas import (
@@ -64,6 +65,7 @@ def _stage(d: Decision, name: str) -> dict[str, Any]:
 
 @blp.route("/villages/<int:village_id>/decisions", methods=["GET"])
 @requires("village.view", village="village_id")
+@shared_page
 @blp.arguments(DecisionListArgs, location="query")
 @blp.response(200, page_schema(DecisionItemSchema))
 @blp.doc(security=SECURITY)

@@ -14,6 +14,7 @@ from backend import registry
 from backend.core.clock import today
 from backend.core.permissions import requires
 from backend.core.replica import replica_read
+from backend.core.shared_pages import shared_page
 from backend.ledger.reports import service as reports
 from backend.ledger.reports import xlsx
 from backend.ledger.reports.schemas import (
@@ -118,6 +119,7 @@ def income_statement_xlsx(args: dict[str, Any], village_id: int) -> Response:
 
 @blp.route("/villages/<int:village_id>/accounts/summary", methods=["GET"])
 @requires("village.view", village="village_id")
+@shared_page
 @blp.arguments(SummaryArgs, location="query")
 @blp.response(200, AccountsSummarySchema)
 @blp.doc(security=SECURITY)

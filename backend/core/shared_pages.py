@@ -1,0 +1,261 @@
+"""A village's public pages, kept once for everyone who sees them alike (``@shared_page``).
+
+Why: a crowd of villagers opening the mini-program reads, for a good half of its requests, pages that are the same
+for every one of them — the village's disclosures, its accounts for the year, its assets, contracts, projects, job
+postings and decisions — and each was built anew for each of them (2–9 statements, the ORM and the schema). The
+per-token cache removed in issue 22 could not share them. These pages depend on the village's data, the day, the
+page's address and what the reader may see (their grants), never on who the reader is: a page built for one reader is
+kept and given to every reader who sees the village the same way, until a write changes anything.
+
+What decides freshness: one **page version** for the whole database, in the database — a sequence on PostgreSQL
+(``page_version``: no lock, no transaction), a one-row table on SQLite. Every transaction that wrote anything but
+the few tables no shared page reads (:data:`PRIVATE_TABLES`: tokens, log-in tickets, idempotency keys, read
+receipts, the audit log, consents and the push outbox) advances it right after it commits, before its connection
+goes back to the pool (:func:`install_page_versions`; a rolled-back transaction advances nothing). A shared page is
+kept under the version read at the start of its request, and given out only while the version is unchanged. The
+version is read on the primary with every shared read (one small statement), so every host sees another host's
+write on its next request; each process keeps its own pages, nothing is shared between hosts but the version.
+
+What the reader must not notice:
+
+- a write is seen by the writer's next read, and by everyone's: the version moves before the writer's request
+  answers. Between a commit and its version's advance (the same thread, a fraction of a millisecond) a reader may
+  still get the page of just before the write — as a read that started a moment earlier would have;
+- pages are kept at most ``PAGE_CACHE_SECONDS`` (60 by default; 0 turns the cache off): what changed the data
+  without advancing the version (a process killed between its commit and the advance, a hand-made change in psql,
+  a restore) is seen within that time;
+- a page is kept per address (query included), per day (pages that count days to a deadline or show what is
+  current), and per audience: the reader's grants (role, villages, township), home village, township and whether
+  they are a member. A staff member's page (more fields) is never given to a villager. Never kept: answers other
+  than 200, a request whose view wrote anything, a body over ``PAGE_CACHE_MAX_BYTES``, and any view not marked;
+- ``@shared_page`` goes below ``@requires`` (the permission is checked on every request, kept page or not) and above
+  the schema decorators (the body kept is the one sent). A view is marked only when its answer depends on nothing
+  of the reader but the audience: tests/core/test_shared_pages.py compares every marked page across the demo's
+  readers of one audience, and proves no marked view reads a private table.
+
+Per process: at most ``PAGE_CACHE_ENTRIES`` pages (the least recently used go first).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import Flask, Response, current_app, g, has_request_context, request
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+
+from backend.core.clock import today
+from backend.core.connections import plain_read
+from backend.core.db import db
+from backend.core.permissions import Principal, current_principal
+
+log = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXTENSION = "shared_pages"
+MARK = "_shared_page"  # set on a marked view (tests find the marked routes by it)
+# tables no shared page reads: a write to them alone leaves the page version where it is (a log-in, a notice marked
+# read). tests/core/test_shared_pages.py proves no marked view reads any of them.
+PRIVATE_TABLES = frozenset({
+    "api_tokens", "bind_tickets", "console_tickets", "wechat_accounts", "idempotent_requests", "notice_reads",
+    "audit_log", "push_consents", "push_outbox",
+})
+_WRITTEN_TABLE = re.compile(r"^\s*(?:insert\s+into|update|delete\s+from)\s+\"?(\w+)", re.IGNORECASE)
+_WROTE = "sunshine.page_wrote"  # the connection's open transaction wrote a shared table
+_COMMITTED = "sunshine.page_committed"  # …and committed: advance the version when the connection is returned
+_G_WROTE = "_page_wrote"  # this request wrote something (its answer is not kept)
+
+PG_READ = "SELECT last_value FROM page_version"
+PG_ADVANCE = "SELECT nextval('page_version')"
+SQLITE_READ = "SELECT n FROM page_version WHERE id = 1"
+SQLITE_ADVANCE = "UPDATE page_version SET n = n + 1 WHERE id = 1"
+
+
+def writes_shared(statement: str) -> bool:
+    """A statement that may change what a shared page shows: anything not a plain read, except a write whose table
+    is private."""
+    if plain_read(statement):
+        return False
+    m = _WRITTEN_TABLE.match(statement)
+    return not (m and m.group(1).lower() in PRIVATE_TABLES)
+
+
+# ---------------------------------------------------------------- the version
+
+
+def _advance(dbapi_connection: Any, postgres: bool) -> None:
+    """Advance the page version on a connection just returned to the pool (its transaction is over)."""
+    if postgres:
+        before = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True  # nextval is not transactional: no BEGIN, no COMMIT
+        try:
+            dbapi_connection.execute(PG_ADVANCE)
+        finally:
+            dbapi_connection.autocommit = before
+    else:
+        cur = dbapi_connection.cursor()
+        try:
+            cur.execute(SQLITE_ADVANCE)
+        finally:
+            cur.close()
+        dbapi_connection.commit()
+
+
+def install_page_versions(engine: Engine) -> None:
+    """Every transaction of ``engine`` that wrote a shared table advances the page version once it has committed.
+    Installed on every app's engine, whether or not its own cache is on: another host's may be."""
+    if getattr(engine, "_sunshine_page_versions", False):
+        return
+    engine._sunshine_page_versions = True  # type: ignore[attr-defined]
+    postgres = engine.dialect.name == "postgresql"
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _note_write(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if plain_read(statement):
+            return
+        if has_request_context():
+            setattr(g, _G_WROTE, True)
+        if writes_shared(statement):
+            conn.info[_WROTE] = True
+
+    @event.listens_for(engine, "commit")
+    def _note_commit(conn: Any) -> None:
+        if not conn.invalidated and conn.info.pop(_WROTE, False):
+            conn.info[_COMMITTED] = True
+
+    @event.listens_for(engine, "rollback")
+    def _note_rollback(conn: Any) -> None:
+        if conn.invalidated:  # lost with its connection (asking for .info would try to reconnect)
+            return
+        conn.info.pop(_WROTE, None)
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection: Any, record: Any) -> None:
+        record.info.pop(_WROTE, None)  # not committed: the reset rolled it back
+        if not record.info.pop(_COMMITTED, False) or dbapi_connection is None:
+            return
+        try:
+            _advance(dbapi_connection, postgres)
+        except Exception as exc:  # the pages are kept at most PAGE_CACHE_SECONDS: they are fresh again by then
+            log.warning("shared pages: could not advance the page version after a write: %s", exc)
+
+
+def read_version() -> int:
+    """The page version now (on the primary; a GET's read in autocommit on PostgreSQL)."""
+    sql = PG_READ if db.session.get_bind().dialect.name == "postgresql" else SQLITE_READ
+    return int(db.session.execute(text(sql)).scalar_one())
+
+
+# ---------------------------------------------------------------- the pages
+
+
+@dataclass(frozen=True)
+class Page:
+    version: int
+    kept_at: float
+    status: int
+    body: bytes
+    headers: tuple[tuple[str, str], ...]
+
+
+class SharedPages:
+    """Pages by (address, day, audience), each with the version it was built under. Thread-safe."""
+
+    def __init__(self, seconds: float, entries: int, max_bytes: int,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self.entries = entries
+        self.max_bytes = max_bytes
+        self.clock = clock
+        self._pages: OrderedDict[tuple[Any, ...], Page] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def on(self) -> bool:
+        return self.seconds > 0 and self.entries > 0
+
+    def get(self, key: tuple[Any, ...], version: int) -> Page | None:
+        with self._lock:
+            page = self._pages.get(key)
+            if page is None or page.version != version or self.clock() - page.kept_at >= self.seconds:
+                if page is not None:
+                    del self._pages[key]
+                self.misses += 1
+                return None
+            self._pages.move_to_end(key)
+            self.hits += 1
+            return page
+
+    def put(self, key: tuple[Any, ...], version: int, response: Response) -> None:
+        body = response.get_data()
+        if len(body) > self.max_bytes:
+            return
+        page = Page(version, self.clock(), response.status_code, body, tuple(response.headers.items()))
+        with self._lock:
+            self._pages[key] = page
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.entries:
+                self._pages.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+
+def audience(p: Principal) -> tuple[Any, ...]:
+    """What of the reader a shared page may depend on: their grants, home village, township, and membership."""
+    grants = tuple(sorted((gr.role, tuple(sorted(gr.village_ids)), gr.township_id or 0) for gr in p.grants))
+    return (p.village_id or 0, p.township_id or 0, p.member_id is not None, grants)
+
+
+def shared_page(view: F) -> F:
+    """Keep this view's 200 answers for every reader of the same audience (see the module's docstring). Goes
+    below ``@requires`` and above the schema decorators."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        pages: SharedPages | None = current_app.extensions.get(EXTENSION)
+        principal = current_principal()
+        if pages is None or not pages.on or principal is None or request.method not in ("GET", "HEAD"):
+            return view(*args, **kwargs)
+        key = (request.full_path, today().toordinal(), audience(principal))
+        version = read_version()
+        page = pages.get(key, version)
+        if page is not None:
+            return current_app.response_class(page.body, status=page.status, headers=list(page.headers))
+        setattr(g, _G_WROTE, False)
+        response = view(*args, **kwargs)
+        if (isinstance(response, Response) and response.status_code == 200 and not response.direct_passthrough
+                and not getattr(g, _G_WROTE, False)):
+            pages.put(key, version, response)
+        return response
+
+    setattr(wrapper, MARK, True)
+    return wrapper  # type: ignore[return-value]
+
+
+def install_shared_pages(app: Flask, engine: Engine) -> None:
+    """The app's page store (off with ``PAGE_CACHE_SECONDS=0``) and the version's advance on its engine."""
+    install_page_versions(engine)
+    app.extensions[EXTENSION] = SharedPages(
+        seconds=float(app.config.get("PAGE_CACHE_SECONDS", 60)),
+        entries=int(app.config.get("PAGE_CACHE_ENTRIES", 2000)),
+        max_bytes=int(app.config.get("PAGE_CACHE_MAX_BYTES", 512 * 1024)),
+    )
+
+
+def pages_of(app: Flask) -> SharedPages | None:
+    return app.extensions.get(EXTENSION)
