@@ -22,6 +22,7 @@ from backend.core.downloads import link_token_id
 from backend.core.errors import AppError, conflict, not_found, unauthorized
 from backend.core.identity import IdentityError, normalize_phone
 from backend.core.permissions import TOWNSHIP_ROLES, VILLAGE_STAFF, Principal
+from backend.core.shared_pages import note_version, page_version_column
 from backend.registry import Person
 from backend.wechat import gateway_from_config
 
@@ -244,8 +245,9 @@ def unbind(person_id: int, *, actor: Principal) -> None:
 
 _tokens = ApiToken.__table__
 # the token and its person's principal in one statement, built once: every authenticated request runs it
+# …and the page version of the shared pages (core/shared_pages.py), read at the start of the request as they need it
 _TOKEN_WITH_PRINCIPAL = registry.principal_stmt(_tokens.c.person_id).add_columns(
-    _tokens.c.id, _tokens.c.expires_at, _tokens.c.revoked_at, _tokens.c.kind
+    _tokens.c.id, _tokens.c.expires_at, _tokens.c.revoked_at, _tokens.c.kind, page_version_column()
 )
 _AUTHENTICATE = _TOKEN_WITH_PRINCIPAL.where(_tokens.c.token_hash == bindparam("token_hash"))
 # a download link names its token by id (core/downloads.py): the same statement and the same rules
@@ -265,7 +267,8 @@ def _live(rows: Sequence[Any]) -> tuple[Principal | None, str | None]:
     while its person holds a staff role."""
     if not rows:
         return None, "invalid"
-    token_id, expires_at, revoked_at, kind = rows[0][registry.PRINCIPAL_COLUMNS :]
+    token_id, expires_at, revoked_at, kind, version = rows[0][registry.PRINCIPAL_COLUMNS :]
+    note_version(version)
     if revoked_at is not None:
         return None, "invalid"
     if expires_at <= utcnow():

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, TypeDecorator
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, TypeDecorator, any_, literal
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.elements import ColumnElement
 
 # Stable constraint names so that Alembic migrations are the same on SQLite and PostgreSQL.
 NAMING = {
@@ -53,3 +56,14 @@ class UTCDateTime(TypeDecorator[datetime]):
 def in_values(col: str, values: tuple[str, ...]) -> str:
     """A CHECK constraint's text: ``col`` is one of ``values`` (``kind IN ('a', 'b')``)."""
     return f"{col} IN ({', '.join(repr(v) for v in values)})"
+
+
+def in_ids(column: Any, ids: Iterable[Any]) -> ColumnElement[bool]:
+    """``column IN ids`` for a list of ids of any length. On PostgreSQL ``column = ANY(:ids)`` with one array
+    parameter: the same SQL text for 3 ids or 300, so SQLAlchemy compiles it once and the server prepares and plans
+    it once, where an ``IN (…)`` list is a new statement for each length, rendered parameter by parameter (a decision
+    with 175 names spent 4 ms there). SQLite has no arrays: the ``IN`` list."""
+    values = list(ids)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(values, ARRAY(BigInteger())))
+    return column.in_(values)

@@ -13,8 +13,9 @@ the few tables no shared page reads (:data:`PRIVATE_TABLES`: tokens, log-in tick
 receipts, the audit log, consents and the push outbox) advances it right after it commits, before its connection
 goes back to the pool (:func:`install_page_versions`; a rolled-back transaction advances nothing). A shared page is
 kept under the version read at the start of its request, and given out only while the version is unchanged. The
-version is read on the primary with every shared read (one small statement), so every host sees another host's
-write on its next request; each process keeps its own pages, nothing is shared between hosts but the version.
+version comes on the primary with the token's own statement (:func:`page_version_column`; backend/auth), so every
+host sees another host's write on its next request and a kept page costs that one statement and nothing more; each
+process keeps its own pages, nothing is shared between hosts but the version.
 
 What the reader must not notice:
 
@@ -49,8 +50,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, has_request_context, request
-from sqlalchemy import event, text
+from sqlalchemy import BigInteger, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
 
 from backend.core.clock import today
 from backend.core.connections import plain_read
@@ -148,6 +152,37 @@ def install_page_versions(engine: Engine) -> None:
             log.warning("shared pages: could not advance the page version after a write: %s", exc)
 
 
+class PageVersionColumn(FunctionElement[int]):
+    """The page version as a column of another statement: the token's statement carries it (backend/auth), so a
+    kept page costs no statement of its own. A function element with no arguments: SQLAlchemy keeps the statement
+    compiled (a bare ColumnElement would have no cache key, and the token's statement would be compiled anew on every
+    request)."""
+
+    type = BigInteger()
+    name = "page_version"
+    inherit_cache = True
+
+
+@compiles(PageVersionColumn, "postgresql")
+def _version_on_postgres(element: PageVersionColumn, compiler: Any, **kw: Any) -> str:
+    return f"({PG_READ})"
+
+
+@compiles(PageVersionColumn)
+def _version_elsewhere(element: PageVersionColumn, compiler: Any, **kw: Any) -> str:
+    return f"({SQLITE_READ})"
+
+
+def page_version_column() -> ColumnElement[int]:
+    return PageVersionColumn().label("page_version")
+
+
+def note_version(version: int | None) -> None:
+    """What the request's token statement read: its shared pages use it instead of reading it again."""
+    if version is not None and has_request_context():
+        g.page_version = int(version)
+
+
 def read_version() -> int:
     """The page version now (on the primary; a GET's read in autocommit on PostgreSQL)."""
     sql = PG_READ if db.session.get_bind().dialect.name == "postgresql" else SQLITE_READ
@@ -232,7 +267,9 @@ def shared_page(view: F) -> F:
         if pages is None or not pages.on or principal is None or request.method not in ("GET", "HEAD"):
             return view(*args, **kwargs)
         key = (request.full_path, today().toordinal(), audience(principal))
-        version = read_version()
+        version = g.get("page_version")
+        if version is None:
+            version = read_version()
         page = pages.get(key, version)
         if page is not None:
             return current_app.response_class(page.body, status=page.status, headers=list(page.headers))

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, case, func, or_, select
 
-from backend.core.db import db
+from backend.core.db import db, in_ids
 from backend.registry.models import Household, Member, Person, RoleAssignment, Township, Village
 
 
@@ -114,7 +114,7 @@ def person_names(ids: Collection[int]) -> dict[int, str]:
     wanted = [i for i in set(ids) if i is not None]
     if not wanted:
         return {}
-    return dict(db.session.execute(select(Person.id, Person.name).where(Person.id.in_(wanted))).all())
+    return dict(db.session.execute(select(Person.id, Person.name).where(in_ids(Person.id, wanted))).all())
 
 
 def village_names(ids: Collection[int]) -> dict[int, str]:
@@ -122,7 +122,7 @@ def village_names(ids: Collection[int]) -> dict[int, str]:
     wanted = [i for i in set(ids) if i is not None]
     if not wanted:
         return {}
-    return dict(db.session.execute(select(Village.id, Village.name).where(Village.id.in_(wanted))).all())
+    return dict(db.session.execute(select(Village.id, Village.name).where(in_ids(Village.id, wanted))).all())
 
 
 def township_names(ids: Collection[int]) -> dict[int, str]:
@@ -130,7 +130,7 @@ def township_names(ids: Collection[int]) -> dict[int, str]:
     wanted = [i for i in set(ids) if i is not None]
     if not wanted:
         return {}
-    return dict(db.session.execute(select(Township.id, Township.name).where(Township.id.in_(wanted))).all())
+    return dict(db.session.execute(select(Township.id, Township.name).where(in_ids(Township.id, wanted))).all())
 
 
 def household_ids_by_number(village_id: int) -> dict[str, int]:

@@ -259,6 +259,18 @@ def test_a_write_is_seen_by_the_next_read_of_everyone(app: Flask, client: Any, m
     assert client.get(url, headers=hb).get_data() == first.get_data()
     assert pages.hits == hits + 1  # b got a's page
 
+    statements: list[str] = []
+
+    def note(conn: Any, cursor: Any, sql: str, *args: Any) -> None:
+        statements.append(sql)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert client.get(url, headers=ha).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert len(statements) == 1 and "token_hash" in statements[0]  # a kept page: the token's statement, no other
+
     r = client.post(url, headers=hs, json={"code": "labor", "name": "劳龄股"})  # the secretary, in the console
     assert r.status_code == 201, r.json
     for headers in (hb, ha, hs):

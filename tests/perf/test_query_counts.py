@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import event
+from sqlalchemy.engine.interfaces import CacheStats
 
 from backend import disclosures, dividends, land
 from backend.core.db import db
@@ -203,6 +204,7 @@ class Count:
     status: int
     items: int  # the size of the answer: list items, lines, etc. (to show the data did grow)
     statements: list[str]
+    compiled: list[str] = field(default_factory=list)  # statements SQLAlchemy compiled for this request
 
 
 def _size(body: Any) -> int:
@@ -219,9 +221,12 @@ def _size(body: Any) -> int:
 def count(w: Village_, path: str, headers: dict[str, str]) -> tuple[Count, Count]:
     """(first, second) request of ``path``, each in an app context of its own, with the statements it ran."""
     seen: list[str] = []
+    compiled: list[str] = []
 
-    def listen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+    def listen(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, *args: Any) -> None:
         seen.append(" ".join(statement.split()))
+        if context is not None and context.cache_hit in (CacheStats.CACHE_MISS, CacheStats.NO_CACHE_KEY):
+            compiled.append(f"{context.cache_hit.name}: {seen[-1]}")
 
     out = []
     engine = db.engine
@@ -229,10 +234,11 @@ def count(w: Village_, path: str, headers: dict[str, str]) -> tuple[Count, Count
     try:
         for _ in range(2):
             seen.clear()
+            compiled.clear()
             with w.app.app_context():
                 r = w.app.test_client().get(path, headers=headers)
                 db.session.remove()
-            out.append(Count(r.status_code, _size(r.json), list(seen)))
+            out.append(Count(r.status_code, _size(r.json), list(seen), list(compiled)))
     finally:
         event.remove(engine, "before_cursor_execute", listen)
     return out[0], out[1]
@@ -278,6 +284,10 @@ def test_hot_paths_issue_a_fixed_small_number_of_statements(small):
         if len(worst.statements) > budget:
             problems.append(f"{name}: {len(worst.statements)} statements, more than its budget of {budget}:\n"
                             f"{_show(worst.statements)}")
+        for label, c in (("small", warm_s), ("large", warm_l)):
+            if c.compiled:  # a statement with no cache key is compiled anew on every request (0.2 ms and more)
+                problems.append(f"{name} ({label} village): statements compiled again on a repeated request:\n"
+                                + _show(c.compiled))
         if len(cold_l.statements) > len(warm_l.statements) + 1:
             problems.append(f"{name}: the first request took {len(cold_l.statements)} statements, the next "
                             f"{len(warm_l.statements)}:\n{_show(cold_l.statements)}")
