@@ -94,10 +94,9 @@ def from_env() -> dict[str, Any]:
         # replaced, no request fails on it after a restart (core/connections.py)
         "DB_POOL_PRE_PING": _bool("DB_POOL_PRE_PING", True),
         # a village's public pages, kept once for every reader who sees them alike (core/shared_pages.py): at most
-        # this many seconds (0 = off), this many pages per process, pages up to this size
+        # this many seconds (0 = off), this many megabytes of pages per process
         "PAGE_CACHE_SECONDS": _float("PAGE_CACHE_SECONDS", 60.0),
-        "PAGE_CACHE_ENTRIES": _int("PAGE_CACHE_ENTRIES", 2000),
-        "PAGE_CACHE_MAX_BYTES": _int("PAGE_CACHE_MAX_BYTES", 512 * 1024),
+        "PAGE_CACHE_MB": _float("PAGE_CACHE_MB", 64.0),
         "WECHAT_APPID": os.environ.get("WECHAT_APPID", "wx-demo-appid"),
         "WECHAT_SECRET": os.environ.get("WECHAT_SECRET", "demo-secret"),
         "WECHAT_API_BASE_URL": os.environ.get("WECHAT_API_BASE_URL", "https://api.weixin.qq.com/"),

@@ -28,13 +28,13 @@ What the reader must not notice:
 - a page is kept per address (query included), per day (pages that count days to a deadline or show what is
   current), and per audience: the reader's grants (role, villages, township), home village, township and whether
   they are a member. A staff member's page (more fields) is never given to a villager. Never kept: answers other
-  than 200, a request whose view wrote anything, a body over ``PAGE_CACHE_MAX_BYTES``, and any view not marked;
+  than 200, a request whose view wrote anything, a body over 1 MB, and any view not marked;
 - ``@shared_page`` goes below ``@requires`` (the permission is checked on every request, kept page or not) and above
   the schema decorators (the body kept is the one sent). A view is marked only when its answer depends on nothing
   of the reader but the audience: tests/core/test_shared_pages.py compares every marked page across the demo's
   readers of one audience, and proves no marked view reads a private table.
 
-Per process: at most ``PAGE_CACHE_ENTRIES`` pages (the least recently used go first).
+Per process: at most ``PAGE_CACHE_MB`` (64) megabytes of pages; the least recently used go first.
 """
 
 from __future__ import annotations
@@ -76,6 +76,7 @@ _WRITTEN_TABLE = re.compile(r"^\s*(?:insert\s+into|update|delete\s+from)\s+\"?(\
 _WROTE = "sunshine.page_wrote"  # the connection's open transaction wrote a shared table
 _COMMITTED = "sunshine.page_committed"  # …and committed: advance the version when the connection is returned
 _G_WROTE = "_page_wrote"  # this request wrote something (its answer is not kept)
+MAX_PAGE_BYTES = 1024 * 1024  # a larger answer is not kept (a register of thousands of rows: rare, and big)
 
 PG_READ = "SELECT last_value FROM page_version"
 PG_ADVANCE = "SELECT nextval('page_version')"
@@ -183,6 +184,20 @@ def note_version(version: int | None) -> None:
         g.page_version = int(version)
 
 
+def version_past_now() -> None:
+    """Move the page version past anything a running process may hold: to the time in microseconds if that is
+    further (a restore brings back the version of the dump, lower than the one pages were kept under; a version
+    that came back to the same number would give out a page of the data before the restore). Commits."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text(
+            "SELECT setval('page_version', GREATEST((SELECT last_value FROM page_version), "
+            "(extract(epoch FROM clock_timestamp()) * 1000000)::bigint))"))
+    else:
+        db.session.execute(text("UPDATE page_version SET n = max(n, :now) WHERE id = 1"),
+                           {"now": int(time.time() * 1_000_000)})
+    db.session.commit()
+
+
 def read_version() -> int:
     """The page version now (on the primary; a GET's read in autocommit on PostgreSQL)."""
     sql = PG_READ if db.session.get_bind().dialect.name == "postgresql" else SQLITE_READ
@@ -202,29 +217,39 @@ class Page:
 
 
 class SharedPages:
-    """Pages by (address, day, audience), each with the version it was built under. Thread-safe."""
+    """Pages by (address, day, audience), each with the version it was built under, within ``budget`` bytes of
+    bodies (the least recently used go first). Thread-safe."""
 
-    def __init__(self, seconds: float, entries: int, max_bytes: int,
+    def __init__(self, seconds: float, budget: int, max_page: int = MAX_PAGE_BYTES,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.seconds = seconds
-        self.entries = entries
-        self.max_bytes = max_bytes
+        self.budget = budget
+        self.max_page = min(max_page, budget)
         self.clock = clock
         self._pages: OrderedDict[tuple[Any, ...], Page] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
     @property
     def on(self) -> bool:
-        return self.seconds > 0 and self.entries > 0
+        return self.seconds > 0 and self.budget > 0
+
+    @property
+    def size(self) -> int:
+        """Bytes of bodies kept."""
+        return self._bytes
+
+    def _drop(self, key: tuple[Any, ...]) -> None:
+        self._bytes -= len(self._pages.pop(key).body)
 
     def get(self, key: tuple[Any, ...], version: int) -> Page | None:
         with self._lock:
             page = self._pages.get(key)
             if page is None or page.version != version or self.clock() - page.kept_at >= self.seconds:
                 if page is not None:
-                    del self._pages[key]
+                    self._drop(key)
                 self.misses += 1
                 return None
             self._pages.move_to_end(key)
@@ -233,18 +258,21 @@ class SharedPages:
 
     def put(self, key: tuple[Any, ...], version: int, response: Response) -> None:
         body = response.get_data()
-        if len(body) > self.max_bytes:
+        if len(body) > self.max_page:
             return
         page = Page(version, self.clock(), response.status_code, body, tuple(response.headers.items()))
         with self._lock:
+            if key in self._pages:
+                self._drop(key)
             self._pages[key] = page
-            self._pages.move_to_end(key)
-            while len(self._pages) > self.entries:
-                self._pages.popitem(last=False)
+            self._bytes += len(body)
+            while self._bytes > self.budget:
+                self._drop(next(iter(self._pages)))
 
     def clear(self) -> None:
         with self._lock:
             self._pages.clear()
+            self._bytes = 0
 
     def __len__(self) -> int:
         return len(self._pages)
@@ -289,8 +317,7 @@ def install_shared_pages(app: Flask, engine: Engine) -> None:
     install_page_versions(engine)
     app.extensions[EXTENSION] = SharedPages(
         seconds=float(app.config.get("PAGE_CACHE_SECONDS", 60)),
-        entries=int(app.config.get("PAGE_CACHE_ENTRIES", 2000)),
-        max_bytes=int(app.config.get("PAGE_CACHE_MAX_BYTES", 512 * 1024)),
+        budget=int(float(app.config.get("PAGE_CACHE_MB", 64)) * 1024 * 1024),
     )
 
 

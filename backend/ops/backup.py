@@ -28,6 +28,7 @@ from sqlalchemy.engine import URL, make_url
 from backend import registry
 from backend.core.db import db
 from backend.core.seal import verify_chain
+from backend.core.shared_pages import version_past_now
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_CUSTOM_MAGIC = b"PGDMP"
@@ -168,6 +169,7 @@ def restore(uri: str, source: Path, *, force: bool = False, pg_bin: str | None =
         detail = "PostgreSQL"
     db.session.remove()
     db.engine.dispose()
+    _pages_forget_the_old_data()
     message = f"已从 {source} 恢复（{detail}） / restored {target.shown} from {source}"
     return RestoreReport(message, verify_all_chains(), _revision_note())
 
@@ -221,6 +223,22 @@ def _restore_postgres(target: Database, source: Path, kind: str, pg_bin: str | N
 
 
 # ---------------------------------------------------------------- after a restore
+
+
+def _pages_forget_the_old_data() -> None:
+    """Every running process's kept pages (core/shared_pages.py) are of the data before the restore: the page
+    version moves past them. A dump older than migration 0030 has no version (``flask db upgrade`` makes it)."""
+    if "page_version" not in inspect(db.engine).get_table_names() and not _has_version_sequence():
+        return
+    version_past_now()
+    db.session.remove()
+
+
+def _has_version_sequence() -> bool:
+    if db.engine.dialect.name != "postgresql":
+        return False
+    with db.engine.connect() as conn:
+        return conn.execute(text("SELECT to_regclass('page_version') IS NOT NULL")).scalar_one()
 
 
 def verify_all_chains() -> list[ChainResult]:

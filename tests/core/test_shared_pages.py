@@ -48,7 +48,7 @@ class _Resp:
 
 def test_a_page_is_given_only_under_its_version_and_within_its_time() -> None:
     now = [100.0]
-    pages = SharedPages(seconds=60, entries=10, max_bytes=1000, clock=lambda: now[0])
+    pages = SharedPages(seconds=60, budget=1000, clock=lambda: now[0])
     pages.put(("a",), 7, _Resp(b'{"x": 1}').r)
     page = pages.get(("a",), 7)
     assert page is not None and page.body == b'{"x": 1}' and page.status == 200
@@ -61,16 +61,18 @@ def test_a_page_is_given_only_under_its_version_and_within_its_time() -> None:
     assert pages.get(("a",), 8) is None  # 60 s: fresh again, whatever the version says
 
 
-def test_the_store_keeps_at_most_its_entries_and_no_page_over_its_size() -> None:
-    pages = SharedPages(seconds=60, entries=2, max_bytes=10)
-    pages.put(("a",), 1, _Resp(b"1").r)
-    pages.put(("b",), 1, _Resp(b"2").r)
+def test_the_store_keeps_at_most_its_budget_of_bytes_and_no_page_over_its_size() -> None:
+    pages = SharedPages(seconds=60, budget=10, max_page=6)
+    pages.put(("a",), 1, _Resp(b"1234").r)
+    pages.put(("b",), 1, _Resp(b"5678").r)
     assert pages.get(("a",), 1) is not None  # a is now the most recently used
-    pages.put(("c",), 1, _Resp(b"3").r)
-    assert len(pages) == 2 and pages.get(("b",), 1) is None and pages.get(("a",), 1) is not None
-    pages.put(("d",), 1, _Resp(b"x" * 11).r)
-    assert pages.get(("d",), 1) is None
-    assert not SharedPages(seconds=0, entries=2, max_bytes=10).on
+    pages.put(("c",), 1, _Resp(b"9999").r)  # 12 bytes > 10: the least recently used goes
+    assert len(pages) == 2 and pages.size == 8 and pages.get(("b",), 1) is None and pages.get(("a",), 1) is not None
+    pages.put(("a",), 1, _Resp(b"12").r)  # kept again: counted once
+    assert pages.size == 6
+    pages.put(("d",), 1, _Resp(b"x" * 7).r)
+    assert pages.get(("d",), 1) is None and pages.size == 6
+    assert not SharedPages(seconds=0, budget=10).on and not SharedPages(seconds=60, budget=0).on
 
 
 @pytest.mark.parametrize(("sql", "shared"), [

@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from backend import create_app
 from backend.core.db import db
 from backend.core.seal import Seal, seal, verify_chain
+from backend.core.shared_pages import read_version
 from backend.ledger import service as ledger
 from backend.ledger.models import Voucher
 from backend.ops.backup import PG_CUSTOM_MAGIC, SQLITE_MAGIC
@@ -139,6 +140,8 @@ def test_sqlite_dump_while_a_write_is_open_then_destroy_and_restore_brings_all_b
         db.session.execute(text("UPDATE villages SET name = '改名村' WHERE code = 'SH02'"))
         db.session.commit()
         destroyed = _fingerprint()
+        version_destroyed = read_version()
+        db.session.remove()
     assert destroyed != before
 
     refused = _cli(app, "restore", str(dump))
@@ -154,6 +157,8 @@ def test_sqlite_dump_while_a_write_is_open_then_destroy_and_restore_brings_all_b
     with app.app_context():
         assert _fingerprint() == before
         assert db.session.execute(select(Village.name).where(Village.code == "LJ01")).scalar_one() == "临江村"
+        # the dump's page version was older than the pages kept of the destroyed data: it moved past them
+        assert read_version() > version_destroyed
 
 
 def test_sqlite_restore_into_a_new_file_needs_no_force(sqlite_app, tmp_path):
@@ -246,9 +251,12 @@ def test_postgres_dump_restore_into_a_fresh_database_then_destroy_and_restore_wi
         db.session.execute(text("DELETE FROM seals"))
         db.session.execute(text("UPDATE villages SET name = '改名村'"))
         db.session.commit()
+        version_destroyed = read_version()
+        db.session.remove()
     r = _cli(pg_target, "restore", str(dump), "--force")
     assert r.exit_code == 0, r.output
     with pg_target.app_context():
+        assert read_version() > version_destroyed  # past every page kept of the destroyed data
         assert _fingerprint() == before
     # and a dump of a URL with a password never shows it
     r = _cli(pg_target, "dump", str(tmp_path / "again.pgdump"))
