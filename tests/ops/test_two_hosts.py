@@ -2,14 +2,17 @@
 
 Hosts A and B are two gunicorns (tests/ops/hosts.py) on a fresh database of this test's own, the same Redis (db 11
 of the local server; the counters under a key prefix of the run's own, deleted afterwards), ``TRUSTED_PROXIES=1`` (as
-behind nginx) and ``RATELIMIT_LOGIN="3 per minute"``. No host keeps an answer in memory: each request reads the
-database, so what one host wrote the other reads on its very next request, with no waiting.
+behind nginx) and ``RATELIMIT_LOGIN="3 per minute"``. A host keeps in memory only a village's public pages
+(backend/core/shared_pages.py), each under the page version the database holds and every request reads with its
+token: what one host wrote, the other reads on its very next request, with no waiting.
 
 1. A villager's ``/me`` has been read on both hosts. Logout on A: B refuses the token (401) on the very next
    request; the villager's other token still works on both.
 2. The villager's notice list has been read on B; the villager marks a notice read through A, and the secretary
    publishes another through A: B's very next read shows each.
-3. The login limit is counted in Redis across both hosts: three logins from one address over A, B, A pass, the
+3. The village's share types have been read twice on B (the second from B's memory); the secretary adds one through
+   A: B's very next read shows it.
+4. The login limit is counted in Redis across both hosts: three logins from one address over A, B, A pass, the
    fourth is 429 on B and on A, with the Chinese message and Retry-After; another address still logs in.
 """
 
@@ -127,6 +130,25 @@ def test_a_write_through_one_host_is_read_on_the_other(app: Any, two_hosts: Any)
     second = published.json()["id"]
     assert listed(b) == {notice_id: True, second: False}
     assert listed(a) == {notice_id: True, second: False}
+
+
+def test_a_page_one_host_keeps_is_fresh_after_a_write_through_the_other(app: Any, two_hosts: Any) -> None:
+    a, b, _, seeded, _ = two_hosts
+    path = f"/villages/{seeded['village_id']}/share-types"
+
+    def names(host: Host) -> list[str]:
+        resp = _get(host, path, seeded["token"])
+        assert resp.status_code == 200, resp.text
+        return [t["name"] for t in resp.json()["items"]]
+
+    kept = names(b)
+    assert names(b) == kept  # B keeps it now (tests/core/test_shared_pages.py counts the hits)
+    added = requests.post(f"{a.base}/api/v1{path}", headers=_auth(seeded["secretary"]),
+                          json={"code": "labor", "name": "劳龄股"}, timeout=10)
+    assert added.status_code == 201, added.text
+    after = names(b)  # the very next read, on the other host
+    assert sorted(after) == sorted([*kept, "劳龄股"])
+    assert "劳龄股" in names(a)
 
 
 def test_the_login_limit_is_counted_across_both_hosts_in_redis(app: Any, two_hosts: Any) -> None:
