@@ -82,6 +82,7 @@ PG_READ = "SELECT last_value FROM page_version"
 PG_ADVANCE = "SELECT nextval('page_version')"
 SQLITE_READ = "SELECT n FROM page_version WHERE id = 1"
 SQLITE_ADVANCE = "UPDATE page_version SET n = n + 1 WHERE id = 1"
+SQLITE_ATTEMPTS = 3
 
 
 def writes_shared(statement: str) -> bool:
@@ -97,7 +98,8 @@ def writes_shared(statement: str) -> bool:
 
 
 def _advance(dbapi_connection: Any, postgres: bool) -> None:
-    """Advance the page version on a connection just returned to the pool (its transaction is over)."""
+    """Advance the page version on a connection just returned to the pool (its transaction is over). Never leaves
+    the connection inside a transaction, whatever happens."""
     if postgres:
         before = dbapi_connection.autocommit
         dbapi_connection.autocommit = True  # nextval is not transactional: no BEGIN, no COMMIT
@@ -105,18 +107,28 @@ def _advance(dbapi_connection: Any, postgres: bool) -> None:
             dbapi_connection.execute(PG_ADVANCE)
         finally:
             dbapi_connection.autocommit = before
-    else:
-        cur = dbapi_connection.cursor()
+        return
+    # SQLite: take the write lock first (BEGIN IMMEDIATE waits for it, busy_timeout). A deferred transaction would
+    # read first and then ask for the lock, and SQLite refuses that at once when another connection committed in
+    # between (SQLITE_BUSY_SNAPSHOT); a connection left inside that failed transaction would read its old snapshot,
+    # old version and old rows, in every later request.
+    for attempt in range(SQLITE_ATTEMPTS):
         try:
-            cur.execute(SQLITE_ADVANCE)
-        finally:
-            cur.close()
-        dbapi_connection.commit()
+            dbapi_connection.execute("BEGIN IMMEDIATE")
+            dbapi_connection.execute(SQLITE_ADVANCE)
+            dbapi_connection.commit()
+            return
+        except Exception:
+            dbapi_connection.rollback()
+            if attempt == SQLITE_ATTEMPTS - 1:
+                raise
 
 
-def install_page_versions(engine: Engine) -> None:
+def install_page_versions(engine: Engine, forget: Callable[[], None] | None = None) -> None:
     """Every transaction of ``engine`` that wrote a shared table advances the page version once it has committed.
-    Installed on every app's engine, whether or not its own cache is on: another host's may be."""
+    Installed on every app's engine, whether or not its own cache is on: another host's may be. Should the advance
+    fail (the database gone at that moment), ``forget`` empties this process's pages: other hosts' are fresh again
+    within ``PAGE_CACHE_SECONDS``."""
     if getattr(engine, "_sunshine_page_versions", False):
         return
     engine._sunshine_page_versions = True  # type: ignore[attr-defined]
@@ -151,6 +163,8 @@ def install_page_versions(engine: Engine) -> None:
             _advance(dbapi_connection, postgres)
         except Exception as exc:  # the pages are kept at most PAGE_CACHE_SECONDS: they are fresh again by then
             log.warning("shared pages: could not advance the page version after a write: %s", exc)
+            if forget is not None:
+                forget()
 
 
 class PageVersionColumn(FunctionElement[int]):
@@ -314,11 +328,12 @@ def shared_page(view: F) -> F:
 
 def install_shared_pages(app: Flask, engine: Engine) -> None:
     """The app's page store (off with ``PAGE_CACHE_SECONDS=0``) and the version's advance on its engine."""
-    install_page_versions(engine)
-    app.extensions[EXTENSION] = SharedPages(
+    pages = SharedPages(
         seconds=float(app.config.get("PAGE_CACHE_SECONDS", 60)),
         budget=int(float(app.config.get("PAGE_CACHE_MB", 64)) * 1024 * 1024),
     )
+    app.extensions[EXTENSION] = pages
+    install_page_versions(engine, forget=pages.clear)
 
 
 def pages_of(app: Flask) -> SharedPages | None:
