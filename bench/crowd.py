@@ -5,7 +5,7 @@
     REUSE=1 .venv/bin/python bench/crowd.py --profile     # no load: where one request of each hot path spends its time
     PROFILE_ONLY=/me/home REUSE=1 .venv/bin/python bench/crowd.py --profile   # only the paths whose template matches
     ROUNDS=5 DURATION=10 CROWD=2000 .venv/bin/python bench/crowd.py
-    COMPARE_PRE_PING=1 REUSE=1 .venv/bin/python bench/crowd.py   # a fifth server: the API without the pool's ping
+    COMPARE_PRE_PING=1 REUSE=1 .venv/bin/python bench/crowd.py   # a fifth server: the API without the look before use
 
 The village is bench/hot_paths.py's (its builder, imported): the demo and 临江村 made large. The crowd: every demo
 person's token (the staff included) and ``CROWD`` (1,000) household heads' tokens; the reads are every GET the
@@ -441,7 +441,7 @@ def main() -> int:
         wait_ready(procs["ping"], base["ping"] + "/ping")
         wait_ready(procs["one"], base["one"] + "/one")
         wait_ready(procs["api"], base["api"] + "/readyz")
-        if compare_ping:  # the API as deployed but without the pool's ping at each checkout (DB_POOL_PRE_PING=0)
+        if compare_ping:  # the API as deployed but without the look at each checkout (DB_POOL_PRE_PING=0)
             procs["noping"] = start("backend.wsgi:app", {**env, "DB_POOL_PRE_PING": "0"}, ports["noping"], workers,
                                     threads)
             wait_ready(procs["noping"], base["noping"] + "/readyz")
@@ -486,7 +486,7 @@ def main() -> int:
           f"{p99:.1f} ms (target < 150 ms: {'met' if p99 < 150 else 'NOT met'}); "
           f"/one ÷ /ping {med([r['one'].rps / r['ping'].rps for r in rows]):.0%}")
     if compare_ping:
-        print("crowd without the pool's pre-ping (DB_POOL_PRE_PING=0): " + ", ".join(
+        print("crowd without the look before use (DB_POOL_PRE_PING=0): " + ", ".join(
             f"round {i}: {r['noping'].rps:,.0f} req/s, p99 {r['noping'].p99:.1f} ms, "
             f"{r['noping'].rps / r['one'].rps:.0%} of /one, CPU {r['noping'].app_cpu:.2f} + {r['noping'].db_cpu:.2f} ms"
             for i, r in enumerate(rows, 1)))

@@ -1,8 +1,8 @@
 """A village's public pages, kept once for everyone who sees them alike (``@shared_page``).
 
 Why: a crowd of villagers opening the mini-program reads, for a good half of its requests, pages that are the same
-for every one of them — the village's disclosures, its accounts for the year, its assets, contracts, projects, job
-postings and decisions — and each was built anew for each of them (2–9 statements, the ORM and the schema). The
+for every one of them — the village's disclosures, its accounts for the year, its assets, contracts, projects and
+decisions — and each was built anew for each of them (2–9 statements, the ORM and the schema). The
 per-token cache removed in issue 22 could not share them. These pages depend on the village's data, the day, the
 page's address and what the reader may see (their grants), never on who the reader is: a page built for one reader is
 kept and given to every reader who sees the village the same way, until a write changes anything.
@@ -23,8 +23,8 @@ What the reader must not notice:
   answers. Between a commit and its version's advance (the same thread, a fraction of a millisecond) a reader may
   still get the page of just before the write — as a read that started a moment earlier would have;
 - pages are kept at most ``PAGE_CACHE_SECONDS`` (60 by default; 0 turns the cache off): what changed the data
-  without advancing the version (a process killed between its commit and the advance, a hand-made change in psql,
-  a restore) is seen within that time;
+  without advancing the version (a process killed between its commit and the advance, a hand-made change in psql)
+  is seen within that time; a restore moves the version past every kept page (backend/ops/backup.py);
 - a page is kept per address (query included), per day (pages that count days to a deadline or show what is
   current), and per audience: the reader's grants (role, villages, township), home village, township and whether
   they are a member. A staff member's page (more fields) is never given to a villager. Never kept: answers other

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from flask import Flask, jsonify
+from flask import Flask, Response, jsonify
 from sqlalchemy import event, select, text
 
 from backend import create_app, demo, registry
@@ -36,25 +36,19 @@ API = "/api/v1"
 # ---------------------------------------------------------------- the store and the rules, alone
 
 
-class _Resp:
-    def __init__(self, body: bytes, status: int = 200) -> None:
-        from flask import Response
-
-        self.r = Response(body, status=status, mimetype="application/json")
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.r, name)
+def _resp(body: bytes) -> Response:
+    return Response(body, status=200, mimetype="application/json")
 
 
 def test_a_page_is_given_only_under_its_version_and_within_its_time() -> None:
     now = [100.0]
     pages = SharedPages(seconds=60, budget=1000, clock=lambda: now[0])
-    pages.put(("a",), 7, _Resp(b'{"x": 1}').r)
+    pages.put(("a",), 7, _resp(b'{"x": 1}'))
     page = pages.get(("a",), 7)
     assert page is not None and page.body == b'{"x": 1}' and page.status == 200
     assert pages.get(("a",), 8) is None  # a write since: the version moved
     assert pages.get(("a",), 7) is None  # and the old page is gone, not kept for a version that is over
-    pages.put(("a",), 8, _Resp(b"{}").r)
+    pages.put(("a",), 8, _resp(b"{}"))
     now[0] += 59.9
     assert pages.get(("a",), 8) is not None
     now[0] += 0.1
@@ -63,14 +57,14 @@ def test_a_page_is_given_only_under_its_version_and_within_its_time() -> None:
 
 def test_the_store_keeps_at_most_its_budget_of_bytes_and_no_page_over_its_size() -> None:
     pages = SharedPages(seconds=60, budget=10, max_page=6)
-    pages.put(("a",), 1, _Resp(b"1234").r)
-    pages.put(("b",), 1, _Resp(b"5678").r)
+    pages.put(("a",), 1, _resp(b"1234"))
+    pages.put(("b",), 1, _resp(b"5678"))
     assert pages.get(("a",), 1) is not None  # a is now the most recently used
-    pages.put(("c",), 1, _Resp(b"9999").r)  # 12 bytes > 10: the least recently used goes
+    pages.put(("c",), 1, _resp(b"9999"))  # 12 bytes > 10: the least recently used goes
     assert len(pages) == 2 and pages.size == 8 and pages.get(("b",), 1) is None and pages.get(("a",), 1) is not None
-    pages.put(("a",), 1, _Resp(b"12").r)  # kept again: counted once
+    pages.put(("a",), 1, _resp(b"12"))  # kept again: counted once
     assert pages.size == 6
-    pages.put(("d",), 1, _Resp(b"x" * 7).r)
+    pages.put(("d",), 1, _resp(b"x" * 7))
     assert pages.get(("d",), 1) is None and pages.size == 6
     assert not SharedPages(seconds=0, budget=10).on and not SharedPages(seconds=60, budget=0).on
 
