@@ -299,6 +299,12 @@ class _Route:
 _ROUTE: ContextVar[_Route | None] = ContextVar("replica_route", default=None)
 
 
+def routed() -> bool:
+    """This request is inside a :func:`replica_read` view: its reads may come from the replica (core/shared_pages
+    keeps nothing it read there)."""
+    return _ROUTE.get() is not None
+
+
 _primary_bind = FlaskSession.get_bind
 
 

@@ -35,6 +35,18 @@ What the reader must not notice:
   readers of one audience, and proves no marked view reads a private table.
 
 Per process: at most ``PAGE_CACHE_MB`` (64) megabytes of pages; the least recently used go first.
+
+**Shared reads** (``@shared_read``): the other half of the crowd's requests are personal pages (a villager's home,
+a notice with its read mark, a decision with their own objections), which no page store can share; but parts of them
+are the same for every reader — the names of people and places, the caller's village and township, the village's
+newest disclosure. A function marked ``@shared_read`` keeps its value per arguments and per day under the same page
+version, with the same freshness: a write anywhere but the private tables forgets it on every host at the next
+request. Its value is given to every reader, so it must be immutable (tuples, frozen dataclasses, read-only
+mappings; a test checks every marked function's value) and depend on nothing but its arguments and the data. A read
+is kept only in a GET or HEAD that has written nothing (a request's own write is seen by its own reads, never kept
+for others), outside a replica's view (a lagging replica's value is not kept under the primary's version), and only
+once the request knows the version (from the token's statement: a request without a token reads straight through).
+At most ``PAGE_CACHE_READS`` (20,000) values per process; the least recently used go first.
 """
 
 from __future__ import annotations
@@ -60,6 +72,7 @@ from backend.core.clock import today
 from backend.core.connections import plain_read
 from backend.core.db import db
 from backend.core.permissions import Principal, current_principal
+from backend.core.replica import routed
 
 log = logging.getLogger(__name__)
 
@@ -326,14 +339,104 @@ def shared_page(view: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+# ---------------------------------------------------------------- shared reads
+
+READS_EXTENSION = "shared_reads"
+SHARED_READS: list[Callable[..., Any]] = []  # every marked function, as written (tests call them)
+_MISSING = object()
+
+
+class SharedReads:
+    """Values by key, each with the version it was read under, at most ``max_entries`` (the least recently used go
+    first). Thread-safe."""
+
+    def __init__(self, seconds: float, max_entries: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self.max_entries = max_entries
+        self.clock = clock
+        self._values: OrderedDict[tuple[Any, ...], tuple[int, float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def on(self) -> bool:
+        return self.seconds > 0 and self.max_entries > 0
+
+    def get(self, key: tuple[Any, ...], version: int) -> Any:
+        """The value kept for ``key`` under ``version``, or ``_MISSING``."""
+        with self._lock:
+            kept = self._values.get(key)
+            if kept is None or kept[0] != version or self.clock() - kept[1] >= self.seconds:
+                if kept is not None:
+                    del self._values[key]
+                self.misses += 1
+                return _MISSING
+            self._values.move_to_end(key)
+            self.hits += 1
+            return kept[2]
+
+    def put(self, key: tuple[Any, ...], version: int, value: Any) -> None:
+        with self._lock:
+            self._values[key] = (version, self.clock(), value)
+            self._values.move_to_end(key)
+            while len(self._values) > self.max_entries:
+                self._values.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+def _pending() -> bool:
+    """The request's session holds changes not yet sent (its own reads would see them once flushed)."""
+    session = db.session()
+    return bool(session.new or session.deleted) or session.identity_map.check_modified()
+
+
+def shared_read(fn: F) -> F:
+    """Keep ``fn``'s value per arguments (hashable) and per day under the page version, for every reader (see the
+    module's text). ``fn`` reads only shared tables and returns an immutable value."""
+    name = f"{fn.__module__}.{fn.__qualname__}"
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any) -> Any:
+        if not has_request_context():
+            return fn(*args)
+        store: SharedReads | None = current_app.extensions.get(READS_EXTENSION)
+        version = g.get("page_version")
+        if (store is None or not store.on or version is None or request.method not in ("GET", "HEAD")
+                or g.get(_G_WROTE) or routed() or _pending()):
+            return fn(*args)
+        key = (name, today().toordinal(), *args)
+        value = store.get(key, version)
+        if value is _MISSING:
+            value = fn(*args)
+            if not g.get(_G_WROTE):
+                store.put(key, version, value)
+        return value
+
+    SHARED_READS.append(fn)
+    return wrapper  # type: ignore[return-value]
+
+
 def install_shared_pages(app: Flask, engine: Engine) -> None:
-    """The app's page store (off with ``PAGE_CACHE_SECONDS=0``) and the version's advance on its engine."""
-    pages = SharedPages(
-        seconds=float(app.config.get("PAGE_CACHE_SECONDS", 60)),
-        budget=int(float(app.config.get("PAGE_CACHE_MB", 64)) * 1024 * 1024),
-    )
+    """The app's page store and shared reads (off with ``PAGE_CACHE_SECONDS=0``) and the version's advance on its
+    engine."""
+    seconds = float(app.config.get("PAGE_CACHE_SECONDS", 60))
+    pages = SharedPages(seconds=seconds, budget=int(float(app.config.get("PAGE_CACHE_MB", 64)) * 1024 * 1024))
+    reads = SharedReads(seconds=seconds, max_entries=int(app.config.get("PAGE_CACHE_READS", 20_000)))
     app.extensions[EXTENSION] = pages
-    install_page_versions(engine, forget=pages.clear)
+    app.extensions[READS_EXTENSION] = reads
+
+    def forget() -> None:
+        pages.clear()
+        reads.clear()
+
+    install_page_versions(engine, forget=forget)
 
 
 def pages_of(app: Flask) -> SharedPages | None:

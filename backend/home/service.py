@@ -28,13 +28,16 @@ Rules (the one place they are stated):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from types import MappingProxyType
 from typing import Any
 
 from backend import auth, decisions, disclosures, dividends, jobs, land, notices
 from backend.core.clock import today
 from backend.core.permissions import Principal
+from backend.core.shared_pages import shared_read
 from backend.home import summary
 
 
@@ -107,15 +110,18 @@ def notices_summary(p: Principal) -> tuple[int, dict[str, Any] | None]:
                     "published_at": n.published_at, "read": first.read}
 
 
-def latest_disclosure(village_id: int | None) -> dict[str, Any] | None:
-    if village_id is None:
-        return None
+def latest_disclosure(village_id: int | None) -> Mapping[str, Any] | None:
+    return None if village_id is None else _latest_disclosure(village_id)
+
+
+@shared_read  # the same for every reader of the village (read-only)
+def _latest_disclosure(village_id: int) -> Mapping[str, Any] | None:
     d = disclosures.latest_published(village_id)
     if d is None:
         return None
-    return {"id": d.id, "period": d.period, "title": d.title, "published_at": d.published_at,
-            "income_total": d.income_total_fen, "expense_total": d.expense_total_fen,
-            "seal": d.seal.hash if d.seal else None}
+    return MappingProxyType({"id": d.id, "period": d.period, "title": d.title, "published_at": d.published_at,
+                             "income_total": d.income_total_fen, "expense_total": d.expense_total_fen,
+                             "seal": d.seal.hash if d.seal else None})
 
 
 def home(p: Principal) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from backend.core.clock import utcnow
 from backend.core.db import db
 from backend.core.errors import AppError, forbidden, not_found, unprocessable
 from backend.core.permissions import Principal
+from backend.core.shared_pages import shared_read
 from backend.notices import outbox
 from backend.notices.models import Notice, NoticeRead, NoticeTarget
 from backend.registry import Township, Village
@@ -157,8 +158,18 @@ def source_names(notices: list[Notice]) -> dict[int, str]:
 
 
 def targets_of(n: Notice) -> list[int]:
-    """The villages ``n`` was sent to, in order: one statement the first time a request asks (can_see, the views)."""
-    return [t.village_id for t in n.targets]
+    """The villages ``n`` was sent to, in order: one statement the first time a request asks (can_see, the views),
+    or none while the data is unchanged (``@shared_read``: the same for every reader). A notice not yet flushed has
+    no id to ask by: its targets are the ones in the session."""
+    if n.id is None:
+        return [t.village_id for t in n.targets]
+    return list(_target_ids(n.id))
+
+
+@shared_read
+def _target_ids(notice_id: int) -> tuple[int, ...]:
+    return tuple(db.session.execute(select(NoticeTarget.village_id).where(NoticeTarget.notice_id == notice_id)
+                                    .order_by(NoticeTarget.village_id)).scalars())
 
 
 def withdraw(n: Notice, *, actor: Principal) -> Notice:

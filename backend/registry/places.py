@@ -17,6 +17,7 @@ from backend.core import audit, request_memo
 from backend.core.db import db
 from backend.core.errors import AppError, conflict, not_found
 from backend.core.permissions import Principal
+from backend.core.shared_pages import shared_read
 from backend.registry.models import Township, Village
 
 
@@ -93,6 +94,7 @@ _PLACES = (
 )
 
 
+@shared_read
 def places_of(township_id: int, village_id: int | None) -> Places | None:
     """The township and (if ``village_id``) the village, names and codes, in one statement; None for no such
     township."""

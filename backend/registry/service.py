@@ -5,14 +5,16 @@ Each answers in one or two statements whatever the village's size; the model cla
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import Select, and_, case, func, or_, select
 
 from backend.core.db import db, in_ids
+from backend.core.shared_pages import shared_read
 from backend.registry.models import Household, Member, Person, RoleAssignment, Township, Village
 
 
@@ -109,28 +111,47 @@ def roster_counts_among(village_ids: Collection[int], among: Select[Any]) -> dic
 # ---------------------------------------------------------------- reads other domains make by id
 
 
-def person_names(ids: Collection[int]) -> dict[int, str]:
-    """person id → name, in one query (ids that do not exist are left out)."""
-    wanted = [i for i in set(ids) if i is not None]
+NAMES_KEPT_UP_TO = 500  # a larger list of ids is read straight (a value kept per argument: keys stay small)
+
+
+def person_names(ids: Collection[int]) -> Mapping[int, str]:
+    """person id → name, in one query (ids that do not exist are left out). Read-only: the same mapping may be given
+    to every reader of the same ids (``@shared_read``)."""
+    return _names(Person, ids)
+
+
+def village_names(ids: Collection[int]) -> Mapping[int, str]:
+    """village id → name, in one query (read-only, like :func:`person_names`)."""
+    return _names(Village, ids)
+
+
+def township_names(ids: Collection[int]) -> Mapping[int, str]:
+    """township id → name, in one query (read-only, like :func:`person_names`)."""
+    return _names(Township, ids)
+
+
+_EMPTY: Mapping[int, str] = MappingProxyType({})
+
+
+def _names(model: Any, ids: Collection[int]) -> Mapping[int, str]:
+    wanted = frozenset(i for i in ids if i is not None)
     if not wanted:
-        return {}
-    return dict(db.session.execute(select(Person.id, Person.name).where(in_ids(Person.id, wanted))).all())
+        return _EMPTY
+    if len(wanted) > NAMES_KEPT_UP_TO:
+        return _names_read(model.__tablename__, wanted)
+    return _names_kept(model.__tablename__, wanted)
 
 
-def village_names(ids: Collection[int]) -> dict[int, str]:
-    """village id → name, in one query."""
-    wanted = [i for i in set(ids) if i is not None]
-    if not wanted:
-        return {}
-    return dict(db.session.execute(select(Village.id, Village.name).where(in_ids(Village.id, wanted))).all())
+_NAMED = {m.__tablename__: m for m in (Person, Village, Township)}
 
 
-def township_names(ids: Collection[int]) -> dict[int, str]:
-    """township id → name, in one query."""
-    wanted = [i for i in set(ids) if i is not None]
-    if not wanted:
-        return {}
-    return dict(db.session.execute(select(Township.id, Township.name).where(in_ids(Township.id, wanted))).all())
+def _names_read(table: str, wanted: frozenset[int]) -> Mapping[int, str]:
+    model = _NAMED[table]
+    return MappingProxyType(dict(db.session.execute(
+        select(model.id, model.name).where(in_ids(model.id, sorted(wanted)))).all()))
+
+
+_names_kept = shared_read(_names_read)
 
 
 def household_ids_by_number(village_id: int) -> dict[str, int]:
