@@ -61,7 +61,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, g, has_request_context, request
+from flask import Flask, Response, current_app, has_request_context, request
 from sqlalchemy import BigInteger, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
@@ -71,7 +71,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from backend.core.clock import today
 from backend.core.connections import plain_read
 from backend.core.db import db
-from backend.core.permissions import Principal, current_principal
+from backend.core.permissions import Grant, Principal, current_principal
 from backend.core.replica import routed
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,9 @@ PRIVATE_TABLES = frozenset({
 _WRITTEN_TABLE = re.compile(r"^\s*(?:insert\s+into|update|delete\s+from)\s+\"?(\w+)", re.IGNORECASE)
 _WROTE = "sunshine.page_wrote"  # the connection's open transaction wrote a shared table
 _COMMITTED = "sunshine.page_committed"  # …and committed: advance the version when the connection is returned
-_G_WROTE = "_page_wrote"  # this request wrote something (its answer is not kept)
+# per request, in its WSGI environ (not flask.g: an app context, and so g, can outlive a request — a test's does)
+_ENV_WROTE = "sunshine.page_wrote"  # this request wrote something (its answer is not kept)
+_ENV_VERSION = "sunshine.page_version"  # the page version the request's token statement read
 MAX_PAGE_BYTES = 1024 * 1024  # a larger answer is not kept (a register of thousands of rows: rare, and big)
 
 PG_READ = "SELECT last_value FROM page_version"
@@ -152,7 +154,7 @@ def install_page_versions(engine: Engine, forget: Callable[[], None] | None = No
         if plain_read(statement):
             return
         if has_request_context():
-            setattr(g, _G_WROTE, True)
+            request.environ[_ENV_WROTE] = True
         if writes_shared(statement):
             conn.info[_WROTE] = True
 
@@ -208,7 +210,7 @@ def page_version_column() -> ColumnElement[int]:
 def note_version(version: int | None) -> None:
     """What the request's token statement read: its shared pages use it instead of reading it again."""
     if version is not None and has_request_context():
-        g.page_version = int(version)
+        request.environ[_ENV_VERSION] = int(version)
 
 
 def version_past_now() -> None:
@@ -311,6 +313,15 @@ def audience(p: Principal) -> tuple[Any, ...]:
     return (p.village_id or 0, p.township_id or 0, p.member_id is not None, grants)
 
 
+def reader_of(seen_as: tuple[Any, ...]) -> Principal:
+    """A principal who sees exactly as the :func:`audience` ``seen_as`` does (no person, no token): for a shared read
+    whose value depends on nothing of the reader but their audience."""
+    village_id, township_id, member, grants = seen_as
+    return Principal(person_id=0, name="", member_id=-1 if member else None, village_id=village_id or None,
+                     township_id=township_id or None,
+                     grants=tuple(Grant(role, frozenset(vs), t or None) for role, vs, t in grants))
+
+
 def shared_page(view: F) -> F:
     """Keep this view's 200 answers for every reader of the same audience (see the module's docstring). Goes
     below ``@requires`` and above the schema decorators."""
@@ -322,16 +333,16 @@ def shared_page(view: F) -> F:
         if pages is None or not pages.on or principal is None or request.method not in ("GET", "HEAD"):
             return view(*args, **kwargs)
         key = (request.full_path, today().toordinal(), audience(principal))
-        version = g.get("page_version")
+        version = request.environ.get(_ENV_VERSION)
         if version is None:
             version = read_version()
         page = pages.get(key, version)
         if page is not None:
             return current_app.response_class(page.body, status=page.status, headers=list(page.headers))
-        setattr(g, _G_WROTE, False)
+        request.environ[_ENV_WROTE] = False
         response = view(*args, **kwargs)
         if (isinstance(response, Response) and response.status_code == 200 and not response.direct_passthrough
-                and not getattr(g, _G_WROTE, False)):
+                and not request.environ.get(_ENV_WROTE)):
             pages.put(key, version, response)
         return response
 
@@ -407,15 +418,15 @@ def shared_read(fn: F) -> F:
         if not has_request_context():
             return fn(*args)
         store: SharedReads | None = current_app.extensions.get(READS_EXTENSION)
-        version = g.get("page_version")
+        version = request.environ.get(_ENV_VERSION)
         if (store is None or not store.on or version is None or request.method not in ("GET", "HEAD")
-                or g.get(_G_WROTE) or routed() or _pending()):
+                or request.environ.get(_ENV_WROTE) or routed() or _pending()):
             return fn(*args)
         key = (name, today().toordinal(), *args)
         value = store.get(key, version)
         if value is _MISSING:
             value = fn(*args)
-            if not g.get(_G_WROTE):
+            if not request.environ.get(_ENV_WROTE):
                 store.put(key, version, value)
         return value
 

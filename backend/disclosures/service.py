@@ -25,6 +25,7 @@ from backend.core.pagination import Page, paginate
 from backend.core.permissions import Principal
 from backend.core.printing.figures import short_code
 from backend.core.seal import Seal
+from backend.core.shared_pages import shared_read
 from backend.disclosures.models import Disclosure, DisclosureQuestion
 from backend.disclosures.periods import covering, months_of, previous_quarter
 from backend.disclosures.printing.document import DisclosureDoc, DisclosureLine, LargeItem
@@ -95,8 +96,14 @@ _SEALED_TEXT = select(_seals.canonical).where(_seals.id == bindparam("seal_id"))
 
 def seal_head(d: Disclosure) -> tuple[str, str, int | None]:
     """(seal hash, previous seal hash, the published erratum that corrects it) of a published disclosure, in one
-    small statement: the hash names the sealed content, so a reader can reuse what it made of that content."""
-    h, prev, corrected = db.session.execute(_SEAL_HEAD, {"seal_id": d.seal_id, "disclosure_id": d.id}).one()
+    small statement (none while the data is unchanged: the same for every reader): the hash names the sealed
+    content, so a reader can reuse what it made of that content."""
+    return _seal_head(d.seal_id, d.id)
+
+
+@shared_read
+def _seal_head(seal_id: int, disclosure_id: int) -> tuple[str, str, int | None]:
+    h, prev, corrected = db.session.execute(_SEAL_HEAD, {"seal_id": seal_id, "disclosure_id": disclosure_id}).one()
     return h, prev, corrected
 
 

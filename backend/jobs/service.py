@@ -35,6 +35,7 @@ from backend.core.identity import mask_name
 from backend.core.money import fen_to_yuan
 from backend.core.permissions import Principal
 from backend.core.seal import Seal, seal, verify_seal
+from backend.core.shared_pages import shared_read
 from backend.jobs import pushes
 from backend.jobs.models import JobApplication, JobDraw, JobHire, JobObjection, JobPay, JobPosting
 from backend.registry import Village
@@ -651,5 +652,11 @@ def applications_of(person_id: int) -> list[tuple[JobApplication, JobPosting]]:
 
 
 def count_applications(p: JobPosting) -> int:
+    """How many applied (none read while the data is unchanged: the same for every reader)."""
+    return _applications_counted(p.id)
+
+
+@shared_read
+def _applications_counted(posting_id: int) -> int:
     return int(db.session.execute(select(func.count()).select_from(JobApplication)
-                                  .where(JobApplication.posting_id == p.id)).scalar_one())
+                                  .where(JobApplication.posting_id == posting_id)).scalar_one())

@@ -24,10 +24,11 @@ from sqlalchemy.exc import IntegrityError
 from backend import auth, registry
 from backend.core import audit
 from backend.core.clock import utcnow
-from backend.core.db import db
+from backend.core.db import db, in_ids
 from backend.core.errors import AppError, forbidden, not_found, unprocessable
 from backend.core.permissions import Principal
-from backend.core.shared_pages import shared_read
+from backend.core.shared_pages import audience as seen_as
+from backend.core.shared_pages import reader_of, shared_read
 from backend.notices import outbox
 from backend.notices.models import Notice, NoticeRead, NoticeTarget
 from backend.registry import Township, Village
@@ -240,42 +241,71 @@ _ORDER = (Notice.pinned.desc(), Notice.published_at.desc(), Notice.id.desc())
 
 
 @dataclass(frozen=True)
-class Listed:
-    """A notice of the caller's list: ``notice`` is a row of the notice's columns a list and ``can_see`` need."""
+class ListedNotice:
+    """The columns of a notice that a list and ``can_see`` read, with its source's name: the same for every reader."""
 
-    notice: Any
+    id: int
+    township_id: int | None
+    village_id: int | None
+    title: str
+    category: str
+    audience: str
+    pinned: bool
+    published_at: datetime
+    withdrawn_at: datetime | None
+    expires_at: datetime | None
+    source_name: str
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A notice of the caller's list, whether they have read it, and the name of its source."""
+
+    notice: ListedNotice
     read: bool
     source_name: str
 
 
 def my_notices_listed(p: Principal) -> list[Listed]:
     """The notices the caller may see, pinned first, then the latest; each with whether they have read it and the
-    name of its source — in one statement, whatever the number of notices: the read receipt, the target villages
-    (for ``can_see``) and the source's name are columns of each row, and only the columns a list shows are read."""
+    name of its source. Two statements whatever the number of notices: the list (the same for everyone who sees the
+    villages as the caller does — kept for them all, ``@shared_read``) and the caller's read receipts of it."""
+    now = utcnow()
+    listed = [n for n in _listed_for(seen_as(p)) if n.expires_at is None or n.expires_at > now]
+    read = read_ids(p, [n.id for n in listed])
+    return [Listed(n, n.id in read, n.source_name) for n in listed]
+
+
+@shared_read
+def _listed_for(audience_of_reader: tuple[Any, ...]) -> tuple[ListedNotice, ...]:
+    """The live notices a reader of this audience may see (``core.shared_pages.audience``: their grants, home
+    village, township and membership — all that ``_mine`` and ``can_see`` read of a reader), in list order: one
+    statement, the target villages and the source's name as columns of each row. A notice that expires later is
+    dropped by :func:`my_notices_listed` at its time: time only ever takes notices off the list."""
+    p = reader_of(audience_of_reader)
     where = _mine(p)
     if where is None:
-        return []
-    read = (select(NoticeRead.id).where(NoticeRead.notice_id == Notice.id, NoticeRead.person_id == p.person_id)
-            .exists())
+        return ()
     targets = (select(func.aggregate_strings(cast(NoticeTarget.village_id, String), ","))
                .where(NoticeTarget.notice_id == Notice.id).scalar_subquery())
     source = registry.place_name_select(Notice.township_id, Notice.village_id)
     stmt = (select(Notice.id, Notice.township_id, Notice.village_id, Notice.title, Notice.category, Notice.audience,
-                   Notice.pinned, Notice.published_at, Notice.withdrawn_at, read, targets, source)
+                   Notice.pinned, Notice.published_at, Notice.withdrawn_at, Notice.expires_at, source, targets)
             .where(*where).order_by(*_ORDER))
     out = []
     for row in db.session.execute(stmt):
-        target_ids = sorted(int(v) for v in row[10].split(",")) if row[10] else []
+        target_ids = sorted(int(v) for v in row[11].split(",")) if row[11] else []
         if can_see(row, p, target_ids):  # the row has the columns can_see reads
-            out.append(Listed(row, bool(row[9]), row[11]))
-    return out
+            out.append(ListedNotice(*row[:11]))
+    return tuple(out)
 
 
 def read_ids(p: Principal, notice_ids: Sequence[int]) -> set[int]:
+    """Which of ``notice_ids`` the caller has read (one statement; none for no ids)."""
     if not notice_ids:
         return set()
     return set(db.session.execute(select(NoticeRead.notice_id).where(
-        NoticeRead.person_id == p.person_id, NoticeRead.notice_id.in_(list(notice_ids)))).scalars())
+        NoticeRead.person_id == p.person_id, in_ids(NoticeRead.notice_id, notice_ids))).scalars())
 
 
 def mark_read(n: Notice, person_id: int, village_id: int | None, *, channel: str = "app",

@@ -29,7 +29,7 @@ from sqlalchemy.engine.interfaces import CacheStats
 from backend import disclosures, dividends, land
 from backend.core.db import db
 from backend.core.permissions import Principal
-from backend.core.shared_pages import pages_of
+from backend.core.shared_pages import READS_EXTENSION, pages_of
 from backend.decisions.pipeline.models import Decision
 from backend.decisions.votes import service as votes
 from backend.dividends.shares import service as shares
@@ -245,16 +245,16 @@ def count(w: Village_, path: str, headers: dict[str, str]) -> tuple[Count, Count
 
 
 def measure(w: Village_) -> dict[str, tuple[Count, Count]]:
-    """What building each page costs: the shared pages are off (a kept page is counted in
-    tests/core/test_shared_pages.py)."""
+    """What building each page costs: the shared pages and shared reads are off (a kept page is counted in
+    tests/core/test_shared_pages.py, kept reads in tests/core/test_shared_reads.py)."""
     headers = w.make.headers(w.zhang)
     db.session.commit()
-    pages = pages_of(w.app)
-    seconds, pages.seconds = pages.seconds, 0
+    pages, reads = pages_of(w.app), w.app.extensions[READS_EXTENSION]
+    seconds, pages.seconds, reads.seconds = pages.seconds, 0, 0
     try:
         return {name: count(w, path, headers) for name, path in paths(w).items()}
     finally:
-        pages.seconds = seconds
+        pages.seconds = reads.seconds = seconds
 
 
 def _show(statements: list[str]) -> str:

@@ -26,6 +26,7 @@ from backend.core.db import db
 from backend.core.errors import unprocessable
 from backend.core.money import fen_to_yuan
 from backend.core.permissions import Principal
+from backend.core.shared_pages import shared_read
 from backend.core.tenancy import find_in_village
 from backend.decisions import rules
 from backend.decisions.pipeline import stages
@@ -229,12 +230,17 @@ def _publicity_view(s: DecisionStage, staff: bool, person_id: int | None, out: d
     if s.kind == "result":
         vouchers: list[int] = []
         if s.spent_fen is not None:  # vouchers are linked only with the result (result.record_result): none before
-            vouchers = list(db.session.execute(select(DecisionVoucher.voucher_id)
-                                               .where(DecisionVoucher.stage_id == s.id)
-                                               .order_by(DecisionVoucher.voucher_id)).scalars())
+            vouchers = list(_vouchers_of(s.id))
         out["result"] |= {"spent": fen_to_yuan(s.spent_fen) if s.spent_fen is not None else None,
                           "accepted_on": s.accepted_on, "accepted_by": s.accepted_by,
                           "acceptance_opinion": s.acceptance_opinion, "voucher_ids": vouchers}
+
+
+@shared_read
+def _vouchers_of(stage_id: int) -> tuple[int, ...]:
+    """The vouchers a result stage is linked with (the same for every reader)."""
+    return tuple(db.session.execute(select(DecisionVoucher.voucher_id).where(DecisionVoucher.stage_id == stage_id)
+                                    .order_by(DecisionVoucher.voucher_id)).scalars())
 
 
 def _stage_view(s: DecisionStage, staff: bool, person_id: int | None, names: dict[int, str],
