@@ -259,7 +259,13 @@ def authenticate(raw: str) -> tuple[Principal | None, str | None]:
 
     A console token is good only while its person holds a staff role: the roles come with the same statement, so
     this costs no query."""
-    return _live(db.session.execute(_AUTHENTICATE, {"token_hash": _hash(raw)}).all())
+    return _live(_run(_AUTHENTICATE, {"token_hash": _hash(raw)}))
+
+
+def _run(stmt: Any, params: dict[str, Any]) -> Sequence[Any]:
+    """The token's statement on the session's connection: a Core statement needs none of the ORM's execution (50 µs
+    of every request); it runs first in the request, with nothing in the session to flush."""
+    return db.session.connection().execute(stmt, params).all()
 
 
 def _live(rows: Sequence[Any]) -> tuple[Principal | None, str | None]:
@@ -301,7 +307,7 @@ def install_request_loader(app: Flask) -> None:
         g.principal = None
         link_token = link_token_id(request.environ)  # a verified download link stands for its token
         if link_token is not None:
-            rows = db.session.execute(_AUTHENTICATE_BY_ID, {"token_id": link_token}).all()
+            rows = _run(_AUTHENTICATE_BY_ID, {"token_id": link_token})
             g.principal, g.auth_problem = _live(rows)
         else:
             header = request.headers.get("Authorization", "")

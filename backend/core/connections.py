@@ -30,6 +30,7 @@ there. The replica's engine already runs in autocommit (core/replica.py): it get
 
 from __future__ import annotations
 
+import functools
 import select
 from typing import Any
 
@@ -46,6 +47,7 @@ _OURS = "sunshine.read_autocommit"  # the pool record's note: this checkout put 
 _INSTALLED = "sunshine.connection_rules"
 
 
+@functools.lru_cache(maxsize=4096)  # the app's statements are a few hundred texts: each is looked at once
 def plain_read(sql: str) -> bool:
     """``sql`` is a SELECT that only reads (``WITH`` may hide a write: not known to be a read)."""
     head = sql.lstrip()[:6].lower()

@@ -10,7 +10,10 @@ was raised; the answer is pushed to the villager who raised it (``answer_decisio
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import date, datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import select
@@ -19,9 +22,10 @@ from backend import notices, registry
 from backend.core import audit
 from backend.core import objections as shared
 from backend.core.clock import today, utcnow
-from backend.core.db import db
+from backend.core.db import db, in_ids
 from backend.core.errors import conflict, forbidden, unprocessable
 from backend.core.permissions import Principal
+from backend.core.shared_pages import shared_read
 from backend.decisions.pipeline import stages
 from backend.decisions.pipeline.models import Decision, DecisionObjection, DecisionStage
 from backend.decisions.pipeline.templates import publicity_days_key
@@ -33,6 +37,39 @@ ANSWER_PUSH = "answer_decision"  # an objection was answered (object: the object
 
 def objections(stage: DecisionStage) -> list[DecisionObjection]:
     return objections_of([stage.id]).get(stage.id, [])
+
+
+@dataclass(frozen=True)
+class SeenObjection:
+    """An objection as a decision's page shows it (core.objections reads these attributes): the same for every
+    reader, who then sees all of them (staff) or only their own."""
+
+    id: int
+    stage_id: int
+    raised_by: str
+    raised_by_person_id: int | None
+    raised_on: date
+    due_on: date
+    text: str
+    answer: str | None
+    answered_at: datetime | None
+    created_at: datetime
+
+
+_SEEN = [getattr(DecisionObjection, f.name) for f in fields(SeenObjection)]
+
+
+@shared_read
+def objections_seen(stage_ids: tuple[int, ...]) -> Mapping[int, tuple[SeenObjection, ...]]:
+    """stage id → its objections in the order raised, for several 公示 stages in one statement (none while the data
+    is unchanged: the same for every reader)."""
+    out: dict[int, list[SeenObjection]] = {}
+    if stage_ids:
+        for row in db.session.execute(select(*_SEEN).where(in_ids(DecisionObjection.stage_id, stage_ids))
+                                      .order_by(DecisionObjection.id)):
+            o = SeenObjection(*row)
+            out.setdefault(o.stage_id, []).append(o)
+    return MappingProxyType({k: tuple(v) for k, v in out.items()})
 
 
 def objections_of(stage_ids: list[int]) -> dict[int, list[DecisionObjection]]:

@@ -10,7 +10,7 @@ Recording the stages themselves is in :mod:`~backend.decisions.pipeline.meetings
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -30,8 +30,8 @@ from backend.core.shared_pages import shared_read
 from backend.core.tenancy import find_in_village
 from backend.decisions import rules
 from backend.decisions.pipeline import stages
-from backend.decisions.pipeline.models import ORIGINS, Decision, DecisionObjection, DecisionStage, DecisionVoucher
-from backend.decisions.pipeline.publicity import objections_of
+from backend.decisions.pipeline.models import ORIGINS, Decision, DecisionStage, DecisionVoucher
+from backend.decisions.pipeline.publicity import SeenObjection, objections_seen
 from backend.decisions.pipeline.templates import (
     CATEGORIES,
     CATEGORY_MATTER,
@@ -212,7 +212,7 @@ def _meeting_view(s: DecisionStage, out: dict[str, Any], names: dict[int, str]) 
 
 
 def _publicity_view(s: DecisionStage, staff: bool, person_id: int | None, out: dict[str, Any],
-                    objs: list[DecisionObjection]) -> None:
+                    objs: Sequence[SeenObjection]) -> None:
     """A 公示 stage: its window and objections — all of them with names for staff; for a villager the counts and
     only their own (the ``objections`` list keeps its place in the contract, holding just theirs)."""
     out["held_on"] = s.start_on
@@ -243,8 +243,8 @@ def _vouchers_of(stage_id: int) -> tuple[int, ...]:
                                     .order_by(DecisionVoucher.voucher_id)).scalars())
 
 
-def _stage_view(s: DecisionStage, staff: bool, person_id: int | None, names: dict[int, str],
-                objs: dict[int, list[DecisionObjection]]) -> dict[str, Any]:
+def _stage_view(s: DecisionStage, staff: bool, person_id: int | None, names: Mapping[int, str],
+                objs: Mapping[int, Sequence[SeenObjection]]) -> dict[str, Any]:
     out: dict[str, Any] = {"stage": s.stage, "status": s.status, "kind": s.kind, "body": s.body,
                            "body_label": rules.BODIES[s.body].label if s.body in rules.BODIES else None,
                            "note": s.note, "held_on": s.held_on, "summary": s.summary, "attendance": None,
@@ -294,7 +294,7 @@ def detail_view(d: Decision, p: Principal | None, decision_votes: list[Vote] | N
         if s.kind == "meeting" and s.eligible is not None and s.attendees:
             ids.update(json.loads(s.attendees))
     names = registry.person_names(ids)
-    objs = objections_of([s.id for s in all_stages if s.kind != "meeting" and s.start_on is not None])
+    objs = objections_seen(tuple(s.id for s in all_stages if s.kind != "meeting" and s.start_on is not None))
     return summary_view(d) | {
         "village_id": d.village_id, "description": d.description, "special_matter": d.special_matter,
         "decision_body": d.decision_body, "variant": d.variant, "failure_reason": d.failure_reason,
