@@ -95,10 +95,11 @@ def from_env() -> dict[str, Any]:
         "DB_POOL_PRE_PING": _bool("DB_POOL_PRE_PING", True),
         # a village's public pages, kept once for every reader who sees them alike (core/shared_pages.py): at most
         # this many seconds (0 = off), this many megabytes of pages per process; and the reads every reader shares
-        # inside personal pages (names, places: @shared_read), at most this many per process
+        # inside personal pages (names, places: @shared_read), at most this many entries per process (a value counts
+        # one plus its items)
         "PAGE_CACHE_SECONDS": _float("PAGE_CACHE_SECONDS", 60.0),
         "PAGE_CACHE_MB": _float("PAGE_CACHE_MB", 64.0),
-        "PAGE_CACHE_READS": _int("PAGE_CACHE_READS", 20_000),
+        "PAGE_CACHE_READS": _int("PAGE_CACHE_READS", 100_000),
         "WECHAT_APPID": os.environ.get("WECHAT_APPID", "wx-demo-appid"),
         "WECHAT_SECRET": os.environ.get("WECHAT_SECRET", "demo-secret"),
         "WECHAT_API_BASE_URL": os.environ.get("WECHAT_API_BASE_URL", "https://api.weixin.qq.com/"),

@@ -46,7 +46,8 @@ mappings; a test checks every marked function's value) and depend on nothing but
 is kept only in a GET or HEAD that has written nothing (a request's own write is seen by its own reads, never kept
 for others), outside a replica's view (a lagging replica's value is not kept under the primary's version), and only
 once the request knows the version (from the token's statement: a request without a token reads straight through).
-At most ``PAGE_CACHE_READS`` (20,000) values per process; the least recently used go first.
+At most ``PAGE_CACHE_READS`` (100,000) entries per process, a value counting one plus its items (a mapping of 175
+names weighs 176: a few megabytes in all); the least recently used go first.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -358,21 +359,31 @@ _MISSING = object()
 
 
 class SharedReads:
-    """Values by key, each with the version it was read under, at most ``max_entries`` (the least recently used go
-    first). Thread-safe."""
+    """Values by key, each with the version it was read under, within ``budget`` entries — a value counts one, plus
+    one per item of a tuple or mapping (a decision's 175 names weigh 176): the least recently used go first.
+    Thread-safe."""
 
-    def __init__(self, seconds: float, max_entries: int, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, seconds: float, budget: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.seconds = seconds
-        self.max_entries = max_entries
+        self.budget = budget
         self.clock = clock
-        self._values: OrderedDict[tuple[Any, ...], tuple[int, float, Any]] = OrderedDict()
+        self._values: OrderedDict[tuple[Any, ...], tuple[int, float, Any, int]] = OrderedDict()
+        self._weight = 0
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
     @property
     def on(self) -> bool:
-        return self.seconds > 0 and self.max_entries > 0
+        return self.seconds > 0 and self.budget > 0
+
+    @property
+    def weight(self) -> int:
+        """Entries kept, counted as the budget counts them."""
+        return self._weight
+
+    def _drop(self, key: tuple[Any, ...]) -> None:
+        self._weight -= self._values.pop(key)[3]
 
     def get(self, key: tuple[Any, ...], version: int) -> Any:
         """The value kept for ``key`` under ``version``, or ``_MISSING``."""
@@ -380,7 +391,7 @@ class SharedReads:
             kept = self._values.get(key)
             if kept is None or kept[0] != version or self.clock() - kept[1] >= self.seconds:
                 if kept is not None:
-                    del self._values[key]
+                    self._drop(key)
                 self.misses += 1
                 return _MISSING
             self._values.move_to_end(key)
@@ -388,15 +399,21 @@ class SharedReads:
             return kept[2]
 
     def put(self, key: tuple[Any, ...], version: int, value: Any) -> None:
+        weight = 1 + (len(value) if isinstance(value, (tuple, Mapping)) else 0)
+        if weight > self.budget:
+            return
         with self._lock:
-            self._values[key] = (version, self.clock(), value)
-            self._values.move_to_end(key)
-            while len(self._values) > self.max_entries:
-                self._values.popitem(last=False)
+            if key in self._values:
+                self._drop(key)
+            self._values[key] = (version, self.clock(), value, weight)
+            self._weight += weight
+            while self._weight > self.budget:
+                self._drop(next(iter(self._values)))
 
     def clear(self) -> None:
         with self._lock:
             self._values.clear()
+            self._weight = 0
 
     def __len__(self) -> int:
         return len(self._values)
@@ -439,7 +456,7 @@ def install_shared_pages(app: Flask, engine: Engine) -> None:
     engine."""
     seconds = float(app.config.get("PAGE_CACHE_SECONDS", 60))
     pages = SharedPages(seconds=seconds, budget=int(float(app.config.get("PAGE_CACHE_MB", 64)) * 1024 * 1024))
-    reads = SharedReads(seconds=seconds, max_entries=int(app.config.get("PAGE_CACHE_READS", 20_000)))
+    reads = SharedReads(seconds=seconds, budget=int(app.config.get("PAGE_CACHE_READS", 100_000)))
     app.extensions[EXTENSION] = pages
     app.extensions[READS_EXTENSION] = reads
 

@@ -52,22 +52,27 @@ def _immutable(value: Any) -> bool:
 # ---------------------------------------------------------------- the store alone
 
 
-def test_a_value_is_given_only_under_its_version_within_its_time_and_its_count() -> None:
+def test_a_value_is_given_only_under_its_version_within_its_time_and_its_budget() -> None:
     now = [10.0]
-    reads = SharedReads(seconds=60, max_entries=2, clock=lambda: now[0])
+    reads = SharedReads(seconds=60, budget=4, clock=lambda: now[0])
     missing = shared_pages._MISSING
     reads.put(("a",), 3, "A")
     assert reads.get(("a",), 3) == "A"
     assert reads.get(("a",), 4) is missing  # a write since
-    assert reads.get(("a",), 3) is missing  # and gone
+    assert reads.get(("a",), 3) is missing and reads.weight == 0  # and gone
     reads.put(("a",), 4, None)  # None is a value (no such row), kept like any other
     assert reads.get(("a",), 4) is None
     reads.put(("b",), 4, "B")
-    reads.put(("c",), 4, "C")  # three: the least recently used (a) goes
-    assert len(reads) == 2 and reads.get(("a",), 4) is missing and reads.get(("c",), 4) == "C"
+    reads.put(("c",), 4, (1, 2))  # weighs 3: 5 > 4, the least recently used (a) goes
+    assert len(reads) == 2 and reads.weight == 4
+    assert reads.get(("a",), 4) is missing and reads.get(("c",), 4) == (1, 2)
+    reads.put(("c",), 4, (1,))  # kept again: counted once
+    assert reads.weight == 3
+    reads.put(("d",), 4, tuple(range(9)))  # heavier than the whole budget: not kept, nothing dropped for it
+    assert reads.get(("d",), 4) is missing and reads.weight == 3
     now[0] += 60
     assert reads.get(("c",), 4) is missing
-    assert not SharedReads(seconds=0, max_entries=5).on and not SharedReads(seconds=5, max_entries=0).on
+    assert not SharedReads(seconds=0, budget=5).on and not SharedReads(seconds=5, budget=0).on
 
 
 # ---------------------------------------------------------------- the demo's readers
@@ -115,8 +120,8 @@ def test_personal_pages_are_what_they_are_without_shared_reads_for_every_reader(
     names = {key[0] for key in reads._values}
     marked = {f"{fn.__module__}.{fn.__qualname__}" for fn in SHARED_READS}
     assert marked <= names, marked - names
-    assert all(_immutable(value) for _, _, value in reads._values.values()), [
-        (k, v) for k, (_, _, v) in reads._values.items() if not _immutable(v)]
+    assert all(_immutable(kept[2]) for kept in reads._values.values()), [
+        (k, kept[2]) for k, kept in reads._values.items() if not _immutable(kept[2])]
 
 
 def test_no_shared_read_reads_a_private_table(app: Flask, client: Any) -> None:
