@@ -15,12 +15,13 @@ Rules:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 
@@ -30,6 +31,7 @@ from backend.core.db import db
 from backend.core.errors import AppError, conflict, not_found, unprocessable
 from backend.core.money import fen_to_yuan, split_largest_remainder
 from backend.core.permissions import Principal
+from backend.core.shared_pages import shared_read
 from backend.core.tenancy import find_in_village
 from backend.land.models import Contract, ContractParcel, GrainPrice, Parcel, Party, RentDue, RentPeriod
 from backend.land.parcels import MU4, get_party, mu_text, party_view
@@ -340,6 +342,47 @@ def line_areas(contract_ids: Sequence[int]) -> dict[int, list[Any]]:
     (:func:`household_areas`) needs, for many contracts in one query."""
     return of_contracts(ContractParcel, contract_ids, ContractParcel.id,
                         columns=(ContractParcel.contract_id, ContractParcel.household_id, ContractParcel.area_mu4))
+
+
+class LineArea(NamedTuple):
+    """A contract's line as a split by area reads it."""
+
+    contract_id: int
+    household_id: int | None
+    area_mu4: int
+
+
+@shared_read
+def shared_line_areas(contract_ids: tuple[int, ...]) -> Mapping[int, tuple[LineArea, ...]]:
+    """:func:`line_areas` for a household's own pages, kept for every reader while the data is unchanged (a
+    contract's lines are the same whoever reads them)."""
+    return MappingProxyType({cid: tuple(LineArea(*r) for r in rows)
+                             for cid, rows in line_areas(contract_ids).items()})
+
+
+@dataclass(frozen=True)
+class PeriodRow:
+    """A contract's rent period, as the rent's words and notes read it."""
+
+    id: int
+    contract_id: int
+    from_year: int
+    to_year: int
+    per_mu: int
+    collective_per_mu: int
+    fee_per_mu: int
+    flat_fen: int
+
+
+_PERIOD_COLUMNS = [getattr(RentPeriod, f.name) for f in fields(PeriodRow)]
+
+
+@shared_read
+def shared_periods(contract_ids: tuple[int, ...]) -> Mapping[int, tuple[PeriodRow, ...]]:
+    """Contract id → its rent periods in order, for many contracts in one query, kept for every reader while the
+    data is unchanged."""
+    return MappingProxyType({cid: tuple(PeriodRow(*r) for r in rows) for cid, rows in of_contracts(
+        RentPeriod, contract_ids, RentPeriod.from_year, columns=_PERIOD_COLUMNS).items()})
 
 
 def lines_of(c: Contract) -> list[ContractParcel]:

@@ -8,10 +8,11 @@ for it and has not yet passed on is 待转付 (``awaiting``), not paid.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import bindparam, case, func, or_, select
@@ -19,14 +20,15 @@ from sqlalchemy import bindparam, case, func, or_, select
 from backend.core.clock import today
 from backend.core.db import db
 from backend.core.money import fen_to_yuan, split_largest_remainder
+from backend.core.shared_pages import shared_read
 from backend.land.contracts import (
     due_total,
     dues_of,
     household_areas,
     household_shares,
-    line_areas,
-    of_contracts,
     rent_text,
+    shared_line_areas,
+    shared_periods,
 )
 from backend.land.models import (
     Contract,
@@ -37,7 +39,6 @@ from backend.land.models import (
     RentAllocation,
     RentDue,
     RentPayout,
-    RentPeriod,
 )
 from backend.land.parcels import mu_text
 from backend.land.rent_note import explain as explain_rent
@@ -227,8 +228,8 @@ def my_land(household_id: int, village_id: int, township_id: int | None = None) 
     this_year = {cid: ds[0] if ds else None  # as this_year_due
                  for cid, ds in household_dues(household_id, ids, *in_year).items()}
     dues = {cid: r.due if r else None for cid, r in this_year.items()}
-    lines = line_areas(ids)
-    periods = of_contracts(RentPeriod, ids, RentPeriod.from_year)
+    lines = shared_line_areas(tuple(ids))  # the contracts' own data, the same for every reader: kept
+    periods = shared_periods(tuple(ids))
     paid_by_due = {r.due.id: (r.paid, r.last) for r in this_year.values() if r and r.paid}
     waiting = {r.due.id: r.waiting for r in this_year.values() if r and r.waiting}
     prices = _grain_prices(township_id, [(r.Contract, dues[r.Contract.id]) for r in rows
@@ -271,15 +272,21 @@ def my_land(household_id: int, village_id: int, township_id: int | None = None) 
 
 
 def _grain_prices(township_id: int | None, dues: Sequence[tuple[Contract, RentDue | None]]
-                  ) -> dict[tuple[int, str | None, str | None], int]:
+                  ) -> Mapping[tuple[int, str | None, str | None], int]:
     """(year, grain, basis) → fen per jin announced by the township, for the in-kind dues given: one query, none
-    without any."""
+    without any (none either while the data is unchanged: a shared read)."""
     years = {d.due_date.year for _, d in dues if d is not None}
     if township_id is None or not years:
         return {}
-    return {(y, g, b): fen for y, g, b, fen in db.session.execute(
+    return _grain_prices_of(township_id, tuple(sorted(years)))
+
+
+@shared_read
+def _grain_prices_of(township_id: int, years: tuple[int, ...]) -> Mapping[tuple[int, str | None, str | None], int]:
+    """The township's announced prices of those years (the same for every reader)."""
+    return MappingProxyType({(y, g, b): fen for y, g, b, fen in db.session.execute(
         select(GrainPrice.year, GrainPrice.grain, GrainPrice.basis, GrainPrice.fen_per_jin)
-        .where(GrainPrice.township_id == township_id, GrainPrice.year.in_(sorted(years)))).all()}
+        .where(GrainPrice.township_id == township_id, GrainPrice.year.in_(years))).all()})
 
 
 def _status(due: int | None, paid: int, due_date: date, on: date, settled: bool = False) -> str:
@@ -299,7 +306,7 @@ def rent_history(household_id: int) -> list[dict[str, Any]]:
     for r in household_contract_lines(household_id):
         contracts.setdefault(r.Contract.id, (r.Contract, r.party_name))
     dues = household_dues(household_id, list(contracts))
-    lines = line_areas(list(contracts))
+    lines = shared_line_areas(tuple(contracts))
     out = []
     for cid, (c, operator) in contracts.items():
         parts: dict[int, int] = {}

@@ -91,7 +91,8 @@ def _personal_paths() -> list[str]:
     postings = list(db.session.execute(text("SELECT id FROM job_postings WHERE village_id = :v ORDER BY id"),
                                        {"v": lj.id}).scalars())
     assert notices and decisions and disclosures and postings
-    return [f"{API}/me", f"{API}/me/home", f"{API}/me/notices?page=1&page_size=20",
+    return [f"{API}/me", f"{API}/me/home", f"{API}/me/notices?page=1&page_size=20", f"{API}/me/land",
+            f"{API}/me/land/rent-history?page_size=100",
             *[f"{API}/notices/{i}" for i in notices], *[f"{API}/decisions/{i}" for i in decisions],
             *[f"{API}/disclosures/{i}" for i in disclosures], *[f"{API}/job-postings/{i}" for i in postings]]
 
