@@ -9,10 +9,11 @@ takes what the pool has left.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
 from datetime import date
 from fractions import Fraction
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import select
@@ -25,6 +26,7 @@ from backend.core.db import db
 from backend.core.errors import AppError, conflict, not_found, unprocessable
 from backend.core.money import fen_to_yuan
 from backend.core.permissions import Principal
+from backend.core.shared_pages import shared_read
 from backend.dividends.models import BucketTemplate, Distribution, DistributionBucket, DividendComponent
 from backend.dividends.shares import service as register
 from backend.registry import Village
@@ -195,6 +197,38 @@ def buckets_of(d: Distribution) -> list[DistributionBucket]:
     ).scalars())
 
 
+@dataclass(frozen=True)
+class ComponentRow:
+    """A component as a household's pages read it (the same attributes as the record)."""
+
+    id: int
+    distribution_id: int
+    seq: int
+    kind: str
+    label: str
+    share_type_id: int | None
+    per_unit_fen: int | None
+    units: int | None
+    amount_fen: int | None
+
+
+_COMPONENT_COLUMNS = [getattr(DividendComponent, f.name) for f in fields(ComponentRow)]
+
+
+@shared_read
+def shared_components(distribution_ids: tuple[int, ...]) -> Mapping[int, tuple[ComponentRow, ...]]:
+    """Distribution id → its components in order, in one query, kept for every reader while the data is unchanged
+    (a household's pages: a plan's components are the same whoever reads them)."""
+    out: dict[int, list[ComponentRow]] = {i: [] for i in distribution_ids}
+    if out:
+        for row in db.session.execute(
+            select(*_COMPONENT_COLUMNS).where(DividendComponent.distribution_id.in_(list(out)))
+            .order_by(DividendComponent.distribution_id, DividendComponent.seq)
+        ):
+            out[row.distribution_id].append(ComponentRow(*row))
+    return MappingProxyType({k: tuple(v) for k, v in out.items()})
+
+
 def components_of(d: Distribution) -> list[DividendComponent]:
     return components_by_distribution([d.id])[d.id]
 
@@ -328,7 +362,8 @@ def per_share_exact(c: DividendComponent) -> bool:
     return c.per_unit_fen is not None or (bool(c.units) and (c.amount_fen or 0) % (c.units or 1) == 0)
 
 
-def declaration_per_share(d: Distribution, comps: Sequence[DividendComponent] | None = None) -> str | None:
+def declaration_per_share(d: Distribution,
+                          comps: Sequence[DividendComponent | ComponentRow] | None = None) -> str | None:
     """The per-share amount a declaration shows; ``comps``: its components when the caller has them already."""
     comps = components_of(d) if comps is None else comps
     equity = next((c for c in comps if c.kind == "equity"), None)

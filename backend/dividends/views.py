@@ -17,10 +17,12 @@ from backend.core.db import db
 from backend.core.errors import not_found
 from backend.core.money import fen_to_yuan
 from backend.core.seal import Seal
+from backend.core.shared_pages import shared_read
 from backend.dividends.models import Distribution, DividendComponent, DividendLine
 from backend.dividends.payout import payment_summary
 from backend.dividends.plans import (
     STATUS_LABELS,
+    ComponentRow,
     buckets_of,
     carried_forward,
     component_view,
@@ -30,6 +32,7 @@ from backend.dividends.plans import (
     per_share_exact,
     per_share_text,
     percent_text,
+    shared_components,
 )
 from backend.dividends.publishing import objections_of, seal_heads
 from backend.dividends.shares import service as register
@@ -130,7 +133,7 @@ def household_lines(household_id: int) -> list[tuple[Distribution, DividendLine]
 
 
 def my_dividend_item(d: Distribution, ln: DividendLine,
-                     comps: Sequence[DividendComponent] | None = None) -> dict[str, Any]:
+                     comps: Sequence[DividendComponent | ComponentRow] | None = None) -> dict[str, Any]:
     return {
         "declaration": {"id": d.id, "year": d.year, "title": d.title, "per_share": declaration_per_share(d, comps)},
         "household_shares": ln.shares,
@@ -147,10 +150,10 @@ def statement(d: Distribution, ln: DividendLine, person_id: int | None = None, *
     gives per share, the total, and when it was paid; while the list is posted (公示) whether one may object, and
     the objections' counts with the reader's own. ``seal``: the hash of the list's seal (read with the plan)."""
     detail = json.loads(ln.detail)
-    share_types = register.share_types(d.village_id)
-    types = {st.code: st.name for st in share_types}
-    codes = {st.id: st.code for st in share_types}
-    comps = components_of(d)
+    share_types = _share_types(d.village_id)
+    types = {code: name for _, code, name in share_types}
+    codes = {tid: code for tid, code, _ in share_types}
+    comps = shared_components((d.id,))[d.id]
     parts = []
     fixed_iter = iter(detail["fixed"])
     for c in comps:
@@ -185,12 +188,18 @@ def statement(d: Distribution, ln: DividendLine, person_id: int | None = None, *
     }
 
 
+@shared_read
+def _share_types(village_id: int) -> tuple[tuple[int, str, str], ...]:
+    """(id, code, name) of the village's share types (the same for every reader)."""
+    return tuple((st.id, st.code, st.name) for st in register.share_types(village_id))
+
+
 def my_dividends(household_id: int | None, page: int, page_size: int) -> dict[str, Any]:
     """A page of the household's dividends, newest first; none for a person without a household."""
     rows = household_lines(household_id) if household_id else []
     start = (page - 1) * page_size
     shown = rows[start : start + page_size]
-    comps = components_by_distribution([d.id for d, _ in shown])  # one query for the page, not one each
+    comps = shared_components(tuple(d.id for d, _ in shown))  # one query for the page, not one each; kept
     items = [my_dividend_item(d, ln, comps[d.id]) for d, ln in shown]
     return {"items": items, "total": len(rows), "page": page, "page_size": page_size}
 

@@ -90,9 +90,13 @@ def _personal_paths() -> list[str]:
         {"v": lj.id}).scalars())
     postings = list(db.session.execute(text("SELECT id FROM job_postings WHERE village_id = :v ORDER BY id"),
                                        {"v": lj.id}).scalars())
-    assert notices and decisions and disclosures and postings
+    distributions = list(db.session.execute(text(
+        "SELECT id FROM distributions WHERE village_id = :v AND status IN ('published', 'paying', 'paid') ORDER BY id"),
+        {"v": lj.id}).scalars())
+    assert notices and decisions and disclosures and postings and distributions
     return [f"{API}/me", f"{API}/me/home", f"{API}/me/notices?page=1&page_size=20", f"{API}/me/land",
-            f"{API}/me/land/rent-history?page_size=100",
+            f"{API}/me/land/rent-history?page_size=100", f"{API}/me/dividends?page_size=100",
+            *[f"{API}/me/dividends/{i}" for i in distributions],
             *[f"{API}/notices/{i}" for i in notices], *[f"{API}/decisions/{i}" for i in decisions],
             *[f"{API}/disclosures/{i}" for i in disclosures], *[f"{API}/job-postings/{i}" for i in postings]]
 
