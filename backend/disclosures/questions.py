@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -15,6 +16,7 @@ from backend.core.clock import today, utcnow
 from backend.core.db import db
 from backend.core.errors import conflict, unprocessable
 from backend.core.permissions import Principal
+from backend.core.shared_pages import shared_read
 from backend.disclosures.models import Disclosure, DisclosureQuestion
 
 ANSWER_PUSH = "answer_question"  # the outbox's kind of "your question was answered" (object: the question)
@@ -66,6 +68,13 @@ def questions_of(disclosure_ids: Sequence[int]) -> list[dict[str, Any]]:
     rows = db.session.execute(_QUESTIONS, {"disclosure_ids": list(disclosure_ids)}).all()
     on = today()
     return [question_dict(q, a, b, on) for q, a, b in rows]
+
+
+@shared_read
+def shared_questions(disclosure_id: int) -> tuple[Mapping[str, Any], ...]:
+    """:func:`questions_of` one disclosure, read-only, kept for every reader while the data is unchanged (each reader
+    is then shown all of them or only their own; the day is part of what is kept, for ``overdue``)."""
+    return tuple(MappingProxyType(q) for q in questions_of([disclosure_id]))
 
 
 def ask(d: Disclosure, line_no: int, text: str, *, actor: Principal) -> DisclosureQuestion:

@@ -29,7 +29,7 @@ from backend.core.shared_pages import shared_read
 from backend.disclosures.models import Disclosure, DisclosureQuestion
 from backend.disclosures.periods import covering, months_of, previous_quarter
 from backend.disclosures.printing.document import DisclosureDoc, DisclosureLine, LargeItem
-from backend.disclosures.questions import questions_of
+from backend.disclosures.questions import shared_questions
 
 
 def readable(d: Disclosure, p: Principal) -> Disclosure:
@@ -139,7 +139,7 @@ def open_fields(d: Disclosure, corrected: int | None, reader: Principal | None =
     those who answer (``disclosure.answer``; no ``reader``: the staff's own views) and for the supervision
     committee, who sign the disclosure off and watch that every question is answered (``disclosure.approve``); the
     counts and their own questions for a villager (questions are public in count, private in author)."""
-    qs = questions_of([d.id]) if d.status == "published" else []
+    qs = list(shared_questions(d.id)) if d.status == "published" else []
     staff = reader is None or any(reader.can(perm, village_id=d.village_id)
                                   for perm in ("disclosure.answer", "disclosure.approve"))
     return {
