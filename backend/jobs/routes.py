@@ -66,7 +66,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @blp.doc(security=SECURITY)
 def open_postings(args: dict[str, Any], village_id: int) -> dict[str, Any]:
     """正在报名的公益岗位。"""
-    return views.posting_items(service.open_postings_stmt(village_id), args["page"], args["page_size"])
+    return views.open_posting_items(village_id, args["page"], args["page_size"])
 
 
 @blp.route("/villages/<int:village_id>/job-postings/all", methods=["GET"])

@@ -7,17 +7,21 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import select
 
 from backend import registry
 from backend.core import objections
-from backend.core.clock import to_iso, today
+from backend.core.clock import to_iso, today, utcnow
 from backend.core.db import db
 from backend.core.errors import AppError
 from backend.core.identity import mask_name
 from backend.core.money import fen_to_yuan
-from backend.core.pagination import paginate
+from backend.core.pagination import Page, paginate
 from backend.core.permissions import Principal
+from backend.core.shared_pages import shared_read
 from backend.core.xlsx import money, print_setup, text_only
 from backend.jobs import service
 from backend.jobs.models import JobApplication, JobHire, JobPay, JobPosting
@@ -38,6 +42,41 @@ def posting_items(stmt: Any, page: int, page_size: int) -> dict[str, Any]:
     """One page of the postings ``stmt`` selects, as list items: only ``ITEM_COLUMNS`` are read."""
     got = paginate(db.session, stmt.with_only_columns(*ITEM_COLUMNS), page, page_size, scalars=False)
     return got.envelope([posting_item(p) for p in got.items])
+
+
+class PostingRow(NamedTuple):
+    """A posting as a list shows it (``ITEM_COLUMNS``)."""
+
+    id: int
+    title: str
+    category: str
+    positions: int
+    monthly_wage_fen: int
+    apply_until: datetime
+    apply_from: datetime
+    status: str
+
+
+def open_posting_items(village_id: int, page: int, page_size: int) -> dict[str, Any]:
+    """One page of the village's postings taking applications now (``service.open_postings_stmt``'s rule: open, and
+    now within the window), in the order of their end: the village's open postings are kept for every reader
+    (:func:`_open_rows`), and the window is applied to them at each request."""
+    now = utcnow()
+    rows = [r for r in _open_rows(village_id) if r.apply_from <= now <= r.apply_until]
+    start = (page - 1) * page_size
+    return Page(rows[start : start + page_size], len(rows), page, page_size).envelope(
+        [posting_item(p) for p in rows[start : start + page_size]])
+
+
+@shared_read
+def _open_rows(village_id: int) -> tuple[PostingRow, ...]:
+    """The village's open postings that have not ended when read (those not begun yet among them): time only takes
+    a posting off this list or lets it in by its window, which each request applies; anything else is a write."""
+    rows = db.session.execute(
+        select(*ITEM_COLUMNS).where(JobPosting.village_id == village_id, JobPosting.status == "open",
+                                    JobPosting.apply_until >= utcnow())
+        .order_by(JobPosting.apply_until, JobPosting.id))
+    return tuple(PostingRow(*r) for r in rows)
 
 
 def posting_item(p: Any) -> dict[str, Any]:

@@ -96,6 +96,8 @@ def _personal_paths() -> list[str]:
     assert notices and decisions and disclosures and postings and distributions
     return [f"{API}/me", f"{API}/me/home", f"{API}/me/notices?page=1&page_size=20", f"{API}/me/land",
             f"{API}/me/land/rent-history?page_size=100", f"{API}/me/dividends?page_size=100",
+            f"{API}/villages/{lj.id}/job-postings?page_size=100", f"{API}/villages/{lj.id}/job-postings?page_size=1",
+            f"{API}/villages/{lj.id}/job-postings?page=2&page_size=1",
             *[f"{API}/me/dividends/{i}" for i in distributions],
             *[f"{API}/notices/{i}" for i in notices], *[f"{API}/decisions/{i}" for i in decisions],
             *[f"{API}/disclosures/{i}" for i in disclosures], *[f"{API}/job-postings/{i}" for i in postings]]
@@ -305,3 +307,37 @@ def test_a_kept_notice_list_drops_a_notice_at_its_expiry_and_keeps_each_readers_
     hits = _reads(app).hits
     assert listed(hb) == [("秋收安排", False)] and listed(ha) == [("秋收安排", False)]
     assert _reads(app).hits > hits
+
+
+def test_a_kept_list_of_open_postings_follows_each_postings_window_by_the_clock(
+        app: Flask, client: Any, make: Factory, now: list[datetime]) -> None:
+    from datetime import UTC, timedelta
+
+    from backend.jobs.models import JobPosting
+
+    now[0] = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
+    v = make.village()
+    a, b = make.member(v), make.member(v)
+    ha, hb = make.headers(a), make.headers(b)
+    windows = {"保洁员": (now[0] - timedelta(days=1), now[0] + timedelta(hours=2)),
+               "护林员": (now[0] + timedelta(hours=1), now[0] + timedelta(days=3))}
+    for title, (start, end) in windows.items():
+        db.session.add(JobPosting(village_id=v.id, title=title, category="保洁", positions=1, monthly_wage_fen=80_000,
+                                  term_months=6, min_age=18, max_age=65, apply_from=start, apply_until=end,
+                                  status="open"))
+    db.session.commit()
+    url = f"{API}/villages/{v.id}/job-postings?page_size=100"
+
+    def titles(headers: dict[str, str]) -> list[str]:
+        body = client.get(url, headers=headers).json
+        assert body["total"] == len(body["items"])
+        return [x["title"] for x in body["items"]]
+
+    assert titles(ha) == ["保洁员"]  # 护林员 has not begun
+    hits = _reads(app).hits
+    assert titles(hb) == ["保洁员"]
+    now[0] += timedelta(hours=1)  # no write: 护林员's window opens, by the clock alone
+    assert titles(ha) == ["保洁员", "护林员"]
+    now[0] += timedelta(hours=1, seconds=1)  # 保洁员's has closed
+    assert titles(hb) == ["护林员"]
+    assert _reads(app).hits >= hits + 3  # every one of these answers came from the one kept list
