@@ -237,27 +237,20 @@ def read_version() -> int:
 # ---------------------------------------------------------------- the pages
 
 
-@dataclass(frozen=True)
-class Page:
-    version: int
-    kept_at: float
-    status: int
-    body: bytes
-    headers: tuple[tuple[str, str], ...]
+_MISSING = object()
 
 
-class SharedPages:
-    """Pages by (address, day, audience), each with the version it was built under, within ``budget`` bytes of
-    bodies (the least recently used go first). Thread-safe."""
+class KeptStore:
+    """Values by key, each with the page version it was kept under, for at most ``seconds``, within ``budget`` units
+    of weight (what a value weighs is the subclass's to say): the least recently used go first. Thread-safe. The
+    shared pages and the shared reads are both one of these."""
 
-    def __init__(self, seconds: float, budget: int, max_page: int = MAX_PAGE_BYTES,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, seconds: float, budget: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.seconds = seconds
         self.budget = budget
-        self.max_page = min(max_page, budget)
         self.clock = clock
-        self._pages: OrderedDict[tuple[Any, ...], Page] = OrderedDict()
-        self._bytes = 0
+        self._values: OrderedDict[tuple[Any, ...], tuple[int, float, Any, int]] = OrderedDict()
+        self._weight = 0
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -267,45 +260,75 @@ class SharedPages:
         return self.seconds > 0 and self.budget > 0
 
     @property
-    def size(self) -> int:
-        """Bytes of bodies kept."""
-        return self._bytes
+    def weight(self) -> int:
+        """What is kept, counted as the budget counts it."""
+        return self._weight
 
     def _drop(self, key: tuple[Any, ...]) -> None:
-        self._bytes -= len(self._pages.pop(key).body)
+        self._weight -= self._values.pop(key)[3]
 
-    def get(self, key: tuple[Any, ...], version: int) -> Page | None:
+    def _get(self, key: tuple[Any, ...], version: int) -> Any:
+        """The value kept for ``key`` under ``version``, or ``_MISSING``."""
         with self._lock:
-            page = self._pages.get(key)
-            if page is None or page.version != version or self.clock() - page.kept_at >= self.seconds:
-                if page is not None:
+            kept = self._values.get(key)
+            if kept is None or kept[0] != version or self.clock() - kept[1] >= self.seconds:
+                if kept is not None:
                     self._drop(key)
                 self.misses += 1
-                return None
-            self._pages.move_to_end(key)
+                return _MISSING
+            self._values.move_to_end(key)
             self.hits += 1
-            return page
+            return kept[2]
 
-    def put(self, key: tuple[Any, ...], version: int, response: Response) -> None:
-        body = response.get_data()
-        if len(body) > self.max_page:
+    def _keep(self, key: tuple[Any, ...], version: int, value: Any, weight: int) -> None:
+        if weight > self.budget:
             return
-        page = Page(version, self.clock(), response.status_code, body, tuple(response.headers.items()))
         with self._lock:
-            if key in self._pages:
+            if key in self._values:
                 self._drop(key)
-            self._pages[key] = page
-            self._bytes += len(body)
-            while self._bytes > self.budget:
-                self._drop(next(iter(self._pages)))
+            self._values[key] = (version, self.clock(), value, weight)
+            self._weight += weight
+            while self._weight > self.budget:
+                self._drop(next(iter(self._values)))
 
     def clear(self) -> None:
         with self._lock:
-            self._pages.clear()
-            self._bytes = 0
+            self._values.clear()
+            self._weight = 0
 
     def __len__(self) -> int:
-        return len(self._pages)
+        return len(self._values)
+
+
+@dataclass(frozen=True)
+class Page:
+    status: int
+    body: bytes
+    headers: tuple[tuple[str, str], ...]
+
+
+class SharedPages(KeptStore):
+    """Pages by (address, day, audience), within ``budget`` bytes of bodies; a page over ``max_page`` bytes is not
+    kept."""
+
+    def __init__(self, seconds: float, budget: int, max_page: int = MAX_PAGE_BYTES,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(seconds, budget, clock)
+        self.max_page = min(max_page, budget)
+
+    @property
+    def size(self) -> int:
+        """Bytes of bodies kept."""
+        return self.weight
+
+    def get(self, key: tuple[Any, ...], version: int) -> Page | None:
+        page = self._get(key, version)
+        return None if page is _MISSING else page
+
+    def put(self, key: tuple[Any, ...], version: int, response: Response) -> None:
+        body = response.get_data()
+        if len(body) <= self.max_page:
+            self._keep(key, version, Page(response.status_code, body, tuple(response.headers.items())), len(body))
 
 
 def audience(p: Principal) -> tuple[Any, ...]:
@@ -355,68 +378,18 @@ def shared_page(view: F) -> F:
 
 READS_EXTENSION = "shared_reads"
 SHARED_READS: list[Callable[..., Any]] = []  # every marked function, as written (tests call them)
-_MISSING = object()
 
 
-class SharedReads:
-    """Values by key, each with the version it was read under, within ``budget`` entries — a value counts one, plus
-    one per item of a tuple or mapping (a decision's 175 names weigh 176): the least recently used go first.
-    Thread-safe."""
-
-    def __init__(self, seconds: float, budget: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self.seconds = seconds
-        self.budget = budget
-        self.clock = clock
-        self._values: OrderedDict[tuple[Any, ...], tuple[int, float, Any, int]] = OrderedDict()
-        self._weight = 0
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
-
-    @property
-    def on(self) -> bool:
-        return self.seconds > 0 and self.budget > 0
-
-    @property
-    def weight(self) -> int:
-        """Entries kept, counted as the budget counts them."""
-        return self._weight
-
-    def _drop(self, key: tuple[Any, ...]) -> None:
-        self._weight -= self._values.pop(key)[3]
+class SharedReads(KeptStore):
+    """Values by key within ``budget`` entries: a value counts one, plus one per item of a tuple or mapping (a
+    decision's 175 names weigh 176)."""
 
     def get(self, key: tuple[Any, ...], version: int) -> Any:
-        """The value kept for ``key`` under ``version``, or ``_MISSING``."""
-        with self._lock:
-            kept = self._values.get(key)
-            if kept is None or kept[0] != version or self.clock() - kept[1] >= self.seconds:
-                if kept is not None:
-                    self._drop(key)
-                self.misses += 1
-                return _MISSING
-            self._values.move_to_end(key)
-            self.hits += 1
-            return kept[2]
+        """The value kept for ``key`` under ``version``, or ``_MISSING`` (a kept value may be ``None``)."""
+        return self._get(key, version)
 
     def put(self, key: tuple[Any, ...], version: int, value: Any) -> None:
-        weight = 1 + (len(value) if isinstance(value, (tuple, Mapping)) else 0)
-        if weight > self.budget:
-            return
-        with self._lock:
-            if key in self._values:
-                self._drop(key)
-            self._values[key] = (version, self.clock(), value, weight)
-            self._weight += weight
-            while self._weight > self.budget:
-                self._drop(next(iter(self._values)))
-
-    def clear(self) -> None:
-        with self._lock:
-            self._values.clear()
-            self._weight = 0
-
-    def __len__(self) -> int:
-        return len(self._values)
+        self._keep(key, version, value, 1 + (len(value) if isinstance(value, (tuple, Mapping)) else 0))
 
 
 def _pending() -> bool:

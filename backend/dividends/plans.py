@@ -221,10 +221,7 @@ def shared_components(distribution_ids: tuple[int, ...]) -> Mapping[int, tuple[C
     (a household's pages: a plan's components are the same whoever reads them)."""
     out: dict[int, list[ComponentRow]] = {i: [] for i in distribution_ids}
     if out:
-        for row in db.session.execute(
-            select(*_COMPONENT_COLUMNS).where(DividendComponent.distribution_id.in_(list(out)))
-            .order_by(DividendComponent.distribution_id, DividendComponent.seq)
-        ):
+        for row in db.session.execute(_components_stmt(list(out), *_COMPONENT_COLUMNS)):
             out[row.distribution_id].append(ComponentRow(*row))
     return MappingProxyType({k: tuple(v) for k, v in out.items()})
 
@@ -237,12 +234,16 @@ def components_by_distribution(distribution_ids: Sequence[int]) -> dict[int, lis
     """Distribution id → its components in order, for many distributions in one query (a list page)."""
     out: dict[int, list[DividendComponent]] = {i: [] for i in distribution_ids}
     if out:
-        for c in db.session.execute(
-            select(DividendComponent).where(DividendComponent.distribution_id.in_(list(out)))
-            .order_by(DividendComponent.distribution_id, DividendComponent.seq)
-        ).scalars():
+        for c in db.session.execute(_components_stmt(list(out))).scalars():
             out[c.distribution_id].append(c)
     return out
+
+
+def _components_stmt(distribution_ids: list[int], *what: Any) -> Any:
+    """The components of these distributions in order: the records, or the columns ``what``."""
+    return ((select(*what) if what else select(DividendComponent))
+            .where(DividendComponent.distribution_id.in_(distribution_ids))
+            .order_by(DividendComponent.distribution_id, DividendComponent.seq))
 
 
 def _check_components(village: Village, comps: Sequence[ComponentInput]) -> None:

@@ -106,7 +106,7 @@ def notices_summary(p: Principal) -> tuple[int, dict[str, Any] | None]:
     unread = sum(1 for r in rows if not r.read)
     first, n = rows[0], rows[0].notice
     return unread, {"id": n.id, "title": n.title, "source": "township" if n.township_id is not None else "village",
-                    "source_name": first.source_name, "category": n.category, "pinned": n.pinned,
+                    "source_name": n.source_name, "category": n.category, "pinned": n.pinned,
                     "published_at": n.published_at, "read": first.read}
 
 

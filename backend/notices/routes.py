@@ -94,7 +94,7 @@ def my_notices(args: dict[str, Any]) -> dict[str, Any]:
     rows = service.my_notices_listed(require_login())
     start = (args["page"] - 1) * args["page_size"]
     page = rows[start : start + args["page_size"]]
-    return {"items": [_item(x.notice, x.read, x.source_name) for x in page], "total": len(rows),
+    return {"items": [_item(x.notice, x.read, x.notice.source_name) for x in page], "total": len(rows),
             "page": args["page"], "page_size": args["page_size"]}
 
 

@@ -259,11 +259,10 @@ class ListedNotice:
 
 @dataclass(frozen=True)
 class Listed:
-    """A notice of the caller's list, whether they have read it, and the name of its source."""
+    """A notice of the caller's list (with its source's name) and whether they have read it."""
 
     notice: ListedNotice
     read: bool
-    source_name: str
 
 
 def my_notices_listed(p: Principal) -> list[Listed]:
@@ -273,7 +272,7 @@ def my_notices_listed(p: Principal) -> list[Listed]:
     now = utcnow()
     listed = [n for n in _listed_for(seen_as(p)) if n.expires_at is None or n.expires_at > now]
     read = read_ids(p, [n.id for n in listed])
-    return [Listed(n, n.id in read, n.source_name) for n in listed]
+    return [Listed(n, n.id in read) for n in listed]
 
 
 @shared_read

@@ -10,7 +10,7 @@ was raised; the answer is pushed to the villager who raised it (``answer_decisio
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
@@ -65,19 +65,23 @@ def objections_seen(stage_ids: tuple[int, ...]) -> Mapping[int, tuple[SeenObject
     is unchanged: the same for every reader)."""
     out: dict[int, list[SeenObjection]] = {}
     if stage_ids:
-        for row in db.session.execute(select(*_SEEN).where(in_ids(DecisionObjection.stage_id, stage_ids))
-                                      .order_by(DecisionObjection.id)):
+        for row in db.session.execute(_objections_stmt(stage_ids, *_SEEN)):
             o = SeenObjection(*row)
             out.setdefault(o.stage_id, []).append(o)
     return MappingProxyType({k: tuple(v) for k, v in out.items()})
+
+
+def _objections_stmt(stage_ids: Sequence[int], *what: Any) -> Any:
+    """The objections of these stages, in the order raised: the records, or the columns ``what``."""
+    return (select(*what) if what else select(DecisionObjection)).where(
+        in_ids(DecisionObjection.stage_id, stage_ids)).order_by(DecisionObjection.id)
 
 
 def objections_of(stage_ids: list[int]) -> dict[int, list[DecisionObjection]]:
     """stage id → its objections in the order raised, for several 公示 stages in one statement."""
     out: dict[int, list[DecisionObjection]] = {}
     if stage_ids:
-        for o in db.session.execute(select(DecisionObjection).where(DecisionObjection.stage_id.in_(stage_ids))
-                                    .order_by(DecisionObjection.id)).scalars():
+        for o in db.session.execute(_objections_stmt(stage_ids)).scalars():
             out.setdefault(o.stage_id, []).append(o)
     return out
 
